@@ -1,0 +1,48 @@
+"""Shared test helpers: where the build is, and connections with strata extensions loaded.
+
+Every SQL-level test runs under /usr/bin/python3, whose sqlite3 module can load extensions.
+"""
+
+import os
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = (ROOT / os.environ.get("STRATA_DIST", "dist")).resolve()
+BUILD = (ROOT / os.environ.get("STRATA_BUILD", "build/release")).resolve()
+ASAN = os.environ.get("STRATA_ASAN") == "1"
+EXTENSIONS = ["lsm", "jsonschema", "timezone", "embed", "vec"]
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import peers  # noqa: E402  (re-exported for tests: helpers.peers.npm_package)
+
+VERSION = re.search(r'#define STRATA_VERSION "([^"]+)"',
+                    (ROOT / "ext/common/version.h").read_text()).group(1)
+
+
+def so_path(name):
+    """Path of dist/<name>.so, without the suffix (as users pass it to load_extension)."""
+    return str(DIST / name)
+
+
+def can_load_extensions():
+    return hasattr(sqlite3.Connection, "enable_load_extension")
+
+
+def connect(*names, database=":memory:"):
+    """A connection in autocommit mode (as the sqlite3 shell) with the named extensions loaded;
+    no names loads dist/strata.so."""
+    conn = sqlite3.connect(database, isolation_level=None)
+    conn.enable_load_extension(True)
+    for name in names or ("strata",):
+        conn.load_extension(so_path(name))
+    conn.enable_load_extension(False)
+    return conn
+
+
+def scalar(conn, sql, *args):
+    """First column of the first row of sql."""
+    row = conn.execute(sql, args).fetchone()
+    return None if row is None else row[0]
