@@ -6,10 +6,15 @@
 ** this folder and does not depend on SQLite.
 */
 #include "common/error_sql.h"
+#include "embed/embed_parts.h"
 #include "embed/extension.h"
 
 int strata_embed_register(sqlite3 *db, char **pzErrMsg) {
     int rc = strata_register_version(db, "embed_version");
+    if (rc == SQLITE_OK)
+        rc = strata_embed_remote_register(db, pzErrMsg);
+    if (rc == SQLITE_OK)
+        rc = strata_embed_local_register(db, pzErrMsg);
     if (rc != SQLITE_OK && pzErrMsg)
         *pzErrMsg =
             strata_mprintf_error("embed", "cannot register functions: %s", sqlite3_errstr(rc));
