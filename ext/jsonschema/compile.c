@@ -235,8 +235,11 @@ static js_resource *load_document(cctx *cc, const char *uri, js_draft fallback, 
 
 /* The draft a $schema value selects: a known meta-schema, or a registered one (whose own
 ** $schema decides). */
-static js_draft draft_of(cctx *cc, const jv *schema_kw, js_draft fallback, bool *no_validation,
-                         int depth) {
+typedef struct vocab {
+    bool no_validation, format_assertion;
+} vocab;
+
+static js_draft draft_of(cctx *cc, const jv *schema_kw, js_draft fallback, vocab *voc, int depth) {
     if (schema_kw == NULL || schema_kw->type != JV_STRING)
         return fallback;
     js_draft d = js_draft_parse(schema_kw->u.str, schema_kw->n);
@@ -256,17 +259,17 @@ static js_draft draft_of(cctx *cc, const jv *schema_kw, js_draft fallback, bool 
             cfail(cc, "unknown $schema '%s'", uri);
         return fallback;
     }
-    if (no_validation) {
-        const jv *vocab = jv_get(meta->root, "$vocabulary");
-        if (vocab && vocab->type == JV_OBJECT) {
-            bool has = false;
-            for (uint32_t i = 0; i < vocab->n; i++) {
-                const jv_member *m = &vocab->u.members[i];
-                if (m->klen > 11 && memcmp(m->key + m->klen - 11, "/validation", 11) == 0)
-                    has = true;
-            }
-            *no_validation = !has;
+    const jv *vv = jv_get(meta->root, "$vocabulary");
+    if (voc && vv && vv->type == JV_OBJECT) {
+        bool has = false;
+        for (uint32_t i = 0; i < vv->n; i++) {
+            const jv_member *m = &vv->u.members[i];
+            if (m->klen > 11 && memcmp(m->key + m->klen - 11, "/validation", 11) == 0)
+                has = true;
+            if (m->klen > 17 && memcmp(m->key + m->klen - 17, "/format-assertion", 17) == 0)
+                voc->format_assertion = true;
         }
+        voc->no_validation = !has;
     }
     return meta->draft;
 }
@@ -294,13 +297,14 @@ static js_resource *load_document(cctx *cc, const char *uri, js_draft fallback, 
     }
     cc->ndocs++;
     js_draft d = fallback;
-    bool no_validation = false;
+    vocab voc = {false, false};
     if (root->type == JV_OBJECT)
-        d = draft_of(cc, jv_get(root, "$schema"), fallback, &no_validation, depth);
+        d = draft_of(cc, jv_get(root, "$schema"), fallback, &voc, depth);
     js_resource *res = new_resource(cc, uri, strlen(uri), root, d);
     if (res == NULL)
         return NULL;
-    res->no_validation = no_validation;
+    res->no_validation = voc.no_validation;
+    res->format_assertion = voc.format_assertion;
     index_schema(cc, root, res, "", d, 0);
     return cc->err ? NULL : res;
 }
@@ -415,8 +419,8 @@ static void index_schema(cctx *cc, const jv *v, js_resource *res, const char *pt
             if (full) {
                 size_t bl = uri_base_len(full);
                 if (id->n > 0 && idstr[0] != '#' && v != res->root) {
-                    bool nov = res->no_validation;
-                    js_draft d = draft_of(cc, jv_get(v, "$schema"), draft, &nov, 0);
+                    vocab voc = {res->no_validation, res->format_assertion};
+                    js_draft d = draft_of(cc, jv_get(v, "$schema"), draft, &voc, 0);
                     js_resource *existing = find_resource(cc, full, bl);
                     if (existing == NULL) {
                         res = new_resource(cc, full, bl, v, d);
@@ -424,7 +428,8 @@ static void index_schema(cctx *cc, const jv *v, js_resource *res, const char *pt
                             free(full);
                             return;
                         }
-                        res->no_validation = nov;
+                        res->no_validation = voc.no_validation;
+                        res->format_assertion = voc.format_assertion;
                     } else {
                         res = existing;
                     }
@@ -961,9 +966,16 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
             return false;
     }
     if ((k = jv_get(v, "format")) && k->type == JV_STRING) {
-        n->format = js_format_id(k->u.str, k->n);
+        n->format = js_format_id(k->u.str, k->n, d);
         js_format_mode fm = cc->s->opts.format;
-        n->format_assert = fm == JS_FORMAT_ASSERT || (fm == JS_FORMAT_DEFAULT && d <= JS_DRAFT7);
+        n->format_assert = fm == JS_FORMAT_ASSERT || n->res->format_assertion ||
+                           (fm == JS_FORMAT_DEFAULT && d <= JS_DRAFT7);
+    }
+    if (d <= JS_DRAFT7 && cc->s->opts.format != JS_FORMAT_ANNOTATE) {
+        /* Draft 7 lets validators assert contentEncoding and contentMediaType; we do, for the
+        ** two the specification names, under the same switch as format. */
+        n->content_base64 = jv_str_is(jv_get(v, "contentEncoding"), "base64");
+        n->content_json = jv_str_is(jv_get(v, "contentMediaType"), "application/json");
     }
     /* Applicators. */
     if (d >= JS_DRAFT2020) {
@@ -1028,8 +1040,9 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
     if ((k = jv_get(v, "additionalProperties")) &&
         (n->additional = sub(cc, n, k, "additionalProperties")) == NULL)
         return false;
-    if (d <= JS_DRAFT7 && (k = jv_get(v, "dependencies")) &&
-        !compile_deps(cc, n, k, "dependencies", true, true))
+    /* "dependencies" split into dependentRequired/dependentSchemas in 2019-09; still honoured
+    ** there, as most validators do, since real schemas keep using it. */
+    if ((k = jv_get(v, "dependencies")) && !compile_deps(cc, n, k, "dependencies", true, true))
         return false;
     if (d >= JS_DRAFT2019 && (k = jv_get(v, "dependentSchemas")) &&
         !compile_deps(cc, n, k, "dependentSchemas", false, true))
@@ -1160,9 +1173,9 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
     } else {
         js_draft fallback = s->opts.draft ? s->opts.draft : JS_DRAFT2020;
         js_draft d = fallback;
-        bool no_validation = false;
+        vocab voc = {false, false};
         if (root->type == JV_OBJECT)
-            d = draft_of(&cc, jv_get(root, "$schema"), fallback, &no_validation, 0);
+            d = draft_of(&cc, jv_get(root, "$schema"), fallback, &voc, 0);
         /* The root's own $id names the root resource. */
         const char *rid = "";
         size_t rlen = 0;
@@ -1180,7 +1193,8 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
         }
         js_resource *res = cc.err ? NULL : new_resource(&cc, rid, rlen, root, d);
         if (res) {
-            res->no_validation = no_validation;
+            res->no_validation = voc.no_validation;
+            res->format_assertion = voc.format_assertion;
             index_schema(&cc, root, res, "", d, 0);
             js_loc hint = {res, ""};
             s->root = compile_node(&cc, root, &hint, d);

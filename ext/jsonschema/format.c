@@ -35,6 +35,7 @@ enum {
     F_JSON_POINTER,
     F_RELATIVE_JSON_POINTER,
     F_REGEX,
+    F_HOSTNAME_1123, /* drafts 4 and 6: RFC 1123 host names, "--" anywhere */
 };
 
 static const char *const NAMES[] = {
@@ -60,10 +61,10 @@ static const char *const NAMES[] = {
     "regex",
 };
 
-int js_format_id(const char *name, size_t n) {
+int js_format_id(const char *name, size_t n, js_draft draft) {
     for (int i = 1; i < (int)(sizeof NAMES / sizeof NAMES[0]); i++)
         if (strlen(NAMES[i]) == n && memcmp(NAMES[i], name, n) == 0)
-            return i;
+            return i == F_HOSTNAME && draft <= JS_DRAFT6 ? F_HOSTNAME_1123 : i;
     return F_UNKNOWN;
 }
 
@@ -265,37 +266,37 @@ static bool check_ipv6(const char *s, size_t n) {
     return compressed ? groups < 8 : groups == 8;
 }
 
-static bool ascii_label_ok(const char *s, size_t n) {
+static bool ascii_label_ok(const char *s, size_t n, bool idna) {
     if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
         return false;
     for (size_t i = 0; i < n; i++)
         if (!(alpha(s[i]) || digit(s[i]) || s[i] == '-'))
             return false;
-    if (n >= 4 && s[2] == '-' && s[3] == '-') {
+    if (idna && n >= 4 && s[2] == '-' && s[3] == '-') {
         /* Only "xn--" may have hyphens in positions 3 and 4, and it must be valid punycode. */
         if (!((s[0] == 'x' || s[0] == 'X') && (s[1] == 'n' || s[1] == 'N')))
             return false;
         UErrorCode st = U_ZERO_ERROR;
-        UIDNA *idna = uidna_openUTS46(
+        UIDNA *uts = uidna_openUTS46(
             UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ | UIDNA_NONTRANSITIONAL_TO_UNICODE, &st);
         if (U_FAILURE(st))
             return false;
         char out[256];
         UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-        uidna_labelToUnicodeUTF8(idna, s, (int32_t)n, out, sizeof out, &info, &st);
-        uidna_close(idna);
+        uidna_labelToUnicodeUTF8(uts, s, (int32_t)n, out, sizeof out, &info, &st);
+        uidna_close(uts);
         return U_SUCCESS(st) && info.errors == 0;
     }
     return true;
 }
 
-static bool check_hostname(const char *s, size_t n) {
+static bool hostname(const char *s, size_t n, bool uts) {
     if (n == 0 || n > 253)
         return false;
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
-            if (!ascii_label_ok(s + start, i - start))
+            if (!ascii_label_ok(s + start, i - start, uts))
                 return false;
             start = i + 1;
         }
@@ -303,7 +304,32 @@ static bool check_hostname(const char *s, size_t n) {
     return true;
 }
 
-static bool check_idn_hostname(const char *s, size_t n) {
+static bool check_hostname(const char *s, size_t n) {
+    return hostname(s, n, true);
+}
+
+/* Copies s with the ideographic, fullwidth and halfwidth full stops (which IDNA treats as
+** label separators) replaced by '.'; returns the new length. out holds n bytes. */
+static size_t dots(const char *s, size_t n, char *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 < n && ((unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] == 0x80 &&
+                          (unsigned char)s[i + 2] == 0x82)) {
+            out[o++] = '.'; /* U+3002 */
+            i += 2;
+        } else if (i + 2 < n && (unsigned char)s[i] == 0xEF &&
+                   (((unsigned char)s[i + 1] == 0xBC && (unsigned char)s[i + 2] == 0x8E) ||
+                    ((unsigned char)s[i + 1] == 0xBD && (unsigned char)s[i + 2] == 0xA1))) {
+            out[o++] = '.'; /* U+FF0E, U+FF61 */
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    return o;
+}
+
+static bool idn_hostname(const char *s, size_t n, bool exact) {
     if (n == 0 || n > 1024 || s[n - 1] == '.')
         return false;
     bool ascii = true;
@@ -311,6 +337,11 @@ static bool check_idn_hostname(const char *s, size_t n) {
         ascii &= (unsigned char)s[i] < 0x80;
     if (ascii)
         return check_hostname(s, n);
+    char in[1024];
+    n = dots(s, n, in);
+    s = in;
+    if (s[n - 1] == '.')
+        return false;
     UErrorCode st = U_ZERO_ERROR;
     UIDNA *idna = uidna_openUTS46(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ |
                                       UIDNA_CHECK_CONTEXTO | UIDNA_NONTRANSITIONAL_TO_ASCII |
@@ -322,7 +353,7 @@ static bool check_idn_hostname(const char *s, size_t n) {
     UIDNAInfo info = UIDNA_INFO_INITIALIZER, info2 = UIDNA_INFO_INITIALIZER;
     int32_t an = uidna_nameToASCII_UTF8(idna, s, (int32_t)n, a, sizeof a, &info, &st);
     bool ok = U_SUCCESS(st) && info.errors == 0 && an > 0 && an <= 253;
-    if (ok) {
+    if (ok && exact) {
         /* IDNA2008 does not map: a name that only validates after UTS 46 mapping (case
         ** folding, KELVIN SIGN -> k) is not a valid idn-hostname. */
         int32_t un = uidna_nameToUnicodeUTF8(idna, a, an, u, sizeof u, &info2, &st);
@@ -330,6 +361,10 @@ static bool check_idn_hostname(const char *s, size_t n) {
     }
     uidna_close(idna);
     return ok;
+}
+
+static bool check_idn_hostname(const char *s, size_t n) {
+    return idn_hostname(s, n, true);
 }
 
 /* ---- email ---------------------------------------------------------------------------------- */
@@ -383,7 +418,7 @@ static bool check_email(const char *s, size_t n, bool intl) {
             return check_ipv6(dom + 6, dn - 7);
         return check_ipv4(dom + 1, dn - 2);
     }
-    return intl ? check_idn_hostname(dom, dn) : check_hostname(dom, dn);
+    return intl ? idn_hostname(dom, dn, false) : check_hostname(dom, dn);
 }
 
 /* ---- URIs ----------------------------------------------------------------------------------- */
@@ -411,10 +446,7 @@ static bool uri_chars(const char *s, size_t n, bool intl, const char *extra) {
 }
 
 static bool check_authority(const char *s, size_t n, bool intl) {
-    const char *at = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '@')
-            at = s + i;
+    const char *at = memchr(s, '@', n);
     if (at) {
         if (!uri_chars(s, (size_t)(at - s), intl, NULL) || memchr(s, '[', (size_t)(at - s)))
             return false;
@@ -488,24 +520,72 @@ static bool check_uri_ref(const char *s, size_t n, bool intl, bool need_scheme) 
     return true;
 }
 
+static bool varchar_at(const char *s, size_t n, size_t *i) {
+    if (*i < n && (alpha(s[*i]) || digit(s[*i]) || s[*i] == '_')) {
+        (*i)++;
+        return true;
+    }
+    if (*i + 2 < n && s[*i] == '%' && hex(s[*i + 1]) && hex(s[*i + 2])) {
+        *i += 3;
+        return true;
+    }
+    return false;
+}
+
+/* RFC 6570 expression body s[0..n) (between the braces). */
+static bool template_expression(const char *s, size_t n) {
+    size_t i = 0;
+    if (i < n && strchr("+#./;?&", s[i]))
+        i++;
+    for (;;) {
+        /* varname = varchar *( ["."] varchar ) */
+        if (!varchar_at(s, n, &i))
+            return false;
+        while (i < n) {
+            if (s[i] == '.') {
+                i++;
+                if (!varchar_at(s, n, &i))
+                    return false;
+            } else if (!varchar_at(s, n, &i)) {
+                break;
+            }
+        }
+        if (i < n && s[i] == '*') {
+            i++;
+        } else if (i < n && s[i] == ':') {
+            size_t start = ++i;
+            while (i < n && digit(s[i]))
+                i++;
+            if (i == start || i - start > 4 || s[start] == '0')
+                return false;
+        }
+        if (i == n)
+            return true;
+        if (s[i] != ',')
+            return false;
+        i++;
+    }
+}
+
 static bool check_uri_template(const char *s, size_t n) {
-    bool in = false;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '{') {
-            if (in)
+        unsigned char c = (unsigned char)s[i];
+        if (c == '{') {
+            const char *close = memchr(s + i, '}', n - i);
+            if (close == NULL)
                 return false;
-            in = true;
-        } else if (s[i] == '}') {
-            if (!in)
+            size_t len = (size_t)(close - (s + i)) - 1;
+            if (memchr(s + i + 1, '{', len) || !template_expression(s + i + 1, len))
                 return false;
-            in = false;
-        } else if (!in &&
-                   ((unsigned char)s[i] <= 0x20 || s[i] == '"' || s[i] == '\'' || s[i] == '<' ||
-                    s[i] == '>' || s[i] == '\\' || s[i] == '^' || s[i] == '`' || s[i] == '|')) {
+            i += len + 1;
+        } else if (c == '}' || c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>' ||
+                   c == '\\' || c == '^' || c == '`' || c == '|') {
+            return false;
+        } else if (c == '%' && !(i + 2 < n && hex(s[i + 1]) && hex(s[i + 2]))) {
             return false;
         }
     }
-    return !in;
+    return true;
 }
 
 static bool check_uuid(const char *s, size_t n) {
@@ -546,6 +626,12 @@ static bool check_relative_json_pointer(const char *s, size_t n) {
 
 /* ECMA-262 accepts fewer escapes than ICU: a letter escape outside this set is an error. */
 static bool check_regex(const char *s, size_t n) {
+    for (size_t i = 0; i + 2 < n; i++) {
+        /* ECMA has no comment groups and no inline flags: (?#...), (?i), (?i:...). */
+        if (s[i] == '(' && s[i + 1] == '?' && (s[i + 2] == '#' || alpha(s[i + 2])) &&
+            (i == 0 || s[i - 1] != '\\'))
+            return false;
+    }
     for (size_t i = 0; i + 1 < n; i++) {
         if (s[i] != '\\')
             continue;
@@ -554,6 +640,44 @@ static bool check_regex(const char *s, size_t n) {
             return false;
     }
     return js_regex_valid(s, n);
+}
+
+/* Decodes RFC 4648 base64 s[0..n) into out (n bytes suffice); -1 when malformed. */
+long js_base64_decode(const char *s, size_t n, char *out) {
+    uint32_t acc = 0;
+    int bits = 0;
+    long o = 0;
+    size_t pad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int v;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (digit(c))
+            v = c - '0' + 52;
+        else if (c == '+')
+            v = 62;
+        else if (c == '/')
+            v = 63;
+        else if (c == '=') {
+            pad++;
+            continue;
+        } else
+            return -1;
+        if (pad)
+            return -1; /* data after padding */
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+    if (pad > 2 || (n % 4 != 0 && pad))
+        return -1;
+    return o;
 }
 
 bool js_format_check(int id, const char *s, size_t n) {
@@ -572,6 +696,8 @@ bool js_format_check(int id, const char *s, size_t n) {
             return check_email(s, n, true);
         case F_HOSTNAME:
             return check_hostname(s, n);
+        case F_HOSTNAME_1123:
+            return hostname(s, n, false);
         case F_IDN_HOSTNAME:
             return check_idn_hostname(s, n);
         case F_IPV4:

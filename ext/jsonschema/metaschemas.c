@@ -202,6 +202,16 @@ static const struct {
      "hema for annotation "
      "results\",\"type\":[\"object\",\"boolean\"],\"properties\":{\"format\":{\"type\":\"s"
      "tring\"}}}"},
+    {"https://json-schema.org/draft/2020-12/meta/format-assertion",
+     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
+     "json-schema.org/d"
+     "raft/2020-12/meta/format-assertion\",\"$vocabulary\":{\"https://json-schema.org/draft/"
+     "2020-12/"
+     "vocab/format-assertion\":true},\"$dynamicAnchor\":\"meta\",\"title\":\"Format vocabulary "
+     "meta-sche"
+     "ma for assertion "
+     "results\",\"type\":[\"object\",\"boolean\"],\"properties\":{\"format\":{\"type\":\"stri"
+     "ng\"}}}"},
     {"https://json-schema.org/draft/2020-12/meta/meta-data",
      "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://"
      "json-schema.org/d"

@@ -41,7 +41,8 @@ struct js_resource {
     js_node *root_node;
     js_draft draft;
     bool recursive_anchor;
-    bool no_validation; /* its meta-schema leaves out the validation vocabulary */
+    bool no_validation;    /* its meta-schema leaves out the validation vocabulary */
+    bool format_assertion; /* its meta-schema lists the format-assertion vocabulary */
     js_danchor *danchors;
     uint32_t ndanchors, capdanchors;
     js_resource *next;
@@ -100,6 +101,7 @@ struct js_node {
     int64_t max_contains, min_contains;
     js_regex *pattern;
     int format;
+    bool content_base64, content_json; /* draft 7 contentEncoding/contentMediaType */
 
     js_list prefix; /* prefixItems, or array-form items before 2020-12 */
     const char *prefix_kw;
@@ -143,7 +145,9 @@ uint64_t js_hash(const char *s, size_t n);
 const js_prop *js_node_prop(const js_node *node, const char *key, uint32_t klen);
 
 /* Formats (format.c). */
-int js_format_id(const char *name, size_t n); /* 0 when unknown (always valid) */
+int js_format_id(const char *name, size_t n, js_draft draft); /* 0: unknown, always valid */
+/* RFC 4648 base64 into out (n bytes suffice); the decoded length, or -1 when malformed. */
+long js_base64_decode(const char *s, size_t n, char *out);
 bool js_format_check(int id, const char *s, size_t n);
 
 #endif

@@ -314,6 +314,35 @@ static NOINLINE bool check_number(vstate *st, const js_node *n, const jv *inst) 
     return ok;
 }
 
+static bool check_content(vstate *st, const js_node *n, const jv *inst) {
+    const char *text = inst->u.str;
+    long len = (long)inst->n;
+    if (n->content_base64) {
+        char *buf = arena_alloc(&st->s->scratch, inst->n + 1);
+        if (buf == NULL) {
+            set_fatal(st, "out of memory");
+            return false;
+        }
+        len = js_base64_decode(inst->u.str, inst->n, buf);
+        if (len < 0) {
+            emit(st, n, "contentEncoding", "string is not valid base64");
+            return false;
+        }
+        text = buf;
+    }
+    if (n->content_json) {
+        arena tmp;
+        arena_init(&tmp);
+        bool ok = jv_parse(&tmp, text, (size_t)len, NULL) != NULL;
+        arena_free(&tmp);
+        if (!ok) {
+            emit(st, n, "contentMediaType", "string is not valid JSON");
+            return false;
+        }
+    }
+    return true;
+}
+
 static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) {
     bool ok = true;
     if (n->max_length >= 0 || n->min_length >= 0) {
@@ -340,6 +369,8 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
             ok = false;
         }
     }
+    if ((n->content_base64 || n->content_json) && !check_content(st, n, inst))
+        ok = false;
     if (n->format && n->format_assert && !js_format_check(n->format, inst->u.str, inst->n)) {
         const jv *f = jv_get(n->src, "format");
         emit(st, n, "format", "string is not a valid \"%.*s\"", f ? (int)f->n : 0,
