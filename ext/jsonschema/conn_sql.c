@@ -227,8 +227,8 @@ int js_conn_register(js_conn *c, const char *uri, const char *text, size_t len, 
     arena_free(&a);
     if (!is_schema) {
         *err = root ? dup_msg("schema must be a JSON object or boolean")
-                    : sqlite3_mprintf("schema is not valid JSON: %s at offset %zu", perr.msg,
-                                      perr.offset);
+                    : sqlite3_mprintf("schema is not valid JSON: %s at offset %lld", perr.msg,
+                                      (long long)perr.offset);
         free(norm);
         return SQLITE_ERROR;
     }
