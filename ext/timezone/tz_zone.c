@@ -259,3 +259,10 @@ bool tz_disambiguation_parse(const char *s, enum tz_disambiguation *out) {
     }
     return false;
 }
+
+int64_t tz_zone_start_of_day(const tz_zone *z, int64_t days) {
+    tz_resolution r;
+    tz_zone_resolve(z, days * 86400, &r);
+    /* A gap swallowing midnight: the day starts when the gap ends, at the transition. */
+    return r.kind == TZ_GAP ? r.gap_start : r.earlier;
+}

@@ -91,6 +91,9 @@ typedef struct tz_resolution {
 void tz_zone_resolve(const tz_zone *z, int64_t local, tz_resolution *out);
 /* Picks the instant for a disambiguation; false when TZ_REJECT meets a gap or fold. */
 bool tz_resolution_pick(const tz_resolution *r, enum tz_disambiguation d, int64_t *out);
+/* The first instant of local date `days` (days since 1970-01-01): midnight, the earlier
+** midnight of a fold, or the transition when a gap swallows midnight. */
+int64_t tz_zone_start_of_day(const tz_zone *z, int64_t days);
 /* Parses "compatible" / "earlier" / "later" / "reject"; false otherwise. */
 bool tz_disambiguation_parse(const char *s, enum tz_disambiguation *out);
 
