@@ -118,11 +118,10 @@ const char *tz_text_parse(const char *s, size_t n, tz_parsed *out) {
     tz_civil *t = &out->local;
     if (peek(&c) == '+' || peek(&c) == '-')
         return "year out of range (0000 to 9999)";
-    if (!digits(&c, 4, &t->year)) {
-        if (c.end - c.p >= 5 && c.p[0] >= '0' && c.p[0] <= '9' && c.p[4] >= '0' && c.p[4] <= '9')
-            return "year out of range (0000 to 9999)";
+    if (!digits(&c, 4, &t->year))
         return "expected a date YYYY-MM-DD";
-    }
+    if (peek(&c) >= '0' && peek(&c) <= '9')
+        return "year out of range (0000 to 9999)";
     if (!eat(&c, '-') || !digits(&c, 2, &t->month) || !eat(&c, '-') || !digits(&c, 2, &t->day))
         return "expected a date YYYY-MM-DD";
     if (t->month < 1 || t->month > 12 || t->day < 1 || t->day > tz_days_in_month(t->year, t->month))
