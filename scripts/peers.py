@@ -51,3 +51,29 @@ def find_file(folder, pattern):
     if not hits:
         raise PeerUnavailable(f"no {pattern} inside {folder}")
     return hits[0]
+
+
+def npm_tarball(name, version, timeout=600):
+    """Unpacks npm package `name@version` into the cache without running its install scripts
+    (npm pack), for packages whose scripts would download or compile things. Returns the
+    unpacked folder (…/package)."""
+    spec = f"{name}@{version}"
+    dest = CACHE / "npm-pack" / re.sub(r"[^A-Za-z0-9._-]", "_", spec)
+    unpacked = dest / "package"
+    if (unpacked / "package.json").exists():
+        return unpacked
+    npm = shutil.which("npm")
+    if npm is None:
+        raise PeerUnavailable(f"npm is not installed, so {spec} cannot be fetched")
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        proc = subprocess.run([npm, "pack", "--silent", spec], cwd=dest, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise PeerUnavailable(f"npm pack {spec} timed out after {timeout} s")
+    tarballs = sorted(dest.glob("*.tgz"))
+    if proc.returncode != 0 or not tarballs:
+        raise PeerUnavailable(f"npm pack {spec} failed: {proc.stderr.strip()[-500:]}")
+    subprocess.run(["tar", "xzf", str(tarballs[0])], cwd=dest, check=True)
+    tarballs[0].unlink()
+    return unpacked
