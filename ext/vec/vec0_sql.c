@@ -30,6 +30,48 @@ int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
     return rc;
 }
 
+int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    *st = NULL;
+    if (sql == NULL)
+        return SQLITE_NOMEM;
+    for (int i = 0; i < v->ncache; i++)
+        if (strcmp(v->cache[i].sql, sql) == 0) {
+            sqlite3_free(sql);
+            *st = v->cache[i].st;
+            sqlite3_reset(*st);
+            sqlite3_clear_bindings(*st);
+            return SQLITE_OK;
+        }
+    int rc = sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc == SQLITE_OK && v->ncache < VEC0_STMT_CACHE) {
+        v->cache[v->ncache].sql = sql;
+        v->cache[v->ncache].st = *st;
+        v->ncache++;
+        return SQLITE_OK;
+    }
+    sqlite3_free(sql);
+    return rc;
+}
+
+int vec0_done(vec0_vtab *v, sqlite3_stmt *st) {
+    for (int i = 0; i < v->ncache; i++)
+        if (v->cache[i].st == st)
+            return sqlite3_reset(st);
+    return sqlite3_finalize(st);
+}
+
+void vec0_cache_clear(vec0_vtab *v) {
+    for (int i = 0; i < v->ncache; i++) {
+        sqlite3_finalize(v->cache[i].st);
+        sqlite3_free(v->cache[i].sql);
+    }
+    v->ncache = 0;
+}
+
 int vec0_exec(vec0_vtab *v, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -121,6 +163,7 @@ static void vtab_free(vec0_vtab *v) {
         return;
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
+    vec0_cache_clear(v);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
     sqlite3_free(v);
@@ -316,6 +359,7 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
     v->st_lookup = v->st_lookup_id = NULL;
+    vec0_cache_clear(v);
     return SQLITE_OK;
 }
 

@@ -26,6 +26,7 @@
 #include "vec/value_sql.h"
 
 #define VEC0_MAX_K 4096
+#define VEC0_STMT_CACHE 32
 
 typedef struct vec0_vtab {
     sqlite3_vtab base;
@@ -38,6 +39,11 @@ typedef struct vec0_vtab {
     int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns */
     sqlite3_stmt *st_lookup;    /* SELECT chunk_id, chunk_offset FROM T_rowids WHERE rowid=? */
     sqlite3_stmt *st_lookup_id; /* SELECT rowid FROM T_rowids WHERE id=? */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
+    int ncache;
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -65,6 +71,12 @@ enum { VEC0_PLAN_SCAN = 0, VEC0_PLAN_POINT = 1, VEC0_PLAN_KNN = 2 };
 /* printf into a sqlite3_malloc'd string, then prepare. */
 int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
 int vec0_exec(vec0_vtab *v, const char *fmt, ...);
+/* Like vec0_prepare, but keeps the statement for the next call with the same SQL (write paths
+** only: they never run the same statement twice at once). Hand it back with vec0_done. */
+int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
+/* Resets a cached statement (finalizes an uncached one); returns its error code. */
+int vec0_done(vec0_vtab *v, sqlite3_stmt *st);
+void vec0_cache_clear(vec0_vtab *v);
 /* Sets the vtab error message "vec0: ..." and returns SQLITE_ERROR. */
 int vec0_error(vec0_vtab *v, const char *fmt, ...);
 

@@ -115,7 +115,7 @@ static void table_name(const vec0_vtab *v, char *out, size_t n, const char *suff
 static int chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *count,
                        unsigned char *bits) {
     sqlite3_stmt *st;
-    int rc = vec0_prepare(
+    int rc = vec0_prepare_cached(
         v, &st, "SELECT size, count, validity FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
         v->schema, v->name);
     if (rc != SQLITE_OK)
@@ -136,14 +136,14 @@ static int chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *cou
     } else {
         rc = rc == SQLITE_DONE ? vec0_error(v, "missing chunk %lld", (long long)chunk_id) : rc;
     }
-    sqlite3_finalize(st);
+    vec0_done(v, st);
     return rc;
 }
 
 static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
                            const unsigned char *bits, int size) {
     sqlite3_stmt *st;
-    int rc = vec0_prepare(
+    int rc = vec0_prepare_cached(
         v, &st, "UPDATE \"%w\".\"%w_chunks\" SET count = ?, validity = ? WHERE chunk_id = ?",
         v->schema, v->name);
     if (rc != SQLITE_OK)
@@ -152,7 +152,7 @@ static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
     sqlite3_bind_blob(st, 2, bits, size / 8, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, chunk_id);
     sqlite3_step(st);
-    return sqlite3_finalize(st);
+    return vec0_done(v, st);
 }
 
 /* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
@@ -237,10 +237,11 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     if (cond == NULL)
         return SQLITE_NOMEM;
     sqlite3_stmt *st;
-    int rc = vec0_prepare(v, &st,
-                          "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE count < "
-                          "size%s ORDER BY chunk_id LIMIT 1",
-                          v->schema, v->name, cond);
+    int rc = vec0_prepare_cached(
+        v, &st,
+        "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE count < "
+        "size%s ORDER BY chunk_id LIMIT 1",
+        v->schema, v->name, cond);
     sqlite3_free(cond);
     if (rc != SQLITE_OK)
         return rc;
@@ -252,10 +253,10 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         const unsigned char *bits = sqlite3_column_blob(st, 2);
         *chunk_id = sqlite3_column_int64(st, 0);
         *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 ? first_free(bits, size) : -1;
-        sqlite3_finalize(st);
+        vec0_done(v, st);
         return *offset < 0 ? vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id) : SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    vec0_done(v, st);
     if (rc != SQLITE_DONE)
         return rc;
     /* a new chunk */
@@ -274,10 +275,10 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         return SQLITE_NOMEM;
     }
     int size = s->chunk_size;
-    rc = vec0_prepare(v, &st,
-                      "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity, rowids) "
-                      "VALUES (%d, 0, %szeroblob(%d), zeroblob(%d))",
-                      v->schema, v->name, cols, size, vals, size / 8, size * 8);
+    rc = vec0_prepare_cached(v, &st,
+                             "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity, rowids) "
+                             "VALUES (%d, 0, %szeroblob(%d), zeroblob(%d))",
+                             v->schema, v->name, cols, size, vals, size / 8, size * 8);
     sqlite3_free(cols);
     sqlite3_free(vals);
     if (rc != SQLITE_OK)
@@ -285,7 +286,7 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     for (int i = 0; i < s->npartitions; i++)
         sqlite3_bind_value(st, i + 1, part[i]);
     sqlite3_step(st);
-    rc = sqlite3_finalize(st);
+    rc = vec0_done(v, st);
     if (rc != SQLITE_OK)
         return rc;
     *chunk_id = sqlite3_last_insert_rowid(v->db);
@@ -327,12 +328,16 @@ static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
     if (rc != SQLITE_OK || !found)
         return rc;
     rc = slot_release(v, chunk_id, offset);
-    if (rc == SQLITE_OK)
-        rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_rowids\" WHERE rowid = %lld", v->schema, v->name,
-                       (long long)rowid);
-    if (rc == SQLITE_OK && v->s.naux > 0)
-        rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_auxiliary\" WHERE rowid = %lld", v->schema,
-                       v->name, (long long)rowid);
+    for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
+        sqlite3_stmt *st;
+        rc = vec0_prepare_cached(v, &st, "DELETE FROM \"%w\".\"%w_%s\" WHERE rowid = ?", v->schema,
+                                 v->name, i ? "auxiliary" : "rowids");
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_int64(st, 1, rowid);
+        sqlite3_step(st);
+        rc = vec0_done(v, st);
+    }
     return rc;
 }
 
@@ -451,10 +456,10 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
             vals = nv;
         }
         if (cols && vals)
-            rc = vec0_prepare(v, &st,
-                              "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, "
-                              "chunk_offset%s) VALUES (?1, ?2, ?3, ?4%s)",
-                              v->schema, v->name, cols, vals);
+            rc = vec0_prepare_cached(v, &st,
+                                     "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, "
+                                     "chunk_offset%s) VALUES (?1, ?2, ?3, ?4%s)",
+                                     v->schema, v->name, cols, vals);
         else
             rc = SQLITE_NOMEM;
         sqlite3_free(cols);
@@ -469,7 +474,7 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         sqlite3_bind_int(st, 4, offset);
         bind_metadata(v, st, argv, 5);
         sqlite3_step(st);
-        rc = sqlite3_finalize(st);
+        rc = vec0_done(v, st);
         if (rc != SQLITE_OK)
             vec0_error(v, "%s", sqlite3_errmsg(v->db));
         rowid = sqlite3_last_insert_rowid(v->db);
@@ -491,8 +496,9 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
             vals = nv;
         }
         if (cols && vals)
-            rc = vec0_prepare(v, &st, "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
-                              v->schema, v->name, cols, vals);
+            rc = vec0_prepare_cached(v, &st,
+                                     "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
+                                     v->schema, v->name, cols, vals);
         else
             rc = SQLITE_NOMEM;
         sqlite3_free(cols);
@@ -503,7 +509,7 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
                 if (s->cols[i].kind == VEC0_AUX)
                     sqlite3_bind_value(st, 2 + s->cols[i].slot, arg_of(v, argv, i));
             sqlite3_step(st);
-            rc = sqlite3_finalize(st);
+            rc = vec0_done(v, st);
         }
     }
     for (int i = 0; i < s->nvectors; i++)
@@ -537,15 +543,15 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         if (c->kind != VEC0_PARTITION)
             continue;
         sqlite3_stmt *st;
-        rc = vec0_prepare(v, &st,
-                          "SELECT partition%02d IS ? FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
-                          c->slot, v->schema, v->name);
+        rc = vec0_prepare_cached(
+            v, &st, "SELECT partition%02d IS ? FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
+            c->slot, v->schema, v->name);
         if (rc != SQLITE_OK)
             break;
         sqlite3_bind_value(st, 1, arg_of(v, argv, i));
         sqlite3_bind_int64(st, 2, chunk_id);
         int same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-        rc = sqlite3_finalize(st);
+        rc = vec0_done(v, st);
         if (rc == SQLITE_OK && !same)
             rc = vec0_error(v,
                             "UPDATE on partition key column \"%s\" is not supported; delete "
@@ -568,8 +574,9 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
             sets = next;
         }
         sqlite3_stmt *st = NULL;
-        rc = sets ? vec0_prepare(v, &st, "UPDATE \"%w\".\"%w_rowids\" SET %s WHERE rowid = ?2",
-                                 v->schema, v->name, sets)
+        rc = sets ? vec0_prepare_cached(v, &st,
+                                        "UPDATE \"%w\".\"%w_rowids\" SET %s WHERE rowid = ?2",
+                                        v->schema, v->name, sets)
                   : SQLITE_NOMEM;
         sqlite3_free(sets);
         if (rc == SQLITE_OK) {
@@ -578,7 +585,7 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
             sqlite3_bind_int64(st, 2, rowid);
             bind_metadata(v, st, argv, 3);
             sqlite3_step(st);
-            rc = sqlite3_finalize(st);
+            rc = vec0_done(v, st);
             if (rc != SQLITE_OK)
                 vec0_error(v, "%s", sqlite3_errmsg(v->db));
         }
@@ -589,16 +596,17 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         if (c->kind != VEC0_AUX || sqlite3_value_nochange(val))
             continue;
         sqlite3_stmt *st;
-        rc = vec0_prepare(v, &st,
-                          "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid, value%02d) VALUES (?1, ?2) "
-                          "ON CONFLICT(rowid) DO UPDATE SET value%02d = ?2",
-                          v->schema, v->name, c->slot, c->slot);
+        rc = vec0_prepare_cached(
+            v, &st,
+            "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid, value%02d) VALUES (?1, ?2) "
+            "ON CONFLICT(rowid) DO UPDATE SET value%02d = ?2",
+            v->schema, v->name, c->slot, c->slot);
         if (rc != SQLITE_OK)
             break;
         sqlite3_bind_int64(st, 1, rowid);
         sqlite3_bind_value(st, 2, val);
         sqlite3_step(st);
-        rc = sqlite3_finalize(st);
+        rc = vec0_done(v, st);
     }
     for (int i = 0; i < s->nvectors; i++)
         vec_value_clear(&vecs[i]);
