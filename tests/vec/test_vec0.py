@@ -1,6 +1,7 @@
 """vec0 virtual table: KNN against numpy brute force, filters, writes, persistence,
 transactions, maintenance commands, errors, and the same answers as sqlite-vec."""
 
+import json
 import sqlite3
 
 import numpy as np
@@ -286,3 +287,42 @@ def test_same_knn_as_peer(vdb, peer):
             np.testing.assert_allclose([r[1] for r in ours], [r[1] for r in theirs], rtol=1e-5, atol=1e-6)
     assert vdb.execute("select rowid, vec_to_json(e2), cat from v order by rowid").fetchall() == \
         peer.execute("select rowid, vec_to_json(e2), cat from v order by rowid").fetchall()
+
+
+def test_limit_form_needs_newer_sqlite(vdb):
+    """`ORDER BY distance LIMIT n` works where SQLite pushes LIMIT into virtual tables (3.41+);
+    on older SQLite it is the peer's error, and k = n always works."""
+    vdb.execute("create virtual table v using vec0(emb float[1])")
+    vdb.execute("insert into v(rowid, emb) values (1, '[1]'), (2, '[2]')")
+    if sqlite3.sqlite_version_info < (3, 41, 0):
+        with pytest.raises(sqlite3.OperationalError, match="a LIMIT or 'k = \\?' constraint"):
+            vdb.execute("select rowid from v where emb match '[0]' order by distance limit 1").fetchall()
+    assert vdb.execute("select rowid from v where emb match '[0]' and k = 1").fetchall() == [(1,)]
+
+
+LIMIT_CODE = """
+import json, sqlite3, sys
+sys.path.insert(0, 'tests')
+import helpers
+db = helpers.connect('vec')
+db.execute("create virtual table v using vec0(emb float[1], g text)")
+db.executemany("insert into v(rowid, emb, g) values (?, ?, ?)",
+               [(i, f'[{i}]', 'ab'[i % 2]) for i in range(1, 21)])
+out = [sqlite3.sqlite_version_info >= (3, 41, 0)]
+for sql in ["select rowid, distance from v where emb match '[0]' order by distance limit 3",
+            "select rowid from v where emb match '[0]' and g = 'a' order by distance limit 3",
+            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2"]:
+    out.append(db.execute(sql).fetchall())
+print(json.dumps(out))
+"""
+
+
+def test_limit_form_on_newer_sqlite():
+    newer = helpers.newer_sqlite()
+    res = newer.run_python(LIMIT_CODE)
+    assert res.returncode == 0, res.stderr[-2000:]
+    newer_ok, plain, filtered, both = json.loads(res.stdout)
+    assert newer_ok
+    assert plain == [[1, 1.0], [2, 2.0], [3, 3.0]]
+    assert filtered == [[2], [4], [6]]
+    assert both == [[1], [2]]
