@@ -184,13 +184,10 @@ static int restore_headers(remote_config *c, const remote_config *old, char *err
                      m->string);
             return -1;
         }
-        cJSON *copy = cJSON_CreateString(prev->valuestring);
-        if (copy == NULL || !cJSON_ReplaceItemViaPointer(c->headers, m, copy)) {
-            cJSON_Delete(copy);
+        if (cJSON_SetValuestring(m, prev->valuestring) == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        m = copy;
     }
     return 0;
 }

@@ -321,6 +321,13 @@ def test_extra_and_headers(db, server):
     options = json.loads(helpers.scalar(db, "SELECT options FROM temp.rembed_clients"))
     assert options["headers"] == {"X-Team": "(redacted)", "api-key": "(redacted)"}
     assert options["extra"]["user"] == "u-1"
+    # options given back with redacted values keep the old header values
+    db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.timeout_ms', 999)")
+    helpers.scalar(db, "SELECT rembed('c', 'x')")
+    assert server.requests[-1]["headers"]["api-key"] == "hdr-secret"
+    with pytest.raises(sqlite3.OperationalError, match="header 'X-New' is .redacted. but"):
+        db.execute("UPDATE temp.rembed_clients SET options = "
+                   "json_set(options, '$.headers.X-New', '(redacted)')")
 
 
 def test_gemini_extra_goes_into_each_request(db, server):
