@@ -277,6 +277,11 @@ int rembed_clients_register(sqlite3 *db, rembed_registry *r) {
     rembed_registry_ref(r);
     int rc =
         sqlite3_create_module_v2(db, "rembed_clients", &clients_module, r, rembed_registry_unref);
+    /* A temp.rembed_clients left by another extension (sqlite-rembed loaded first) would still
+    ** use that extension's module: replace it. A failed DROP (inside a running statement) leaves
+    ** the old table in place. */
+    if (rc == SQLITE_OK)
+        sqlite3_exec(db, "DROP TABLE IF EXISTS temp.rembed_clients", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db,
                           "CREATE VIRTUAL TABLE IF NOT EXISTS temp.rembed_clients "

@@ -15,6 +15,7 @@
 #include "embed/embed_parts.h"
 #include "embed/remote_sql.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,7 +169,20 @@ typedef struct func_def {
     void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } func_def;
 
+/* True when another strata copy (dist/embed.so and dist/strata.so both loaded) registered the
+** remote half on db already: rembed_usage() is ours alone (sqlite-rembed has no such function).
+** The first copy then keeps serving, so temp.rembed_clients and the functions share one
+** registry. */
+static bool already_registered(sqlite3 *db) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT rembed_usage(NULL)", -1, &stmt, NULL);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_OK;
+}
+
 int strata_embed_remote_register(sqlite3 *db, char **pzErrMsg) {
+    if (already_registered(db))
+        return SQLITE_OK;
     static const func_def funcs[] = {
         {"rembed", 2, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},
         {"rembed", 3, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},

@@ -674,3 +674,12 @@ def test_functions_refused_in_views_and_triggers(db, server, tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="unsafe use of rembed_client_options"):
         db.execute("INSERT INTO bad(y) VALUES (1)")
     assert server.requests == []
+
+
+@pytest.mark.parametrize("order", [("embed", "strata"), ("strata", "embed")])
+def test_two_strata_copies_share_one_registry(server, order):
+    conn = helpers.connect(*order)
+    add_client(conn, server, "c", "openai")
+    assert json.loads(helpers.scalar(conn, "SELECT rembed_usage('c')"))["requests"] == 0
+    assert floats(helpers.scalar(conn, "SELECT rembed('c', 'x')")) == vector("x")
+    conn.close()
