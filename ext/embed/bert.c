@@ -129,6 +129,7 @@ static bool load_vocab(load_ctx *lc) {
         special_id(lc, "tokenizer.ggml.seperator_token_id", "tokenizer.ggml.eos_token_id", "[SEP]");
     b->vocab.unk_id = special_id(lc, "tokenizer.ggml.unknown_token_id", NULL, "[UNK]");
     b->vocab.pad_id = special_id(lc, "tokenizer.ggml.padding_token_id", NULL, "[PAD]");
+    lembed_vocab_find_literals(&b->vocab);
     if (b->vocab.cls_id < 0 || b->vocab.sep_id < 0 || b->vocab.unk_id < 0)
         return lfail(lc, "the vocabulary lacks [CLS], [SEP] or [UNK]%s", "");
     return true;

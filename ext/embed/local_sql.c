@@ -10,6 +10,7 @@
 #include "embed/local_registry.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,7 +130,8 @@ static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **a
         return;
     }
     char err[LEMBED_ERR_MAX];
-    if (lembed_model_tokenize(m, z, (size_t)sqlite3_value_bytes(argv[1]), 0, &m->toks, err,
+    /* Not truncated: callers use this to see how long a text really is. */
+    if (lembed_model_tokenize(m, z, (size_t)sqlite3_value_bytes(argv[1]), SIZE_MAX, &m->toks, err,
                               sizeof(err)) != 0) {
         strata_result_error(ctx, "lembed_tokenize_json", "%s", err);
         return;

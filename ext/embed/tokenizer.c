@@ -11,6 +11,8 @@ void lembed_vocab_init(lembed_vocab *v) {
     memset(v, 0, sizeof(*v));
     lembed_strmap_init(&v->map);
     v->cls_id = v->sep_id = v->unk_id = v->pad_id = -1;
+    for (int k = 0; k < 5; k++)
+        v->literal_ids[k] = -1;
     v->split_flags = LEMBED_SPLIT_LOWER | LEMBED_SPLIT_STRIP_ACCENTS;
 }
 
@@ -145,18 +147,41 @@ static int wordpiece(const lembed_vocab *v, const char *w, size_t n, int32_t *pi
     return count;
 }
 
-int lembed_tokenize(const lembed_vocab *v, const char *text, size_t n, size_t max_tokens,
-                    lembed_wordlist *wl, lembed_tokens *out) {
-    out->count = 0;
-    out->truncated = false;
-    if (max_tokens < 2)
-        max_tokens = 2;
-    if (lembed_basic_split(text, n, v->split_flags, wl) != 0)
-        return -1;
-    if (!tokens_push(out, v->cls_id, 0, 0))
+void lembed_vocab_find_literals(lembed_vocab *v) {
+    static const char *const names[5] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    for (int k = 0; k < 5; k++) {
+        v->literal_ids[k] = -1;
+        for (int32_t i = 0; i < v->n; i++)
+            if (v->control[i] && v->pieces[i] && strcmp(v->pieces[i], names[k]) == 0) {
+                v->literal_ids[k] = i;
+                break;
+            }
+    }
+}
+
+/* The special token spelled at text[0..], or -1; *len receives its length. */
+static int32_t literal_at(const lembed_vocab *v, const char *text, size_t n, size_t *len) {
+    for (int k = 0; k < 5; k++) {
+        int32_t id = v->literal_ids[k];
+        if (id < 0)
+            continue;
+        size_t pn = strlen(v->pieces[id]);
+        if (pn <= n && memcmp(text, v->pieces[id], pn) == 0) {
+            *len = pn;
+            return id;
+        }
+    }
+    return -1;
+}
+
+/* Appends the pieces of text[start, end) (no special tokens inside); last_end tracks the end
+** of the last token. */
+static int encode_segment(const lembed_vocab *v, const char *text, size_t start, size_t end,
+                          size_t max_tokens, lembed_wordlist *wl, lembed_tokens *out,
+                          uint32_t *last_end) {
+    if (lembed_basic_split(text + start, end - start, v->split_flags, wl) != 0)
         return -1;
     int32_t pieces[LEMBED_WORDPIECE_MAX_CHARS + 1];
-    uint32_t last_end = 0;
     for (size_t i = 0; i < wl->count && !out->truncated; i++) {
         const lembed_word *w = &wl->words[i];
         int k = wordpiece(v, wl->buf + w->off, w->len, pieces);
@@ -169,11 +194,48 @@ int lembed_tokenize(const lembed_vocab *v, const char *text, size_t n, size_t ma
                 out->truncated = true;
                 break;
             }
-            if (!tokens_push(out, pieces[j], w->src_start, w->src_end))
+            if (!tokens_push(out, pieces[j], (uint32_t)start + w->src_start,
+                             (uint32_t)start + w->src_end))
                 return -1;
-            last_end = w->src_end;
+            *last_end = (uint32_t)start + w->src_end;
         }
     }
+    return 0;
+}
+
+int lembed_tokenize(const lembed_vocab *v, const char *text, size_t n, size_t max_tokens,
+                    lembed_wordlist *wl, lembed_tokens *out) {
+    out->count = 0;
+    out->truncated = false;
+    if (max_tokens < 2)
+        max_tokens = 2;
+    if (n > LEMBED_SPLIT_MAX_INPUT)
+        return -1;
+    if (!tokens_push(out, v->cls_id, 0, 0))
+        return -1;
+    uint32_t last_end = 0;
+    size_t seg = 0;
+    for (size_t i = 0; i < n && !out->truncated; i++) {
+        size_t len;
+        int32_t id = text[i] == '[' ? literal_at(v, text + i, n - i, &len) : -1;
+        if (id < 0)
+            continue;
+        if (encode_segment(v, text, seg, i, max_tokens, wl, out, &last_end) != 0)
+            return -1;
+        if (out->truncated)
+            break;
+        if (out->count + 1 >= max_tokens) {
+            out->truncated = true;
+            break;
+        }
+        if (!tokens_push(out, id, (uint32_t)i, (uint32_t)(i + len)))
+            return -1;
+        last_end = (uint32_t)(i + len);
+        i += len - 1;
+        seg = i + 1;
+    }
+    if (!out->truncated && encode_segment(v, text, seg, n, max_tokens, wl, out, &last_end) != 0)
+        return -1;
     if (!tokens_push(out, v->sep_id, last_end, last_end))
         return -1;
     return 0;

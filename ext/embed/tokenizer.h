@@ -26,6 +26,9 @@ typedef struct lembed_vocab {
     uint8_t *control;  /* id -> 1 for control tokens ([CLS], [PAD], ...) */
     int32_t n;
     int32_t cls_id, sep_id, unk_id, pad_id;
+    /* Special tokens matched literally in input text, as Hugging Face does for its added
+    ** tokens ("[CLS]" typed in a text is the [CLS] token): ids, -1 when absent. */
+    int32_t literal_ids[5];
     unsigned split_flags; /* LEMBED_SPLIT_* */
 } lembed_vocab;
 
@@ -49,6 +52,9 @@ typedef struct lembed_tokens {
 
 void lembed_tokens_init(lembed_tokens *t);
 void lembed_tokens_free(lembed_tokens *t);
+
+/* Fills literal_ids from the pieces [PAD], [UNK], [CLS], [SEP], [MASK]. */
+void lembed_vocab_find_literals(lembed_vocab *v);
 
 /* Tokenizes text into out (emptied first), [CLS] and [SEP] included; at most max_tokens
 ** tokens in total (>= 2), the text being cut before [SEP] when longer. wl is scratch space.
