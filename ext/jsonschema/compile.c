@@ -883,8 +883,14 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
         if (k->type == JV_STRING) {
             n->types = type_bit(k);
         } else if (k->type == JV_ARRAY) {
-            for (uint32_t i = 0; i < k->n; i++)
-                n->types |= type_bit(k->u.items[i]);
+            for (uint32_t i = 0; i < k->n; i++) {
+                uint32_t bit = type_bit(k->u.items[i]);
+                if (bit == 0) {
+                    cfail(cc, "invalid schema: 'type' must name JSON types");
+                    return false;
+                }
+                n->types |= bit;
+            }
             if (k->n == 0)
                 n->types = 0;
         }

@@ -267,7 +267,19 @@ static bool in_place(vstate *st, const js_node *n, const char *kw, const js_node
 static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst) {
     bool ok = true;
     if (n->types && !(n->types & type_bits(inst))) {
-        emit(st, n, "type", "%s is not of the allowed type", type_name(inst));
+        if (st->collect) {
+            char want[160] = "";
+            const jv *t = jv_get(n->src, "type");
+            for (uint32_t i = 0; t && i < (t->type == JV_ARRAY ? t->n : 1); i++) {
+                const jv *one = t->type == JV_ARRAY ? t->u.items[i] : t;
+                if (one->type != JV_STRING)
+                    continue;
+                size_t used = strlen(want);
+                snprintf(want + used, sizeof want - used, "%s%.*s", i ? ", " : "",
+                         (int)(one->n > 16 ? 16 : one->n), one->u.str);
+            }
+            emit(st, n, "type", "%s is not of type %s", type_name(inst), want);
+        }
         if (!st->collect)
             return false;
         ok = false;

@@ -138,6 +138,7 @@ def test_bad_options(db, options, message):
     ("[1] x", "schema is not valid JSON: trailing characters"),
     ("3", "a schema must be an object or a boolean"),
     ('{"type":5}', "'type' must name JSON types"),
+    ('{"type":["string",5]}', "'type' must name JSON types"),
     ('{"minLength":-1}', "'minLength' must be a non-negative integer"),
     ('{"multipleOf":0}', "'multipleOf' must be greater than 0"),
     ('{"pattern":"("}', "'pattern' is not a valid regular expression"),
@@ -276,7 +277,7 @@ def test_validate_output_shape(db):
     out = json.loads(one(db, "SELECT jsonschema_validate('{\"type\":\"integer\"}', '\"x\"')"))
     assert out == [{"instanceLocation": "", "keywordLocation": "/type",
                     "absoluteKeywordLocation": "#/type",
-                    "error": "string is not of the allowed type"}]
+                    "error": "string is not of type integer"}]
 
 
 LOCATION_CASES = [
@@ -321,7 +322,7 @@ def test_absolute_keyword_location_follows_ids(db):
               "properties": {"a": {"$ref": "num.json"}}}
     rows = errors(db, schema, {"a": "x"})
     assert rows == [("/a", "/properties/a/$ref/type", "https://example.com/num.json#/type",
-                     "string is not of the allowed type")]
+                     "string is not of type number")]
 
 
 def test_errors_table_needs_arguments(db):
@@ -337,5 +338,5 @@ def test_errors_table_joins(db):
         "SELECT id, e.instanceLocation, e.error FROM docs, "
         "jsonschema_errors('{\"properties\":{\"a\":{\"type\":\"integer\"}}}', docs.body) AS e "
         "ORDER BY id").fetchall()
-    assert rows[0] == (2, "/a", "string is not of the allowed type")
+    assert rows[0] == (2, "/a", "string is not of type integer")
     assert rows[1][0] == 3 and rows[1][2].startswith("document is not valid JSON")
