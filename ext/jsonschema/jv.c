@@ -296,6 +296,18 @@ static bool parse_number(parser *p, jv *v) {
         for (int64_t k = (int64_t)nd; k < v->u.num.exp; k++)
             d *= 10;
         v->u.num.d = neg ? -d : d;
+    } else if (nd <= 15 && v->u.num.exp - (int64_t)nd >= -22 && v->u.num.exp - (int64_t)nd <= 22) {
+        /* Clinger's fast path: an integer mantissa below 2^53 times or divided by an exact
+        ** power of ten is correctly rounded by one IEEE operation. */
+        static const double P10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        double m = 0;
+        for (size_t k = 0; k < nd; k++)
+            m = m * 10 + (dig[k] - '0');
+        int64_t e = v->u.num.exp - (int64_t)nd;
+        double d = e < 0 ? m / P10[-e] : m * P10[e];
+        v->u.num.d = neg ? -d : d;
     } else {
         char buf[64];
         size_t n = i - start;

@@ -4,6 +4,7 @@
 #include "jsonschema/regex.h"
 #include "common/strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,242 @@
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
 
+/* One atom of a simple pattern: a byte set and how often it repeats. */
+typedef struct simple_tok {
+    uint64_t set[4];
+    uint32_t min, max;
+} simple_tok;
+
 struct js_regex {
     URegularExpression *re;
     bool literal; /* pattern without metacharacters: a plain substring search */
     char *lit;
     size_t lit_n;
+    /* Simple patterns (atoms, classes, quantifiers, anchors; no groups or alternation) run on
+    ** ASCII input without ICU; ICU handles everything else. */
+    simple_tok *toks;
+    uint32_t ntoks;
+    bool anchor_start, anchor_end;
 };
+
+#define SIMPLE_MAX_TOKS 64
+#define SIMPLE_MAX_STEPS 100000
+
+static void set_add(uint64_t *set, unsigned c) {
+    set[c >> 6] |= 1ULL << (c & 63);
+}
+
+static bool set_has(const uint64_t *set, unsigned c) {
+    return (set[c >> 6] >> (c & 63)) & 1;
+}
+
+static void set_range(uint64_t *set, unsigned lo, unsigned hi) {
+    for (unsigned c = lo; c <= hi; c++)
+        set_add(set, c);
+}
+
+/* Adds the class of escape e (d, w, s and their negations over ASCII) to set; false if e is
+** not a class escape. Negated classes are complemented within ASCII; input bytes >= 0x80 never
+** reach the simple matcher. */
+static bool class_escape(uint64_t *set, char e) {
+    uint64_t tmp[4] = {0, 0, 0, 0};
+    switch (e | 0x20) {
+        case 'd':
+            set_range(tmp, '0', '9');
+            break;
+        case 'w':
+            set_range(tmp, '0', '9');
+            set_range(tmp, 'a', 'z');
+            set_range(tmp, 'A', 'Z');
+            set_add(tmp, '_');
+            break;
+        case 's':
+            set_range(tmp, '\t', '\r');
+            set_add(tmp, ' ');
+            break;
+        default:
+            return false;
+    }
+    bool neg = e >= 'A' && e <= 'Z';
+    for (int i = 0; i < 2; i++)
+        set[i] |= neg ? ~tmp[i] : tmp[i];
+    return true;
+}
+
+/* Escaped punctuation is itself; letters and digits other than class escapes are not simple. */
+static int simple_escape_char(char e) {
+    if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+        return -1;
+    return (unsigned char)e;
+}
+
+static bool parse_count(const char *s, size_t n, size_t *i, uint32_t *out) {
+    size_t start = *i;
+    uint32_t v = 0;
+    while (*i < n && s[*i] >= '0' && s[*i] <= '9' && *i - start < 6)
+        v = v * 10 + (uint32_t)(s[(*i)++] - '0');
+    *out = v;
+    return *i > start;
+}
+
+static bool compile_simple(js_regex *r, const char *s, size_t n) {
+    simple_tok toks[SIMPLE_MAX_TOKS];
+    uint32_t nt = 0;
+    size_t i = 0;
+    if (n > 0 && s[0] == '^') {
+        r->anchor_start = true;
+        i = 1;
+    }
+    if (n > i && s[n - 1] == '$' && (n < 2 || s[n - 2] != '\\')) {
+        r->anchor_end = true;
+        n--;
+    }
+    while (i < n) {
+        if (nt == SIMPLE_MAX_TOKS)
+            return false;
+        simple_tok *t = &toks[nt++];
+        memset(t, 0, sizeof *t);
+        t->min = t->max = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80)
+            return false;
+        if (c == '\\') {
+            if (i + 1 >= n)
+                return false;
+            char e = s[i + 1];
+            if (!class_escape(t->set, e)) {
+                int lit = simple_escape_char(e);
+                if (lit < 0)
+                    return false;
+                set_add(t->set, (unsigned)lit);
+            }
+            i += 2;
+        } else if (c == '[') {
+            i++;
+            bool neg = i < n && s[i] == '^';
+            if (neg)
+                i++;
+            bool first = true;
+            while (i < n && (s[i] != ']' || first)) {
+                if (s[i] == ']' && first)
+                    return false; /* [] and []...] differ between engines: leave to ICU */
+                first = false;
+                int lo;
+                if ((unsigned char)s[i] >= 0x80 || s[i] == '[')
+                    return false;
+                if (s[i] == '\\') {
+                    if (i + 1 >= n)
+                        return false;
+                    if (class_escape(t->set, s[i + 1])) {
+                        i += 2;
+                        continue;
+                    }
+                    if ((lo = simple_escape_char(s[i + 1])) < 0)
+                        return false;
+                    i += 2;
+                } else {
+                    lo = (unsigned char)s[i++];
+                }
+                if (i + 1 < n && s[i] == '-' && s[i + 1] != ']') {
+                    int hi = (unsigned char)s[i + 1];
+                    if (hi == '\\' || hi >= 0x80 || hi < lo || hi == '[')
+                        return false;
+                    set_range(t->set, (unsigned)lo, (unsigned)hi);
+                    i += 2;
+                } else {
+                    set_add(t->set, (unsigned)lo);
+                }
+            }
+            if (i >= n)
+                return false;
+            i++;
+            if (neg)
+                for (int k = 0; k < 2; k++)
+                    t->set[k] = ~t->set[k];
+            t->set[2] = t->set[3] = 0;
+        } else if (c == '.') {
+            set_range(t->set, 0, 127);
+            t->set[0] &= ~((1ULL << '\n') | (1ULL << '\r'));
+            i++;
+        } else if (strchr("()|*+?{}^$]", c)) {
+            return false;
+        } else {
+            set_add(t->set, c);
+            i++;
+        }
+        /* Quantifier. */
+        if (i < n) {
+            char q = s[i];
+            if (q == '?' || q == '*' || q == '+') {
+                t->min = q == '+' ? 1 : 0;
+                t->max = q == '?' ? 1 : UINT32_MAX;
+                i++;
+            } else if (q == '{') {
+                size_t j = i + 1;
+                uint32_t lo, hi;
+                if (!parse_count(s, n, &j, &lo))
+                    return false;
+                hi = lo;
+                if (j < n && s[j] == ',') {
+                    j++;
+                    if (!parse_count(s, n, &j, &hi))
+                        hi = UINT32_MAX;
+                }
+                if (j >= n || s[j] != '}' || hi < lo)
+                    return false;
+                t->min = lo;
+                t->max = hi;
+                i = j + 1;
+            }
+            if (i < n && (s[i] == '?' || s[i] == '*' || s[i] == '+' || s[i] == '{'))
+                return false; /* lazy or stacked quantifiers: ICU */
+        }
+    }
+    r->toks = malloc((nt ? nt : 1) * sizeof *r->toks);
+    if (r->toks == NULL)
+        return false;
+    memcpy(r->toks, toks, nt * sizeof *toks);
+    r->ntoks = nt;
+    return true;
+}
+
+/* Backtracking over tokens; -1 when the step budget runs out. */
+static int simple_at(const js_regex *r, uint32_t ti, const unsigned char *s, size_t n, size_t pos,
+                     long *steps) {
+    if (--*steps < 0)
+        return -1;
+    if (ti == r->ntoks)
+        return !r->anchor_end || pos == n;
+    const simple_tok *t = &r->toks[ti];
+    size_t k = 0;
+    while (k < t->max && pos + k < n && set_has(t->set, s[pos + k]))
+        k++;
+    if (k < t->min)
+        return 0;
+    for (;;) {
+        int m = simple_at(r, ti + 1, s, n, pos + k, steps);
+        if (m != 0)
+            return m;
+        if (k == t->min)
+            return 0;
+        k--;
+    }
+}
+
+/* 1, 0, or -1 when the simple matcher cannot decide (non-ASCII input, step budget). */
+static int simple_search(const js_regex *r, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return -1;
+    long steps = SIMPLE_MAX_STEPS;
+    size_t last = r->anchor_start ? 0 : n;
+    for (size_t start = 0; start <= last; start++) {
+        int m = simple_at(r, 0, (const unsigned char *)s, n, start, &steps);
+        if (m != 0)
+            return m;
+    }
+    return 0;
+}
 
 /* ICU's match steps before a search gives up (roughly a few hundred milliseconds). */
 #define REGEX_TIME_LIMIT 200
@@ -144,9 +375,11 @@ js_regex *js_regex_compile(const char *src, size_t n, char *err, size_t errn) {
         r->lit_n = n;
         return r;
     }
+    compile_simple(r, src, n); /* optional fast path; ICU is compiled regardless */
     strbuf sb;
     strbuf_init(&sb);
     if (!translate(src, n, &sb)) {
+        free(r->toks);
         strbuf_free(&sb);
         free(r);
         snprintf(err, errn, "invalid regular expression");
@@ -171,6 +404,7 @@ js_regex *js_regex_compile(const char *src, size_t n, char *err, size_t errn) {
     r->re = uregex_open(u, ulen, 0, &pe, &st);
     free(u);
     if (U_FAILURE(st)) {
+        free(r->toks);
         snprintf(err, errn, "invalid regular expression (%s)", u_errorName(st));
         if (r->re)
             uregex_close(r->re);
@@ -188,6 +422,7 @@ void js_regex_free(js_regex *r) {
     if (r->re)
         uregex_close(r->re);
     free(r->lit);
+    free(r->toks);
     free(r);
 }
 
@@ -196,6 +431,11 @@ int js_regex_search(js_regex *r, const char *s, size_t n) {
         if (r->lit_n == 0)
             return 1;
         return memmem(s, n, r->lit, r->lit_n) != NULL;
+    }
+    if (r->toks) {
+        int m = simple_search(r, s, n);
+        if (m >= 0)
+            return m;
     }
     UErrorCode st = U_ZERO_ERROR;
     UText ut = UTEXT_INITIALIZER;
