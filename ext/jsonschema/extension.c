@@ -57,22 +57,32 @@ static bool any_null(int argc, sqlite3_value **argv) {
     return false;
 }
 
-static void matches_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* Validates argv[1] against argv[0] (options in argv[2]). Returns false when the result is
+** already set: NULL for a NULL argument, or an error. */
+static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
+                       js_errors *errs, js_result *out, const char **problem) {
     if (any_null(argc, argv))
-        return;
-    js_schema *s = schema_arg(ctx, "jsonschema_matches", argc, argv);
+        return false;
+    js_schema *s = schema_arg(ctx, fn, argc, argv);
     if (s == NULL)
-        return;
+        return false;
     const char *doc = (const char *)sqlite3_value_text(argv[1]);
     if (doc == NULL) {
         sqlite3_result_error_nomem(ctx);
-        return;
+        return false;
     }
+    *out = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), errs, problem);
+    if (*out == JS_FAILED) {
+        strata_result_error(ctx, fn, "%s", *problem);
+        return false;
+    }
+    return true;
+}
+
+static void matches_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    js_result r;
     const char *problem = NULL;
-    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), NULL, &problem);
-    if (r == JS_FAILED)
-        strata_result_error(ctx, "jsonschema_matches", "%s", problem);
-    else
+    if (check_args(ctx, "jsonschema_matches", argc, argv, NULL, &r, &problem))
         sqlite3_result_int(ctx, r == JS_VALID);
 }
 
@@ -98,47 +108,24 @@ static void errors_json(strbuf *sb, const js_errors *e) {
 }
 
 static void validate_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (any_null(argc, argv))
-        return;
-    js_schema *s = schema_arg(ctx, "jsonschema_validate", argc, argv);
-    if (s == NULL)
-        return;
-    const char *doc = (const char *)sqlite3_value_text(argv[1]);
-    if (doc == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
     js_errors errs;
     js_errors_init(&errs);
+    js_result r;
     const char *problem = NULL;
-    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), &errs, &problem);
-    if (r == JS_FAILED) {
-        strata_result_error(ctx, "jsonschema_validate", "%s", problem);
-    } else if (r == JS_BAD_DOCUMENT) {
-        strbuf sb;
-        strbuf_init(&sb);
-        strbuf_append_str(&sb, "[{\"instanceLocation\":\"\",\"keywordLocation\":\"\","
-                               "\"absoluteKeywordLocation\":\"\",\"error\":");
-        char msg[256];
-        snprintf(msg, sizeof msg, "document is not valid JSON: %s", problem);
-        strbuf_append_json_string(&sb, msg, strlen(msg));
-        strbuf_append_str(&sb, "}]");
-        size_t n;
-        char *out = strbuf_take(&sb, &n);
-        if (out == NULL)
+    if (check_args(ctx, "jsonschema_validate", argc, argv, &errs, &r, &problem) && r != JS_VALID) {
+        if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&errs, problem)) {
             sqlite3_result_error_nomem(ctx);
-        else
-            sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
-    } else if (r == JS_INVALID) {
-        strbuf sb;
-        strbuf_init(&sb);
-        errors_json(&sb, &errs);
-        size_t n;
-        char *out = strbuf_take(&sb, &n);
-        if (out == NULL)
-            sqlite3_result_error_nomem(ctx);
-        else
-            sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
+        } else {
+            strbuf sb;
+            strbuf_init(&sb);
+            errors_json(&sb, &errs);
+            size_t n;
+            char *out = strbuf_take(&sb, &n);
+            if (out == NULL)
+                sqlite3_result_error_nomem(ctx);
+            else
+                sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
+        }
     }
     js_errors_free(&errs);
 }

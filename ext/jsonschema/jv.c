@@ -61,7 +61,7 @@ static void skip_ws(parser *p) {
     }
 }
 
-static int hexval(char c) {
+int jv_hexval(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -76,7 +76,7 @@ static bool read_hex4(parser *p, size_t at, unsigned *out) {
         return false;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p->s[at + i]);
+        int h = jv_hexval(p->s[at + i]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned)h;

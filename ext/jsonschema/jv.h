@@ -91,6 +91,8 @@ bool jv_num_multiple_of(const jv_num *a, const jv_num *b);
 int64_t jv_num_to_count(const jv_num *a);
 /* Code points in a UTF-8 string (continuation bytes are not counted). */
 size_t jv_utf8_length(const char *s, size_t n);
+/* 0-15 for a hex digit, else -1. */
+int jv_hexval(char c);
 /* Whether the string s equals the NUL-terminated lit. */
 bool jv_str_is(const jv *v, const char *lit);
 

@@ -65,6 +65,9 @@ typedef struct js_errors {
 
 void js_errors_init(js_errors *e);
 void js_errors_free(js_errors *e);
+/* Appends an error with empty locations (a document that is not JSON); false when out of
+** memory. */
+bool js_errors_add_document_error(js_errors *e, const char *problem);
 
 typedef enum js_result {
     JS_VALID = 1,

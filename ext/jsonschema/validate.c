@@ -897,6 +897,25 @@ void js_errors_free(js_errors *e) {
     js_errors_init(e);
 }
 
+bool js_errors_add_document_error(js_errors *e, const char *problem) {
+    js_errors_free(e);
+    e->items = malloc(sizeof *e->items);
+    if (e->items == NULL)
+        return false;
+    e->cap = 1;
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_appendf(&sb, "document is not valid JSON: %s", problem);
+    js_error *er = &e->items[0];
+    er->instance_location = strdup("");
+    er->keyword_location = strdup("");
+    er->absolute_keyword_location = strdup("");
+    er->message = strbuf_take(&sb, NULL);
+    e->n = 1;
+    return er->instance_location && er->keyword_location && er->absolute_keyword_location &&
+           er->message;
+}
+
 /* Scratch memory above this is returned to the system after a call. */
 #define SCRATCH_KEEP ((size_t)4 << 20)
 
