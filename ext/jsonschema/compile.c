@@ -147,10 +147,7 @@ static char *adup(cctx *cc, const char *s, size_t n) {
 }
 
 uint64_t js_hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return jv_bytes_hash(s, n);
 }
 
 /* ---- drafts --------------------------------------------------------------------------------- */

@@ -349,10 +349,7 @@ static bool keys_unique(jv_member *m, size_t n) {
         return true; /* cannot check; accept rather than fail a valid document */
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
-        uint64_t h = 1469598103934665603ULL;
-        for (uint32_t k = 0; k < m[i].klen; k++)
-            h = (h ^ (unsigned char)m[i].key[k]) * 1099511628211ULL;
-        size_t at = h & (cap - 1);
+        size_t at = jv_bytes_hash(m[i].key, m[i].klen) & (cap - 1);
         while (slots[at]) {
             jv_member *o = &m[slots[at] - 1];
             if (o->klen == m[i].klen && memcmp(o->key, m[i].key, o->klen) == 0) {
@@ -653,5 +650,45 @@ bool jv_equal(const jv *a, const jv *b) {
             return true;
         default:
             return true;
+    }
+}
+
+static uint64_t mix(uint64_t h, uint64_t x) {
+    h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h * 0xFF51AFD7ED558CCDULL;
+}
+
+uint64_t jv_bytes_hash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+uint64_t jv_hash(const jv *v) {
+    switch (v->type) {
+        case JV_NUMBER:
+            return mix(
+                mix(jv_bytes_hash(v->u.num.digits, (size_t)v->u.num.ndig), (uint64_t)v->u.num.exp),
+                v->u.num.neg);
+        case JV_STRING:
+            return mix(5, jv_bytes_hash(v->u.str, v->n));
+        case JV_ARRAY: {
+            uint64_t h = 6;
+            for (uint32_t i = 0; i < v->n; i++)
+                h = mix(h, jv_hash(v->u.items[i]));
+            return h;
+        }
+        case JV_OBJECT: {
+            /* Member order does not matter: combine with a commutative sum. */
+            uint64_t sum = 0;
+            for (uint32_t i = 0; i < v->n; i++) {
+                const jv_member *m = &v->u.members[i];
+                sum += mix(jv_bytes_hash(m->key, m->klen), jv_hash(m->val));
+            }
+            return mix(7, sum);
+        }
+        default:
+            return mix(v->type, 0);
     }
 }

@@ -80,6 +80,10 @@ jv *jv_getn(const jv *obj, const char *key, size_t klen);
 
 /* JSON Schema equality: numbers by value (1 == 1.0), objects unordered, true != 1. */
 bool jv_equal(const jv *a, const jv *b);
+/* FNV-1a of n bytes. */
+uint64_t jv_bytes_hash(const char *s, size_t n);
+/* A hash consistent with jv_equal (equal values hash alike). */
+uint64_t jv_hash(const jv *v);
 /* -1, 0, 1 comparing two numbers exactly. */
 int jv_num_cmp(const jv_num *a, const jv_num *b);
 /* True when the number has no fractional part (1.0 and 1e2 are integers). */

@@ -392,6 +392,50 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
     return ok;
 }
 
+typedef struct hashed_item {
+    uint64_t h;
+    uint32_t i;
+} hashed_item;
+
+static int by_hash(const void *a, const void *b) {
+    const hashed_item *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* uniqueItems: pairwise for short arrays, else sorted by a structural hash so only items with
+** equal hashes are compared (a long array stays O(n log n)). */
+static bool unique_items(vstate *st, const js_node *n, const jv *inst) {
+    uint32_t len = inst->n;
+    if (len <= 16) {
+        for (uint32_t i = 1; i < len; i++)
+            for (uint32_t j = 0; j < i; j++)
+                if (jv_equal(inst->u.items[i], inst->u.items[j])) {
+                    emit(st, n, "uniqueItems", "items %u and %u are equal", j, i);
+                    return false;
+                }
+        return true;
+    }
+    hashed_item *h = arena_alloc(&st->s->scratch, (size_t)len * sizeof *h);
+    if (h == NULL) {
+        set_fatal(st, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < len; i++)
+        h[i] = (hashed_item){jv_hash(inst->u.items[i]), i};
+    qsort(h, len, sizeof *h, by_hash);
+    for (uint32_t a = 0; a < len; a++)
+        for (uint32_t b = a + 1; b < len && h[b].h == h[a].h; b++)
+            if (jv_equal(inst->u.items[h[a].i], inst->u.items[h[b].i])) {
+                uint32_t i = h[a].i < h[b].i ? h[a].i : h[b].i;
+                uint32_t j = h[a].i < h[b].i ? h[b].i : h[a].i;
+                emit(st, n, "uniqueItems", "items %u and %u are equal", i, j);
+                return false;
+            }
+    return true;
+}
+
 static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     uint32_t len = inst->n;
@@ -405,15 +449,9 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
     }
     if (!ok && !st->collect)
         return false;
-    if (n->unique) {
-        for (uint32_t i = 1; i < len && ok; i++)
-            for (uint32_t j = 0; j < i; j++)
-                if (jv_equal(inst->u.items[i], inst->u.items[j])) {
-                    emit(st, n, "uniqueItems", "items %u and %u are equal", j, i);
-                    ok = false;
-                    break;
-                }
-        if (!ok && !st->collect)
+    if (n->unique && !unique_items(st, n, inst)) {
+        ok = false;
+        if (!st->collect)
             return false;
     }
     uint32_t np = n->prefix.n < len ? n->prefix.n : len;

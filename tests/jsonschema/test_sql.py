@@ -340,3 +340,15 @@ def test_errors_table_joins(db):
         "ORDER BY id").fetchall()
     assert rows[0] == (2, "/a", "string is not of type integer")
     assert rows[1][0] == 3 and rows[1][2].startswith("document is not valid JSON")
+
+
+def test_unique_items_on_long_arrays(db):
+    distinct = list(range(20000))
+    assert matches(db, {"uniqueItems": True}, distinct) == 1
+    assert matches(db, {"uniqueItems": True}, distinct + [5.0]) == 0
+    objs = [{"a": i, "b": [i, {"c": i}]} for i in range(100)]
+    assert matches(db, {"uniqueItems": True}, objs) == 1
+    assert matches(db, {"uniqueItems": True}, objs + [{"b": [7, {"c": 7}], "a": 7}]) == 0
+    assert matches(db, {"uniqueItems": True}, [True, 1] * 1 + list(range(2, 40))) == 1
+    rows = errors(db, {"uniqueItems": True}, list(range(30)) + [3])
+    assert rows[0][3] == "items 3 and 30 are equal"
