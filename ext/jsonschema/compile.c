@@ -1229,3 +1229,7 @@ void js_schema_free(js_schema *s) {
 js_draft js_schema_draft(const js_schema *s) {
     return s->root->draft;
 }
+
+size_t js_schema_memory(const js_schema *s) {
+    return s->mem.total;
+}

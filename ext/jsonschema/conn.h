@@ -13,6 +13,8 @@
 
 /* Compiled schemas kept per connection. */
 #define JS_CACHE_SIZE 64
+/* ... and at most this much memory for them (the newest is kept even if larger). */
+#define JS_CACHE_MAX_BYTES ((size_t)64 << 20)
 /* Registry bounds: entries and total bytes of schema text. */
 #define JS_REGISTRY_MAX 10000
 #define JS_REGISTRY_MAX_BYTES ((size_t)64 << 20)
@@ -24,6 +26,7 @@ typedef struct js_cache_entry {
     js_options opts;
     js_schema *schema;
     struct js_cache_entry *prev, *next; /* most recently used first */
+    size_t bytes;                       /* text and compiled schema */
 } js_cache_entry;
 
 typedef struct js_reg_entry {
@@ -36,6 +39,7 @@ typedef struct js_conn {
     int refs;
     js_cache_entry *head, *tail;
     int ncache;
+    size_t cache_bytes;
     js_reg_entry *reg;
     int nreg, capreg;
     size_t reg_bytes;

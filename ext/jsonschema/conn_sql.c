@@ -42,6 +42,7 @@ static void cache_clear(js_conn *c) {
     }
     c->head = c->tail = NULL;
     c->ncache = 0;
+    c->cache_bytes = 0;
 }
 
 void js_conn_unref(void *p) {
@@ -197,16 +198,20 @@ js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_opt
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
-    *e = (js_cache_entry){copy, len, h, *opts, s, NULL, c->head};
+    *e = (js_cache_entry){copy, len, h, *opts, s, NULL, c->head, len + js_schema_memory(s)};
     if (c->head)
         c->head->prev = e;
     c->head = e;
     if (c->tail == NULL)
         c->tail = e;
-    if (++c->ncache > JS_CACHE_SIZE) {
+    c->ncache++;
+    c->cache_bytes += e->bytes;
+    /* Evict least recently used entries past either bound, never the one just added. */
+    while (c->tail != e && (c->ncache > JS_CACHE_SIZE || c->cache_bytes > JS_CACHE_MAX_BYTES)) {
         js_cache_entry *old = c->tail;
         c->tail = old->prev;
         c->tail->next = NULL;
+        c->cache_bytes -= old->bytes;
         entry_free(old);
         c->ncache--;
     }

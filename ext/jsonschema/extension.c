@@ -12,6 +12,7 @@
 */
 #include "common/error_sql.h"
 #include "common/strbuf.h"
+#include "common/version.h"
 #include "jsonschema/conn.h"
 #include "jsonschema/extension.h"
 #include "jsonschema/jv.h"
@@ -223,6 +224,12 @@ static void register_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     sqlite3_free(err);
 }
 
+/* sqlite-jsonschema's jsonschema_debug(), kept so its users can switch by loading this file. */
+static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_result_text(ctx, "Version: " STRATA_VERSION "\nSource: strata ext/jsonschema\n", -1,
+                        SQLITE_STATIC);
+}
+
 int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
     js_conn *c = js_conn_new();
     if (c == NULL)
@@ -239,6 +246,7 @@ int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
         {"jsonschema_validate", 3, STRATA_PURE, validate_func},
         {"jsonschema_valid_schema", 1, STRATA_PURE, valid_schema_func},
         {"jsonschema_valid_schema", 2, STRATA_PURE, valid_schema_func},
+        {"jsonschema_debug", 0, STRATA_PURE, debug_func},
         /* Changes connection state: not for views, triggers or CHECK constraints. */
         {"jsonschema_register", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, register_func},
     };

@@ -352,3 +352,22 @@ def test_unique_items_on_long_arrays(db):
     assert matches(db, {"uniqueItems": True}, [True, 1] * 1 + list(range(2, 40))) == 1
     rows = errors(db, {"uniqueItems": True}, list(range(30)) + [3])
     assert rows[0][3] == "items 3 and 30 are equal"
+
+
+def test_big_schemas_cycle_through_the_cache(db):
+    # Each schema is about 1 MB: the cache evicts by memory as well as by count.
+    for i in range(30):
+        props = {f"p{k}": {"type": "integer", "maximum": i} for k in range(20000)}
+        schema = json.dumps({"properties": props})
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i})) == 1
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i + 1})) == 0
+
+
+def test_errors_table_takes_options(db):
+    rows = errors(db, {"format": "ipv4"}, "1.2.3", {"format": "assert"})
+    assert rows == [("", "/format", "#/format", 'string is not a valid "ipv4"')]
+    assert errors(db, {"format": "ipv4"}, "1.2.3") == []
+
+
+def test_peer_debug_function(db):
+    assert one(db, "SELECT jsonschema_debug()").startswith(f"Version: {helpers.VERSION}\n")
