@@ -723,7 +723,8 @@ const js_prop *js_node_prop(const js_node *node, const char *key, uint32_t klen)
     }
     for (uint32_t i = 0; i < node->nprops; i++) {
         const js_prop *p = &node->props[i];
-        if (p->klen == klen && memcmp(p->key, key, klen) == 0)
+        if (p->klen == klen &&
+            (klen == 0 || (p->key[0] == key[0] && memcmp(p->key, key, klen) == 0)))
             return p;
     }
     return NULL;

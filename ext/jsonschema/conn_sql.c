@@ -27,7 +27,8 @@ void js_conn_ref(js_conn *c) {
     c->refs++;
 }
 
-static void entry_free(js_cache_entry *e) {
+static void entry_free(js_conn *c, js_cache_entry *e) {
+    c->generation++;
     js_schema_free(e->schema);
     sqlite3_free(e->text);
     sqlite3_free(e);
@@ -37,7 +38,7 @@ static void cache_clear(js_conn *c) {
     js_cache_entry *e = c->head;
     while (e) {
         js_cache_entry *next = e->next;
-        entry_free(e);
+        entry_free(c, e);
         e = next;
     }
     c->head = c->tail = NULL;
@@ -167,17 +168,27 @@ static void move_to_front(js_conn *c, js_cache_entry *e) {
 
 js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_options *opts,
                           char **err) {
+    js_cache_entry *e;
+    return js_conn_schema_entry(c, text, len, opts, err, &e);
+}
+
+js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const js_options *opts,
+                                char **err, js_cache_entry **entry) {
     *err = NULL;
+    *entry = NULL;
     /* The common case, one schema used row after row (a CHECK constraint), needs no hash. */
     js_cache_entry *mru = c->head;
     if (mru && mru->len == len && mru->opts.draft == opts->draft &&
-        mru->opts.format == opts->format && memcmp(mru->text, text, len) == 0)
+        mru->opts.format == opts->format && memcmp(mru->text, text, len) == 0) {
+        *entry = mru;
         return mru->schema;
+    }
     uint64_t h = hash_text(text, len);
     for (js_cache_entry *e = c->head; e; e = e->next) {
         if (e->hash == h && e->len == len && e->opts.draft == opts->draft &&
             e->opts.format == opts->format && memcmp(e->text, text, len) == 0) {
             move_to_front(c, e);
+            *entry = e;
             return e->schema;
         }
     }
@@ -212,9 +223,10 @@ js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_opt
         c->tail = old->prev;
         c->tail->next = NULL;
         c->cache_bytes -= old->bytes;
-        entry_free(old);
+        entry_free(c, old);
         c->ncache--;
     }
+    *entry = e;
     return s;
 }
 

@@ -21,9 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What auxdata keeps on argument 0: the cache entry compiled for that exact text. SQLite drops
+** it when the argument changes; the generation drops it when the cache freed any entry. */
+typedef struct aux_ref {
+    js_cache_entry *entry;
+    uint64_t generation;
+} aux_ref;
+
 /* Compiles argv[0] with the options in argv[2] (if any). NULL after raising an error. */
 static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv) {
     js_conn *c = sqlite3_user_data(ctx);
+    if (argc == 2) {
+        const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
+        if (a && a->generation == c->generation)
+            return a->entry->schema;
+    }
     js_options opts;
     char *err = NULL;
     int rc = js_read_options(argc > 2 ? argv[2] : NULL, &opts, &err);
@@ -40,13 +52,24 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
         sqlite3_result_error_nomem(ctx);
         return NULL;
     }
-    js_schema *s = js_conn_schema(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err);
+    js_cache_entry *entry = NULL;
+    js_schema *s =
+        js_conn_schema_entry(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err, &entry);
     if (s == NULL) {
         if (err)
             strata_result_error(ctx, fn, "%s", err);
         else
             sqlite3_result_error_nomem(ctx);
         sqlite3_free(err);
+        return NULL;
+    }
+    if (argc == 2 && entry) {
+        aux_ref *a = sqlite3_malloc(sizeof *a);
+        if (a) {
+            a->entry = entry;
+            a->generation = c->generation;
+            sqlite3_set_auxdata(ctx, 0, a, sqlite3_free);
+        }
     }
     return s;
 }

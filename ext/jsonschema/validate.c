@@ -77,7 +77,8 @@ static void spop(vstate *st, segs *p) {
 }
 
 static void kpush(vstate *st, const char *kw) {
-    spush(st, &st->kpath, kw, (uint32_t)strlen(kw), 0);
+    if (st->collect)
+        spush(st, &st->kpath, kw, (uint32_t)strlen(kw), 0);
 }
 
 static void kpush_key(vstate *st, const char *k, uint32_t n) {

@@ -371,3 +371,15 @@ def test_errors_table_takes_options(db):
 
 def test_peer_debug_function(db):
     assert one(db, "SELECT jsonschema_debug()").startswith(f"Version: {helpers.VERSION}\n")
+
+
+def test_constant_schema_survives_evictions_within_a_statement(db):
+    # The constant schema is remembered per statement (auxdata) while the varying one pushes
+    # more than the cache holds through it in the same statement.
+    rows = db.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+        "SELECT i, jsonschema_matches('{\"maximum\": 150}', i), "
+        "jsonschema_matches(json_object('const', i), i), "
+        "jsonschema_matches('{\"maximum\": 150}', i + 1) FROM n").fetchall()
+    assert all(r[1] == (r[0] <= 150) and r[2] == 1 and r[3] == (r[0] + 1 <= 150) for r in rows)
+    assert len(rows) == 301
