@@ -18,6 +18,9 @@ typedef struct parser {
     /* Children of the arrays and objects being parsed, copied into the arena when each closes. */
     void **stack;
     size_t top, cap;
+    /* Members of the objects being parsed, by value. */
+    jv_member *mstack;
+    size_t mtop, mcap;
 } parser;
 
 static void fail(parser *p, const char *msg) {
@@ -52,7 +55,22 @@ static bool push(parser *p, void *v) {
     return true;
 }
 
-static void skip_ws(parser *p) {
+static bool push_member(parser *p, const jv_member *m) {
+    if (p->mtop == p->mcap) {
+        size_t cap = p->mcap ? p->mcap * 2 : 32;
+        jv_member *st = realloc(p->mstack, cap * sizeof *st);
+        if (st == NULL) {
+            fail(p, "out of memory");
+            return false;
+        }
+        p->mstack = st;
+        p->mcap = cap;
+    }
+    p->mstack[p->mtop++] = *m;
+    return true;
+}
+
+static inline void skip_ws(parser *p) {
     while (p->pos < p->len) {
         char c = p->s[p->pos];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
@@ -112,6 +130,18 @@ static size_t put_utf8(char *o, unsigned cp) {
 static bool parse_string(parser *p, const char **out, uint32_t *outlen) {
     size_t start = ++p->pos;
     bool escaped = false;
+    /* Fast scan: 8 bytes at a time while none is '"', '\\' or a control character. */
+    while (p->pos + 8 <= p->len) {
+        uint64_t w;
+        memcpy(&w, p->s + p->pos, 8);
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+        uint64_t hit =
+            ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | ((w - ones * 0x20) & ~w);
+        if (hit & highs)
+            break;
+        p->pos += 8;
+    }
     while (p->pos < p->len) {
         unsigned char c = (unsigned char)p->s[p->pos];
         if (c == '"')
@@ -406,7 +436,7 @@ static bool parse_array(parser *p, jv *v, int depth) {
 
 static bool parse_object(parser *p, jv *v, int depth) {
     p->pos++;
-    size_t base = p->top;
+    size_t base = p->mtop;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == '}') {
         p->pos++;
@@ -417,8 +447,8 @@ static bool parse_object(parser *p, jv *v, int depth) {
                 fail(p, "expected a string key in object");
                 return false;
             }
-            jv_member *m = palloc(p, sizeof *m);
-            if (m == NULL || !parse_string(p, &m->key, &m->klen))
+            jv_member m;
+            if (!parse_string(p, &m.key, &m.klen))
                 return false;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
@@ -426,8 +456,8 @@ static bool parse_object(parser *p, jv *v, int depth) {
                 return false;
             }
             p->pos++;
-            m->val = parse_value(p, depth + 1);
-            if (m->val == NULL || !push(p, m))
+            m.val = parse_value(p, depth + 1);
+            if (m.val == NULL || !push_member(p, &m))
                 return false;
             skip_ws(p);
             if (p->pos < p->len && p->s[p->pos] == ',') {
@@ -442,7 +472,7 @@ static bool parse_object(parser *p, jv *v, int depth) {
             return false;
         }
     }
-    size_t n = p->top - base;
+    size_t n = p->mtop - base;
     v->type = JV_OBJECT;
     v->n = (uint32_t)n;
     v->u.members = NULL;
@@ -450,14 +480,13 @@ static bool parse_object(parser *p, jv *v, int depth) {
         v->u.members = palloc(p, n * sizeof(jv_member));
         if (v->u.members == NULL)
             return false;
-        for (size_t i = 0; i < n; i++)
-            v->u.members[i] = *(jv_member *)p->stack[base + i];
+        memcpy(v->u.members, p->mstack + base, n * sizeof(jv_member));
         if (!keys_unique(v->u.members, n)) {
             fail(p, "duplicate key in object");
             return false;
         }
     }
-    p->top = base;
+    p->mtop = base;
     return true;
 }
 
@@ -531,6 +560,7 @@ jv *jv_parse(arena *a, const char *text, size_t len, jv_error *err) {
         }
     }
     free(p.stack);
+    free(p.mstack);
     return p.failed ? NULL : v;
 }
 
