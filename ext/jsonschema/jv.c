@@ -317,6 +317,7 @@ static bool parse_number(parser *p, jv *v) {
     v->u.num.digits = dig;
     v->u.num.ndig = (int32_t)(nd > INT32_MAX ? INT32_MAX : nd);
     v->u.num.neg = nd > 0 && neg;
+    v->u.num.spelled_float = frac_end > frac_start || i > frac_end;
     v->u.num.exp = nd > 0 ? point + e10 : 0;
     if (nd <= 15 && v->u.num.exp >= (int64_t)nd && v->u.num.exp <= 15) {
         /* Small integer: exact without strtod. */

@@ -51,6 +51,7 @@ typedef struct jv_num {
     const char *digits;
     int32_t ndig;
     uint8_t neg;
+    uint8_t spelled_float; /* written with a fraction or an exponent (draft 4's "integer") */
     int64_t exp;
 } jv_num;
 

@@ -267,7 +267,10 @@ static bool in_place(vstate *st, const js_node *n, const char *kw, const js_node
 
 static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst) {
     bool ok = true;
-    if (n->types && !(n->types & type_bits(inst))) {
+    uint32_t bits = type_bits(inst);
+    if (n->draft == JS_DRAFT4 && inst->type == JV_NUMBER && inst->u.num.spelled_float)
+        bits &= ~(uint32_t)JT_INTEGER; /* draft 4: an integer has no fraction or exponent */
+    if (n->types && !(n->types & bits)) {
         if (st->collect) {
             char want[160] = "";
             const jv *t = jv_get(n->src, "type");

@@ -383,3 +383,10 @@ def test_constant_schema_survives_evictions_within_a_statement(db):
         "jsonschema_matches('{\"maximum\": 150}', i + 1) FROM n").fetchall()
     assert all(r[1] == (r[0] <= 150) and r[2] == 1 and r[3] == (r[0] + 1 <= 150) for r in rows)
     assert len(rows) == 301
+
+
+def test_draft4_integers_are_spelled_without_fraction(db):
+    assert matches(db, {"type": "integer"}, 1.0, {"draft": 4}) == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1e2', '{\"draft\":4}')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '100', '{\"draft\":4}')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1.0', '{\"draft\":6}')") == 1
