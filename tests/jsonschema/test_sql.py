@@ -118,6 +118,14 @@ def test_patterns_are_ecma(db):
     assert matches(db, {"pattern": "^a$"}, "a\n") == 0  # $ is end of input
     assert matches(db, {"pattern": "^[^]$"}, "\n") == 1
     assert matches(db, {"patternProperties": {"^x-": {"type": "integer"}}}, {"x-a": "s"}) == 0
+    # ECMA-262 Annex B spellings that ICU reads differently or rejects.
+    assert matches(db, {"pattern": "^{a}$"}, "{a}") == 1
+    assert matches(db, {"pattern": "^a{,2}$"}, "a{,2}") == 1
+    assert matches(db, {"pattern": "^[--/]+$"}, "-./") == 1
+    assert matches(db, {"pattern": "^[a&&b]+$"}, "a&b") == 1
+    assert matches(db, {"pattern": "^\\0$"}, "\u0000") == 1
+    assert matches(db, {"pattern": "^\\u{1F600}$"}, "\U0001F600") == 1
+    assert matches(db, {"pattern": "^\\p{Script=Greek}+$"}, "αβγ") == 1
 
 
 # ---- options and schema errors ----------------------------------------------------------------
