@@ -191,6 +191,9 @@ js_draft js_draft_parse(const char *s, size_t n) {
                 return DRAFT_URIS[i].d;
         }
     }
+    /* "The latest draft", as older tools write it. */
+    if (eq(s, bn, "http://json-schema.org/schema") || eq(s, bn, "https://json-schema.org/schema"))
+        return JS_DRAFT2020;
     if (eq(s, n, "4") || eq(s, n, "draft4") || eq(s, n, "draft-04"))
         return JS_DRAFT4;
     if (eq(s, n, "6") || eq(s, n, "draft6") || eq(s, n, "draft-06"))

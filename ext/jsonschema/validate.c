@@ -180,6 +180,16 @@ static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, 
     e->n++;
 }
 
+/* How much of a name to quote in a message: at most 200 bytes, never half a UTF-8 sequence. */
+static int clip(const char *s, uint32_t n) {
+    if (n <= 200)
+        return (int)n;
+    uint32_t k = 200;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return (int)k;
+}
+
 static void truncate_errors(vstate *st, size_t n) {
     if (!st->collect)
         return;
@@ -552,7 +562,7 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
             const jv *name = n->required->u.items[i];
             if (name->type == JV_STRING && !has_key(inst, name)) {
                 emit(st, n, "required", "required property '%.*s' is missing",
-                     (int)(name->n > 200 ? 200 : name->n), name->u.str);
+                     clip(name->u.str, name->n), name->u.str);
                 ok = false;
                 if (!st->collect)
                     return false;
@@ -568,8 +578,7 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
             if (!has_key(inst, name)) {
                 kpush(st, n->dep_req_kw);
                 emit(st, n, NULL, "property '%.*s' is required by '%.*s'",
-                     (int)(name->n > 200 ? 200 : name->n), name->u.str,
-                     (int)(dep->klen > 200 ? 200 : dep->klen), dep->key);
+                     clip(name->u.str, name->n), name->u.str, clip(dep->key, dep->klen), dep->key);
                 kpop(st);
                 ok = false;
                 if (!st->collect)

@@ -398,3 +398,14 @@ def test_draft4_integers_are_spelled_without_fraction(db):
     assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1e2', '{\"draft\":4}')") == 0
     assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '100', '{\"draft\":4}')") == 1
     assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1.0', '{\"draft\":6}')") == 1
+
+
+def test_long_names_in_messages_stay_utf8(db):
+    name = "é" * 150  # 300 bytes: the message quotes 200 of them, never half a character
+    out = json.loads(one(db, "SELECT jsonschema_validate(?, '{}')", json.dumps({"required": [name]})))
+    assert out[0]["error"] == f"required property '{'é' * 100}' is missing"
+
+
+def test_latest_schema_uri_means_2020_12(db):
+    schema = {"$schema": "http://json-schema.org/schema#", "prefixItems": [{"type": "string"}]}
+    assert matches(db, schema, [1]) == 0
