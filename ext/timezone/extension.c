@@ -101,7 +101,8 @@ static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_resolve(z, tz_civil_to_seconds(&c), &r);
     if (!tz_resolution_pick(&r, d, &secs)) {
         strata_result_error(
-            ctx, TZ_FN(ctx), "%s falls in a %s in %s", (const char *)sqlite3_value_text(argv[0]),
+            ctx, TZ_FN(ctx), "'%.80s' falls in a %s in %s",
+            (const char *)sqlite3_value_text(argv[0]),
             r.kind == TZ_GAP ? "gap (skipped wall time)" : "fold (repeated wall time)", z->name);
     } else {
         tz_civil u;
