@@ -151,7 +151,8 @@ static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_release(z);
 }
 
-/* tz_diff(a, b [, largest [, smallest [, mode [, increment]]]]): a - b as ISO 8601. */
+/* tz_diff(a, b [, largest [, smallest [, mode [, increment]]]]): the span from b to a (Temporal's
+** b.until(a)) as ISO 8601, so tz_add(b, tz_diff(a, b)) is a. */
 static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_diff_options o = {TZ_UNIT_HOUR, TZ_UNIT_NANOSECOND, TZ_ROUND_TRUNC, 1};
     bool largest_given = argc > 2;
