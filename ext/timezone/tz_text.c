@@ -110,7 +110,40 @@ static const char *annotation(cursor *c, tz_parsed *out, bool first) {
     return critical ? "unknown critical annotation" : NULL;
 }
 
+/* Two digits at p, or -1. */
+static int two(const char *p) {
+    unsigned a = (unsigned char)p[0] - '0', b = (unsigned char)p[1] - '0';
+    return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+/* The form SQLite writes, "YYYY-MM-DD HH:MM:SS", read without the general machinery (it is most
+** of what tables hold). False when s is not exactly that. */
+static bool parse_sqlite_fast(const char *s, size_t n, tz_parsed *out) {
+    if (n != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+        return false;
+    int y1 = two(s), y2 = two(s + 2), mo = two(s + 5), d = two(s + 8), h = two(s + 11),
+        mi = two(s + 14), se = two(s + 17);
+    if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return false;
+    int y = y1 * 100 + y2;
+    if (d > tz_days_in_month(y, mo))
+        return false;
+    memset(out, 0, offsetof(tz_parsed, zone));
+    out->zone[0] = '\0';
+    tz_civil *t = &out->local;
+    t->year = y;
+    t->month = mo;
+    t->day = d;
+    t->hour = h;
+    t->minute = mi;
+    t->second = se;
+    return true;
+}
+
 const char *tz_text_parse(const char *s, size_t n, tz_parsed *out) {
+    if (parse_sqlite_fast(s, n, out))
+        return NULL;
     cursor c = {s, s + n};
     /* zone is the last member: clearing its 256 bytes for every row would cost more than the
     ** parse itself. */
