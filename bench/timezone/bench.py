@@ -79,6 +79,12 @@ def sql():
         "datetime(unix,'unixepoch')": q("SELECT count(datetime(unix, 'unixepoch')) FROM t"),
     }, repeats=REPEATS)
     table.add("tz_offset, integer column", medians)
+    medians = benchlib.compare({
+        "strata": q("SELECT count(tz_format(unix, 'America/New_York', 'yyyy-MM-dd HH:mm')) FROM t"),
+        "strftime(unixepoch)": q("SELECT count(strftime('%Y-%m-%d %H:%M', unix, 'unixepoch'))"
+                                 " FROM t"),
+    }, repeats=3)
+    table.add("tz_format (ICU pattern), integer column", medians)
 
 
 def main():

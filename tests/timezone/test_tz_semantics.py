@@ -224,6 +224,17 @@ def test_format_uses_our_offsets(db):
         "Z quoted UTC"
 
 
+def test_format_per_row_patterns_and_locales(db):
+    rows = db.execute("SELECT tz_format(0, 'UTC', p, l) FROM (SELECT 'yyyy' p, 'en' l"
+                      " UNION ALL SELECT 'MMMM', 'fr' UNION ALL SELECT 'MMMM', 'de')").fetchall()
+    assert rows == [("1970",), ("janvier",), ("Januar",)]
+    rows = db.execute("SELECT tz_format(t, 'America/New_York', 'MMM zzzz') FROM"
+                      " (SELECT 0 t UNION ALL SELECT 15552000)").fetchall()
+    assert rows == [("Dec Eastern Standard Time",), ("Jun Eastern Daylight Time",)]
+    with pytest.raises(Exception, match="tz_format: locale name too long"):
+        one(db, "SELECT tz_format(0, 'UTC', 'yyyy', ?)", "x" * 100)
+
+
 def test_tables(db):
     rows = db.execute("SELECT instant, offset_before, offset_after, abbrev, is_dst FROM"
                       " tz_transitions('Europe/London', '2024-01-01', '2025-01-01')").fetchall()
