@@ -82,6 +82,16 @@ def test_offset_modes(db, text, mode, want):
     assert one(db, "SELECT tz_parse(?, 'compatible', ?)", text, mode) == f"{want}[{NY}]"
 
 
+def test_offset_zones_and_critical_zone(db):
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:30]')") == \
+        "2024-01-01T10:00:00+05:30[+05:30]"
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00[!Europe/Paris]')") == \
+        "2024-01-01T10:00:00+01:00[Europe/Paris]"
+    assert one(db, "SELECT tz_abbrev(0, '+05:30') || '/' || tz_is_dst(0, '-08')") == "+05:30/0"
+    with pytest.raises(Exception, match="offset does not match"):
+        one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:00]')")
+
+
 def test_offset_conflict_rejected(db):
     with pytest.raises(Exception, match="tz_parse: offset does not match time zone"):
         one(db, "SELECT tz_parse('2024-06-14T17:30-05:00[America/New_York]')")
