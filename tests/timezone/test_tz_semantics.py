@@ -397,3 +397,31 @@ except Exception as e:
     lines = out.stdout.splitlines()
     assert lines[0] == "(7200, '9999z', 0, 'Test/Bad,Test/Good')"
     assert lines[1] == "tz_offset: time zone 'Test/Bad' has unreadable TZif data"
+
+
+def test_connections_in_threads_share_the_cache():
+    """Four connections in four threads hit the process-wide zone cache at once (the sqlite3
+    module releases the GIL while a statement runs)."""
+    import threading
+    names = [r[0] for r in helpers.connect("timezone").execute("SELECT name FROM tz_names")]
+    errors, results = [], []
+
+    def work(k):
+        try:
+            c = helpers.connect("timezone")
+            rows = c.execute(
+                "SELECT count(tz_offset(1719835200 + value * 3600, name)) FROM"
+                " (SELECT value ->> 0 name, key value FROM json_each(?))",
+                (__import__("json").dumps([[n] for n in names[k::2]] * 3),)).fetchone()
+            results.append(rows[0])
+            c.close()
+        except Exception as e:  # reported below, with the thread's failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k % 2,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(results) == sorted([len(names[0::2]) * 3] * 2 + [len(names[1::2]) * 3] * 2)
