@@ -204,6 +204,24 @@ static int declare(vec0_vtab *v) {
     return rc;
 }
 
+/* Creates the covering index of metadata column `slot`. Index names do not follow a table
+** through ALTER TABLE RENAME, so when the plain name is taken (by a renamed table's index) a
+** random suffix makes it unique. */
+static int metadata_index(vec0_vtab *v, int slot) {
+    const char *fmt =
+        "CREATE INDEX \"%w\".\"%w_rowids_metadata%02d%s\" ON \"%w_rowids\"(metadata%02d, "
+        "chunk_id, chunk_offset)";
+    int rc = vec0_exec(v, fmt, v->schema, v->name, slot, "", v->name, slot);
+    for (int attempt = 0; rc != SQLITE_OK && attempt < 3; attempt++) {
+        unsigned r;
+        char suffix[16];
+        sqlite3_randomness(sizeof r, &r);
+        snprintf(suffix, sizeof suffix, "_%08x", r);
+        rc = vec0_exec(v, fmt, v->schema, v->name, slot, suffix, v->name, slot);
+    }
+    return rc;
+}
+
 static int create_shadow_tables(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
     const char *db = v->schema, *t = v->name;
@@ -247,6 +265,9 @@ static int create_shadow_tables(vec0_vtab *v) {
                        "CREATE TABLE \"%w\".\"%w_vector_chunks%02d\"(rowid INTEGER PRIMARY KEY, "
                        "vectors BLOB NOT NULL)",
                        db, t, i);
+    /* covering indexes: a metadata filter reads positions without touching the rows */
+    for (int i = 0; rc == SQLITE_OK && i < s->nmetadata; i++)
+        rc = metadata_index(v, i);
     if (rc == SQLITE_OK && s->naux > 0) {
         cols = sqlite3_mprintf("%s", "");
         for (int i = 0; cols && i < s->naux; i++) {

@@ -44,6 +44,7 @@ typedef struct vec0_vtab {
         sqlite3_stmt *st;
     } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
     int ncache;
+    sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */

@@ -226,6 +226,30 @@ static int first_free(const unsigned char *bits, int size) {
 }
 
 /* Finds the oldest chunk with room whose partition values are part[] (may create one). */
+/* Steps st (SELECT chunk_id, size, validity ...); 1 with a free slot, 0 for no row, or -1. */
+static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, int *offset,
+                     int *rc) {
+    *rc = sqlite3_step(st);
+    if (*rc != SQLITE_ROW) {
+        *rc = vec0_done(v, st);
+        return *rc == SQLITE_OK ? 0 : -1;
+    }
+    int size = sqlite3_column_int(st, 1);
+    const unsigned char *bits = sqlite3_column_blob(st, 2);
+    *chunk_id = sqlite3_column_int64(st, 0);
+    *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 ? first_free(bits, size) : -1;
+    vec0_done(v, st);
+    if (*offset < 0) {
+        *rc = vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id);
+        return -1;
+    }
+    *rc = SQLITE_OK;
+    return 1;
+}
+
+/* Finds a chunk with room whose partition values are part[] (may create one): the chunk of
+** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
+** fool it), else the oldest chunk with a free slot. */
 static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id, int *offset) {
     const vec0_schema *s = &v->s;
     char *cond = sqlite3_mprintf("%s", "");
@@ -237,28 +261,36 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     if (cond == NULL)
         return SQLITE_NOMEM;
     sqlite3_stmt *st;
-    int rc = vec0_prepare_cached(
-        v, &st,
-        "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE count < "
-        "size%s ORDER BY chunk_id LIMIT 1",
-        v->schema, v->name, cond);
-    sqlite3_free(cond);
-    if (rc != SQLITE_OK)
-        return rc;
-    for (int i = 0; i < s->npartitions; i++)
-        sqlite3_bind_value(st, i + 1, part[i]);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int size = sqlite3_column_int(st, 1);
-        const unsigned char *bits = sqlite3_column_blob(st, 2);
-        *chunk_id = sqlite3_column_int64(st, 0);
-        *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 ? first_free(bits, size) : -1;
-        vec0_done(v, st);
-        return *offset < 0 ? vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id) : SQLITE_OK;
+    int rc = SQLITE_OK, found = 0;
+    if (v->insert_hint > 0) {
+        rc = vec0_prepare_cached(v, &st,
+                                 "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE "
+                                 "chunk_id = ?%d AND count < size%s",
+                                 v->schema, v->name, s->npartitions + 1, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            sqlite3_bind_int64(st, s->npartitions + 1, v->insert_hint);
+            found = take_slot(v, st, chunk_id, offset, &rc);
+        }
     }
-    vec0_done(v, st);
-    if (rc != SQLITE_DONE)
+    if (rc == SQLITE_OK && found == 0) {
+        rc = vec0_prepare_cached(v, &st,
+                                 "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE "
+                                 "count < size%s ORDER BY chunk_id LIMIT 1",
+                                 v->schema, v->name, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            found = take_slot(v, st, chunk_id, offset, &rc);
+        }
+    }
+    sqlite3_free(cond);
+    if (rc != SQLITE_OK || found) {
+        if (found > 0)
+            v->insert_hint = *chunk_id;
         return rc;
+    }
     /* a new chunk */
     char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
     for (int i = 0; cols && vals && i < s->npartitions; i++) {
@@ -291,6 +323,7 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         return rc;
     *chunk_id = sqlite3_last_insert_rowid(v->db);
     *offset = 0;
+    v->insert_hint = *chunk_id;
     for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
         const vec0_column *c = &s->cols[i];
         if (c->kind == VEC0_VECTOR)

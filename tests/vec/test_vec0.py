@@ -224,6 +224,11 @@ def test_persistence_and_rollback(tmp_path):
     db.execute("alter table v rename to w")
     assert db.execute("select count(*) from w where emb match ? and k = 3",
                       (qs[0].tobytes(),)).fetchone()[0] == 3
+    db.execute(f"create virtual table v using vec0(emb float[{D}], g text)")  # the old name again
+    db.execute("insert into v(rowid, emb, g) values (1, ?, 'z')", (qs[1].tobytes(),))
+    assert db.execute("select g from v where emb match ? and k = 1 and g = 'z'",
+                      (qs[1].tobytes(),)).fetchall() == [("z",)]
+    db.execute("drop table v")
     db.execute("drop table w")
     assert db.execute("select count(*) from sqlite_master").fetchone()[0] == 0
     db.close()
