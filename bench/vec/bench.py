@@ -21,6 +21,7 @@ ROWS = int(os.environ.get("VEC_BENCH_ROWS", "100000"))
 K = 10
 QUERIES = 10
 REPEATS = 5
+INSERT_REPEATS = 3
 
 
 def peer_path():
@@ -112,10 +113,10 @@ def float_workloads(dims, peer):
     theirs = connect(peer) if peer else None
     ins = benchlib.Table(f"insert {ROWS:,} x {dims}-d float32 rows, one transaction", unit="s",
                          scale=1.0)
-    times = {"strata": build(ours, decl, rows)}
+    builders = {"strata": lambda: build(ours, decl, rows)}
     if theirs:
-        times["sqlite-vec 0.1.9"] = build(theirs, decl, rows)
-    ins.add(f"insert {dims}-d", times)
+        builders["sqlite-vec 0.1.9"] = lambda: build(theirs, decl, rows)
+    ins.add(f"insert {dims}-d", benchlib.compare(builders, repeats=INSERT_REPEATS))
     qb = [q.tobytes() for q in queries]
     table = benchlib.Table(f"KNN k={K}, {ROWS:,} x {dims}-d float32 (ms per query)")
     for filtered in (False, True):

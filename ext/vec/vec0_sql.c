@@ -96,7 +96,7 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...) {
 }
 
 int vec0_shadow_name(const char *suffix) {
-    static const char *fixed[] = {"info", "chunks", "rowids", "auxiliary"};
+    static const char *fixed[] = {"info", "chunks", "chunk_rowids", "rowids", "auxiliary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
@@ -242,8 +242,15 @@ static int create_shadow_tables(vec0_vtab *v) {
         rc = vec0_exec(v,
                        "CREATE TABLE \"%w\".\"%w_chunks\"(chunk_id INTEGER PRIMARY KEY, "
                        "size INTEGER NOT NULL, count INTEGER NOT NULL, %s"
-                       "validity BLOB NOT NULL, rowids BLOB NOT NULL)",
+                       "validity BLOB NOT NULL)",
                        db, t, cols);
+    /* the 8-byte-per-slot rowid arrays live apart, so updating a chunk's count and bitmap
+    ** rewrites a small record */
+    if (rc == SQLITE_OK)
+        rc = vec0_exec(v,
+                       "CREATE TABLE \"%w\".\"%w_chunk_rowids\"(rowid INTEGER PRIMARY KEY, "
+                       "rowids BLOB NOT NULL)",
+                       db, t);
     sqlite3_free(cols);
     cols = sqlite3_mprintf("%s", "");
     for (int i = 0; cols && i < s->nmetadata; i++) {
@@ -342,6 +349,7 @@ static int vec0_destroy(sqlite3_vtab *vt) {
         vec0_exec(v,
                   "DROP TABLE IF EXISTS \"%w\".\"%w_info\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_chunks\";"
+                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunk_rowids\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_rowids\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_auxiliary\";",
                   v->schema, v->name, v->schema, v->name, v->schema, v->name, v->schema, v->name);
@@ -357,7 +365,7 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
-    static const char *fixed[] = {"info", "chunks", "rowids"};
+    static const char *fixed[] = {"info", "chunks", "chunk_rowids", "rowids"};
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
         rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", v->schema, v->name,

@@ -5,9 +5,10 @@
 ** Storage of table T (all ordinary tables in the same database, so transactions, ROLLBACK and
 ** persistence come from SQLite itself):
 **   T_info(key PRIMARY KEY, value)             format version
-**   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity, rowids)
-**        one row per chunk of `size` slots; validity has a bit per slot; rowids an int64 per slot.
-**        A chunk holds the rows of one partition-key tuple.
+**   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity)
+**        one row per chunk of `size` slots; validity has a bit per slot. A chunk holds the rows
+**        of one partition-key tuple.
+**   T_chunk_rowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
 **   T_rowids(rowid INTEGER PRIMARY KEY, id, chunk_id, chunk_offset, metadata00..)
 **        where each row lives, its text primary key (id) and its metadata values. KNN filters on
 **        metadata run as one SQL query on this table, which yields (chunk, offset) positions.
