@@ -271,7 +271,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (rc == SQLITE_OK)
             rc = vec0_prepare(v, &chunks,
                               "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
-                              "JOIN \"%w\".\"%w_chunk_rowids\" r ON r.rowid = chunk_id "
+                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
                               "%s%s ORDER BY chunk_id",
                               v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
                               parts.sql ? parts.sql : "");
@@ -284,7 +284,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
         char table[VEC0_NAME_MAX * 2 + 32];
-        snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, col ? col->slot : 0);
+        snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, col ? col->slot : 0);
         size_t ai = 0; /* cursor into allowed */
         unsigned char *mask = NULL;
         if (rc == SQLITE_OK && filtered) {

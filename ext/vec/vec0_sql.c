@@ -96,13 +96,13 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...) {
 }
 
 int vec0_shadow_name(const char *suffix) {
-    static const char *fixed[] = {"info", "chunks", "chunk_rowids", "rowids", "auxiliary"};
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    size_t n = strlen("vector_chunks");
-    return strncmp(suffix, "vector_chunks", n) == 0 && strlen(suffix) == n + 2 &&
-           suffix[n] >= '0' && suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
+    size_t n = strlen("vectorchunks");
+    return strncmp(suffix, "vectorchunks", n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
+           suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -138,7 +138,7 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
         int rc;
         if (*blob == NULL) {
             char table[VEC0_NAME_MAX * 2 + 32];
-            snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, slot);
+            snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, slot);
             rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, blob);
         } else {
             rc = sqlite3_blob_reopen(*blob, chunk_id);
@@ -248,7 +248,7 @@ static int create_shadow_tables(vec0_vtab *v) {
     ** rewrites a small record */
     if (rc == SQLITE_OK)
         rc = vec0_exec(v,
-                       "CREATE TABLE \"%w\".\"%w_chunk_rowids\"(rowid INTEGER PRIMARY KEY, "
+                       "CREATE TABLE \"%w\".\"%w_chunkrowids\"(rowid INTEGER PRIMARY KEY, "
                        "rowids BLOB NOT NULL)",
                        db, t);
     sqlite3_free(cols);
@@ -269,7 +269,7 @@ static int create_shadow_tables(vec0_vtab *v) {
     sqlite3_free(cols);
     for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
         rc = vec0_exec(v,
-                       "CREATE TABLE \"%w\".\"%w_vector_chunks%02d\"(rowid INTEGER PRIMARY KEY, "
+                       "CREATE TABLE \"%w\".\"%w_vectorchunks%02d\"(rowid INTEGER PRIMARY KEY, "
                        "vectors BLOB NOT NULL)",
                        db, t, i);
     /* covering indexes: a metadata filter reads positions without touching the rows */
@@ -349,13 +349,13 @@ static int vec0_destroy(sqlite3_vtab *vt) {
         vec0_exec(v,
                   "DROP TABLE IF EXISTS \"%w\".\"%w_info\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_chunks\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunk_rowids\";"
+                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunkrowids\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_rowids\";"
                   "DROP TABLE IF EXISTS \"%w\".\"%w_auxiliary\";",
                   v->schema, v->name, v->schema, v->name, v->schema, v->name, v->schema, v->name);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\"", v->schema,
-                       v->name, i);
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
+                       i);
     if (rc == SQLITE_OK)
         vtab_free(v);
     return rc;
@@ -365,7 +365,7 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
-    static const char *fixed[] = {"info", "chunks", "chunk_rowids", "rowids"};
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids"};
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
         rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", v->schema, v->name,
@@ -375,8 +375,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
                        v->schema, v->name, newname);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v,
-                       "ALTER TABLE \"%w\".\"%w_vector_chunks%02d\" RENAME TO "
-                       "\"%w_vector_chunks%02d\"",
+                       "ALTER TABLE \"%w\".\"%w_vectorchunks%02d\" RENAME TO "
+                       "\"%w_vectorchunks%02d\"",
                        v->schema, v->name, i, newname, i);
     if (rc != SQLITE_OK)
         return vec0_error(v, "cannot rename: %s", sqlite3_errmsg(v->db));

@@ -8,11 +8,11 @@
 **   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity)
 **        one row per chunk of `size` slots; validity has a bit per slot. A chunk holds the rows
 **        of one partition-key tuple.
-**   T_chunk_rowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
+**   T_chunkrowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
 **   T_rowids(rowid INTEGER PRIMARY KEY, id, chunk_id, chunk_offset, metadata00..)
 **        where each row lives, its text primary key (id) and its metadata values. KNN filters on
 **        metadata run as one SQL query on this table, which yields (chunk, offset) positions.
-**   T_vector_chunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
+**   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
 **        per vector column and chunk: `size` packed vectors, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
 ** An ANN index would add its own T_<index>NN tables beside these and keep the flat chunks as

@@ -179,7 +179,7 @@ static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_
     rc = chunk_set_state(v, chunk_id, count + 1, bits, size);
     char table[VEC0_NAME_MAX + 40];
     if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunk_rowids", -1);
+        table_name(v, table, sizeof table, "chunkrowids", -1);
         rc = blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
     }
     for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
@@ -187,7 +187,7 @@ static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_
         if (c->kind != VEC0_VECTOR)
             continue;
         int vb = (int)vec0_vector_bytes(c);
-        table_name(v, table, sizeof table, "vector_chunks", c->slot);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", chunk_id, vecs[c->slot], vb, vb * offset);
     }
     return rc;
@@ -206,11 +206,11 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
     if (count <= 1) {
         rc = vec0_exec(v,
                        "DELETE FROM \"%w\".\"%w_chunks\" WHERE chunk_id = %lld;"
-                       "DELETE FROM \"%w\".\"%w_chunk_rowids\" WHERE rowid = %lld",
+                       "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
                        v->schema, v->name, (long long)chunk_id, v->schema, v->name,
                        (long long)chunk_id);
         for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vector_chunks%02d\" WHERE rowid = %lld",
+            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid = %lld",
                            v->schema, v->name, i, (long long)chunk_id);
         return rc;
     }
@@ -219,7 +219,7 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
     static const unsigned char zeros[4 * VEC0_MAX_DIMS];
     sqlite3_int64 zero = 0;
     if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunk_rowids", -1);
+        table_name(v, table, sizeof table, "chunkrowids", -1);
         rc = blob_write(v, table, "rowids", chunk_id, &zero, 8, offset * 8);
     }
     for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
@@ -227,7 +227,7 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
         if (c->kind != VEC0_VECTOR)
             continue;
         int vb = (int)vec0_vector_bytes(c);
-        table_name(v, table, sizeof table, "vector_chunks", c->slot);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", chunk_id, zeros, vb, vb * offset);
     }
     return rc;
@@ -350,7 +350,7 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     *offset = 0;
     v->insert_hint = *chunk_id;
     rc = vec0_exec(
-        v, "INSERT INTO \"%w\".\"%w_chunk_rowids\"(rowid, rowids) VALUES (%lld, zeroblob(%d))",
+        v, "INSERT INTO \"%w\".\"%w_chunkrowids\"(rowid, rowids) VALUES (%lld, zeroblob(%d))",
         v->schema, v->name, (long long)*chunk_id, size * 8);
     if (rc != SQLITE_OK)
         return rc;
@@ -361,7 +361,7 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         const vec0_column *c = &s->cols[i];
         if (c->kind == VEC0_VECTOR)
             rc = vec0_exec(v,
-                           "INSERT INTO \"%w\".\"%w_vector_chunks%02d\"(rowid, vectors) "
+                           "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
                            "VALUES (%lld, zeroblob(%lld))",
                            v->schema, v->name, c->slot, (long long)*chunk_id,
                            (long long)(vec0_vector_bytes(c) * (size_t)size));
@@ -630,7 +630,7 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         if (vecs[i].data == NULL)
             continue;
         int vb = (int)vec_type_bytes(vecs[i].type, vecs[i].dims);
-        table_name(v, table, sizeof table, "vector_chunks", i);
+        table_name(v, table, sizeof table, "vectorchunks", i);
         rc = blob_write(v, table, "vectors", chunk_id, vecs[i].data, vb, vb * offset);
     }
     if (rc == SQLITE_OK && (s->nmetadata > 0 || text_key(v))) {
@@ -768,7 +768,7 @@ static int optimize(vec0_vtab *v) {
             sqlite3_int64 rowid = 0;
             sqlite3_blob *rb = NULL;
             char table[VEC0_NAME_MAX + 40];
-            table_name(v, table, sizeof table, "chunk_rowids", -1);
+            table_name(v, table, sizeof table, "chunkrowids", -1);
             rc = sqlite3_blob_open(v->db, v->schema, table, "rowids", src, 0, &rb);
             if (rc == SQLITE_OK)
                 rc = sqlite3_blob_read(rb, &rowid, 8, last * 8);
@@ -812,7 +812,7 @@ static int integrity_check(vec0_vtab *v) {
     sqlite3_stmt *st;
     int rc = vec0_prepare(v, &st,
                           "SELECT chunk_id, size, count, validity, r.rowids FROM "
-                          "\"%w\".\"%w_chunks\" LEFT JOIN \"%w\".\"%w_chunk_rowids\" r "
+                          "\"%w\".\"%w_chunks\" LEFT JOIN \"%w\".\"%w_chunkrowids\" r "
                           "ON r.rowid = chunk_id ORDER BY chunk_id",
                           v->schema, v->name, v->schema, v->name);
     if (rc != SQLITE_OK)
@@ -840,7 +840,7 @@ static int integrity_check(vec0_vtab *v) {
         for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
             sqlite3_stmt *len;
             rc = vec0_prepare(v, &len,
-                              "SELECT length(vectors) FROM \"%w\".\"%w_vector_chunks%02d\" "
+                              "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
                               "WHERE rowid = %lld",
                               v->schema, v->name, i, (long long)id);
             if (rc != SQLITE_OK)
