@@ -49,6 +49,20 @@ static const char *sql_op(char op) {
     return NULL;
 }
 
+/* Whether distance d meets every `distance <op> bound` of the query. */
+static int within(float d, int n, const char *ops, const double *bounds) {
+    for (int i = 0; i < n; i++) {
+        double x = d;
+        int ok = ops[i] == '<'   ? x < bounds[i]
+                 : ops[i] == '{' ? x <= bounds[i]
+                 : ops[i] == '>' ? x > bounds[i]
+                                 : x >= bounds[i];
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 /* A growing WHERE clause with its bound values. */
 typedef struct where {
     char *sql;
@@ -168,6 +182,9 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     vec_value q = {0};
     sqlite3_int64 k = -1;
     where rows = {0}, parts = {0};
+    char bound_op[4];
+    double bound[4];
+    int nbounds = 0;
     int rc = SQLITE_OK;
     size_t ntok = idxStr ? strlen(idxStr) / 3 : 0;
     for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
@@ -217,6 +234,19 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                     "k value in knn query too large, provided %lld and the limit "
                                     "is %d",
                                     (long long)k, VEC0_MAX_K);
+                break;
+            case 'X':
+                if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
+                    sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
+                    rc = vec0_error(v, "a distance bound must be a number");
+                    break;
+                }
+                if (nbounds < 4) {
+                    bound_op[nbounds] = op;
+                    bound[nbounds++] = sqlite3_value_double(arg);
+                } else {
+                    rc = vec0_error(v, "too many distance bounds");
+                }
                 break;
             case 'P':
                 snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
@@ -362,6 +392,8 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                     if (rc != SQLITE_OK)
                         break;
                     float d = kern(q.data, vec, (size_t)col->dims);
+                    if (nbounds && !within(d, nbounds, bound_op, bound))
+                        continue;
                     if (d <= vec_topk_threshold(&c->heap)) {
                         sqlite3_int64 rowid;
                         memcpy(&rowid, rowids + 8 * (size_t)o, 8);

@@ -396,7 +396,7 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 
 /* idxStr is a sequence of 3-character tokens, one per xFilter argument:
 **   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'P' partition, 'D' metadata, 'N' metadata IN list,
-**         'R' key equality, 'I' key IN list
+**         'R' key equality, 'I' key IN list, 'X' distance bound
 **   column: 'A' + declared column index
 **   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
 static char op_char(int op) {
@@ -485,6 +485,10 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 } else {
                     ADD_ARG(i, 'R', 0, '=');
                 }
+                continue;
+            }
+            if (col == v->col_distance && op != '=' && op != '!') {
+                ADD_ARG(i, 'X', 0, op); /* distance bound: checked before the heap */
                 continue;
             }
             if (col >= v->ndecl)

@@ -441,3 +441,38 @@ def test_partitions_text_keys_int8_bit_same_as_peer(vdb, peer):
             sorted(r[0] for r in theirs if [t[1] for t in theirs].count(r[1]) == 1)
     assert vdb.execute("select id, user, score, flag, note from v order by id").fetchall() == \
         peer.execute("select id, user, score, flag, note from v order by id").fetchall()
+
+
+def test_distance_bounds_page_through_results(vdb):
+    """`distance > last` (as sqlite-vec's main branch) pages through neighbours k at a time."""
+    x, qs = data(n=300)
+    vdb.execute(f"create virtual table v using vec0(emb float[{D}], chunk_size=32)")
+    fill(vdb, "v", x)
+    ids = np.arange(1, 301)
+    want_ids, want_d = brute(x, qs[0], "l2", ids)
+    got, last = [], -1.0
+    for _ in range(4):
+        rows = vdb.execute("select rowid, distance from v where emb match ? and k = 5 "
+                           "and distance > ?", (qs[0].tobytes(), last)).fetchall()
+        got += [r[0] for r in rows]
+        last = rows[-1][1]
+    assert got == list(want_ids[:20])
+    full = vdb.execute("select rowid, distance from v where emb match ? and k = 20",
+                       (qs[0].tobytes(),)).fetchall()
+    rows = vdb.execute("select rowid from v where emb match ? and k = 50 and distance >= ? "
+                       "and distance <= ?", (qs[0].tobytes(), full[3][1], full[7][1])).fetchall()
+    assert [r[0] for r in rows] == [r[0] for r in full[3:8]]
+
+
+def test_auto_rowids_k_zero_empty_and_match_errors(vdb):
+    vdb.execute("create virtual table v using vec0(a float[2], b float[2])")
+    assert vdb.execute("select rowid from v where a match '[0,0]' and k = 3").fetchall() == []
+    cur = vdb.execute("insert into v(a, b) values ('[1,1]', '[2,2]')")
+    assert cur.lastrowid == 1
+    vdb.execute("insert into v(a, b) values ('[3,3]', '[4,4]')")
+    assert [r[0] for r in vdb.execute("select rowid from v")] == [1, 2]
+    assert vdb.execute("select rowid from v where a match '[0,0]' and k = 0").fetchall() == []
+    with pytest.raises(sqlite3.OperationalError, match="only 1 MATCH operator is allowed"):
+        vdb.execute("select rowid from v where a match '[0,0]' and b match '[0,0]' and k = 1")
+    with pytest.raises(sqlite3.OperationalError, match="k must not be negative"):
+        vdb.execute("select rowid from v where a match '[0,0]' and k = -1").fetchall()
