@@ -318,6 +318,7 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
     int rc = declare(v);
     if (rc == SQLITE_OK && create)
         rc = create_shadow_tables(v);
+    v->format_checked = create;
     if (rc != SQLITE_OK) {
         *pzErr = sqlite3_mprintf("vec0: cannot create table: %s", sqlite3_errmsg(db));
         vtab_free(v);
@@ -345,20 +346,45 @@ static int vec0_disconnect(sqlite3_vtab *vt) {
 
 static int vec0_destroy(sqlite3_vtab *vt) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int rc =
-        vec0_exec(v,
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_info\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunks\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunkrowids\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_rowids\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_auxiliary\";",
-                  v->schema, v->name, v->schema, v->name, v->schema, v->name, v->schema, v->name);
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_%s\"", v->schema, v->name, fixed[i]);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
                        i);
+    /* a table sqlite-vec created also has these */
+    for (int i = 0; rc == SQLITE_OK && v->foreign && i < VEC0_MAX_METADATA; i++)
+        rc = vec0_exec(v,
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatachunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatatext%02d\";",
+                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i);
     if (rc == SQLITE_OK)
         vtab_free(v);
     return rc;
+}
+
+/* Tables created by sqlite-vec have another storage layout: they are refused with a clear
+** message (and can still be dropped). Checked once per connection, on first use. */
+int vec0_check_format(vec0_vtab *v) {
+    if (v->format_checked)
+        return v->foreign ? vec0_error(v,
+                                       "table \"%s\" was created by sqlite-vec, whose storage "
+                                       "differs: export its rows with sqlite-vec loaded and "
+                                       "insert them into a table created with strata",
+                                       v->name)
+                          : SQLITE_OK;
+    sqlite3_stmt *st;
+    int rc = vec0_prepare(v, &st, "SELECT value FROM \"%w\".\"%w_info\" WHERE key = 'format'",
+                          v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    v->foreign = rc != SQLITE_ROW;
+    sqlite3_finalize(st);
+    v->format_checked = 1;
+    return vec0_check_format(v);
 }
 
 static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
@@ -614,7 +640,9 @@ static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     cursor_reset(c);
     c->plan = idxNum;
-    int rc;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
     if (idxNum == VEC0_PLAN_KNN) {
         rc = vec0_knn(c, idxStr, argc, argv);
         if (rc != SQLITE_OK)

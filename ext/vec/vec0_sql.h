@@ -46,6 +46,8 @@ typedef struct vec0_vtab {
     } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
     int ncache;
     sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
+    int format_checked;        /* T_info was read (or the table was just created) */
+    int foreign;               /* the shadow tables are sqlite-vec's, not ours */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -89,6 +91,10 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
                 int *offset);
+
+/* SQLITE_OK for a table in strata's layout; an error naming the problem for one created by
+** sqlite-vec. */
+int vec0_check_format(vec0_vtab *v);
 
 /* xUpdate (vec0_write_sql.c). */
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);

@@ -896,6 +896,9 @@ static int command(vec0_vtab *v, sqlite3_value *cmd) {
 
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
     vec0_vtab *v = (vec0_vtab *)vt;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
     if (argc == 1)
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {

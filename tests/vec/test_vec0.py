@@ -476,3 +476,22 @@ def test_auto_rowids_k_zero_empty_and_match_errors(vdb):
         vdb.execute("select rowid from v where a match '[0,0]' and b match '[0,0]' and k = 1")
     with pytest.raises(sqlite3.OperationalError, match="k must not be negative"):
         vdb.execute("select rowid from v where a match '[0,0]' and k = -1").fetchall()
+
+
+def test_table_created_by_sqlite_vec_is_refused_clearly(tmp_path, peer_path):
+    path = str(tmp_path / "peer.db")
+    old = sqlite3.connect(path, isolation_level=None)
+    old.enable_load_extension(True)
+    old.load_extension(peer_path)
+    old.execute("create virtual table v using vec0(emb float[2], g text, +a text)")
+    old.execute("insert into v(rowid, emb, g, a) values (1, '[1,2]', 'x', 'y')")
+    old.close()
+    db = helpers.connect("vec", database=path)
+    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
+        db.execute("select * from v").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
+        db.execute("insert into v(rowid, emb, g, a) values (2, '[1,2]', 'x', 'y')")
+    db.execute("drop table v")
+    # every table of sqlite-vec's layout is gone (sqlite_sequence is SQLite's own)
+    assert db.execute("select name from sqlite_master").fetchall() == [("sqlite_sequence",)]
+    db.close()
