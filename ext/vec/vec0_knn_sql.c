@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of vectors read and scored at a time: fits in L2 cache. */
+#define VEC0_KNN_WINDOW (256 * 1024)
+
 typedef struct position {
     sqlite3_int64 chunk_id;
     int offset;
@@ -44,6 +47,20 @@ static const char *sql_op(char op) {
             return ">=";
     }
     return NULL;
+}
+
+/* Whether distance d meets every `distance <op> bound` of the query. */
+static int within(float d, int n, const char *ops, const double *bounds) {
+    for (int i = 0; i < n; i++) {
+        double x = d;
+        int ok = ops[i] == '<'   ? x < bounds[i]
+                 : ops[i] == '{' ? x <= bounds[i]
+                 : ops[i] == '>' ? x > bounds[i]
+                                 : x >= bounds[i];
+        if (!ok)
+            return 0;
+    }
+    return 1;
 }
 
 /* A growing WHERE clause with its bound values. */
@@ -165,6 +182,9 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     vec_value q = {0};
     sqlite3_int64 k = -1;
     where rows = {0}, parts = {0};
+    char bound_op[4];
+    double bound[4];
+    int nbounds = 0;
     int rc = SQLITE_OK;
     size_t ntok = idxStr ? strlen(idxStr) / 3 : 0;
     for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
@@ -214,6 +234,19 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                     "k value in knn query too large, provided %lld and the limit "
                                     "is %d",
                                     (long long)k, VEC0_MAX_K);
+                break;
+            case 'X':
+                if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
+                    sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
+                    rc = vec0_error(v, "a distance bound must be a number");
+                    break;
+                }
+                if (nbounds < 4) {
+                    bound_op[nbounds] = op;
+                    bound[nbounds++] = sqlite3_value_double(arg);
+                } else {
+                    rc = vec0_error(v, "too many distance bounds");
+                }
                 break;
             case 'P':
                 snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
@@ -267,18 +300,21 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
             rc = SQLITE_INTERNAL;
         if (rc == SQLITE_OK)
             rc = vec0_prepare(v, &chunks,
-                              "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
+                              "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
+                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
                               "%s%s ORDER BY chunk_id",
-                              v->schema, v->name, parts.sql ? "WHERE " : "",
+                              v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
                               parts.sql ? parts.sql : "");
         if (rc == SQLITE_OK)
             rc = bind_all(chunks, &parts);
         size_t vb = col ? vec0_vector_bytes(col) : 0;
-        buf = sqlite3_malloc64(vb * (size_t)v->s.chunk_size + 1);
+        int window = vb ? (int)(VEC0_KNN_WINDOW / vb) : 1;
+        window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        buf = sqlite3_malloc64(vb * (size_t)window + 1);
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
         char table[VEC0_NAME_MAX * 2 + 32];
-        snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, col ? col->slot : 0);
+        snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, col ? col->slot : 0);
         size_t ai = 0; /* cursor into allowed */
         unsigned char *mask = NULL;
         if (rc == SQLITE_OK && filtered) {
@@ -333,25 +369,36 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                 (long long)chunk_id);
                 break;
             }
-            /* few allowed rows: read just those vectors, else the chunk up to the last one */
-            int sparse = filtered && (size_t)nlive * 4 < (size_t)(last + 1);
-            if (!sparse)
-                rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(last + 1)), 0);
-            for (int o = 0; rc == SQLITE_OK && o <= last; o++) {
-                if (!(live[o / 8] >> (o % 8) & 1))
+            /* The chunk is read window by window (so the vectors being scored stay in cache);
+            ** a window with few allowed rows reads just those vectors. */
+            for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
+                int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
+                for (int o = w0; o <= w1; o++)
+                    nwin += live[o / 8] >> (o % 8) & 1;
+                if (nwin == 0)
                     continue;
-                const unsigned char *vec = buf + vb * (size_t)o;
-                if (sparse) {
-                    rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
-                    vec = buf;
-                }
-                if (rc != SQLITE_OK)
-                    break;
-                float d = kern(q.data, vec, (size_t)col->dims);
-                if (d <= vec_topk_threshold(&c->heap)) {
-                    sqlite3_int64 rowid;
-                    memcpy(&rowid, rowids + 8 * (size_t)o, 8);
-                    vec_topk_push(&c->heap, d, rowid, chunk_id, o);
+                int sparse = nwin * 4 < w1 - w0 + 1;
+                if (!sparse)
+                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)),
+                                           (int)(vb * (size_t)w0));
+                for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
+                    if (!(live[o / 8] >> (o % 8) & 1))
+                        continue;
+                    const unsigned char *vec = buf + vb * (size_t)(o - w0);
+                    if (sparse) {
+                        rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
+                        vec = buf;
+                    }
+                    if (rc != SQLITE_OK)
+                        break;
+                    float d = kern(q.data, vec, (size_t)col->dims);
+                    if (nbounds && !within(d, nbounds, bound_op, bound))
+                        continue;
+                    if (d <= vec_topk_threshold(&c->heap)) {
+                        sqlite3_int64 rowid;
+                        memcpy(&rowid, rowids + 8 * (size_t)o, 8);
+                        vec_topk_push(&c->heap, d, rowid, chunk_id, o);
+                    }
                 }
             }
         }

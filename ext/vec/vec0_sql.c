@@ -96,13 +96,13 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...) {
 }
 
 int vec0_shadow_name(const char *suffix) {
-    static const char *fixed[] = {"info", "chunks", "rowids", "auxiliary"};
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    size_t n = strlen("vector_chunks");
-    return strncmp(suffix, "vector_chunks", n) == 0 && strlen(suffix) == n + 2 &&
-           suffix[n] >= '0' && suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
+    size_t n = strlen("vectorchunks");
+    return strncmp(suffix, "vectorchunks", n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
+           suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -138,7 +138,7 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
         int rc;
         if (*blob == NULL) {
             char table[VEC0_NAME_MAX * 2 + 32];
-            snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, slot);
+            snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, slot);
             rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, blob);
         } else {
             rc = sqlite3_blob_reopen(*blob, chunk_id);
@@ -204,6 +204,24 @@ static int declare(vec0_vtab *v) {
     return rc;
 }
 
+/* Creates the covering index of metadata column `slot`. Index names do not follow a table
+** through ALTER TABLE RENAME, so when the plain name is taken (by a renamed table's index) a
+** random suffix makes it unique. */
+static int metadata_index(vec0_vtab *v, int slot) {
+    const char *fmt =
+        "CREATE INDEX \"%w\".\"%w_rowids_metadata%02d%s\" ON \"%w_rowids\"(metadata%02d, "
+        "chunk_id, chunk_offset)";
+    int rc = vec0_exec(v, fmt, v->schema, v->name, slot, "", v->name, slot);
+    for (int attempt = 0; rc != SQLITE_OK && attempt < 3; attempt++) {
+        unsigned r;
+        char suffix[16];
+        sqlite3_randomness(sizeof r, &r);
+        snprintf(suffix, sizeof suffix, "_%08x", r);
+        rc = vec0_exec(v, fmt, v->schema, v->name, slot, suffix, v->name, slot);
+    }
+    return rc;
+}
+
 static int create_shadow_tables(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
     const char *db = v->schema, *t = v->name;
@@ -224,8 +242,15 @@ static int create_shadow_tables(vec0_vtab *v) {
         rc = vec0_exec(v,
                        "CREATE TABLE \"%w\".\"%w_chunks\"(chunk_id INTEGER PRIMARY KEY, "
                        "size INTEGER NOT NULL, count INTEGER NOT NULL, %s"
-                       "validity BLOB NOT NULL, rowids BLOB NOT NULL)",
+                       "validity BLOB NOT NULL)",
                        db, t, cols);
+    /* the 8-byte-per-slot rowid arrays live apart, so updating a chunk's count and bitmap
+    ** rewrites a small record */
+    if (rc == SQLITE_OK)
+        rc = vec0_exec(v,
+                       "CREATE TABLE \"%w\".\"%w_chunkrowids\"(rowid INTEGER PRIMARY KEY, "
+                       "rowids BLOB NOT NULL)",
+                       db, t);
     sqlite3_free(cols);
     cols = sqlite3_mprintf("%s", "");
     for (int i = 0; cols && i < s->nmetadata; i++) {
@@ -244,9 +269,12 @@ static int create_shadow_tables(vec0_vtab *v) {
     sqlite3_free(cols);
     for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
         rc = vec0_exec(v,
-                       "CREATE TABLE \"%w\".\"%w_vector_chunks%02d\"(rowid INTEGER PRIMARY KEY, "
+                       "CREATE TABLE \"%w\".\"%w_vectorchunks%02d\"(rowid INTEGER PRIMARY KEY, "
                        "vectors BLOB NOT NULL)",
                        db, t, i);
+    /* covering indexes: a metadata filter reads positions without touching the rows */
+    for (int i = 0; rc == SQLITE_OK && i < s->nmetadata; i++)
+        rc = metadata_index(v, i);
     if (rc == SQLITE_OK && s->naux > 0) {
         cols = sqlite3_mprintf("%s", "");
         for (int i = 0; cols && i < s->naux; i++) {
@@ -290,6 +318,7 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
     int rc = declare(v);
     if (rc == SQLITE_OK && create)
         rc = create_shadow_tables(v);
+    v->format_checked = create;
     if (rc != SQLITE_OK) {
         *pzErr = sqlite3_mprintf("vec0: cannot create table: %s", sqlite3_errmsg(db));
         vtab_free(v);
@@ -317,26 +346,52 @@ static int vec0_disconnect(sqlite3_vtab *vt) {
 
 static int vec0_destroy(sqlite3_vtab *vt) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int rc =
-        vec0_exec(v,
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_info\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunks\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_rowids\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_auxiliary\";",
-                  v->schema, v->name, v->schema, v->name, v->schema, v->name, v->schema, v->name);
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_%s\"", v->schema, v->name, fixed[i]);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\"", v->schema,
-                       v->name, i);
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
+                       i);
+    /* a table sqlite-vec created also has these */
+    for (int i = 0; rc == SQLITE_OK && v->foreign && i < VEC0_MAX_METADATA; i++)
+        rc = vec0_exec(v,
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatachunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatatext%02d\";",
+                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i);
     if (rc == SQLITE_OK)
         vtab_free(v);
     return rc;
+}
+
+/* Tables created by sqlite-vec have another storage layout: they are refused with a clear
+** message (and can still be dropped). Checked once per connection, on first use. */
+int vec0_check_format(vec0_vtab *v) {
+    if (v->format_checked)
+        return v->foreign ? vec0_error(v,
+                                       "table \"%s\" was created by sqlite-vec, whose storage "
+                                       "differs: export its rows with sqlite-vec loaded and "
+                                       "insert them into a table created with strata",
+                                       v->name)
+                          : SQLITE_OK;
+    sqlite3_stmt *st;
+    int rc = vec0_prepare(v, &st, "SELECT value FROM \"%w\".\"%w_info\" WHERE key = 'format'",
+                          v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    v->foreign = rc != SQLITE_ROW;
+    sqlite3_finalize(st);
+    v->format_checked = 1;
+    return vec0_check_format(v);
 }
 
 static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
-    static const char *fixed[] = {"info", "chunks", "rowids"};
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids"};
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
         rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", v->schema, v->name,
@@ -346,8 +401,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
                        v->schema, v->name, newname);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v,
-                       "ALTER TABLE \"%w\".\"%w_vector_chunks%02d\" RENAME TO "
-                       "\"%w_vector_chunks%02d\"",
+                       "ALTER TABLE \"%w\".\"%w_vectorchunks%02d\" RENAME TO "
+                       "\"%w_vectorchunks%02d\"",
                        v->schema, v->name, i, newname, i);
     if (rc != SQLITE_OK)
         return vec0_error(v, "cannot rename: %s", sqlite3_errmsg(v->db));
@@ -367,7 +422,7 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 
 /* idxStr is a sequence of 3-character tokens, one per xFilter argument:
 **   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'P' partition, 'D' metadata, 'N' metadata IN list,
-**         'R' key equality, 'I' key IN list
+**         'R' key equality, 'I' key IN list, 'X' distance bound
 **   column: 'A' + declared column index
 **   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
 static char op_char(int op) {
@@ -456,6 +511,10 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 } else {
                     ADD_ARG(i, 'R', 0, '=');
                 }
+                continue;
+            }
+            if (col == v->col_distance && op != '=' && op != '!') {
+                ADD_ARG(i, 'X', 0, op); /* distance bound: checked before the heap */
                 continue;
             }
             if (col >= v->ndecl)
@@ -581,7 +640,9 @@ static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     cursor_reset(c);
     c->plan = idxNum;
-    int rc;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
     if (idxNum == VEC0_PLAN_KNN) {
         rc = vec0_knn(c, idxStr, argc, argv);
         if (rc != SQLITE_OK)
