@@ -34,6 +34,8 @@ def tokens(texts):
 
 
 class Scripted:
+    """A queued response; status 0 closes the connection without one."""
+
     def __init__(self, status=200, body=b"", headers=None, delay=0.0):
         self.status, self.headers, self.delay = status, headers or {}, delay
         self.body = body if isinstance(body, bytes) else json.dumps(body).encode() \
@@ -117,6 +119,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if scripted is not None:
             if scripted.delay:
                 time.sleep(scripted.delay)
+            if scripted.status == 0:  # hang up without answering
+                self.close_connection = True
+                return
             self._send(scripted.status, scripted.body, scripted.headers)
             return
         try:
