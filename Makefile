@@ -173,6 +173,7 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 .PHONY: test
 test: deps
+	@scripts/check-python $(PYTHON)
 	$(MAKE) all test-programs
 	STRATA_DIST=$(DIST) STRATA_BUILD=$(BUILD) $(PYTEST) $(PYTEST_ARGS)
 
@@ -181,6 +182,7 @@ test: deps
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
 .PHONY: test-asan
 test-asan: deps
+	@scripts/check-python $(PYTHON)
 	$(MAKE) MODE=asan all test-programs
 	STRATA_DIST=build/asan/dist STRATA_BUILD=build/asan STRATA_ASAN=1 \
 	LD_PRELOAD=$(ASAN_RUNTIME) \

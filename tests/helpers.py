@@ -46,3 +46,16 @@ def scalar(conn, sql, *args):
     """First column of the first row of sql."""
     row = conn.execute(sql, args).fetchone()
     return None if row is None else row[0]
+
+
+def newer_sqlite():
+    """The scripts/newer_sqlite module (SQLite 3.54 for subprocess tests), or pytest.skip with
+    the reason it cannot be had."""
+    import pytest
+
+    import newer_sqlite as module
+    try:
+        module.library_dir()
+    except peers.PeerUnavailable as e:
+        pytest.skip(f"newer SQLite unavailable: {e}")
+    return module
