@@ -143,7 +143,10 @@ static bool load_model(load_ctx *lc) {
         return lfail(lc, "missing general.architecture%s", "");
     if (an != 4 || memcmp(arch, "bert", 4) != 0) {
         char a[64];
-        snprintf(a, sizeof(a), "%.*s", (int)(an > 40 ? 40 : an), arch);
+        size_t k = an > 40 ? 40 : an;
+        for (size_t i = 0; i < k; i++)
+            a[i] = arch[i] >= 0x20 && arch[i] < 0x7F ? arch[i] : '?';
+        a[k] = '\0';
         return lfail(lc, "unsupported architecture '%s' (supported: bert)", a);
     }
     if (!need_int(lc, "bert.embedding_length", 1, 16384, &b->n_embd) ||

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct model_opts {
     int64_t max_tokens;
@@ -73,14 +74,19 @@ static int parse_options(const char *path, const char *options, model_opts *o, c
     return rc;
 }
 
-static bool is_gguf(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    unsigned char m[4] = {0};
-    size_t n = fread(m, 1, 4, f);
-    fclose(f);
-    return n == 4 && memcmp(m, "GGUF", 4) == 0;
+/* GGUF when the file starts with the magic or is named *.gguf (then a bad magic is reported
+** as such rather than as a malformed word-vector file). */
+static bool is_gguf(const char *path, const lembed_file *f) {
+    size_t n = strlen(path);
+    if (n >= 5 && strcasecmp(path + n - 5, ".gguf") == 0)
+        return true;
+    return f->size >= 4 && memcmp(f->data, "GGUF", 4) == 0;
+}
+
+/* Word-vector files are text: a NUL byte early on means some other binary format. */
+static bool looks_binary(const lembed_file *f) {
+    size_t n = f->size < 4096 ? f->size : 4096;
+    return n > 0 && memchr(f->data, 0, n) != NULL;
 }
 
 lembed_model *lembed_model_open(const char *path, const char *options, char *err, size_t errlen) {
@@ -105,8 +111,17 @@ lembed_model *lembed_model_open(const char *path, const char *options, char *err
         return NULL;
     }
     m->size_bytes = (int64_t)f.size;
+    bool gguf = is_gguf(path, &f), binary = looks_binary(&f);
     lembed_file_unmap(&f);
-    if (is_gguf(path)) {
+    if (!gguf && binary) {
+        snprintf(err, errlen,
+                 "cannot load '%s': unknown model format (neither GGUF nor a word-vector text "
+                 "or JSON file)",
+                 path);
+        lembed_model_close(m);
+        return NULL;
+    }
+    if (gguf) {
         m->kind = LEMBED_KIND_BERT;
         m->bert = lembed_bert_load(path, err, errlen);
         if (!m->bert) {

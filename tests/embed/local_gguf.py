@@ -85,27 +85,33 @@ def stored_values(arr, ggml_type):
     return dequantize_q8_0(raw, arr.shape).astype(np.float64)
 
 
-def write_gguf(path, kvs, tensors, alignment=32, version=3, magic=b"GGUF"):
+def write_gguf(path, kvs, tensors, alignment=32, version=3, magic=b"GGUF", offsets=None):
     """kvs: [(key, type, value)]; tensors: [(name, numpy array (rows, cols), ggml type)].
-    The array's last axis is ne[0]. Returns the offsets of the tensors."""
+    The array's last axis is ne[0]. offsets overrides where the tensors are said to be (for
+    malformed files). Returns the offsets of the tensors."""
+    forced = offsets
     header = bytearray(magic + struct.pack("<IQQ", version, len(tensors), len(kvs)))
     for key, vtype, v in kvs:
         header += _str(key) + struct.pack("<I", vtype) + _value(vtype, v)
     blobs, offsets, off = [], [], 0
+    forced = forced or None
     for name, arr, gtype in tensors:
         raw = tensor_bytes(arr, gtype)
         ne = list(reversed(arr.shape))
         header += _str(name) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", n)
                                                                       for n in ne)
-        header += struct.pack("<IQ", gtype, off)
-        offsets.append(off)
+        at = forced[len(offsets)] if forced else off
+        header += struct.pack("<IQ", gtype, at)
+        offsets.append(at)
         blobs.append(raw)
         off += len(raw)
         off = (off + alignment - 1) // alignment * alignment
     pad = (-len(header)) % alignment
     data = bytearray()
     for raw, o in zip(blobs, offsets):
-        data += b"\0" * (o - len(data)) + raw
+        if len(data) < o + len(raw):
+            data += b"\0" * (o + len(raw) - len(data))
+        data[o:o + len(raw)] = raw
     with open(path, "wb") as f:
         f.write(bytes(header) + b"\0" * pad + bytes(data))
     return offsets
