@@ -1,0 +1,49 @@
+/*
+** ext/vec: distance kernels between two packed vectors of the same type and length.
+**
+** Each (type, metric) pair has a scalar reference kernel; AVX2/FMA and AVX-512 kernels
+** (distance_avx2.c, distance_avx512.c) replace them when the CPU has those instructions. The
+** choice is made once per process (capped by STRATA_CPU, see common/cpu.h).
+**
+** Metrics: l2 = sqrt(sum (a-b)^2), l1 = sum |a-b|, cosine = 1 - a.b / (|a| |b|) (NaN when a
+** norm is zero), dot = -(a.b) so that smaller is closer, hamming = differing bits (bit only).
+** Sums run in float32 for float vectors (as sqlite-vec does) and in integers for int8.
+*/
+#ifndef STRATA_VEC_DISTANCE_H
+#define STRATA_VEC_DISTANCE_H
+
+#include "vec/vector.h"
+
+#include <stddef.h>
+
+typedef enum vec_metric {
+    VEC_L2 = 0,
+    VEC_L1 = 1,
+    VEC_COSINE = 2,
+    VEC_DOT = 3,
+    VEC_HAMMING = 4
+} vec_metric;
+#define VEC_NTYPES 4
+#define VEC_NMETRICS 5
+
+/* dims counts elements (bits for VEC_BIT). */
+typedef float (*vec_distance_fn)(const void *a, const void *b, size_t dims);
+typedef vec_distance_fn vec_kernel_table[VEC_NTYPES][VEC_NMETRICS];
+
+/* The fastest kernel this CPU runs, or NULL when the metric does not apply to the type. */
+vec_distance_fn vec_distance_kernel(vec_type t, vec_metric m);
+
+/* The scalar reference kernel (tests compare the SIMD kernels with it). */
+vec_distance_fn vec_distance_kernel_scalar(vec_type t, vec_metric m);
+
+/* "l2", "l1", "cosine", "dot", "hamming". */
+const char *vec_metric_name(vec_metric m);
+
+/* Which kernel family vec_distance_kernel uses: "avx512", "avx2" or "scalar". */
+const char *vec_distance_isa(void);
+
+/* Filled in by distance_avx2.c / distance_avx512.c: they overwrite the entries they speed up. */
+void vec_distance_fill_avx2(vec_kernel_table table);
+void vec_distance_fill_avx512(vec_kernel_table table);
+
+#endif

@@ -1,0 +1,419 @@
+/*
+** ext/vec: the vec0 KNN scan.
+**
+** 1. Metadata and key filters become one query on T_rowids that yields the (chunk, offset)
+**    positions allowed; partition filters select which chunks are read at all.
+** 2. Chunks stream through one reusable buffer (incremental blob I/O): only slots that are
+**    valid (and allowed) are scored, by the SIMD kernel of the column's metric, into a bounded
+**    top-k heap. Memory is O(chunk + k) whatever the table size; when a filter leaves few rows
+**    in a chunk, only those vectors are read.
+*/
+#include "vec/vec0_sql.h"
+
+#include "vec/distance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes of vectors read and scored at a time: fits in L2 cache. */
+#define VEC0_KNN_WINDOW (256 * 1024)
+
+typedef struct position {
+    sqlite3_int64 chunk_id;
+    int offset;
+} position;
+
+static int cmp_position(const void *a, const void *b) {
+    const position *x = a, *y = b;
+    if (x->chunk_id != y->chunk_id)
+        return x->chunk_id < y->chunk_id ? -1 : 1;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+static const char *sql_op(char op) {
+    switch (op) {
+        case '=':
+            return "=";
+        case '!':
+            return "!=";
+        case '<':
+            return "<";
+        case '{':
+            return "<=";
+        case '>':
+            return ">";
+        case '}':
+            return ">=";
+    }
+    return NULL;
+}
+
+/* Whether distance d meets every `distance <op> bound` of the query. */
+static int within(float d, int n, const char *ops, const double *bounds) {
+    for (int i = 0; i < n; i++) {
+        double x = d;
+        int ok = ops[i] == '<'   ? x < bounds[i]
+                 : ops[i] == '{' ? x <= bounds[i]
+                 : ops[i] == '>' ? x > bounds[i]
+                                 : x >= bounds[i];
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* A growing WHERE clause with its bound values. */
+typedef struct where {
+    char *sql;
+    sqlite3_value *values[256];
+    int n;
+    int too_many;
+} where;
+
+static int where_add(where *w, const char *expr) {
+    char *next = sqlite3_mprintf("%s%s%s", w->sql ? w->sql : "", w->sql ? " AND " : "", expr);
+    sqlite3_free(w->sql);
+    w->sql = next;
+    return next ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Values are copied: those of an IN list do not outlive the iteration over it. */
+static void where_bind_value(where *w, sqlite3_value *val) {
+    if (w->n < (int)(sizeof w->values / sizeof w->values[0])) {
+        w->values[w->n] = sqlite3_value_dup(val);
+        if (w->values[w->n] == NULL)
+            w->too_many = 2;
+        else
+            w->n++;
+    } else {
+        w->too_many = 1;
+    }
+}
+
+static void where_free(where *w) {
+    for (int i = 0; i < w->n; i++)
+        sqlite3_value_free(w->values[i]);
+    sqlite3_free(w->sql);
+}
+
+/* "col IN (?,?,..)" from an IN list handed over with sqlite3_vtab_in. */
+static int where_in(where *w, const char *col, sqlite3_value *list) {
+    sqlite3_value *val = NULL;
+    char *expr = sqlite3_mprintf("%s IN (", col);
+    int count = 0;
+    int rc = sqlite3_vtab_in_first(list, &val);
+    while (rc == SQLITE_OK && val && expr) {
+        char *next = sqlite3_mprintf("%s%s?", expr, count ? "," : "");
+        sqlite3_free(expr);
+        expr = next;
+        where_bind_value(w, val);
+        count++;
+        rc = sqlite3_vtab_in_next(list, &val);
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        sqlite3_free(expr);
+        return rc;
+    }
+    if (expr == NULL)
+        return SQLITE_NOMEM;
+    char *done = count ? sqlite3_mprintf("%s)", expr) : sqlite3_mprintf("0");
+    sqlite3_free(expr);
+    if (done == NULL)
+        return SQLITE_NOMEM;
+    rc = where_add(w, done);
+    sqlite3_free(done);
+    return rc;
+}
+
+static int bind_all(sqlite3_stmt *st, const where *w) {
+    for (int i = 0; i < w->n; i++) {
+        int rc = sqlite3_bind_value(st, i + 1, w->values[i]);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* Collects the allowed positions, sorted. */
+static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_t *count) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    *count = 0;
+    int rc =
+        vec0_prepare(v, &st, "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
+                     v->schema, v->name, w->sql);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = bind_all(st, w);
+    size_t cap = 0, n = 0;
+    position *p = NULL;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            position *np = sqlite3_realloc64(p, ncap * sizeof *p);
+            if (np == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            p = np;
+            cap = ncap;
+        }
+        p[n].chunk_id = sqlite3_column_int64(st, 0);
+        p[n].offset = sqlite3_column_int(st, 1);
+        n++;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sqlite3_free(p);
+        return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+    }
+    if (n > 1)
+        qsort(p, n, sizeof *p, cmp_position);
+    *out = p;
+    *count = n;
+    return SQLITE_OK;
+}
+
+int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv) {
+    vec0_vtab *v = (vec0_vtab *)c->base.pVtab;
+    const vec0_column *col = NULL;
+    vec_value q = {0};
+    sqlite3_int64 k = -1;
+    where rows = {0}, parts = {0};
+    char bound_op[4];
+    double bound[4];
+    int nbounds = 0;
+    int rc = SQLITE_OK;
+    size_t ntok = idxStr ? strlen(idxStr) / 3 : 0;
+    for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
+        char kind = idxStr[3 * t], op = idxStr[3 * t + 2];
+        int decl = idxStr[3 * t + 1] - 'A';
+        sqlite3_value *arg = argv[t];
+        const vec0_column *sc = decl > 0 && decl < v->ndecl && v->decl_col[decl] >= 0
+                                    ? &v->s.cols[v->decl_col[decl]]
+                                    : NULL;
+        char expr[64];
+        switch (kind) {
+            case 'M': {
+                char *err = NULL;
+                col = sc;
+                if (col == NULL) {
+                    rc = SQLITE_INTERNAL;
+                    break;
+                }
+                if (sqlite3_value_type(arg) == SQLITE_NULL) {
+                    rc = vec0_error(v, "the query vector for column \"%s\" is NULL", col->name);
+                    break;
+                }
+                if (vec_value_read_column(arg, col->vtype, (size_t)col->dims, &q, &err) != 0) {
+                    rc = vec0_error(v, "query vector for column \"%s\": %s", col->name,
+                                    err ? err : "out of memory");
+                    sqlite3_free(err);
+                    break;
+                }
+                if (q.dims != (size_t)col->dims)
+                    rc = vec0_error(v,
+                                    "dimension mismatch for query vector for the \"%s\" column: "
+                                    "expected %d dimensions but received %lld",
+                                    col->name, col->dims, (long long)q.dims);
+                break;
+            }
+            case 'K':
+            case 'L':
+                if (sqlite3_value_type(arg) != SQLITE_INTEGER) {
+                    rc = vec0_error(v, "k must be an integer");
+                    break;
+                }
+                k = sqlite3_value_int64(arg);
+                if (k < 0)
+                    rc = vec0_error(v, "k must not be negative, got %lld", (long long)k);
+                else if (k > VEC0_MAX_K)
+                    rc = vec0_error(v,
+                                    "k value in knn query too large, provided %lld and the limit "
+                                    "is %d",
+                                    (long long)k, VEC0_MAX_K);
+                break;
+            case 'X':
+                if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
+                    sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
+                    rc = vec0_error(v, "a distance bound must be a number");
+                    break;
+                }
+                if (nbounds < 4) {
+                    bound_op[nbounds] = op;
+                    bound[nbounds++] = sqlite3_value_double(arg);
+                } else {
+                    rc = vec0_error(v, "too many distance bounds");
+                }
+                break;
+            case 'P':
+                snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
+                rc = where_add(&parts, expr);
+                where_bind_value(&parts, arg);
+                break;
+            case 'D':
+                snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, sql_op(op));
+                rc = where_add(&rows, expr);
+                where_bind_value(&rows, arg);
+                break;
+            case 'N':
+                snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
+                rc = where_in(&rows, expr, arg);
+                break;
+            case 'R':
+            case 'I': {
+                int text_key =
+                    v->s.pk >= 0 && v->s.cols[v->s.pk].value_type == VEC0_TEXT && decl == 0;
+                if (kind == 'I') {
+                    rc = where_in(&rows, text_key ? "id" : "rowid", arg);
+                } else {
+                    rc = where_add(&rows, text_key ? "id = ?" : "rowid = ?");
+                    where_bind_value(&rows, arg);
+                }
+                break;
+            }
+            default:
+                rc = SQLITE_INTERNAL;
+        }
+    }
+    if (rc == SQLITE_OK && (rows.too_many == 2 || parts.too_many == 2))
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK && (rows.too_many || parts.too_many))
+        rc = vec0_error(v, "too many filter values in one KNN query (at most 256)");
+    if (rc == SQLITE_OK && (col == NULL || k < 0))
+        rc = SQLITE_INTERNAL;
+    position *allowed = NULL;
+    size_t nallowed = 0;
+    int filtered = rows.sql != NULL;
+    if (rc == SQLITE_OK && filtered)
+        rc = allowed_positions(v, &rows, &allowed, &nallowed);
+    if (rc == SQLITE_OK)
+        rc = vec_topk_init(&c->heap, (size_t)k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+    vec_distance_fn kern = col ? vec_distance_kernel(col->vtype, col->metric) : NULL;
+    sqlite3_stmt *chunks = NULL;
+    sqlite3_blob *blob = NULL;
+    unsigned char *buf = NULL;
+    if (rc == SQLITE_OK && k > 0 && (!filtered || nallowed > 0)) {
+        if (kern == NULL)
+            rc = SQLITE_INTERNAL;
+        if (rc == SQLITE_OK)
+            rc = vec0_prepare(v, &chunks,
+                              "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
+                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
+                              "%s%s ORDER BY chunk_id",
+                              v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
+                              parts.sql ? parts.sql : "");
+        if (rc == SQLITE_OK)
+            rc = bind_all(chunks, &parts);
+        size_t vb = col ? vec0_vector_bytes(col) : 0;
+        int window = vb ? (int)(VEC0_KNN_WINDOW / vb) : 1;
+        window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        buf = sqlite3_malloc64(vb * (size_t)window + 1);
+        if (buf == NULL && rc == SQLITE_OK)
+            rc = SQLITE_NOMEM;
+        char table[VEC0_NAME_MAX * 2 + 32];
+        snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, col ? col->slot : 0);
+        size_t ai = 0; /* cursor into allowed */
+        unsigned char *mask = NULL;
+        if (rc == SQLITE_OK && filtered) {
+            mask = sqlite3_malloc(VEC0_MAX_CHUNK / 8);
+            if (mask == NULL)
+                rc = SQLITE_NOMEM;
+        }
+        while (rc == SQLITE_OK && (rc = sqlite3_step(chunks)) == SQLITE_ROW) {
+            rc = SQLITE_OK;
+            sqlite3_int64 chunk_id = sqlite3_column_int64(chunks, 0);
+            int size = sqlite3_column_int(chunks, 1);
+            const unsigned char *validity = sqlite3_column_blob(chunks, 2);
+            int vbytes = sqlite3_column_bytes(chunks, 2);
+            const unsigned char *rowids = sqlite3_column_blob(chunks, 3);
+            int rbytes = sqlite3_column_bytes(chunks, 3);
+            if (size <= 0 || size > v->s.chunk_size || vbytes != size / 8 || rbytes != size * 8 ||
+                validity == NULL || rowids == NULL) {
+                rc = vec0_error(v, "corrupt chunk %lld (run integrity_check)", (long long)chunk_id);
+                break;
+            }
+            const unsigned char *live = validity;
+            int nlive = 0;
+            if (filtered) {
+                while (ai < nallowed && allowed[ai].chunk_id < chunk_id)
+                    ai++;
+                memset(mask, 0, (size_t)vbytes);
+                for (; ai < nallowed && allowed[ai].chunk_id == chunk_id; ai++) {
+                    int o = allowed[ai].offset;
+                    if (o >= 0 && o < size && (validity[o / 8] >> (o % 8) & 1)) {
+                        mask[o / 8] |= (unsigned char)(1u << (o % 8));
+                        nlive++;
+                    }
+                }
+                if (nlive == 0)
+                    continue;
+                live = mask;
+            }
+            int last = -1;
+            for (int o = size - 1; o >= 0; o--)
+                if (live[o / 8] >> (o % 8) & 1) {
+                    last = o;
+                    break;
+                }
+            if (last < 0)
+                continue;
+            rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
+                      : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, &blob);
+            if (rc != SQLITE_OK)
+                break;
+            if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
+                rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
+                                (long long)chunk_id);
+                break;
+            }
+            /* The chunk is read window by window (so the vectors being scored stay in cache);
+            ** a window with few allowed rows reads just those vectors. */
+            for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
+                int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
+                for (int o = w0; o <= w1; o++)
+                    nwin += live[o / 8] >> (o % 8) & 1;
+                if (nwin == 0)
+                    continue;
+                int sparse = nwin * 4 < w1 - w0 + 1;
+                if (!sparse)
+                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)),
+                                           (int)(vb * (size_t)w0));
+                for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
+                    if (!(live[o / 8] >> (o % 8) & 1))
+                        continue;
+                    const unsigned char *vec = buf + vb * (size_t)(o - w0);
+                    if (sparse) {
+                        rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
+                        vec = buf;
+                    }
+                    if (rc != SQLITE_OK)
+                        break;
+                    float d = kern(q.data, vec, (size_t)col->dims);
+                    if (nbounds && !within(d, nbounds, bound_op, bound))
+                        continue;
+                    if (d <= vec_topk_threshold(&c->heap)) {
+                        sqlite3_int64 rowid;
+                        memcpy(&rowid, rowids + 8 * (size_t)o, 8);
+                        vec_topk_push(&c->heap, d, rowid, chunk_id, o);
+                    }
+                }
+            }
+        }
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        sqlite3_free(mask);
+    }
+    if (rc == SQLITE_OK)
+        vec_topk_sort(&c->heap);
+    sqlite3_blob_close(blob);
+    sqlite3_finalize(chunks);
+    sqlite3_free(buf);
+    sqlite3_free(allowed);
+    where_free(&rows);
+    where_free(&parts);
+    vec_value_clear(&q);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/*
+** ext/vec: internals shared by the vec0 virtual table files: vec0_sql.c (module, plans,
+** cursors), vec0_write_sql.c (INSERT/UPDATE/DELETE, commands) and vec0_knn_sql.c (the KNN scan).
+**
+** Storage of table T (all ordinary tables in the same database, so transactions, ROLLBACK and
+** persistence come from SQLite itself):
+**   T_info(key PRIMARY KEY, value)             format version
+**   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity)
+**        one row per chunk of `size` slots; validity has a bit per slot. A chunk holds the rows
+**        of one partition-key tuple.
+**   T_chunkrowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
+**   T_rowids(rowid INTEGER PRIMARY KEY, id, chunk_id, chunk_offset, metadata00..)
+**        where each row lives, its text primary key (id) and its metadata values. KNN filters on
+**        metadata run as one SQL query on this table, which yields (chunk, offset) positions.
+**   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
+**        per vector column and chunk: `size` packed vectors, read with incremental blob I/O.
+**   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
+** An ANN index would add its own T_<index>NN tables beside these and keep the flat chunks as
+** the source of truth for rescoring.
+*/
+#ifndef STRATA_VEC_VEC0_SQL_H
+#define STRATA_VEC_VEC0_SQL_H
+
+#include "common/sqlite_ext.h"
+#include "vec/schema.h"
+#include "vec/topk.h"
+#include "vec/value_sql.h"
+
+#define VEC0_MAX_K 4096
+#define VEC0_STMT_CACHE 32
+
+typedef struct vec0_vtab {
+    sqlite3_vtab base;
+    sqlite3 *db;
+    char *schema; /* database name: "main", "temp", ... */
+    char *name;   /* table name */
+    vec0_schema s;
+    int ndecl;                        /* declared user columns, key included */
+    int decl_col[VEC0_MAX_COLUMNS];   /* declared index -> s.cols index (-1 for rowid) */
+    int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns */
+    sqlite3_stmt *st_lookup;    /* SELECT chunk_id, chunk_offset FROM T_rowids WHERE rowid=? */
+    sqlite3_stmt *st_lookup_id; /* SELECT rowid FROM T_rowids WHERE id=? */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
+    int ncache;
+    sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
+    int format_checked;        /* T_info was read (or the table was just created) */
+    int foreign;               /* the shadow tables are sqlite-vec's, not ours */
+} vec0_vtab;
+
+/* The row a cursor is on, and how to read its columns. */
+typedef struct vec0_cursor {
+    sqlite3_vtab_cursor base;
+    int plan; /* VEC0_PLAN_* */
+    int eof;
+    sqlite3_stmt *row;    /* SELECT rowid, id, chunk_id, chunk_offset, metadata.. positioned */
+    sqlite3_stmt *scan;   /* full scan / point lookup source (== row then) */
+    sqlite3_stmt *lookup; /* KNN: the same columns WHERE rowid = ? */
+    sqlite3_stmt *aux;    /* SELECT value.. FROM T_auxiliary WHERE rowid = ? */
+    sqlite3_int64 aux_for;
+    int aux_ok;
+    sqlite3_stmt *part; /* SELECT partition.. FROM T_chunks WHERE chunk_id = ? */
+    sqlite3_int64 part_for;
+    int part_ok;
+    sqlite3_blob *blobs[VEC0_MAX_VECTORS];
+    vec_topk heap;
+    size_t pos;
+    float distance;
+} vec0_cursor;
+
+enum { VEC0_PLAN_SCAN = 0, VEC0_PLAN_POINT = 1, VEC0_PLAN_KNN = 2 };
+
+/* printf into a sqlite3_malloc'd string, then prepare. */
+int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
+int vec0_exec(vec0_vtab *v, const char *fmt, ...);
+/* Like vec0_prepare, but keeps the statement for the next call with the same SQL (write paths
+** only: they never run the same statement twice at once). Hand it back with vec0_done. */
+int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
+/* Resets a cached statement (finalizes an uncached one); returns its error code. */
+int vec0_done(vec0_vtab *v, sqlite3_stmt *st);
+void vec0_cache_clear(vec0_vtab *v);
+/* Sets the vtab error message "vec0: ..." and returns SQLITE_ERROR. */
+int vec0_error(vec0_vtab *v, const char *fmt, ...);
+
+/* Reads one stored vector (chunk, offset) of vector column slot into buf. */
+int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
+                     int offset, void *buf);
+
+/* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
+int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
+                int *offset);
+
+/* SQLITE_OK for a table in strata's layout; an error naming the problem for one created by
+** sqlite-vec. */
+int vec0_check_format(vec0_vtab *v);
+
+/* xUpdate (vec0_write_sql.c). */
+int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);
+
+/* Runs a KNN query into c->heap (vec0_knn_sql.c). */
+int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv);
+
+/* Shadow table name suffixes, for xShadowName. */
+int vec0_shadow_name(const char *suffix);
+
+#endif

@@ -1,0 +1,911 @@
+/*
+** ext/vec: vec0 writes: INSERT (with OR REPLACE), UPDATE, DELETE, and the commands run through
+** the hidden command column: INSERT INTO t(t) VALUES ('optimize' | 'integrity_check').
+**
+** Every value is validated before the first write, so a rejected row leaves nothing behind.
+** A row occupies one slot of a chunk of its partition; inserts fill the lowest free slot of the
+** oldest chunk with room (so holes left by deletes are reused), and 'optimize' moves rows from
+** later chunks into earlier holes, then drops the chunks it emptied.
+*/
+#include "vec/vec0_sql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *sql_type(sqlite3_value *v) {
+    switch (sqlite3_value_type(v)) {
+        case SQLITE_INTEGER:
+            return "INTEGER";
+        case SQLITE_FLOAT:
+            return "FLOAT";
+        case SQLITE_TEXT:
+            return "TEXT";
+        case SQLITE_BLOB:
+            return "BLOB";
+    }
+    return "NULL";
+}
+
+static int text_key(const vec0_vtab *v) {
+    return v->s.pk >= 0 && v->s.cols[v->s.pk].value_type == VEC0_TEXT;
+}
+
+/* Checks a non-vector value against its column's declared type. */
+static int check_value(vec0_vtab *v, const vec0_column *c, sqlite3_value *val) {
+    int t = sqlite3_value_type(val);
+    const char *what = c->kind == VEC0_METADATA    ? "metadata"
+                       : c->kind == VEC0_PARTITION ? "partition key"
+                                                   : "auxiliary";
+    if (t == SQLITE_NULL) {
+        if (c->kind == VEC0_AUX)
+            return SQLITE_OK;
+        return vec0_error(v, "%s column \"%s\" does not accept NULL", what, c->name);
+    }
+    int ok;
+    switch (c->value_type) {
+        case VEC0_INTEGER:
+            ok = t == SQLITE_INTEGER;
+            break;
+        case VEC0_FLOAT:
+            ok = t == SQLITE_INTEGER || t == SQLITE_FLOAT;
+            break;
+        case VEC0_TEXT:
+            ok = t == SQLITE_TEXT;
+            break;
+        case VEC0_BLOB:
+            ok = t == SQLITE_BLOB;
+            break;
+        case VEC0_BOOLEAN:
+            ok = t == SQLITE_INTEGER &&
+                 (sqlite3_value_int64(val) == 0 || sqlite3_value_int64(val) == 1);
+            break;
+        default:
+            ok = 1;
+    }
+    if (!ok)
+        return vec0_error(v, "expected %s for %s column \"%s\", received %s%s",
+                          vec0_value_type_name(c->value_type), what, c->name, sql_type(val),
+                          c->value_type == VEC0_BOOLEAN ? " (booleans are 0 or 1)" : "");
+    return SQLITE_OK;
+}
+
+/* Reads and checks the vector for column c. */
+static int read_vector(vec0_vtab *v, const vec0_column *c, sqlite3_value *val, vec_value *out) {
+    char *err = NULL;
+    if (sqlite3_value_type(val) == SQLITE_NULL)
+        return vec0_error(v, "a vector is required for column \"%s\"", c->name);
+    if (vec_value_read_column(val, c->vtype, (size_t)c->dims, out, &err) != 0) {
+        int rc = vec0_error(v, "invalid vector for column \"%s\": %s", c->name,
+                            err ? err : "out of memory");
+        sqlite3_free(err);
+        return rc;
+    }
+    if (out->dims != (size_t)c->dims) {
+        long long got = (long long)out->dims;
+        vec_value_clear(out);
+        return vec0_error(v,
+                          "dimension mismatch for inserted vector for the \"%s\" column: expected "
+                          "%d dimensions but received %lld",
+                          c->name, c->dims, got);
+    }
+    return SQLITE_OK;
+}
+
+static int blob_write(vec0_vtab *v, const char *table, const char *column, sqlite3_int64 row,
+                      const void *data, int n, int offset) {
+    sqlite3_blob *b = NULL;
+    int rc = sqlite3_blob_open(v->db, v->schema, table, column, row, 1, &b);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_blob_write(b, data, n, offset);
+    sqlite3_blob_close(b);
+    return rc;
+}
+
+static void table_name(const vec0_vtab *v, char *out, size_t n, const char *suffix, int slot) {
+    if (slot >= 0)
+        snprintf(out, n, "%s_%s%02d", v->name, suffix, slot);
+    else
+        snprintf(out, n, "%s_%s", v->name, suffix);
+}
+
+/* ---- slots ---------------------------------------------------------------------------------- */
+
+/* Reads a chunk's size, count and validity bitmap (into bits, size/8 bytes). */
+static int chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *count,
+                       unsigned char *bits) {
+    sqlite3_stmt *st;
+    int rc = vec0_prepare_cached(
+        v, &st, "SELECT size, count, validity FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
+        v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, chunk_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *size = sqlite3_column_int(st, 0);
+        *count = sqlite3_column_int(st, 1);
+        int nb = sqlite3_column_bytes(st, 2);
+        const void *p = sqlite3_column_blob(st, 2);
+        if (*size <= 0 || *size > VEC0_MAX_CHUNK || nb != *size / 8 || p == NULL)
+            rc = vec0_error(v, "corrupt chunk %lld", (long long)chunk_id);
+        else {
+            memcpy(bits, p, (size_t)nb);
+            rc = SQLITE_OK;
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? vec0_error(v, "missing chunk %lld", (long long)chunk_id) : rc;
+    }
+    vec0_done(v, st);
+    return rc;
+}
+
+static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
+                           const unsigned char *bits, int size) {
+    sqlite3_stmt *st;
+    int rc = vec0_prepare_cached(
+        v, &st, "UPDATE \"%w\".\"%w_chunks\" SET count = ?, validity = ? WHERE chunk_id = ?",
+        v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int(st, 1, count);
+    sqlite3_bind_blob(st, 2, bits, size / 8, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, chunk_id);
+    sqlite3_step(st);
+    return vec0_done(v, st);
+}
+
+/* A chunk's slot count, rows in use and validity bitmap. */
+typedef struct chunk_info {
+    int size, count;
+    unsigned char bits[VEC0_MAX_CHUNK / 8];
+} chunk_info;
+
+/* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
+static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
+                      const void *const *vecs, const chunk_info *known) {
+    unsigned char bits[VEC0_MAX_CHUNK / 8];
+    int size, count, rc = SQLITE_OK;
+    if (known) { /* read by find_slot in this same call: no need to read it again */
+        size = known->size;
+        count = known->count;
+        memcpy(bits, known->bits, (size_t)size / 8);
+    } else {
+        rc = chunk_state(v, chunk_id, &size, &count, bits);
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    bits[offset / 8] |= (unsigned char)(1u << (offset % 8));
+    rc = chunk_set_state(v, chunk_id, count + 1, bits, size);
+    char table[VEC0_NAME_MAX + 40];
+    if (rc == SQLITE_OK) {
+        table_name(v, table, sizeof table, "chunkrowids", -1);
+        rc = blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
+        const vec0_column *c = &v->s.cols[i];
+        if (c->kind != VEC0_VECTOR)
+            continue;
+        int vb = (int)vec0_vector_bytes(c);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
+        rc = blob_write(v, table, "vectors", chunk_id, vecs[c->slot], vb, vb * offset);
+    }
+    return rc;
+}
+
+/* Empties slot `offset` of chunk_id (zeroing its bytes), dropping the chunk once empty. */
+static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
+    unsigned char bits[VEC0_MAX_CHUNK / 8];
+    int size, count;
+    int rc = chunk_state(v, chunk_id, &size, &count, bits);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (offset < 0 || offset >= size)
+        return vec0_error(v, "corrupt position %d in chunk %lld", offset, (long long)chunk_id);
+    bits[offset / 8] &= (unsigned char)~(1u << (offset % 8));
+    if (count <= 1) {
+        rc = vec0_exec(v,
+                       "DELETE FROM \"%w\".\"%w_chunks\" WHERE chunk_id = %lld;"
+                       "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
+                       v->schema, v->name, (long long)chunk_id, v->schema, v->name,
+                       (long long)chunk_id);
+        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
+            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid = %lld",
+                           v->schema, v->name, i, (long long)chunk_id);
+        return rc;
+    }
+    rc = chunk_set_state(v, chunk_id, count - 1, bits, size);
+    char table[VEC0_NAME_MAX + 40];
+    static const unsigned char zeros[4 * VEC0_MAX_DIMS];
+    sqlite3_int64 zero = 0;
+    if (rc == SQLITE_OK) {
+        table_name(v, table, sizeof table, "chunkrowids", -1);
+        rc = blob_write(v, table, "rowids", chunk_id, &zero, 8, offset * 8);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
+        const vec0_column *c = &v->s.cols[i];
+        if (c->kind != VEC0_VECTOR)
+            continue;
+        int vb = (int)vec0_vector_bytes(c);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
+        rc = blob_write(v, table, "vectors", chunk_id, zeros, vb, vb * offset);
+    }
+    return rc;
+}
+
+static int first_free(const unsigned char *bits, int size) {
+    for (int o = 0; o < size; o++)
+        if (!(bits[o / 8] >> (o % 8) & 1))
+            return o;
+    return -1;
+}
+
+/* Finds the oldest chunk with room whose partition values are part[] (may create one). */
+/* Steps st (SELECT chunk_id, size, validity ...); 1 with a free slot, 0 for no row, or -1. */
+static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, int *offset,
+                     chunk_info *info, int *rc) {
+    *rc = sqlite3_step(st);
+    if (*rc != SQLITE_ROW) {
+        *rc = vec0_done(v, st);
+        return *rc == SQLITE_OK ? 0 : -1;
+    }
+    int size = sqlite3_column_int(st, 1);
+    const unsigned char *bits = sqlite3_column_blob(st, 2);
+    *chunk_id = sqlite3_column_int64(st, 0);
+    *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 && size <= VEC0_MAX_CHUNK
+                  ? first_free(bits, size)
+                  : -1;
+    if (*offset >= 0) {
+        info->size = size;
+        info->count = sqlite3_column_int(st, 3);
+        memcpy(info->bits, bits, (size_t)size / 8);
+    }
+    vec0_done(v, st);
+    if (*offset < 0) {
+        *rc = vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id);
+        return -1;
+    }
+    *rc = SQLITE_OK;
+    return 1;
+}
+
+/* Finds a chunk with room whose partition values are part[] (may create one): the chunk of
+** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
+** fool it), else the oldest chunk with a free slot. */
+static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id, int *offset,
+                     chunk_info *info) {
+    const vec0_schema *s = &v->s;
+    char *cond = sqlite3_mprintf("%s", "");
+    for (int i = 0; cond && i < s->npartitions; i++) {
+        char *next = sqlite3_mprintf("%s AND partition%02d = ?%d", cond, i, i + 1);
+        sqlite3_free(cond);
+        cond = next;
+    }
+    if (cond == NULL)
+        return SQLITE_NOMEM;
+    sqlite3_stmt *st;
+    int rc = SQLITE_OK, found = 0;
+    if (v->insert_hint > 0) {
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+            "chunk_id = ?%d AND count < size%s",
+            v->schema, v->name, s->npartitions + 1, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            sqlite3_bind_int64(st, s->npartitions + 1, v->insert_hint);
+            found = take_slot(v, st, chunk_id, offset, info, &rc);
+        }
+    }
+    if (rc == SQLITE_OK && found == 0) {
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+            "count < size%s ORDER BY chunk_id LIMIT 1",
+            v->schema, v->name, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            found = take_slot(v, st, chunk_id, offset, info, &rc);
+        }
+    }
+    sqlite3_free(cond);
+    if (rc != SQLITE_OK || found) {
+        if (found > 0)
+            v->insert_hint = *chunk_id;
+        return rc;
+    }
+    /* a new chunk */
+    char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
+    for (int i = 0; cols && vals && i < s->npartitions; i++) {
+        char *nc = sqlite3_mprintf("%spartition%02d, ", cols, i);
+        char *nv = sqlite3_mprintf("%s?%d, ", vals, i + 1);
+        sqlite3_free(cols);
+        sqlite3_free(vals);
+        cols = nc;
+        vals = nv;
+    }
+    if (cols == NULL || vals == NULL) {
+        sqlite3_free(cols);
+        sqlite3_free(vals);
+        return SQLITE_NOMEM;
+    }
+    int size = s->chunk_size;
+    rc = vec0_prepare_cached(v, &st,
+                             "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity) "
+                             "VALUES (%d, 0, %szeroblob(%d))",
+                             v->schema, v->name, cols, size, vals, size / 8);
+    sqlite3_free(cols);
+    sqlite3_free(vals);
+    if (rc != SQLITE_OK)
+        return rc;
+    for (int i = 0; i < s->npartitions; i++)
+        sqlite3_bind_value(st, i + 1, part[i]);
+    sqlite3_step(st);
+    rc = vec0_done(v, st);
+    if (rc != SQLITE_OK)
+        return rc;
+    *chunk_id = sqlite3_last_insert_rowid(v->db);
+    *offset = 0;
+    v->insert_hint = *chunk_id;
+    rc = vec0_exec(
+        v, "INSERT INTO \"%w\".\"%w_chunkrowids\"(rowid, rowids) VALUES (%lld, zeroblob(%d))",
+        v->schema, v->name, (long long)*chunk_id, size * 8);
+    if (rc != SQLITE_OK)
+        return rc;
+    info->size = size;
+    info->count = 0;
+    memset(info->bits, 0, (size_t)size / 8);
+    for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
+        const vec0_column *c = &s->cols[i];
+        if (c->kind == VEC0_VECTOR)
+            rc = vec0_exec(v,
+                           "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
+                           "VALUES (%lld, zeroblob(%lld))",
+                           v->schema, v->name, c->slot, (long long)*chunk_id,
+                           (long long)(vec0_vector_bytes(c) * (size_t)size));
+    }
+    return rc;
+}
+
+/* ---- rows ----------------------------------------------------------------------------------- */
+
+static int lookup_id(vec0_vtab *v, sqlite3_value *id, int *found, sqlite3_int64 *rowid) {
+    int rc = SQLITE_OK;
+    if (v->st_lookup_id == NULL)
+        rc =
+            vec0_prepare(v, &v->st_lookup_id, "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE id = ?",
+                         v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_value(v->st_lookup_id, 1, id);
+    rc = sqlite3_step(v->st_lookup_id);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        *rowid = sqlite3_column_int64(v->st_lookup_id, 0);
+    return sqlite3_reset(v->st_lookup_id);
+}
+
+static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
+    int found, offset;
+    sqlite3_int64 chunk_id;
+    int rc = vec0_locate(v, rowid, &found, &chunk_id, &offset);
+    if (rc != SQLITE_OK || !found)
+        return rc;
+    rc = slot_release(v, chunk_id, offset);
+    for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
+        sqlite3_stmt *st;
+        rc = vec0_prepare_cached(v, &st, "DELETE FROM \"%w\".\"%w_%s\" WHERE rowid = ?", v->schema,
+                                 v->name, i ? "auxiliary" : "rowids");
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_int64(st, 1, rowid);
+        sqlite3_step(st);
+        rc = vec0_done(v, st);
+    }
+    return rc;
+}
+
+/* argv[2 + declared index] for schema column sc. */
+static sqlite3_value *arg_of(const vec0_vtab *v, sqlite3_value **argv, int sc) {
+    for (int d = 0; d < v->ndecl; d++)
+        if (v->decl_col[d] == sc)
+            return argv[2 + d];
+    return NULL;
+}
+
+/* Validates the vectors and typed values of a row; vecs[slot] gets each vector. */
+static int validate_row(vec0_vtab *v, sqlite3_value **argv, vec_value *vecs, int update) {
+    int rc = SQLITE_OK;
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
+        const vec0_column *c = &v->s.cols[i];
+        sqlite3_value *val = arg_of(v, argv, i);
+        if (val == NULL || c->kind == VEC0_PRIMARY_KEY)
+            continue;
+        if (update && sqlite3_value_nochange(val))
+            continue;
+        if (c->kind == VEC0_VECTOR) {
+            if (update && sqlite3_value_type(val) == SQLITE_NULL)
+                continue; /* UPDATE with a NULL vector keeps the stored one */
+            rc = read_vector(v, c, val, &vecs[c->slot]);
+        } else {
+            rc = check_value(v, c, val);
+        }
+    }
+    return rc;
+}
+
+/* Binds metadata values (in slot order) at ?first.. of st. */
+static void bind_metadata(const vec0_vtab *v, sqlite3_stmt *st, sqlite3_value **argv, int first) {
+    for (int i = 0; i < v->s.ncols; i++) {
+        const vec0_column *c = &v->s.cols[i];
+        if (c->kind != VEC0_METADATA)
+            continue;
+        sqlite3_value *val = arg_of(v, argv, i);
+        if (c->value_type == VEC0_FLOAT)
+            sqlite3_bind_double(st, first + c->slot, sqlite3_value_double(val));
+        else
+            sqlite3_bind_value(st, first + c->slot, val);
+    }
+}
+
+static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_rowid) {
+    const vec0_schema *s = &v->s;
+    sqlite3_value *key = argv[2];
+    sqlite3_value *rowid_arg = argv[1];
+    int has_rowid = 0;
+    sqlite3_int64 rowid = 0;
+    /* the key: an integer rowid / integer primary key, or a text primary key */
+    if (text_key(v)) {
+        if (sqlite3_value_type(key) != SQLITE_TEXT)
+            return vec0_error(v, "the primary key \"%s\" must be TEXT, received %s",
+                              s->cols[s->pk].name, sql_type(key));
+        if (sqlite3_value_type(rowid_arg) != SQLITE_NULL)
+            return vec0_error(v, "a table with a text primary key assigns rowids itself");
+    } else {
+        for (int i = 0; i < 2; i++) {
+            sqlite3_value *k = i ? key : rowid_arg;
+            if (sqlite3_value_type(k) == SQLITE_NULL)
+                continue;
+            if (sqlite3_value_type(k) != SQLITE_INTEGER)
+                return vec0_error(v, "the %s must be an INTEGER, received %s",
+                                  s->pk >= 0 ? "primary key" : "rowid", sql_type(k));
+            if (has_rowid && sqlite3_value_int64(k) != rowid)
+                return vec0_error(v, "rowid and primary key differ");
+            rowid = sqlite3_value_int64(k);
+            has_rowid = 1;
+        }
+    }
+    vec_value vecs[VEC0_MAX_VECTORS];
+    memset(vecs, 0, sizeof vecs);
+    int rc = validate_row(v, argv, vecs, 0);
+    /* an existing row: replaced under OR REPLACE, else a constraint error */
+    int found = 0;
+    sqlite3_int64 existing = 0;
+    if (rc == SQLITE_OK) {
+        if (text_key(v))
+            rc = lookup_id(v, key, &found, &existing);
+        else if (has_rowid) {
+            sqlite3_int64 cid;
+            int off;
+            rc = vec0_locate(v, rowid, &found, &cid, &off);
+            existing = rowid;
+        }
+    }
+    if (rc == SQLITE_OK && found) {
+        if (sqlite3_vtab_on_conflict(v->db) == SQLITE_REPLACE) {
+            rc = delete_row(v, existing);
+        } else {
+            vec0_error(v, "UNIQUE constraint failed on %s primary key", v->name);
+            rc = SQLITE_CONSTRAINT;
+        }
+    }
+    sqlite3_value *part[VEC0_MAX_PARTITIONS];
+    for (int i = 0; i < s->ncols; i++)
+        if (s->cols[i].kind == VEC0_PARTITION)
+            part[s->cols[i].slot] = arg_of(v, argv, i);
+    sqlite3_int64 chunk_id = 0;
+    int offset = 0;
+    chunk_info info;
+    if (rc == SQLITE_OK)
+        rc = find_slot(v, part, &chunk_id, &offset, &info);
+    /* the row's entry: rowid, id, position, metadata */
+    sqlite3_stmt *st = NULL;
+    if (rc == SQLITE_OK) {
+        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
+        for (int i = 0; cols && vals && i < s->nmetadata; i++) {
+            char *nc = sqlite3_mprintf("%s, metadata%02d", cols, i);
+            char *nv = sqlite3_mprintf("%s, ?%d", vals, 5 + i);
+            sqlite3_free(cols);
+            sqlite3_free(vals);
+            cols = nc;
+            vals = nv;
+        }
+        if (cols && vals)
+            rc = vec0_prepare_cached(v, &st,
+                                     "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, "
+                                     "chunk_offset%s) VALUES (?1, ?2, ?3, ?4%s)",
+                                     v->schema, v->name, cols, vals);
+        else
+            rc = SQLITE_NOMEM;
+        sqlite3_free(cols);
+        sqlite3_free(vals);
+    }
+    if (rc == SQLITE_OK) {
+        if (has_rowid)
+            sqlite3_bind_int64(st, 1, rowid);
+        if (text_key(v))
+            sqlite3_bind_value(st, 2, key);
+        sqlite3_bind_int64(st, 3, chunk_id);
+        sqlite3_bind_int(st, 4, offset);
+        bind_metadata(v, st, argv, 5);
+        sqlite3_step(st);
+        rc = vec0_done(v, st);
+        if (rc != SQLITE_OK)
+            vec0_error(v, "%s", sqlite3_errmsg(v->db));
+        rowid = sqlite3_last_insert_rowid(v->db);
+    }
+    if (rc == SQLITE_OK) {
+        const void *data[VEC0_MAX_VECTORS];
+        for (int i = 0; i < s->nvectors; i++)
+            data[i] = vecs[i].data;
+        rc = slot_claim(v, chunk_id, offset, rowid, data, &info);
+    }
+    if (rc == SQLITE_OK && s->naux > 0) {
+        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
+        for (int i = 0; cols && vals && i < s->naux; i++) {
+            char *nc = sqlite3_mprintf("%s, value%02d", cols, i);
+            char *nv = sqlite3_mprintf("%s, ?%d", vals, 2 + i);
+            sqlite3_free(cols);
+            sqlite3_free(vals);
+            cols = nc;
+            vals = nv;
+        }
+        if (cols && vals)
+            rc = vec0_prepare_cached(v, &st,
+                                     "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
+                                     v->schema, v->name, cols, vals);
+        else
+            rc = SQLITE_NOMEM;
+        sqlite3_free(cols);
+        sqlite3_free(vals);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, rowid);
+            for (int i = 0; i < s->ncols; i++)
+                if (s->cols[i].kind == VEC0_AUX)
+                    sqlite3_bind_value(st, 2 + s->cols[i].slot, arg_of(v, argv, i));
+            sqlite3_step(st);
+            rc = vec0_done(v, st);
+        }
+    }
+    for (int i = 0; i < s->nvectors; i++)
+        vec_value_clear(&vecs[i]);
+    *out_rowid = rowid;
+    return rc;
+}
+
+static int update_row(vec0_vtab *v, sqlite3_value **argv) {
+    const vec0_schema *s = &v->s;
+    sqlite3_int64 rowid = sqlite3_value_int64(argv[0]);
+    if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER || sqlite3_value_int64(argv[1]) != rowid ||
+        (!text_key(v) && sqlite3_value_type(argv[2]) == SQLITE_INTEGER &&
+         sqlite3_value_int64(argv[2]) != rowid))
+        return vec0_error(v, "changing the rowid or an integer primary key is not supported; "
+                             "delete and insert instead");
+    int found, offset;
+    sqlite3_int64 chunk_id;
+    int rc = vec0_locate(v, rowid, &found, &chunk_id, &offset);
+    if (rc != SQLITE_OK || !found)
+        return rc;
+    vec_value vecs[VEC0_MAX_VECTORS];
+    memset(vecs, 0, sizeof vecs);
+    rc = validate_row(v, argv, vecs, 1);
+    if (rc == SQLITE_OK && text_key(v) && sqlite3_value_type(argv[2]) != SQLITE_TEXT)
+        rc = vec0_error(v, "the primary key \"%s\" must be TEXT, received %s", s->cols[s->pk].name,
+                        sql_type(argv[2]));
+    /* partition keys cannot change: the row would have to move to another chunk */
+    for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
+        const vec0_column *c = &s->cols[i];
+        if (c->kind != VEC0_PARTITION)
+            continue;
+        sqlite3_stmt *st;
+        rc = vec0_prepare_cached(
+            v, &st, "SELECT partition%02d IS ? FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
+            c->slot, v->schema, v->name);
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_value(st, 1, arg_of(v, argv, i));
+        sqlite3_bind_int64(st, 2, chunk_id);
+        int same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+        rc = vec0_done(v, st);
+        if (rc == SQLITE_OK && !same)
+            rc = vec0_error(v,
+                            "UPDATE on partition key column \"%s\" is not supported; delete "
+                            "and insert the row instead",
+                            c->name);
+    }
+    char table[VEC0_NAME_MAX + 40];
+    for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
+        if (vecs[i].data == NULL)
+            continue;
+        int vb = (int)vec_type_bytes(vecs[i].type, vecs[i].dims);
+        table_name(v, table, sizeof table, "vectorchunks", i);
+        rc = blob_write(v, table, "vectors", chunk_id, vecs[i].data, vb, vb * offset);
+    }
+    if (rc == SQLITE_OK && (s->nmetadata > 0 || text_key(v))) {
+        char *sets = sqlite3_mprintf("id = %s", text_key(v) ? "?1" : "id");
+        for (int i = 0; sets && i < s->nmetadata; i++) {
+            char *next = sqlite3_mprintf("%s, metadata%02d = ?%d", sets, i, 3 + i);
+            sqlite3_free(sets);
+            sets = next;
+        }
+        sqlite3_stmt *st = NULL;
+        rc = sets ? vec0_prepare_cached(v, &st,
+                                        "UPDATE \"%w\".\"%w_rowids\" SET %s WHERE rowid = ?2",
+                                        v->schema, v->name, sets)
+                  : SQLITE_NOMEM;
+        sqlite3_free(sets);
+        if (rc == SQLITE_OK) {
+            if (text_key(v))
+                sqlite3_bind_value(st, 1, argv[2]);
+            sqlite3_bind_int64(st, 2, rowid);
+            bind_metadata(v, st, argv, 3);
+            sqlite3_step(st);
+            rc = vec0_done(v, st);
+            if (rc != SQLITE_OK)
+                vec0_error(v, "%s", sqlite3_errmsg(v->db));
+        }
+    }
+    for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
+        const vec0_column *c = &s->cols[i];
+        sqlite3_value *val = arg_of(v, argv, i);
+        if (c->kind != VEC0_AUX || sqlite3_value_nochange(val))
+            continue;
+        sqlite3_stmt *st;
+        rc = vec0_prepare_cached(
+            v, &st,
+            "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid, value%02d) VALUES (?1, ?2) "
+            "ON CONFLICT(rowid) DO UPDATE SET value%02d = ?2",
+            v->schema, v->name, c->slot, c->slot);
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_bind_int64(st, 1, rowid);
+        sqlite3_bind_value(st, 2, val);
+        sqlite3_step(st);
+        rc = vec0_done(v, st);
+    }
+    for (int i = 0; i < s->nvectors; i++)
+        vec_value_clear(&vecs[i]);
+    return rc;
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+/* Moves rows from later chunks into free slots of earlier chunks of the same partition. */
+static int optimize(vec0_vtab *v) {
+    const vec0_schema *s = &v->s;
+    sqlite3_stmt *st;
+    int rc = vec0_prepare(v, &st,
+                          "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE count < size "
+                          "ORDER BY chunk_id DESC",
+                          v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_int64 *sources = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            sqlite3_int64 *ns = sqlite3_realloc64(sources, cap * sizeof *ns);
+            if (ns == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            sources = ns;
+        }
+        sources[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sqlite3_free(sources);
+        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    }
+    rc = SQLITE_OK;
+    char *cond = sqlite3_mprintf("%s", "");
+    for (int i = 0; cond && i < s->npartitions; i++) {
+        char *next = sqlite3_mprintf("%s AND partition%02d IS (SELECT partition%02d FROM "
+                                     "\"%w\".\"%w_chunks\" WHERE chunk_id = ?1)",
+                                     cond, i, i, v->schema, v->name);
+        sqlite3_free(cond);
+        cond = next;
+    }
+    sqlite3_stmt *dest = NULL;
+    rc =
+        cond
+            ? vec0_prepare(v, &dest,
+                           "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+                           "count < size AND chunk_id < ?1%s ORDER BY chunk_id LIMIT 1",
+                           v->schema, v->name, cond)
+            : SQLITE_NOMEM;
+    sqlite3_free(cond);
+    void *bufs[VEC0_MAX_VECTORS] = {0};
+    for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++)
+        if (s->cols[i].kind == VEC0_VECTOR) {
+            bufs[s->cols[i].slot] = sqlite3_malloc64(vec0_vector_bytes(&s->cols[i]));
+            if (bufs[s->cols[i].slot] == NULL)
+                rc = SQLITE_NOMEM;
+        }
+    sqlite3_blob *blobs[VEC0_MAX_VECTORS] = {0};
+    for (size_t si = 0; rc == SQLITE_OK && si < n; si++) {
+        sqlite3_int64 src = sources[si];
+        for (;;) {
+            unsigned char bits[VEC0_MAX_CHUNK / 8];
+            int size, count;
+            sqlite3_reset(dest);
+            sqlite3_bind_int64(dest, 1, src);
+            if (sqlite3_step(dest) != SQLITE_ROW)
+                break; /* nowhere earlier to go */
+            sqlite3_int64 dst = sqlite3_column_int64(dest, 0);
+            int dsize = sqlite3_column_int(dest, 1);
+            const unsigned char *dbits = sqlite3_column_blob(dest, 2);
+            int doff =
+                dbits && sqlite3_column_bytes(dest, 2) == dsize / 8 ? first_free(dbits, dsize) : -1;
+            sqlite3_reset(dest);
+            if (doff < 0) {
+                rc = vec0_error(v, "corrupt chunk %lld", (long long)dst);
+                break;
+            }
+            rc = chunk_state(v, src, &size, &count, bits);
+            if (rc != SQLITE_OK)
+                break;
+            int last = -1;
+            for (int o = size - 1; o >= 0 && last < 0; o--)
+                if (bits[o / 8] >> (o % 8) & 1)
+                    last = o;
+            if (last < 0)
+                break;
+            sqlite3_int64 rowid = 0;
+            sqlite3_blob *rb = NULL;
+            char table[VEC0_NAME_MAX + 40];
+            table_name(v, table, sizeof table, "chunkrowids", -1);
+            rc = sqlite3_blob_open(v->db, v->schema, table, "rowids", src, 0, &rb);
+            if (rc == SQLITE_OK)
+                rc = sqlite3_blob_read(rb, &rowid, 8, last * 8);
+            sqlite3_blob_close(rb);
+            for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
+                rc = vec0_read_vector(v, &blobs[i], i, src, last, bufs[i]);
+            for (int i = 0; i < s->nvectors; i++) {
+                sqlite3_blob_close(blobs[i]);
+                blobs[i] = NULL;
+            }
+            if (rc == SQLITE_OK)
+                rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs, NULL);
+            if (rc == SQLITE_OK)
+                rc = vec0_exec(v,
+                               "UPDATE \"%w\".\"%w_rowids\" SET chunk_id = %lld, chunk_offset = "
+                               "%d WHERE rowid = %lld",
+                               v->schema, v->name, (long long)dst, doff, (long long)rowid);
+            if (rc == SQLITE_OK)
+                rc = slot_release(v, src, last);
+            if (rc != SQLITE_OK || count <= 1)
+                break; /* error, or the source chunk is gone */
+        }
+    }
+    sqlite3_finalize(dest);
+    for (int i = 0; i < VEC0_MAX_VECTORS; i++)
+        sqlite3_free(bufs[i]);
+    sqlite3_free(sources);
+    return rc;
+}
+
+static int popcount_bytes(const unsigned char *p, int n) {
+    int c = 0;
+    for (int i = 0; i < n; i++)
+        c += __builtin_popcount(p[i]);
+    return c;
+}
+
+/* Checks that chunks, positions and vector blobs agree; raises the first problem found. */
+static int integrity_check(vec0_vtab *v) {
+    const vec0_schema *s = &v->s;
+    sqlite3_stmt *st;
+    int rc = vec0_prepare(v, &st,
+                          "SELECT chunk_id, size, count, validity, r.rowids FROM "
+                          "\"%w\".\"%w_chunks\" LEFT JOIN \"%w\".\"%w_chunkrowids\" r "
+                          "ON r.rowid = chunk_id ORDER BY chunk_id",
+                          v->schema, v->name, v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_int64 total = 0;
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(st, 0);
+        int size = sqlite3_column_int(st, 1), count = sqlite3_column_int(st, 2);
+        const unsigned char *bits = sqlite3_column_blob(st, 3);
+        int nbits = sqlite3_column_bytes(st, 3);
+        const unsigned char *rowids = sqlite3_column_blob(st, 4);
+        int nrowids = sqlite3_column_bytes(st, 4);
+        if (size <= 0 || size > VEC0_MAX_CHUNK || size % 8 || nbits != size / 8 ||
+            nrowids != size * 8 || bits == NULL || rowids == NULL) {
+            rc = vec0_error(v, "integrity_check: chunk %lld has a bad size or bitmap",
+                            (long long)id);
+            break;
+        }
+        if (popcount_bytes(bits, nbits) != count || count == 0) {
+            rc = vec0_error(v, "integrity_check: chunk %lld counts %d rows, its bitmap %d",
+                            (long long)id, count, popcount_bytes(bits, nbits));
+            break;
+        }
+        total += count;
+        for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
+            sqlite3_stmt *len;
+            rc = vec0_prepare(v, &len,
+                              "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
+                              "WHERE rowid = %lld",
+                              v->schema, v->name, i, (long long)id);
+            if (rc != SQLITE_OK)
+                break;
+            sqlite3_int64 got = sqlite3_step(len) == SQLITE_ROW ? sqlite3_column_int64(len, 0) : -1;
+            sqlite3_finalize(len);
+            size_t want = 0;
+            for (int c = 0; c < s->ncols; c++)
+                if (s->cols[c].kind == VEC0_VECTOR && s->cols[c].slot == i)
+                    want = vec0_vector_bytes(&s->cols[c]) * (size_t)size;
+            if (got != (sqlite3_int64)want)
+                rc = vec0_error(v, "integrity_check: vector chunk %02d of chunk %lld is %s", i,
+                                (long long)id, got < 0 ? "missing" : "the wrong size");
+        }
+        for (int o = 0; rc == SQLITE_OK && o < size; o++) {
+            if (!(bits[o / 8] >> (o % 8) & 1))
+                continue;
+            sqlite3_int64 rowid, cid;
+            int found, off;
+            memcpy(&rowid, rowids + 8 * o, 8);
+            rc = vec0_locate(v, rowid, &found, &cid, &off);
+            if (rc == SQLITE_OK && (!found || cid != id || off != o))
+                rc = vec0_error(v,
+                                "integrity_check: slot %d of chunk %lld holds rowid %lld, "
+                                "which is recorded elsewhere",
+                                o, (long long)id, (long long)rowid);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = vec0_prepare(v, &st, "SELECT count(*) FROM \"%w\".\"%w_rowids\"", v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_int64 rows = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (rows != total)
+        return vec0_error(v, "integrity_check: %lld rows recorded, %lld slots in use",
+                          (long long)rows, (long long)total);
+    return SQLITE_OK;
+}
+
+static int command(vec0_vtab *v, sqlite3_value *cmd) {
+    const char *c = (const char *)sqlite3_value_text(cmd);
+    if (sqlite3_value_type(cmd) != SQLITE_TEXT || c == NULL)
+        return vec0_error(v, "a command must be text");
+    if (strcmp(c, "optimize") == 0)
+        return optimize(v);
+    if (strcmp(c, "integrity_check") == 0 || strcmp(c, "integrity-check") == 0)
+        return integrity_check(v);
+    return vec0_error(v, "unknown vec0 command '%s' (optimize, integrity_check)", c);
+}
+
+int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
+    vec0_vtab *v = (vec0_vtab *)vt;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (argc == 1)
+        return delete_row(v, sqlite3_value_int64(argv[0]));
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_value *cmd = argv[2 + v->col_cmd];
+        if (sqlite3_value_type(cmd) != SQLITE_NULL)
+            return command(v, cmd);
+        return insert_row(v, argv, rowid);
+    }
+    return update_row(v, argv);
+}
