@@ -112,17 +112,20 @@ static bool rule_next(const tz_rule *r, int64_t t, int64_t *out) {
 
 /* ---- lookups ------------------------------------------------------------------------------- */
 
-/* Index of the last transition at or before t; -1 if t is before the first. */
+/* Index of the last transition at or before t; -1 if t is before the first. Branch-free: the
+** comparison picks the half with a conditional move, so random instants do not pay a branch
+** misprediction per step (this is the hot loop of every conversion). */
 static ptrdiff_t find_trans(const tz_zone *z, int64_t t) {
-    size_t lo = 0, hi = z->ntrans;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (z->trans[mid] <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
+    const int64_t *b = z->trans;
+    size_t n = z->ntrans;
+    if (n == 0)
+        return -1;
+    while (n > 1) {
+        size_t half = n >> 1;
+        b = b[half] <= t ? b + half : b;
+        n -= half;
     }
-    return (ptrdiff_t)lo - 1;
+    return *b <= t ? b - z->trans : -1;
 }
 
 const tz_ttinfo *tz_zone_info_at(const tz_zone *z, int64_t t) {
