@@ -416,6 +416,40 @@ static void test_parsers_fuzz(void) {
     }
 }
 
+/* The bucket index and the plain binary search agree, in every zone, at every transition and
+** the seconds around it. */
+static void test_index_matches_search(void) {
+    size_t n;
+    const tz_db_name *names = tz_db_names(&n);
+    long checked = 0;
+    for (size_t k = 0; names != NULL && k < n; k++) {
+        tz_db_status st;
+        tz_zone *z = tz_db_get(names[k].name, &st);
+        if (z == NULL || z->index == NULL) {
+            tz_zone_release(z);
+            continue;
+        }
+        uint32_t *index = z->index;
+        for (size_t i = 0; i < z->ntrans; i++) {
+            for (int64_t d = -2; d <= 1; d++) {
+                int64_t t = z->trans[i] + d;
+                int32_t with = tz_zone_offset_at(z, t);
+                z->index = NULL;
+                int32_t without = tz_zone_offset_at(z, t);
+                z->index = index;
+                if (with != without) {
+                    CHECK_EQ_INT(t, -1);
+                    break;
+                }
+                checked++;
+            }
+        }
+        tz_zone_release(z);
+    }
+    CHECK(checked > 100000);
+    tz_db_reset();
+}
+
 int main(void) {
     RUN(test_civil);
     RUN(test_rule_parse);
@@ -426,5 +460,6 @@ int main(void) {
     RUN(test_cache_threads);
     RUN(test_spans);
     RUN(test_parsers_fuzz);
+    RUN(test_index_matches_search);
     return unit_report("unit_tz_engine");
 }
