@@ -180,7 +180,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     vec0_vtab *v = (vec0_vtab *)c->base.pVtab;
     const vec0_column *col = NULL;
     vec_value q = {0};
-    sqlite3_int64 k = -1;
+    sqlite3_int64 k = -1, k_offset = 0;
     where rows = {0}, parts = {0};
     char bound_op[4];
     double bound[4];
@@ -235,6 +235,13 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                     "is %d",
                                     (long long)k, VEC0_MAX_K);
                 break;
+            case 'O':
+                if (sqlite3_value_type(arg) != SQLITE_INTEGER || sqlite3_value_int64(arg) < 0) {
+                    rc = vec0_error(v, "OFFSET must be a non-negative integer");
+                    break;
+                }
+                k_offset = sqlite3_value_int64(arg);
+                break;
             case 'X':
                 if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
                     sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
@@ -277,6 +284,13 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
             default:
                 rc = SQLITE_INTERNAL;
         }
+    }
+    if (rc == SQLITE_OK && k_offset > 0) {
+        if (k + k_offset > VEC0_MAX_K)
+            rc = vec0_error(v, "LIMIT + OFFSET in a knn query too large, the limit is %d",
+                            VEC0_MAX_K);
+        else
+            k += k_offset;
     }
     if (rc == SQLITE_OK && (rows.too_many == 2 || parts.too_many == 2))
         rc = SQLITE_NOMEM;

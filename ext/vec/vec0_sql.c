@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef SQLITE_INDEX_CONSTRAINT_OFFSET
+#define SQLITE_INDEX_CONSTRAINT_OFFSET 74
+#endif
 #ifndef SQLITE_INDEX_CONSTRAINT_LIMIT
 #define SQLITE_INDEX_CONSTRAINT_LIMIT 73
 #endif
@@ -449,7 +452,7 @@ static int in_supported(void) {
 
 static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int match = -1, kc = -1, limit = -1, key_eq = -1;
+    int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
         if (c->op == SQLITE_INDEX_CONSTRAINT_MATCH) {
@@ -466,6 +469,8 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             kc = i;
         } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
             limit = i;
+        } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+            offset = i;
         } else if (c->usable && (c->iColumn == 0 || c->iColumn == -1) &&
                    c->op == SQLITE_INDEX_CONSTRAINT_EQ && key_eq < 0) {
             key_eq = i;
@@ -490,13 +495,19 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             return vec0_error(v, "a LIMIT or 'k = ?' constraint is required on vec0 knn queries");
         }
         ADD_ARG(match, 'M', info->aConstraint[match].iColumn, '=');
-        if (kc >= 0)
+        if (kc >= 0) {
             ADD_ARG(kc, 'K', 0, '=');
-        else
+        } else {
             ADD_ARG(limit, 'L', 0, '=');
+            if (offset >= 0) {
+                /* LIMIT n OFFSET m needs the n + m nearest; SQLite then skips m of them */
+                ADD_ARG(offset, 'O', 0, '=');
+                info->aConstraintUsage[offset].omit = 0;
+            }
+        }
         for (int i = 0; i < info->nConstraint; i++) {
             const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-            if (!c->usable || i == match || i == kc || i == limit)
+            if (!c->usable || i == match || i == kc || i == limit || i == offset)
                 continue;
             char op = op_char(c->op);
             int col = c->iColumn;

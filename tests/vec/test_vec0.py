@@ -316,7 +316,8 @@ db.executemany("insert into v(rowid, emb, g) values (?, ?, ?)",
 out = [sqlite3.sqlite_version_info >= (3, 41, 0)]
 for sql in ["select rowid, distance from v where emb match '[0]' order by distance limit 3",
             "select rowid from v where emb match '[0]' and g = 'a' order by distance limit 3",
-            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2"]:
+            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2",
+            "select rowid from v where emb match '[0]' order by distance limit 3 offset 2"]:
     out.append(db.execute(sql).fetchall())
 print(json.dumps(out))
 """
@@ -326,11 +327,12 @@ def test_limit_form_on_newer_sqlite():
     newer = helpers.newer_sqlite()
     res = newer.run_python(LIMIT_CODE)
     assert res.returncode == 0, res.stderr[-2000:]
-    newer_ok, plain, filtered, both = json.loads(res.stdout)
+    newer_ok, plain, filtered, both, offset = json.loads(res.stdout)
     assert newer_ok
     assert plain == [[1, 1.0], [2, 2.0], [3, 3.0]]
     assert filtered == [[2], [4], [6]]
     assert both == [[1], [2]]
+    assert offset == [[3], [4], [5]]
 
 
 def test_update_with_null_vector_keeps_it(vdb):
@@ -495,3 +497,19 @@ def test_table_created_by_sqlite_vec_is_refused_clearly(tmp_path, peer_path):
     # every table of sqlite-vec's layout is gone (sqlite_sequence is SQLite's own)
     assert db.execute("select name from sqlite_master").fetchall() == [("sqlite_sequence",)]
     db.close()
+
+
+def test_attached_and_temp_schemas(vdb):
+    vdb.execute("attach ':memory:' as other")
+    for schema in ("other", "temp"):
+        vdb.execute(f"create virtual table {schema}.v using vec0(emb float[2], g text, +a text)")
+        vdb.execute(f"insert into {schema}.v(rowid, emb, g, a) values (1, '[1,1]', 'x', 'y'), "
+                    "(2, '[5,5]', 'z', 'w')")
+        assert vdb.execute(f"select rowid, a from {schema}.v where emb match '[0,0]' and k = 1 "
+                           "and g = 'z'").fetchall() == [(2, "w")]
+        vdb.execute(f"delete from {schema}.v where rowid = 1")
+        vdb.execute(f"insert into {schema}.v(v) values ('optimize')")
+        vdb.execute(f"insert into {schema}.v(v) values ('integrity_check')")
+        assert vdb.execute(f"select count(*) from {schema}.v").fetchone()[0] == 1
+        vdb.execute(f"drop table {schema}.v")
+    assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
