@@ -66,9 +66,10 @@ static int within(float d, int n, const char *ops, const double *bounds) {
 /* A growing WHERE clause with its bound values. */
 typedef struct where {
     char *sql;
-    sqlite3_value *values[256];
-    int n;
-    int too_many;
+    sqlite3_value **values;
+    int n, cap;
+    int max;      /* the connection's limit on bound parameters */
+    int too_many; /* 1: past max, 2: out of memory */
 } where;
 
 static int where_add(where *w, const char *expr) {
@@ -80,7 +81,19 @@ static int where_add(where *w, const char *expr) {
 
 /* Values are copied: those of an IN list do not outlive the iteration over it. */
 static void where_bind_value(where *w, sqlite3_value *val) {
-    if (w->n < (int)(sizeof w->values / sizeof w->values[0])) {
+    if (w->too_many)
+        return;
+    if (w->n == w->cap && w->n < w->max) {
+        int ncap = w->cap ? w->cap * 2 : 16;
+        sqlite3_value **nv = sqlite3_realloc64(w->values, (size_t)ncap * sizeof *nv);
+        if (nv == NULL) {
+            w->too_many = 2;
+            return;
+        }
+        w->values = nv;
+        w->cap = ncap;
+    }
+    if (w->n < w->max && w->n < w->cap) {
         w->values[w->n] = sqlite3_value_dup(val);
         if (w->values[w->n] == NULL)
             w->too_many = 2;
@@ -94,34 +107,32 @@ static void where_bind_value(where *w, sqlite3_value *val) {
 static void where_free(where *w) {
     for (int i = 0; i < w->n; i++)
         sqlite3_value_free(w->values[i]);
+    sqlite3_free(w->values);
     sqlite3_free(w->sql);
 }
 
 /* "col IN (?,?,..)" from an IN list handed over with sqlite3_vtab_in. */
 static int where_in(where *w, const char *col, sqlite3_value *list) {
     sqlite3_value *val = NULL;
-    char *expr = sqlite3_mprintf("%s IN (", col);
+    sqlite3_str *expr = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(expr, "%s IN (", col);
     int count = 0;
     int rc = sqlite3_vtab_in_first(list, &val);
-    while (rc == SQLITE_OK && val && expr) {
-        char *next = sqlite3_mprintf("%s%s?", expr, count ? "," : "");
-        sqlite3_free(expr);
-        expr = next;
+    while (rc == SQLITE_OK && val) {
+        sqlite3_str_appendall(expr, count ? ",?" : "?");
         where_bind_value(w, val);
         count++;
         rc = sqlite3_vtab_in_next(list, &val);
     }
+    sqlite3_str_appendall(expr, ")");
+    char *done = sqlite3_str_finish(expr);
     if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-        sqlite3_free(expr);
+        sqlite3_free(done);
         return rc;
     }
-    if (expr == NULL)
-        return SQLITE_NOMEM;
-    char *done = count ? sqlite3_mprintf("%s)", expr) : sqlite3_mprintf("0");
-    sqlite3_free(expr);
     if (done == NULL)
         return SQLITE_NOMEM;
-    rc = where_add(w, done);
+    rc = where_add(w, count ? done : "0");
     sqlite3_free(done);
     return rc;
 }
@@ -182,6 +193,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     vec_value q = {0};
     sqlite3_int64 k = -1, k_offset = 0;
     where rows = {0}, parts = {0};
+    rows.max = parts.max = sqlite3_limit(v->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
     char bound_op[4];
     double bound[4];
     int nbounds = 0;
@@ -295,7 +307,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     if (rc == SQLITE_OK && (rows.too_many == 2 || parts.too_many == 2))
         rc = SQLITE_NOMEM;
     if (rc == SQLITE_OK && (rows.too_many || parts.too_many))
-        rc = vec0_error(v, "too many filter values in one KNN query (at most 256)");
+        rc = vec0_error(v, "too many filter values in one KNN query (at most %d)", rows.max);
     if (rc == SQLITE_OK && (col == NULL || k < 0))
         rc = SQLITE_INTERNAL;
     position *allowed = NULL;

@@ -513,3 +513,16 @@ def test_attached_and_temp_schemas(vdb):
         assert vdb.execute(f"select count(*) from {schema}.v").fetchone()[0] == 1
         vdb.execute(f"drop table {schema}.v")
     assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def test_large_rowid_in_list(vdb):
+    x, qs = data(n=1000)
+    vdb.execute(f"create virtual table v using vec0(emb float[{D}], chunk_size=64)")
+    fill(vdb, "v", x)
+    wanted = list(range(1, 1001, 3))  # 334 ids
+    marks = ",".join("?" * len(wanted))
+    rows = vdb.execute(f"select rowid from v where emb match ? and k = 10 and rowid in ({marks})",
+                       (qs[0].tobytes(), *wanted)).fetchall()
+    ids = np.array(wanted)
+    want, _ = brute(x[ids - 1], qs[0], "l2", ids)
+    assert [r[0] for r in rows] == list(want[:10])
