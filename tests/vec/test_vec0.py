@@ -526,3 +526,15 @@ def test_large_rowid_in_list(vdb):
     ids = np.array(wanted)
     want, _ = brute(x[ids - 1], qs[0], "l2", ids)
     assert [r[0] for r in rows] == list(want[:10])
+
+
+def test_knn_per_row_of_another_table(vdb):
+    vdb.execute("create virtual table v using vec0(emb float[1])")
+    vdb.execute("insert into v(rowid, emb) values (1, '[1]'), (2, '[2]'), (3, '[3]')")
+    vdb.execute("create table q(id integer primary key, vec text)")
+    vdb.execute("insert into q values (1, '[0]'), (2, '[3.2]')")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = 2 "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (1, 2), (2, 3), (2, 2)]
+    assert vdb.execute("select q.id, (select rowid from v where emb match q.vec and k = 1) "
+                       "from q").fetchall() == [(1, 1), (2, 3)]
