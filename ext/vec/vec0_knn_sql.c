@@ -273,13 +273,19 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 where_bind_value(&parts, arg);
                 break;
             case 'D':
+            case 'N':
+                if (v->foreign) {
+                    rc = vec0_foreign_error(v, "filter it on metadata");
+                    break;
+                }
+                if (kind == 'N') {
+                    snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
+                    rc = where_in(&rows, expr, arg);
+                    break;
+                }
                 snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, sql_op(op));
                 rc = where_add(&rows, expr);
                 where_bind_value(&rows, arg);
-                break;
-            case 'N':
-                snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
-                rc = where_in(&rows, expr, arg);
                 break;
             case 'R':
             case 'I': {
@@ -324,7 +330,13 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     if (rc == SQLITE_OK && k > 0 && (!filtered || nallowed > 0)) {
         if (kern == NULL)
             rc = SQLITE_INTERNAL;
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && v->foreign) /* sqlite-vec keeps the rowid arrays in its chunks */
+            rc = vec0_prepare(v, &chunks,
+                              "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
+                              "%s%s ORDER BY chunk_id",
+                              v->schema, v->name, parts.sql ? "WHERE " : "",
+                              parts.sql ? parts.sql : "");
+        else if (rc == SQLITE_OK)
             rc = vec0_prepare(v, &chunks,
                               "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
                               "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
@@ -340,7 +352,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
         char table[VEC0_NAME_MAX * 2 + 32];
-        snprintf(table, sizeof table, "%s_vectorchunks%02d", v->name, col ? col->slot : 0);
+        snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, col ? col->slot : 0);
         size_t ai = 0; /* cursor into allowed */
         unsigned char *mask = NULL;
         if (rc == SQLITE_OK && filtered) {

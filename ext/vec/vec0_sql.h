@@ -92,9 +92,12 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
                 int *offset);
 
-/* SQLITE_OK for a table in strata's layout; an error naming the problem for one created by
-** sqlite-vec. */
+/* Finds out, once, whether the table was created by sqlite-vec (v->foreign). */
 int vec0_check_format(vec0_vtab *v);
+/* The error for what strata cannot do on a table created by sqlite-vec. */
+int vec0_foreign_error(vec0_vtab *v, const char *what);
+/* printf format (table name, slot) of the vector chunk tables of v's layout. */
+const char *vec0_vector_table_format(const vec0_vtab *v);
 
 /* xUpdate (vec0_write_sql.c). */
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);

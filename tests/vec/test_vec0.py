@@ -480,22 +480,56 @@ def test_auto_rowids_k_zero_empty_and_match_errors(vdb):
         vdb.execute("select rowid from v where a match '[0,0]' and k = -1").fetchall()
 
 
-def test_table_created_by_sqlite_vec_is_refused_clearly(tmp_path, peer_path):
+def test_tables_created_by_sqlite_vec_are_read_and_copied(tmp_path, peer_path):
+    """A database written by sqlite-vec: strata reads it (scans, lookups, KNN) so the rows can be
+    copied into a strata table; writes and metadata filters are refused with a clear message."""
     path = str(tmp_path / "peer.db")
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(60, 4)).astype(np.float32)
+    bits = rng.integers(0, 256, size=(60, 1), dtype=np.uint8)
     old = sqlite3.connect(path, isolation_level=None)
     old.enable_load_extension(True)
     old.load_extension(peer_path)
-    old.execute("create virtual table v using vec0(emb float[2], g text, +a text)")
-    old.execute("insert into v(rowid, emb, g, a) values (1, '[1,2]', 'x', 'y')")
+    decl = ("p integer partition key, id text primary key, emb float[4], b bit[8], flag boolean, "
+            "n integer, f float, t text, +a text, chunk_size=8")
+    old.execute(f"create virtual table v using vec0({decl})")
+    old.execute("begin")
+    for i in range(60):
+        old.execute("insert into v(p, id, emb, b, flag, n, f, t, a) values "
+                    "(?, ?, ?, vec_bit(?), ?, ?, ?, ?, ?)",
+                    (i % 2, f"k{i}", x[i].tobytes(), bits[i].tobytes(), i % 3 == 0, i - 30,
+                     i / 4, "t" * (i % 20), None if i % 5 else f"aux{i}"))
+    old.execute("commit")
+    old.execute("delete from v where id in ('k7', 'k8')")
+    cols = "id, p, emb, b, flag, n, f, t, a"
+    want_rows = old.execute(f"select {cols} from v order by id").fetchall()
+    knn_sql = "select id, distance from v where emb match ? and k = 5 and p = 1"
+    want_knn = old.execute(knn_sql, (x[3].tobytes(),)).fetchall()
     old.close()
+
     db = helpers.connect("vec", database=path)
-    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
-        db.execute("select * from v").fetchall()
-    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
-        db.execute("insert into v(rowid, emb, g, a) values (2, '[1,2]', 'x', 'y')")
+    assert db.execute(f"select {cols} from v order by id").fetchall() == want_rows
+    assert db.execute(f"select {cols} from v where id = 'k13'").fetchall() == \
+        [r for r in want_rows if r[0] == "k13"]
+    got = db.execute(knn_sql, (x[3].tobytes(),)).fetchall()
+    assert [r[0] for r in got] == [r[0] for r in want_knn]
+    np.testing.assert_allclose([r[1] for r in got], [r[1] for r in want_knn], rtol=1e-5)
+    assert db.execute("select id from v where b match vec_bit(?) and k = 1",
+                      (bits[11].tobytes(),)).fetchone()[0] == "k11"
+    with pytest.raises(sqlite3.OperationalError, match="cannot write it"):
+        db.execute("insert into v(p, id, emb, b, flag, n, f, t) values "
+                   "(0, 'new', '[1,2,3,4]', vec_bit(x'00'), 0, 0, 0, '')")
+    with pytest.raises(sqlite3.OperationalError, match="cannot rename it"):
+        db.execute("alter table v rename to v2")
+    with pytest.raises(sqlite3.OperationalError, match="cannot filter it on metadata"):
+        db.execute("select id from v where emb match ? and k = 3 and n > 0", (x[0].tobytes(),)).fetchall()
+    # the way over: copy into a table created by strata, then drop the old one
+    db.execute(f"create virtual table w using vec0({decl})")
+    db.execute(f"insert into w({cols}) select {cols} from v")
+    db.execute("insert into w(w) values ('integrity_check')")
+    assert db.execute(f"select {cols} from w order by id").fetchall() == want_rows
     db.execute("drop table v")
-    # every table of sqlite-vec's layout is gone (sqlite_sequence is SQLite's own)
-    assert db.execute("select name from sqlite_master").fetchall() == [("sqlite_sequence",)]
+    assert [r[0] for r in db.execute("select name from sqlite_master where name like 'v%'")] == []
     db.close()
 
 
