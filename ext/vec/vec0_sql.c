@@ -465,7 +465,7 @@ static int in_supported(void) {
 
 static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1;
+    int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1, k_unusable = 0;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
         if (c->op == SQLITE_INDEX_CONSTRAINT_MATCH) {
@@ -478,8 +478,11 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             if (match >= 0)
                 return vec0_error(v, "only 1 MATCH operator is allowed in a single vec0 query");
             match = i;
-        } else if (c->usable && c->iColumn == v->col_k && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
-            kc = i;
+        } else if (c->iColumn == v->col_k && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            if (c->usable)
+                kc = i;
+            else
+                k_unusable = 1;
         } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
             limit = i;
         } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
@@ -505,6 +508,9 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     if (match >= 0) {
         if (kc < 0 && limit < 0) {
             sqlite3_free(idx);
+            /* k taken from a table joined later: this plan is impossible, another one is not */
+            if (k_unusable)
+                return SQLITE_CONSTRAINT;
             return vec0_error(v, "a LIMIT or 'k = ?' constraint is required on vec0 knn queries");
         }
         ADD_ARG(match, 'M', info->aConstraint[match].iColumn, '=');

@@ -572,3 +572,9 @@ def test_knn_per_row_of_another_table(vdb):
     assert rows == [(1, 1), (1, 2), (2, 3), (2, 2)]
     assert vdb.execute("select q.id, (select rowid from v where emb match q.vec and k = 1) "
                        "from q").fetchall() == [(1, 1), (2, 3)]
+    # k from the other table too
+    vdb.execute("alter table q add column k integer")
+    vdb.execute("update q set k = id")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = q.k "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (2, 3), (2, 2)]
