@@ -10,13 +10,18 @@
 **        of one partition-key tuple.
 **   T_chunkrowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
 **   T_rowids(rowid INTEGER PRIMARY KEY, id, chunk_id, chunk_offset, metadata00..)
-**        where each row lives, its text primary key (id) and its metadata values. KNN filters on
-**        metadata run as one SQL query on this table, which yields (chunk, offset) positions.
+**        where each row lives, its text primary key (id) and its metadata values, with an index
+**        (metadataNN, chunk_id, chunk_offset) per metadata column. KNN filters on metadata run
+**        as one SQL query on this table, which yields (chunk, offset) positions.
 **   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
 **        per vector column and chunk: `size` packed vectors, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
+** Suffixes have no underscore: SQLite's shadow-table check looks after the last one.
 ** An ANN index would add its own T_<index>NN tables beside these and keep the flat chunks as
 ** the source of truth for rescoring.
+** Tables created by sqlite-vec (T_info without a 'format' key) are read through the same code
+** with its table names (T_vector_chunksNN, rowids inside T_chunks, metadata in
+** T_metadatachunksNN / T_metadatatextNN) and refused for writes.
 */
 #ifndef STRATA_VEC_VEC0_SQL_H
 #define STRATA_VEC_VEC0_SQL_H
