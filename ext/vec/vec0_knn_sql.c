@@ -267,6 +267,10 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                     rc = vec0_error(v, "too many distance bounds");
                 }
                 break;
+            case 'Q':
+                snprintf(expr, sizeof expr, "partition%02d", sc ? sc->slot : 0);
+                rc = where_in(&parts, expr, arg);
+                break;
             case 'P':
                 snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
                 rc = where_add(&parts, expr);

@@ -437,7 +437,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 /* ---- planning ------------------------------------------------------------------------------ */
 
 /* idxStr is a sequence of 3-character tokens, one per xFilter argument:
-**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'P' partition, 'D' metadata, 'N' metadata IN list,
+**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'O' OFFSET, 'P' partition, 'Q' partition IN list,
+**         'D' metadata, 'N' metadata IN list,
 **         'R' key equality, 'I' key IN list, 'X' distance bound
 **   column: 'A' + declared column index
 **   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
@@ -551,7 +552,12 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 continue;
             const vec0_column *sc = &v->s.cols[v->decl_col[col]];
             if (sc->kind == VEC0_PARTITION) {
-                ADD_ARG(i, 'P', col, op);
+                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                    sqlite3_vtab_in(info, i, 1);
+                    ADD_ARG(i, 'Q', col, '=');
+                } else {
+                    ADD_ARG(i, 'P', col, op);
+                }
             } else if (sc->kind == VEC0_METADATA) {
                 if (sc->value_type == VEC0_BOOLEAN && op != '=' && op != '!')
                     continue; /* left to SQLite */

@@ -115,6 +115,8 @@ def make_meta(vdb, x, chunk=32):
     ("n in (1, 2, 3, 4, 5, 6, 7)", lambda m: np.isin(m["n"], [1, 2, 3, 4, 5, 6, 7])),
     ("user_id = 2", lambda m: m["user"] == 2),
     ("user_id > 0 and genre = 'c'", lambda m: (m["user"] > 0) & (m["genre"] == "c")),
+    ("user_id in (0, 2)", lambda m: np.isin(m["user"], [0, 2])),
+    ("user_id in (0, 2) and ok in (1)", lambda m: np.isin(m["user"], [0, 2]) & (m["ok"] == 1)),
     ("rowid in (5, 10, 15, 700, 1400)", lambda m: np.isin(np.arange(1, N + 1), [5, 10, 15, 700, 1400])),
     ("score < -5", lambda m: m["score"] < -5),
 ])
