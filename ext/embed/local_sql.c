@@ -1,9 +1,258 @@
 /*
-** ext/embed: SQL binding of the local half (issue #8). Registers nothing until
-** that issue lands.
+** ext/embed: SQL binding of the local half (issue #8): scalar functions over models registered
+** in temp.lembed_models. Compatible with sqlite-lembed: lembed(), lembed_model_from_file(),
+** lembed_tokenize_json(), lembed_token_to_piece(); beyond it: lembed_detokenize(), exact name
+** matching, lembed_each() and lembed_chunks() (local_each_sql.c).
 */
+#include "common/error_sql.h"
+#include "common/strbuf.h"
 #include "embed/embed_parts.h"
+#include "embed/local_registry.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+lembed_entry *lembed_registry_find(lembed_registry *r, const char *name) {
+    for (int i = 0; i < r->count; i++)
+        if (strcmp(r->entries[i].name, name) == 0)
+            return &r->entries[i];
+    return NULL;
+}
+
+void lembed_ref_release(lembed_ref *ref) {
+    if (ref && --ref->refs == 0) {
+        lembed_model_close(ref->model);
+        free(ref);
+    }
+}
+
+void lembed_registry_destroy(void *p) {
+    lembed_registry *r = p;
+    for (int i = 0; i < r->count; i++) {
+        free(r->entries[i].name);
+        free(r->entries[i].options);
+        lembed_ref_release(r->entries[i].ref);
+    }
+    sqlite3_free(r);
+}
+
+lembed_model *lembed_lookup(sqlite3_context *ctx, const char *fn, sqlite3_value *name) {
+    lembed_registry *r = sqlite3_user_data(ctx);
+    const char *z = (const char *)sqlite3_value_text(name);
+    if (!z) {
+        if (sqlite3_value_type(name) != SQLITE_NULL)
+            sqlite3_result_error_nomem(ctx);
+        else
+            strata_result_error(ctx, fn, "the model name is NULL");
+        return NULL;
+    }
+    lembed_entry *e = lembed_registry_find(r, z);
+    if (!e) {
+        strata_result_error(ctx, fn,
+                            "no model named '%s' (register one with INSERT INTO "
+                            "temp.lembed_models(name, model) VALUES ('%s', "
+                            "lembed_model_from_file('path')))",
+                            z, z);
+        return NULL;
+    }
+    return e->ref->model;
+}
+
+void lembed_result_vector(sqlite3_context *ctx, const float *v, int dims) {
+    sqlite3_result_blob(ctx, v, dims * (int)sizeof(float), SQLITE_TRANSIENT);
+    sqlite3_result_subtype(ctx, LEMBED_VECTOR_SUBTYPE);
+}
+
+static void model_from_file_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    const char *path = (const char *)sqlite3_value_text(argv[0]);
+    if (!path) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char *copy = sqlite3_mprintf("%s", path);
+    if (!copy) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_pointer(ctx, copy, LEMBED_PATH_POINTER, sqlite3_free);
+}
+
+static void lembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_value *text = argv[argc - 1];
+    if (sqlite3_value_type(text) == SQLITE_NULL)
+        return;
+    lembed_model *m;
+    if (argc == 1) {
+        lembed_registry *r = sqlite3_user_data(ctx);
+        lembed_entry *e = lembed_registry_find(r, "default");
+        if (!e) {
+            strata_result_error(ctx, "lembed",
+                                "no model named 'default' (register one with INSERT INTO "
+                                "temp.lembed_models(name, model) VALUES ('default', "
+                                "lembed_model_from_file('path')))");
+            return;
+        }
+        m = e->ref->model;
+    } else if (!(m = lembed_lookup(ctx, "lembed", argv[0])))
+        return;
+    const char *z = (const char *)sqlite3_value_text(text);
+    if (!z) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t n = (size_t)sqlite3_value_bytes(text);
+    float *out = sqlite3_malloc64((uint64_t)m->dims * sizeof(float));
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char err[LEMBED_ERR_MAX];
+    if (lembed_model_embed(m, z, n, out, err, sizeof(err)) != 0)
+        strata_result_error(ctx, "lembed", "%s", err);
+    else
+        lembed_result_vector(ctx, out, m->dims);
+    sqlite3_free(out);
+}
+
+static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    lembed_model *m = lembed_lookup(ctx, "lembed_tokenize_json", argv[0]);
+    if (!m)
+        return;
+    const char *z = (const char *)sqlite3_value_text(argv[1]);
+    if (!z) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char err[LEMBED_ERR_MAX];
+    /* Not truncated: callers use this to see how long a text really is. */
+    if (lembed_model_tokenize(m, z, (size_t)sqlite3_value_bytes(argv[1]), SIZE_MAX, &m->toks, err,
+                              sizeof(err)) != 0) {
+        strata_result_error(ctx, "lembed_tokenize_json", "%s", err);
+        return;
+    }
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append_char(&sb, '[');
+    for (size_t i = 0; i < m->toks.count; i++)
+        strbuf_appendf(&sb, i ? ",%d" : "%d", (int)m->toks.ids[i]);
+    strbuf_append_char(&sb, ']');
+    size_t len;
+    char *json = strbuf_take(&sb, &len);
+    if (!json) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, json, (int)len, free);
+    sqlite3_result_subtype(ctx, 'J');
+}
+
+static void token_to_piece_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    lembed_model *m = lembed_lookup(ctx, "lembed_token_to_piece", argv[0]);
+    if (!m)
+        return;
+    if (sqlite3_value_numeric_type(argv[1]) != SQLITE_INTEGER) {
+        strata_result_error(ctx, "lembed_token_to_piece", "the token id must be an integer");
+        return;
+    }
+    sqlite3_int64 id = sqlite3_value_int64(argv[1]);
+    size_t len;
+    const char *p = lembed_model_piece(m, id, &len);
+    if (!p) {
+        strata_result_error(ctx, "lembed_token_to_piece", "token id %lld is out of range",
+                            (long long)id);
+        return;
+    }
+    sqlite3_result_text(ctx, p, (int)len, SQLITE_TRANSIENT);
+}
+
+/* Joins pieces the way Hugging Face's WordPiece decoder does: "##" pieces glue to the previous
+** one, others are separated by a space; control tokens ([CLS], [SEP], [PAD]) are skipped. */
+static void detokenize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    lembed_model *m = lembed_lookup(ctx, "lembed_detokenize", argv[0]);
+    if (!m)
+        return;
+    const char *z = (const char *)sqlite3_value_text(argv[1]);
+    cJSON *arr = z ? cJSON_Parse(z) : NULL;
+    if (!arr || !cJSON_IsArray(arr)) {
+        cJSON_Delete(arr);
+        strata_result_error(ctx, "lembed_detokenize", "expected a JSON array of token ids");
+        return;
+    }
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append(&sb, "", 0);
+    bool first = true;
+    for (cJSON *it = arr->child; it; it = it->next) {
+        double d = cJSON_IsNumber(it) ? it->valuedouble : -1.5;
+        size_t len;
+        const char *p = d == (double)(int64_t)d ? lembed_model_piece(m, (int64_t)d, &len) : NULL;
+        if (!p) {
+            cJSON_Delete(arr);
+            strbuf_free(&sb);
+            strata_result_error(ctx, "lembed_detokenize", "bad or out-of-range token id in %.60s",
+                                z);
+            return;
+        }
+        if (lembed_model_is_control(m, (int64_t)d))
+            continue;
+        bool cont = m->kind == LEMBED_KIND_BERT && len >= 2 && p[0] == '#' && p[1] == '#';
+        if (cont)
+            strbuf_append(&sb, p + 2, len - 2);
+        else {
+            if (!first)
+                strbuf_append_char(&sb, ' ');
+            strbuf_append(&sb, p, len);
+        }
+        first = false;
+    }
+    cJSON_Delete(arr);
+    size_t len;
+    char *out = strbuf_take(&sb, &len);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, out, (int)len, free);
+}
 
 int strata_embed_local_register(sqlite3 *db, char **pzErrMsg) {
-    return SQLITE_OK;
+    lembed_registry *r = sqlite3_malloc(sizeof(*r));
+    if (!r)
+        return SQLITE_NOMEM;
+    memset(r, 0, sizeof(*r));
+    /* The module owns the registry: SQLite frees it when the connection closes (or at once if
+    ** registering the module fails). */
+    int rc = lembed_models_module_register(db, r);
+    if (rc != SQLITE_OK)
+        return rc;
+    static const struct {
+        const char *name;
+        int nargs;
+        int flags;
+        void (*fn)(sqlite3_context *, int, sqlite3_value **);
+    } funcs[] = {
+        {"lembed_model_from_file", 1, STRATA_DIRECT, model_from_file_func},
+        {"lembed", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func},
+        {"lembed", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func},
+        {"lembed_tokenize_json", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE,
+         tokenize_json_func},
+        {"lembed_token_to_piece", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_to_piece_func},
+        {"lembed_detokenize", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, detokenize_func},
+    };
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof(funcs) / sizeof(funcs[0]); i++)
+        rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,
+                                        funcs[i].fn, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = lembed_each_module_register(db, r);
+    return rc;
 }

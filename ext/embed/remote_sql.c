@@ -1,9 +1,216 @@
 /*
-** ext/embed: SQL binding of the remote half (issue #7). Registers nothing until
-** that issue lands.
+** ext/embed: SQL binding of the remote half (issue #7): embeddings from HTTP APIs.
+**
+**   rembed(client, text [, input_type])   float32 BLOB, subtype 223
+**   rembed_client_options(k, v, ...)      options for temp.rembed_clients
+**   rembed_usage(client)                  JSON counters of a client
+**   rembed_version(), rembed_debug()
+**
+** temp.rembed_clients lives in remote_clients_sql.c, rembed_each in remote_each_sql.c. Every
+** function that registers clients or calls the network is SQLITE_DIRECTONLY: a view or trigger
+** in an untrusted database cannot spend the API budget.
 */
+#include "common/error_sql.h"
+#include "common/version.h"
 #include "embed/embed_parts.h"
+#include "embed/remote_sql.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rembed_registry_ref(rembed_registry *r) {
+    r->refs++;
+}
+
+void rembed_registry_unref(void *p) {
+    rembed_registry *r = p;
+    if (r == NULL || --r->refs > 0)
+        return;
+    for (int i = 0; i < r->n; i++)
+        remote_client_free(r->entries[i].client);
+    sqlite3_free(r->entries);
+    sqlite3_free(r);
+}
+
+int rembed_registry_find(const rembed_registry *r, const char *name, sqlite3_int64 id) {
+    for (int i = 0; i < r->n; i++)
+        if (name ? strcmp(r->entries[i].client->name, name) == 0 : r->entries[i].id == id)
+            return i;
+    return -1;
+}
+
+static remote_client *lookup(sqlite3_context *ctx, const char *fn, sqlite3_value *name) {
+    rembed_registry *r = sqlite3_user_data(ctx);
+    const char *z = (const char *)sqlite3_value_text(name);
+    if (z == NULL) {
+        strata_result_error(ctx, fn, "client name must not be NULL");
+        return NULL;
+    }
+    int i = rembed_registry_find(r, z, 0);
+    if (i < 0) {
+        strata_result_error(ctx, fn, "unknown client '%.100s' (register it in temp.rembed_clients)",
+                            z);
+        return NULL;
+    }
+    return r->entries[i].client;
+}
+
+/* rembed(client, text [, input_type]) */
+static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    remote_client *c = lookup(ctx, "rembed", argv[0]);
+    if (c == NULL)
+        return;
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return; /* NULL text, NULL embedding */
+    const char *text = (const char *)sqlite3_value_text(argv[1]);
+    if (text == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t len = (size_t)sqlite3_value_bytes(argv[1]);
+    const char *input_type = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+    remote_vectors out;
+    char err[REMOTE_ERR_SIZE];
+    if (remote_client_embed(c, &text, &len, 1, input_type, &out, err, sizeof err) != 0) {
+        strata_result_error(ctx, "rembed", "%s", err);
+        return;
+    }
+    sqlite3_result_blob64(ctx, out.data, (sqlite3_uint64)out.dim * sizeof(float), SQLITE_TRANSIENT);
+    sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+    free(out.data);
+}
+
+static void free_text(void *p) {
+    free(p);
+}
+
+/* rembed_client_options(k1, v1, ...): checks the options and returns them as a JSON object for
+** temp.rembed_clients. (sqlite-rembed returns a pointer value; SQLite drops pointers on the way
+** into an UPDATE of a virtual table, so text it is. The table never shows the key again.) */
+static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *fn = "rembed_client_options";
+    if (argc == 0 || argc % 2 != 0) {
+        strata_result_error(ctx, fn, "expected key/value pairs, got %d arguments", argc);
+        return;
+    }
+    cJSON *obj = cJSON_CreateObject();
+    if (obj == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    remote_config check;
+    remote_config_init(&check);
+    char err[REMOTE_ERR_SIZE];
+    for (int i = 0; i < argc; i += 2) {
+        const char *k = (const char *)sqlite3_value_text(argv[i]);
+        const char *v = (const char *)sqlite3_value_text(argv[i + 1]);
+        if (k == NULL || v == NULL) {
+            strata_result_error(ctx, fn, "option %s is NULL", k == NULL ? "name" : "value");
+            goto done;
+        }
+        if (remote_config_set(&check, k, v, err, sizeof err) != 0) {
+            strata_result_error(ctx, fn, "%s", err);
+            goto done;
+        }
+        bool is_object = strcmp(k, "headers") == 0 || strcmp(k, "extra") == 0;
+        cJSON *item = is_object ? cJSON_Parse(v) : cJSON_CreateString(v);
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, k);
+        if (item == NULL || !cJSON_AddItemToObject(obj, k, item)) {
+            cJSON_Delete(item);
+            sqlite3_result_error_nomem(ctx);
+            goto done;
+        }
+    }
+    char *json = cJSON_PrintUnformatted(obj);
+    if (json == NULL)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, json, -1, free_text);
+done:
+    for (cJSON *m = obj->child; m != NULL; m = m->next)
+        if (cJSON_IsString(m))
+            memset(m->valuestring, 0, strlen(m->valuestring));
+    cJSON_Delete(obj);
+    remote_config_free(&check);
+}
+
+/* rembed_usage(client): {"requests", "inputs", "tokens", "retries", "errors"} */
+static void usage_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    remote_client *c = lookup(ctx, "rembed_usage", argv[0]);
+    if (c == NULL)
+        return;
+    const remote_usage *u = &c->usage;
+    char *json = sqlite3_mprintf(
+        "{\"requests\":%lld,\"inputs\":%lld,\"tokens\":%lld,\"retries\":%lld,\"errors\":%lld}",
+        u->requests, u->inputs, u->tokens, u->retries, u->errors);
+    if (json == NULL)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, json, -1, sqlite3_free);
+}
+
+static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_result_text(ctx, "v" STRATA_VERSION, -1, SQLITE_STATIC);
+}
+
+static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    char *s = sqlite3_mprintf("Version: v%s\nEngine: strata embed (C, libcurl, cJSON %d.%d.%d)\n"
+                              "HTTP: %s",
+                              STRATA_VERSION, CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
+                              CJSON_VERSION_PATCH, remote_http_describe());
+    if (s == NULL)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, s, -1, sqlite3_free);
+}
+
+typedef struct func_def {
+    const char *name;
+    int nargs;
+    int flags;
+    void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} func_def;
+
+/* True when another strata copy (dist/embed.so and dist/strata.so both loaded) registered the
+** remote half on db already: rembed_usage() is ours alone (sqlite-rembed has no such function).
+** The first copy then keeps serving, so temp.rembed_clients and the functions share one
+** registry. */
+static bool already_registered(sqlite3 *db) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT rembed_usage(NULL)", -1, &stmt, NULL);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_OK;
+}
 
 int strata_embed_remote_register(sqlite3 *db, char **pzErrMsg) {
-    return SQLITE_OK;
+    if (already_registered(db))
+        return SQLITE_OK;
+    static const func_def funcs[] = {
+        {"rembed", 2, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},
+        {"rembed", 3, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},
+        {"rembed_client_options", -1, STRATA_DIRECT, client_options_func},
+        {"rembed_usage", 1, STRATA_DIRECT, usage_func},
+        {"rembed_version", 0, STRATA_PURE, version_func},
+        {"rembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_func},
+    };
+    rembed_registry *r = sqlite3_malloc64(sizeof *r);
+    if (r == NULL)
+        return SQLITE_NOMEM;
+    memset(r, 0, sizeof *r);
+    r->refs = 1; /* held by this function until registration is over */
+    r->next_id = 1;
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof funcs / sizeof funcs[0]; i++) {
+        rembed_registry_ref(r); /* released by xDestroy, also when registration fails */
+        rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,
+                                        funcs[i].fn, NULL, NULL, rembed_registry_unref);
+    }
+    if (rc == SQLITE_OK)
+        rc = rembed_clients_register(db, r);
+    if (rc == SQLITE_OK)
+        rc = rembed_each_register(db, r);
+    rembed_registry_unref(r);
+    (void)pzErrMsg;
+    return rc;
 }

@@ -1,0 +1,434 @@
+/*
+** bert: loading a GGUF BERT encoder and running it (see bert.h).
+*/
+#include "embed/bert.h"
+
+#include "embed/matmul.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct bert_mat {
+    const void *data;
+    uint32_t type;
+    int64_t rows, cols; /* ne[1], ne[0] */
+} bert_mat;
+
+typedef struct bert_layer {
+    bert_mat q, k, v, o, up, down;
+    float *qb, *kb, *vb, *ob, *ln1w, *ln1b, *upb, *downb, *ln2w, *ln2b;
+} bert_layer;
+
+struct lembed_bert {
+    gguf_ctx g;
+    lembed_vocab vocab;
+    int64_t n_embd, n_ff, n_layer, n_head, n_ctx, n_vocab, pooling;
+    float eps;
+    bert_mat tok, pos, typ;
+    float *lnw, *lnb;
+    bert_layer *layers;
+    float **vectors; /* every 1-D tensor converted to fp32, freed with the model */
+    size_t n_vectors;
+    /* scratch, grown on demand */
+    size_t cap_tokens;
+    float *x, *q, *k, *v, *ctx, *tmp, *ff, *att, *wscratch;
+};
+
+typedef struct load_ctx {
+    lembed_bert *b;
+    char *err;
+    size_t errlen;
+    const char *path;
+} load_ctx;
+
+static bool lfail(load_ctx *lc, const char *fmt, const char *arg) {
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, arg);
+    snprintf(lc->err, lc->errlen, "cannot load '%s': %s", lc->path, msg);
+    return false;
+}
+
+static bool get_mat(load_ctx *lc, const char *name, int64_t cols, int64_t rows, bert_mat *m) {
+    const gguf_tensor *t = gguf_find_tensor(&lc->b->g, name);
+    if (!t)
+        return lfail(lc, "missing tensor '%s'", name);
+    if (t->n_dims > 2 || (int64_t)t->ne[0] != cols || (rows > 0 && (int64_t)t->ne[1] != rows) ||
+        (rows < 0 && (int64_t)t->ne[1] < -rows))
+        return lfail(lc, "tensor '%s' has an unexpected shape", name);
+    m->data = t->data;
+    m->type = t->type;
+    m->cols = (int64_t)t->ne[0];
+    m->rows = (int64_t)t->ne[1];
+    return true;
+}
+
+static bool get_vec(load_ctx *lc, const char *name, int64_t n, float **out) {
+    bert_mat m;
+    if (!get_mat(lc, name, n, 1, &m))
+        return false;
+    float *v = malloc((size_t)n * sizeof(float));
+    if (!v)
+        return lfail(lc, "out of memory%s", "");
+    lembed_dequant_row(m.type, m.data, v, (size_t)n);
+    lc->b->vectors[lc->b->n_vectors++] = v;
+    *out = v;
+    return true;
+}
+
+static bool need_int(load_ctx *lc, const char *key, int64_t lo, int64_t hi, int64_t *out) {
+    if (!gguf_get_int(&lc->b->g, key, out))
+        return lfail(lc, "missing or non-integer metadata '%s'", key);
+    if (*out < lo || *out > hi)
+        return lfail(lc, "metadata '%s' is out of range", key);
+    return true;
+}
+
+static bool add_token(void *arg, uint64_t i, const char *s, size_t n) {
+    load_ctx *lc = arg;
+    const gguf_kv *types = gguf_find_kv(&lc->b->g, "tokenizer.ggml.token_type");
+    int64_t type = 1;
+    if (types && !gguf_array_int(types, i, &type))
+        type = 1;
+    if (!lembed_vocab_set_gguf(&lc->b->vocab, (int32_t)i, s, n, (int)type))
+        return lfail(lc, "bad or oversized token%s", "");
+    return true;
+}
+
+static int32_t special_id(load_ctx *lc, const char *key, const char *alt_key, const char *piece) {
+    int64_t id;
+    if ((gguf_get_int(&lc->b->g, key, &id) || (alt_key && gguf_get_int(&lc->b->g, alt_key, &id))) &&
+        id >= 0 && id < lc->b->vocab.n)
+        return (int32_t)id;
+    for (int32_t i = 0; i < lc->b->vocab.n; i++)
+        if (lc->b->vocab.pieces[i] && strcmp(lc->b->vocab.pieces[i], piece) == 0)
+            return i;
+    return -1;
+}
+
+static bool load_vocab(load_ctx *lc) {
+    lembed_bert *b = lc->b;
+    const char *s;
+    size_t n;
+    if (!gguf_get_string(&b->g, "tokenizer.ggml.model", &s, &n) || n != 4 ||
+        memcmp(s, "bert", 4) != 0)
+        return lfail(lc, "tokenizer.ggml.model is not 'bert' (only WordPiece is supported)%s", "");
+    const gguf_kv *toks = gguf_find_kv(&b->g, "tokenizer.ggml.tokens");
+    if (!toks || toks->type != GGUF_ARRAY || toks->arr_type != GGUF_STRING)
+        return lfail(lc, "missing tokenizer.ggml.tokens%s", "");
+    if ((int64_t)toks->arr_n != b->n_vocab)
+        return lfail(lc, "tokenizer.ggml.tokens does not match token_embd.weight%s", "");
+    if (!lembed_vocab_reserve(&b->vocab, (int32_t)toks->arr_n))
+        return lfail(lc, "out of memory%s", "");
+    if (!gguf_array_strings(toks, add_token, lc))
+        return false;
+    b->vocab.cls_id =
+        special_id(lc, "tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id", "[CLS]");
+    b->vocab.sep_id =
+        special_id(lc, "tokenizer.ggml.seperator_token_id", "tokenizer.ggml.eos_token_id", "[SEP]");
+    b->vocab.unk_id = special_id(lc, "tokenizer.ggml.unknown_token_id", NULL, "[UNK]");
+    b->vocab.pad_id = special_id(lc, "tokenizer.ggml.padding_token_id", NULL, "[PAD]");
+    lembed_vocab_find_literals(&b->vocab);
+    if (b->vocab.cls_id < 0 || b->vocab.sep_id < 0 || b->vocab.unk_id < 0)
+        return lfail(lc, "the vocabulary lacks [CLS], [SEP] or [UNK]%s", "");
+    return true;
+}
+
+static bool load_model(load_ctx *lc) {
+    lembed_bert *b = lc->b;
+    const char *arch;
+    size_t an;
+    if (!gguf_get_string(&b->g, "general.architecture", &arch, &an))
+        return lfail(lc, "missing general.architecture%s", "");
+    if (an != 4 || memcmp(arch, "bert", 4) != 0) {
+        char a[64];
+        size_t k = an > 40 ? 40 : an;
+        for (size_t i = 0; i < k; i++)
+            a[i] = arch[i] >= 0x20 && arch[i] < 0x7F ? arch[i] : '?';
+        a[k] = '\0';
+        return lfail(lc, "unsupported architecture '%s' (supported: bert)", a);
+    }
+    if (!need_int(lc, "bert.embedding_length", 1, 16384, &b->n_embd) ||
+        !need_int(lc, "bert.feed_forward_length", 1, 65536, &b->n_ff) ||
+        !need_int(lc, "bert.block_count", 1, 256, &b->n_layer) ||
+        !need_int(lc, "bert.attention.head_count", 1, 1024, &b->n_head) ||
+        !need_int(lc, "bert.context_length", 2, 1 << 20, &b->n_ctx))
+        return false;
+    if (b->n_embd % b->n_head)
+        return lfail(lc, "bert.embedding_length is not a multiple of the head count%s", "");
+    double eps = 1e-12;
+    gguf_get_float(&b->g, "bert.attention.layer_norm_epsilon", &eps);
+    if (!(eps > 0 && eps < 1))
+        return lfail(lc, "bad bert.attention.layer_norm_epsilon%s", "");
+    b->eps = (float)eps;
+    b->pooling = 1;
+    gguf_get_int(&b->g, "bert.pooling_type", &b->pooling);
+    if (b->pooling != 1 && b->pooling != 2 && b->pooling != 3)
+        return lfail(lc, "unsupported bert.pooling_type (supported: 1 mean, 2 cls, 3 last)%s", "");
+    const gguf_tensor *te = gguf_find_tensor(&b->g, "token_embd.weight");
+    if (!te || te->n_dims != 2 || te->ne[1] > (1 << 24))
+        return lfail(lc, "missing or bad tensor '%s'", "token_embd.weight");
+    b->n_vocab = (int64_t)te->ne[1];
+    size_t max_vectors = 2 + 10 * (size_t)b->n_layer;
+    b->vectors = calloc(max_vectors, sizeof(float *));
+    b->layers = calloc((size_t)b->n_layer, sizeof(bert_layer));
+    if (!b->vectors || !b->layers)
+        return lfail(lc, "out of memory%s", "");
+    int64_t d = b->n_embd, f = b->n_ff;
+    if (!get_mat(lc, "token_embd.weight", d, b->n_vocab, &b->tok) ||
+        !get_mat(lc, "position_embd.weight", d, -2, &b->pos) ||
+        !get_mat(lc, "token_types.weight", d, -1, &b->typ) ||
+        !get_vec(lc, "token_embd_norm.weight", d, &b->lnw) ||
+        !get_vec(lc, "token_embd_norm.bias", d, &b->lnb))
+        return false;
+    if (b->pos.rows < b->n_ctx)
+        b->n_ctx = b->pos.rows;
+    for (int64_t i = 0; i < b->n_layer; i++) {
+        bert_layer *L = &b->layers[i];
+        char nm[64];
+#define MAT(field, suffix, c, r)                                                                   \
+    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
+    if (!get_mat(lc, nm, c, r, &L->field))                                                         \
+        return false;
+#define VEC(field, suffix, n)                                                                      \
+    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
+    if (!get_vec(lc, nm, n, &L->field))                                                            \
+        return false;
+        MAT(q, "attn_q.weight", d, d)
+        MAT(k, "attn_k.weight", d, d)
+        MAT(v, "attn_v.weight", d, d)
+        MAT(o, "attn_output.weight", d, d)
+        MAT(up, "ffn_up.weight", d, f)
+        MAT(down, "ffn_down.weight", f, d)
+        VEC(qb, "attn_q.bias", d)
+        VEC(kb, "attn_k.bias", d)
+        VEC(vb, "attn_v.bias", d)
+        VEC(ob, "attn_output.bias", d)
+        VEC(ln1w, "attn_output_norm.weight", d)
+        VEC(ln1b, "attn_output_norm.bias", d)
+        VEC(upb, "ffn_up.bias", f)
+        VEC(downb, "ffn_down.bias", d)
+        VEC(ln2w, "layer_output_norm.weight", d)
+        VEC(ln2b, "layer_output_norm.bias", d)
+#undef MAT
+#undef VEC
+    }
+    return load_vocab(lc);
+}
+
+lembed_bert *lembed_bert_load(const char *path, char *err, size_t errlen) {
+    lembed_bert *b = calloc(1, sizeof(*b));
+    if (!b) {
+        snprintf(err, errlen, "cannot load '%s': out of memory", path);
+        return NULL;
+    }
+    lembed_vocab_init(&b->vocab);
+    if (gguf_open(path, &b->g, err, errlen) != 0) {
+        free(b);
+        return NULL;
+    }
+    load_ctx lc = {b, err, errlen, path};
+    if (!load_model(&lc)) {
+        lembed_bert_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static void free_scratch(lembed_bert *b) {
+    free(b->x);
+    free(b->q);
+    free(b->k);
+    free(b->v);
+    free(b->ctx);
+    free(b->tmp);
+    free(b->ff);
+    free(b->att);
+    free(b->wscratch);
+    b->x = b->q = b->k = b->v = b->ctx = b->tmp = b->ff = b->att = b->wscratch = NULL;
+    b->cap_tokens = 0;
+}
+
+void lembed_bert_free(lembed_bert *b) {
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n_vectors; i++)
+        free(b->vectors[i]);
+    free(b->vectors);
+    free(b->layers);
+    free_scratch(b);
+    lembed_vocab_free(&b->vocab);
+    gguf_close(&b->g);
+    free(b);
+}
+
+const lembed_vocab *lembed_bert_vocab(const lembed_bert *b) {
+    return &b->vocab;
+}
+
+int32_t lembed_bert_dims(const lembed_bert *b) {
+    return (int32_t)b->n_embd;
+}
+
+int64_t lembed_bert_context(const lembed_bert *b) {
+    return b->n_ctx;
+}
+
+const char *lembed_bert_type(const lembed_bert *b) {
+    return gguf_type_name(b->tok.type);
+}
+
+static bool ensure_scratch(lembed_bert *b, size_t n) {
+    if (n <= b->cap_tokens)
+        return true;
+    free_scratch(b);
+    size_t d = (size_t)b->n_embd, f = (size_t)b->n_ff;
+    size_t wk = d > f ? d : f;
+    b->x = malloc(n * d * sizeof(float));
+    b->q = malloc(n * d * sizeof(float));
+    b->k = malloc(n * d * sizeof(float));
+    b->v = malloc(n * d * sizeof(float));
+    b->ctx = malloc(n * d * sizeof(float));
+    b->tmp = malloc(n * d * sizeof(float));
+    b->ff = malloc(n * f * sizeof(float));
+    b->att = malloc(n * sizeof(float));
+    b->wscratch = malloc(LEMBED_LINEAR_BLOCK * wk * sizeof(float));
+    if (!b->x || !b->q || !b->k || !b->v || !b->ctx || !b->tmp || !b->ff || !b->att ||
+        !b->wscratch) {
+        free_scratch(b);
+        return false;
+    }
+    b->cap_tokens = n;
+    return true;
+}
+
+static void layer_norm(float *x, size_t n, size_t d, const float *w, const float *bias, float eps) {
+    for (size_t t = 0; t < n; t++) {
+        float *r = x + t * d;
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < d; i++)
+            mean += r[i];
+        mean /= (double)d;
+        for (size_t i = 0; i < d; i++)
+            var += ((double)r[i] - mean) * ((double)r[i] - mean);
+        var /= (double)d;
+        float inv = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+        for (size_t i = 0; i < d; i++)
+            r[i] = (r[i] - m) * inv * w[i] + bias[i];
+    }
+}
+
+static void linear(lembed_bert *b, const float *X, size_t n, const bert_mat *W, const float *bias,
+                   float *Y) {
+    lembed_linear(X, n, (size_t)W->cols, W->data, W->type, (size_t)W->rows, bias, Y, b->wscratch);
+}
+
+/* softmax(Q K^T / sqrt(hd)) V for each head, within one sequence of len tokens at t0. */
+static void attention(lembed_bert *b, size_t t0, size_t len) {
+    size_t d = (size_t)b->n_embd, H = (size_t)b->n_head, hd = d / H;
+    float scale = (float)(1.0 / sqrt((double)hd));
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < len; i++) {
+            const float *qi = b->q + (t0 + i) * d + h * hd;
+            float mx = -INFINITY;
+            for (size_t j = 0; j < len; j++) {
+                float s = lembed_dot(qi, b->k + (t0 + j) * d + h * hd, hd) * scale;
+                b->att[j] = s;
+                if (s > mx)
+                    mx = s;
+            }
+            float sum = 0;
+            for (size_t j = 0; j < len; j++) {
+                b->att[j] = expf(b->att[j] - mx);
+                sum += b->att[j];
+            }
+            float *out = b->ctx + (t0 + i) * d + h * hd;
+            memset(out, 0, hd * sizeof(float));
+            for (size_t j = 0; j < len; j++) {
+                float p = b->att[j] / sum;
+                const float *vj = b->v + (t0 + j) * d + h * hd;
+                for (size_t e = 0; e < hd; e++)
+                    out[e] += p * vj[e];
+            }
+        }
+}
+
+static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *lens, size_t count,
+                    size_t total, float *out) {
+    size_t d = (size_t)b->n_embd, f = (size_t)b->n_ff;
+    size_t tok_row = (size_t)gguf_row_bytes(b->tok.type, d);
+    size_t pos_row = (size_t)gguf_row_bytes(b->pos.type, d);
+    float *typ0 = b->tmp, *row = b->tmp + d;
+    lembed_dequant_row(b->typ.type, b->typ.data, typ0, d);
+    size_t t = 0;
+    for (size_t s = 0; s < count; s++)
+        for (size_t i = 0; i < lens[s]; i++, t++) {
+            float *x = b->x + t * d;
+            lembed_dequant_row(b->tok.type, (const char *)b->tok.data + (size_t)ids[s][i] * tok_row,
+                               x, d);
+            lembed_dequant_row(b->pos.type, (const char *)b->pos.data + i * pos_row, row, d);
+            for (size_t e = 0; e < d; e++)
+                x[e] += row[e] + typ0[e];
+        }
+    layer_norm(b->x, total, d, b->lnw, b->lnb, b->eps);
+    for (int64_t l = 0; l < b->n_layer; l++) {
+        const bert_layer *L = &b->layers[l];
+        linear(b, b->x, total, &L->q, L->qb, b->q);
+        linear(b, b->x, total, &L->k, L->kb, b->k);
+        linear(b, b->x, total, &L->v, L->vb, b->v);
+        size_t t0 = 0;
+        for (size_t s = 0; s < count; t0 += lens[s], s++)
+            attention(b, t0, lens[s]);
+        linear(b, b->ctx, total, &L->o, L->ob, b->tmp);
+        for (size_t i = 0; i < total * d; i++)
+            b->x[i] += b->tmp[i];
+        layer_norm(b->x, total, d, L->ln1w, L->ln1b, b->eps);
+        linear(b, b->x, total, &L->up, L->upb, b->ff);
+        for (size_t i = 0; i < total * f; i++) {
+            float v = b->ff[i];
+            b->ff[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+        }
+        linear(b, b->ff, total, &L->down, L->downb, b->tmp);
+        for (size_t i = 0; i < total * d; i++)
+            b->x[i] += b->tmp[i];
+        layer_norm(b->x, total, d, L->ln2w, L->ln2b, b->eps);
+    }
+    size_t t0 = 0;
+    for (size_t s = 0; s < count; t0 += lens[s], s++) {
+        float *o = out + s * d;
+        if (b->pooling == 2 || b->pooling == 3) {
+            size_t at = b->pooling == 2 ? t0 : t0 + lens[s] - 1;
+            memcpy(o, b->x + at * d, d * sizeof(float));
+        } else {
+            for (size_t e = 0; e < d; e++)
+                o[e] = 0;
+            for (size_t i = 0; i < lens[s]; i++)
+                for (size_t e = 0; e < d; e++)
+                    o[e] += b->x[(t0 + i) * d + e];
+            for (size_t e = 0; e < d; e++)
+                o[e] /= (float)lens[s];
+        }
+        double ss = 0;
+        for (size_t e = 0; e < d; e++)
+            ss += (double)o[e] * o[e];
+        float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+        for (size_t e = 0; e < d; e++)
+            o[e] *= inv;
+    }
+}
+
+int lembed_bert_embed(lembed_bert *b, const int32_t *const *ids, const size_t *lens, size_t count,
+                      float *out) {
+    size_t s = 0;
+    while (s < count) {
+        size_t total = lens[s], e = s + 1;
+        while (e < count && total + lens[e] <= LEMBED_BERT_MAX_BATCH_TOKENS)
+            total += lens[e++];
+        if (!ensure_scratch(b, total < 2 ? 2 : total))
+            return -1;
+        forward(b, ids + s, lens + s, e - s, total, out + s * (size_t)b->n_embd);
+        s = e;
+    }
+    return 0;
+}

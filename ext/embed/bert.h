@@ -1,0 +1,37 @@
+/*
+** bert: a BERT encoder (MiniLM, bge, e5, gte, mxbai: GGUF architecture "bert") loaded from a
+** GGUF file, with its WordPiece vocabulary, and its forward pass: embeddings + LayerNorm, then
+** per layer non-causal multi-head attention, LayerNorm, erf-GELU feed-forward, LayerNorm; mean or
+** CLS pooling (bert.pooling_type); L2 normalisation. Several texts run in one pass (their tokens
+** share the matrix products; attention stays within each text). Plain C, no SQLite.
+*/
+#ifndef STRATA_EMBED_BERT_H
+#define STRATA_EMBED_BERT_H
+
+#include "embed/gguf.h"
+#include "embed/tokenizer.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Tokens per forward pass; longer batches are split. */
+#define LEMBED_BERT_MAX_BATCH_TOKENS 4096
+
+typedef struct lembed_bert lembed_bert;
+
+/* Loads path (already known to start with the GGUF magic). NULL with err set on failure. */
+lembed_bert *lembed_bert_load(const char *path, char *err, size_t errlen);
+void lembed_bert_free(lembed_bert *b);
+
+const lembed_vocab *lembed_bert_vocab(const lembed_bert *b);
+int32_t lembed_bert_dims(const lembed_bert *b);
+int64_t lembed_bert_context(const lembed_bert *b);
+/* Type of the token embedding ("F32", "Q8_0", ...): the model's quantization. */
+const char *lembed_bert_type(const lembed_bert *b);
+
+/* Embeds count token sequences (each 1..context tokens, ids valid) into out (count x dims).
+** Returns 0, or -1 when out of memory. */
+int lembed_bert_embed(lembed_bert *b, const int32_t *const *ids, const size_t *lens, size_t count,
+                      float *out);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+** ext/embed: temp.lembed_models, the eponymous virtual table that registers local models and
+** lists them.
+**
+**   INSERT INTO temp.lembed_models(name, model [, options])
+**       VALUES ('mini', lembed_model_from_file('all-MiniLM-L6-v2.q8_0.gguf'));
+**   SELECT name, model, architecture, dimensions, type, size FROM temp.lembed_models;
+**   DELETE FROM temp.lembed_models WHERE name = 'mini';
+**
+** `model` takes the pointer of lembed_model_from_file() or a plain path. Loading reads files, so
+** the table is SQLITE_VTAB_DIRECTONLY: triggers and views cannot write to it.
+*/
+#include "common/error_sql.h"
+#include "embed/local_registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { COL_NAME, COL_MODEL, COL_ARCH, COL_DIMS, COL_TYPE, COL_SIZE, COL_OPTIONS };
+
+typedef struct models_vtab {
+    sqlite3_vtab base;
+    lembed_registry *reg;
+} models_vtab;
+
+typedef struct models_cursor {
+    sqlite3_vtab_cursor base;
+    int row;
+} models_cursor;
+
+static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                          sqlite3_vtab **out, char **err) {
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, model, architecture TEXT, "
+                                      "dimensions INTEGER, type TEXT, size INTEGER, "
+                                      "options HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+    models_vtab *v = sqlite3_malloc(sizeof(*v));
+    if (!v)
+        return SQLITE_NOMEM;
+    memset(v, 0, sizeof(*v));
+    v->reg = aux;
+    *out = &v->base;
+    return SQLITE_OK;
+}
+
+static int models_disconnect(sqlite3_vtab *vt) {
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+static int models_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+    info->estimatedCost = 10;
+    info->estimatedRows = 16;
+    return SQLITE_OK;
+}
+
+static int models_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+    models_cursor *c = sqlite3_malloc(sizeof(*c));
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int models_close(sqlite3_vtab_cursor *cur) {
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+static int models_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxStr, int argc,
+                         sqlite3_value **argv) {
+    ((models_cursor *)cur)->row = 0;
+    return SQLITE_OK;
+}
+
+static int models_next(sqlite3_vtab_cursor *cur) {
+    ((models_cursor *)cur)->row++;
+    return SQLITE_OK;
+}
+
+static int models_eof(sqlite3_vtab_cursor *cur) {
+    models_vtab *v = (models_vtab *)cur->pVtab;
+    return ((models_cursor *)cur)->row >= v->reg->count;
+}
+
+static int models_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
+    models_vtab *v = (models_vtab *)cur->pVtab;
+    lembed_entry *e = &v->reg->entries[((models_cursor *)cur)->row];
+    lembed_model *m = e->ref->model;
+    switch (col) {
+        case COL_NAME:
+            sqlite3_result_text(ctx, e->name, -1, SQLITE_TRANSIENT);
+            break;
+        case COL_MODEL:
+            sqlite3_result_text(ctx, m->path, -1, SQLITE_TRANSIENT);
+            break;
+        case COL_ARCH:
+            sqlite3_result_text(ctx, m->arch, -1, SQLITE_TRANSIENT);
+            break;
+        case COL_DIMS:
+            sqlite3_result_int(ctx, m->dims);
+            break;
+        case COL_TYPE:
+            sqlite3_result_text(ctx, m->type, -1, SQLITE_TRANSIENT);
+            break;
+        case COL_SIZE:
+            sqlite3_result_int64(ctx, m->size_bytes);
+            break;
+        case COL_OPTIONS:
+            if (e->options)
+                sqlite3_result_text(ctx, e->options, -1, SQLITE_TRANSIENT);
+            break;
+    }
+    return SQLITE_OK;
+}
+
+static int models_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
+    models_vtab *v = (models_vtab *)cur->pVtab;
+    *rowid = v->reg->entries[((models_cursor *)cur)->row].id;
+    return SQLITE_OK;
+}
+
+static int vt_error(sqlite3_vtab *vt, const char *fmt, const char *a) {
+    sqlite3_free(vt->zErrMsg);
+    vt->zErrMsg = strata_mprintf_error("lembed_models", fmt, a);
+    return SQLITE_ERROR;
+}
+
+static int models_insert(models_vtab *v, sqlite3_value **argv) {
+    sqlite3_vtab *vt = &v->base;
+    sqlite3_value *vname = argv[2 + COL_NAME], *vmodel = argv[2 + COL_MODEL];
+    sqlite3_value *vopts = argv[2 + COL_OPTIONS];
+    const char *name = sqlite3_value_type(vname) == SQLITE_NULL
+                           ? "default"
+                           : (const char *)sqlite3_value_text(vname);
+    const char *path = sqlite3_value_pointer(vmodel, LEMBED_PATH_POINTER);
+    if (!path && sqlite3_value_type(vmodel) == SQLITE_TEXT)
+        path = (const char *)sqlite3_value_text(vmodel);
+    const char *opts =
+        sqlite3_value_type(vopts) == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(vopts);
+    if (!name || !*name)
+        return vt_error(vt, "the model name must be a non-empty text%s", "");
+    if (!path)
+        return vt_error(vt, "model must be lembed_model_from_file('path') or a path (model '%s')",
+                        name);
+    if (lembed_registry_find(v->reg, name))
+        return vt_error(
+            vt, "a model named '%s' is already registered (DELETE it first to replace it)", name);
+    if (v->reg->count >= LEMBED_MAX_MODELS)
+        return vt_error(vt, "too many models (at most 64); DELETE one first%s", "");
+    char err[LEMBED_ERR_MAX];
+    lembed_model *m = lembed_model_open(path, opts, err, sizeof(err));
+    if (!m)
+        return vt_error(vt, "%s", err);
+    lembed_ref *ref = malloc(sizeof(*ref));
+    char *nm = strdup(name), *op = opts ? strdup(opts) : NULL;
+    if (!ref || !nm || (opts && !op)) {
+        free(ref);
+        free(nm);
+        free(op);
+        lembed_model_close(m);
+        return SQLITE_NOMEM;
+    }
+    ref->model = m;
+    ref->refs = 1;
+    lembed_entry *e = &v->reg->entries[v->reg->count++];
+    e->id = ++v->reg->next_id;
+    e->name = nm;
+    e->options = op;
+    e->ref = ref;
+    return SQLITE_OK;
+}
+
+static int models_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite_int64 *rowid) {
+    models_vtab *v = (models_vtab *)vt;
+    if (argc == 1) { /* DELETE */
+        sqlite3_int64 id = sqlite3_value_int64(argv[0]);
+        for (int i = 0; i < v->reg->count; i++) {
+            lembed_entry *e = &v->reg->entries[i];
+            if (e->id != id)
+                continue;
+            free(e->name);
+            free(e->options);
+            lembed_ref_release(e->ref);
+            memmove(e, e + 1, (size_t)(v->reg->count - i - 1) * sizeof(*e));
+            v->reg->count--;
+            break;
+        }
+        return SQLITE_OK;
+    }
+    if (sqlite3_value_type(argv[0]) != SQLITE_NULL)
+        return vt_error(vt, "UPDATE is not supported; DELETE the model and INSERT it again%s", "");
+    int rc = models_insert(v, argv);
+    if (rc == SQLITE_OK)
+        *rowid = v->reg->next_id;
+    return rc;
+}
+
+static sqlite3_module models_module = {
+    .iVersion = 2,
+    .xCreate = NULL, /* eponymous only: exists as temp.lembed_models and main.lembed_models */
+    .xConnect = models_connect,
+    .xBestIndex = models_best_index,
+    .xDisconnect = models_disconnect,
+    .xDestroy = models_disconnect,
+    .xOpen = models_open,
+    .xClose = models_close,
+    .xFilter = models_filter,
+    .xNext = models_next,
+    .xEof = models_eof,
+    .xColumn = models_column,
+    .xRowid = models_rowid,
+    .xUpdate = models_update,
+};
+
+int lembed_models_module_register(sqlite3 *db, lembed_registry *r) {
+    return sqlite3_create_module_v2(db, "lembed_models", &models_module, r,
+                                    lembed_registry_destroy);
+}

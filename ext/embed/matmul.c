@@ -1,0 +1,153 @@
+/*
+** matmul: scalar kernels and the run-time dispatch (see matmul.h).
+*/
+#include "embed/matmul.h"
+
+#include "common/cpu.h"
+#include "embed/gguf.h"
+
+#include <string.h>
+
+float lembed_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
+    if (exp == 0) {
+        if (mant == 0)
+            bits = sign;
+        else { /* subnormal: renormalize */
+            exp = 127 - 15 + 1;
+            while (!(mant & 0x400)) {
+                mant <<= 1;
+                exp--;
+            }
+            bits = sign | (exp << 23) | ((mant & 0x3FF) << 13);
+        }
+    } else if (exp == 31)
+        bits = sign | 0x7F800000 | (mant << 13);
+    else
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static void gemm_f32_scalar(const float *X, size_t n, size_t k, const float *W, size_t m, float *Y,
+                            size_t ldy) {
+    for (size_t t = 0; t < n; t++)
+        for (size_t j = 0; j < m; j++) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            const float *x = X + t * k, *w = W + j * k;
+            size_t i = 0;
+            for (; i + 4 <= k; i += 4) {
+                s0 += x[i] * w[i];
+                s1 += x[i + 1] * w[i + 1];
+                s2 += x[i + 2] * w[i + 2];
+                s3 += x[i + 3] * w[i + 3];
+            }
+            for (; i < k; i++)
+                s0 += x[i] * w[i];
+            Y[t * ldy + j] = (s0 + s1) + (s2 + s3);
+        }
+}
+
+static void dequant_f16_scalar(const void *src, float *dst, size_t k) {
+    const unsigned char *p = src;
+    for (size_t i = 0; i < k; i++) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        dst[i] = lembed_f16_to_f32(h);
+    }
+}
+
+static void dequant_q8_0_scalar(const void *src, float *dst, size_t k) {
+    const unsigned char *p = src;
+    for (size_t b = 0; b < k / 32; b++, p += 34) {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        float d = lembed_f16_to_f32(h);
+        for (int i = 0; i < 32; i++)
+            dst[b * 32 + i] = d * (float)(int8_t)p[2 + i];
+    }
+}
+
+static float dot_scalar(const float *a, const float *b, size_t n) {
+    float s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+typedef struct kernels {
+    void (*gemm)(const float *, size_t, size_t, const float *, size_t, float *, size_t);
+    void (*f16)(const void *, float *, size_t);
+    void (*q8_0)(const void *, float *, size_t);
+    float (*dot)(const float *, const float *, size_t);
+    const char *name;
+} kernels;
+
+static const kernels *pick(void) {
+    static const kernels scalar = {gemm_f32_scalar, dequant_f16_scalar, dequant_q8_0_scalar,
+                                   dot_scalar, "scalar"};
+    static const kernels avx2 = {lembed_gemm_f32_avx2, lembed_dequant_f16_avx2,
+                                 lembed_dequant_q8_0_avx2, lembed_dot_avx2, "avx2"};
+    return strata_cpu_has(STRATA_CPU_AVX2) ? &avx2 : &scalar;
+}
+
+const char *lembed_kernels_name(void) {
+    return pick()->name;
+}
+
+void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
+    const kernels *kn = pick();
+    switch (type) {
+        case GGML_F32:
+            memcpy(dst, src, k * sizeof(float));
+            break;
+        case GGML_F16:
+            kn->f16(src, dst, k);
+            break;
+        case GGML_Q8_0:
+            kn->q8_0(src, dst, k);
+            break;
+        case GGML_BF16: {
+            const unsigned char *p = src;
+            for (size_t i = 0; i < k; i++) {
+                uint16_t h;
+                memcpy(&h, p + 2 * i, 2);
+                uint32_t bits = (uint32_t)h << 16;
+                memcpy(&dst[i], &bits, 4);
+            }
+            break;
+        }
+        default:
+            memset(dst, 0, k * sizeof(float));
+            break; /* rejected at load time */
+    }
+}
+
+float lembed_dot(const float *a, const float *b, size_t n) {
+    return pick()->dot(a, b, n);
+}
+
+void lembed_linear(const float *X, size_t n, size_t k, const void *W, uint32_t wtype, size_t m,
+                   const float *bias, float *Y, float *scratch) {
+    const kernels *kn = pick();
+    size_t row_bytes = (size_t)gguf_row_bytes(wtype, k);
+    const unsigned char *w = W;
+    for (size_t j = 0; j < m; j += LEMBED_LINEAR_BLOCK) {
+        size_t rows = m - j < LEMBED_LINEAR_BLOCK ? m - j : LEMBED_LINEAR_BLOCK;
+        const float *wf;
+        if (wtype == GGML_F32)
+            wf = (const float *)W + j * k;
+        else {
+            for (size_t r = 0; r < rows; r++)
+                lembed_dequant_row(wtype, w + (j + r) * row_bytes, scratch + r * k, k);
+            wf = scratch;
+        }
+        kn->gemm(X, n, k, wf, rows, Y + j, m);
+    }
+    if (bias)
+        for (size_t t = 0; t < n; t++)
+            for (size_t j = 0; j < m; j++)
+                Y[t * m + j] += bias[j];
+}

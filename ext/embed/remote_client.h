@@ -1,0 +1,58 @@
+/*
+** ext/embed (remote): a named client: settings, one keep-alive connection and usage counters.
+** Embeds a list of texts in as few requests as the provider's limit allows, retrying 429 and 5xx
+** responses with exponential backoff and jitter (or the server's Retry-After), never other 4xx.
+** Plain C; no SQLite.
+*/
+#ifndef STRATA_EMBED_REMOTE_CLIENT_H
+#define STRATA_EMBED_REMOTE_CLIENT_H
+
+#include <stddef.h>
+
+#include "embed/remote_config.h"
+#include "embed/remote_http.h"
+#include "embed/remote_providers.h"
+
+/* Longest wait between two attempts, whatever Retry-After says. */
+#define REMOTE_MAX_WAIT_MS 60000L
+/* Longest provider message quoted in an error. */
+#define REMOTE_ERROR_QUOTE 300
+/* Size of the error buffers callers pass. */
+#define REMOTE_ERR_SIZE 768
+
+typedef struct remote_usage {
+    long long requests; /* HTTP requests sent, retries included */
+    long long inputs;   /* texts embedded successfully */
+    long long tokens;   /* tokens the provider reported */
+    long long retries;  /* attempts repeated after 429, 5xx or a dropped connection */
+    long long errors;   /* calls that failed */
+} remote_usage;
+
+typedef struct remote_client {
+    char *name;
+    remote_config cfg;
+    remote_http http;
+    remote_usage usage;
+    char *url;           /* resolved endpoint */
+    char **header_lines; /* authentication and user headers, "Name: value" */
+    int n_headers;
+    unsigned rng; /* jitter state */
+} remote_client;
+
+/* A client named name that takes over cfg (finished with remote_config_finish; cfg is left
+** empty). NULL with err filled on failure (cfg is then freed). */
+remote_client *remote_client_new(const char *name, remote_config *cfg, char *err, size_t errlen);
+void remote_client_free(remote_client *c);
+
+/* Embeds texts[0..n) (lengths lens) into out (remote_vectors; free out->data), in input order,
+** splitting into requests of at most the client's batch size. input_type overrides the client's
+** (NULL keeps it). Returns 0, or -1 with err "client 'name': ..." (never the key). */
+int remote_client_embed(remote_client *c, const char *const *texts, const size_t *lens, int n,
+                        const char *input_type, remote_vectors *out, char *err, size_t errlen);
+
+/* The wait in ms before retry number attempt (0-based): Retry-After when the server sent one
+** (retry_after_s >= 0), else base * 2^attempt with jitter in [50%, 100%]; capped at
+** REMOTE_MAX_WAIT_MS. */
+long remote_backoff_ms(long base_ms, int attempt, double retry_after_s, unsigned *rng);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+** ext/embed (remote): a client's settings: the options of rembed_client_options() or of a JSON
+** object, checked, completed from the environment (API keys) and printed back with secrets
+** redacted. Plain C with cJSON; no SQLite, no network.
+*/
+#ifndef STRATA_EMBED_REMOTE_CONFIG_H
+#define STRATA_EMBED_REMOTE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "embed/remote_providers.h"
+
+/* What SELECT shows instead of a secret; given back in an UPDATE it keeps the old secret. */
+#define REMOTE_REDACTED "(redacted)"
+
+typedef struct remote_config {
+    const remote_format *format;
+    char *model;
+    char *url; /* NULL: the format's default endpoint */
+    char *key; /* explicit key, or the environment's (key_from_env) */
+    bool key_from_env;
+    char *input_type; /* default task of the client, NULL for none */
+    int dimensions;   /* 0: the model's default */
+    bool base64;
+    long timeout_ms;
+    long connect_timeout_ms;
+    int max_retries;
+    long retry_base_ms;
+    int batch_size; /* 0: the format's limit */
+    cJSON *headers; /* object of string values, or NULL */
+    cJSON *extra;   /* object merged into request bodies, or NULL */
+} remote_config;
+
+void remote_config_init(remote_config *c);
+/* Frees the strings (wiping the key) and JSON of c. */
+void remote_config_free(remote_config *c);
+
+/* Sets option name to value (text: numbers, JSON objects and booleans as their text). Unknown
+** names and bad values fail with err filled. */
+int remote_config_set(remote_config *c, const char *name, const char *value, char *err,
+                      size_t errlen);
+
+/* Sets every member of the JSON object text json. Secrets given as REMOTE_REDACTED are taken
+** from old (may be NULL). */
+int remote_config_set_json(remote_config *c, const char *json, const remote_config *old, char *err,
+                           size_t errlen);
+
+/* Checks that the options make a usable client and fills the key from the environment: only
+** when no key was given and the URL is the format's default, so a custom URL never receives
+** the environment's key. A format that needs a key and has none fails, naming its variable. */
+int remote_config_finish(remote_config *c, char *err, size_t errlen);
+
+/* The options as a JSON object with the key and header values redacted; malloc'd, NULL when out
+** of memory. */
+char *remote_config_json(const remote_config *c);
+
+/* The effective per-request input limit. */
+int remote_config_batch_size(const remote_config *c);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+** ext/embed (remote): rembed_each(client, json_array_of_texts [, input_type]), a table-valued
+** function with columns key (0-based index), text, embedding (float32 BLOB, subtype 223).
+**
+** Every text is embedded in xFilter, in as few requests as the provider's per-request limit
+** allows; rows come back in input order. JSON null elements give NULL embeddings and are not
+** sent. The module is SQLITE_VTAB_DIRECTONLY.
+*/
+#include "common/error_sql.h"
+#include "embed/remote_sql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { COL_KEY, COL_TEXT, COL_EMBEDDING, COL_CLIENT, COL_INPUT, COL_INPUT_TYPE };
+
+typedef struct each_vtab {
+    sqlite3_vtab base;
+    rembed_registry *reg;
+} each_vtab;
+
+typedef struct each_cursor {
+    sqlite3_vtab_cursor base;
+    cJSON *texts;  /* the parsed array */
+    cJSON **items; /* its elements, by index */
+    int *row_of;   /* element -> row in vectors, -1 for null elements */
+    int n;
+    remote_vectors vectors;
+    int i;
+} each_cursor;
+
+static int each_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                        sqlite3_vtab **out, char **err) {
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(key INTEGER, text TEXT, embedding BLOB, "
+                                      "client HIDDEN, input HIDDEN, input_type HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    each_vtab *vt = sqlite3_malloc64(sizeof *vt);
+    if (vt == NULL)
+        return SQLITE_NOMEM;
+    memset(vt, 0, sizeof *vt);
+    vt->reg = aux;
+    rembed_registry_ref(vt->reg);
+    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+    *out = &vt->base;
+    return SQLITE_OK;
+}
+
+static int each_disconnect(sqlite3_vtab *base) {
+    each_vtab *vt = (each_vtab *)base;
+    rembed_registry_unref(vt->reg);
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* idxNum bit 1: input_type given. argv order: client, input, input_type. */
+static int each_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
+    int slot[3] = {-1, -1, -1};
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (c->iColumn < COL_CLIENT || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+            continue;
+        if (!c->usable)
+            return SQLITE_CONSTRAINT;
+        slot[c->iColumn - COL_CLIENT] = i;
+    }
+    if (slot[0] < 0 || slot[1] < 0) {
+        sqlite3_free(base->zErrMsg);
+        base->zErrMsg = strata_mprintf_error("rembed_each", "expected (client, json_array_of_texts "
+                                                            "[, input_type]) arguments");
+        return SQLITE_ERROR;
+    }
+    int argv_index = 1;
+    for (int k = 0; k < 3; k++) {
+        if (slot[k] < 0)
+            continue;
+        info->aConstraintUsage[slot[k]].argvIndex = argv_index++;
+        info->aConstraintUsage[slot[k]].omit = 1;
+    }
+    info->idxNum = slot[2] >= 0 ? 1 : 0;
+    /* Every scan is a round of HTTP requests: make the planner run it once, as an outer loop. */
+    info->estimatedCost = 1e12;
+    info->estimatedRows = 1000;
+    return SQLITE_OK;
+}
+
+static void reset(each_cursor *cur) {
+    cJSON_Delete(cur->texts);
+    free(cur->items);
+    free(cur->row_of);
+    free(cur->vectors.data);
+    memset(&cur->vectors, 0, sizeof cur->vectors);
+    cur->texts = NULL;
+    cur->items = NULL;
+    cur->row_of = NULL;
+    cur->n = cur->i = 0;
+}
+
+static int each_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
+    each_cursor *cur = sqlite3_malloc64(sizeof *cur);
+    if (cur == NULL)
+        return SQLITE_NOMEM;
+    memset(cur, 0, sizeof *cur);
+    *out = &cur->base;
+    return SQLITE_OK;
+}
+
+static int each_close(sqlite3_vtab_cursor *base) {
+    reset((each_cursor *)base);
+    sqlite3_free(base);
+    return SQLITE_OK;
+}
+
+static int cursor_fail(each_cursor *cur, const char *msg) {
+    sqlite3_vtab *vt = cur->base.pVtab;
+    sqlite3_free(vt->zErrMsg);
+    vt->zErrMsg = strata_mprintf_error("rembed_each", "%s", msg);
+    return vt->zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Embeds the non-null elements; texts/lens list them in order. */
+static int embed_all(each_cursor *cur, remote_client *c, const char *input_type) {
+    int m = 0;
+    for (int i = 0; i < cur->n; i++)
+        if (cur->row_of[i] >= 0)
+            m++;
+    if (m == 0)
+        return SQLITE_OK;
+    const char **texts = malloc((size_t)m * sizeof *texts);
+    size_t *lens = malloc((size_t)m * sizeof *lens);
+    if (texts == NULL || lens == NULL) {
+        free(texts);
+        free(lens);
+        return SQLITE_NOMEM;
+    }
+    for (int i = 0; i < cur->n; i++) {
+        int row = cur->row_of[i];
+        if (row >= 0) {
+            texts[row] = cur->items[i]->valuestring;
+            lens[row] = strlen(texts[row]);
+        }
+    }
+    char err[REMOTE_ERR_SIZE];
+    int rc = remote_client_embed(c, texts, lens, m, input_type, &cur->vectors, err, sizeof err);
+    free(texts);
+    free(lens);
+    return rc == 0 ? SQLITE_OK : cursor_fail(cur, err);
+}
+
+static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, int argc,
+                       sqlite3_value **argv) {
+    each_cursor *cur = (each_cursor *)base;
+    each_vtab *vt = (each_vtab *)base->pVtab;
+    reset(cur);
+    const char *name = (const char *)sqlite3_value_text(argv[0]);
+    if (name == NULL)
+        return cursor_fail(cur, "client name must not be NULL");
+    int ci = rembed_registry_find(vt->reg, name, 0);
+    if (ci < 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "unknown client '%.100s' (register it in temp.rembed_clients)",
+                 name);
+        return cursor_fail(cur, msg);
+    }
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return SQLITE_OK; /* no texts, no rows */
+    const char *json = (const char *)sqlite3_value_text(argv[1]);
+    const char *input_type = (idx & 1) ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+    if (json == NULL)
+        return SQLITE_NOMEM;
+    cur->texts = cJSON_ParseWithLength(json, (size_t)sqlite3_value_bytes(argv[1]));
+    if (!cJSON_IsArray(cur->texts))
+        return cursor_fail(cur, "the texts must be a JSON array of strings");
+    int n = cJSON_GetArraySize(cur->texts);
+    if (n > REMBED_MAX_EACH)
+        return cursor_fail(cur, "more than 1000000 texts in one call");
+    cur->items = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->items);
+    cur->row_of = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->row_of);
+    if (cur->items == NULL || cur->row_of == NULL)
+        return SQLITE_NOMEM;
+    int i = 0, rows = 0;
+    for (cJSON *e = cur->texts->child; e != NULL; e = e->next, i++) {
+        cur->items[i] = e;
+        if (cJSON_IsNull(e)) {
+            cur->row_of[i] = -1;
+            continue;
+        }
+        if (!cJSON_IsString(e)) {
+            char msg[100];
+            snprintf(msg, sizeof msg, "element %d of the texts is not a string", i);
+            return cursor_fail(cur, msg);
+        }
+        cur->row_of[i] = rows++;
+    }
+    cur->n = n;
+    return embed_all(cur, vt->reg->entries[ci].client, input_type);
+}
+
+static int each_next(sqlite3_vtab_cursor *base) {
+    ((each_cursor *)base)->i++;
+    return SQLITE_OK;
+}
+
+static int each_eof(sqlite3_vtab_cursor *base) {
+    each_cursor *cur = (each_cursor *)base;
+    return cur->i >= cur->n;
+}
+
+static int each_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col) {
+    each_cursor *cur = (each_cursor *)base;
+    int i = cur->i, row = cur->row_of[i];
+    switch (col) {
+        case COL_KEY:
+            sqlite3_result_int(ctx, i);
+            break;
+        case COL_TEXT:
+            if (row >= 0)
+                sqlite3_result_text(ctx, cur->items[i]->valuestring, -1, SQLITE_TRANSIENT);
+            break;
+        case COL_EMBEDDING:
+            if (row >= 0) {
+                size_t dim = (size_t)cur->vectors.dim;
+                sqlite3_result_blob64(ctx, cur->vectors.data + (size_t)row * dim,
+                                      dim * sizeof(float), SQLITE_TRANSIENT);
+                sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+            }
+            break;
+        default:
+            break;
+    }
+    return SQLITE_OK;
+}
+
+static int each_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
+    *rowid = ((each_cursor *)base)->i;
+    return SQLITE_OK;
+}
+
+static sqlite3_module each_module = {
+    .iVersion = 1,
+    .xConnect = each_connect,
+    .xBestIndex = each_best_index,
+    .xDisconnect = each_disconnect,
+    .xDestroy = each_disconnect,
+    .xOpen = each_open,
+    .xClose = each_close,
+    .xFilter = each_filter,
+    .xNext = each_next,
+    .xEof = each_eof,
+    .xColumn = each_column,
+    .xRowid = each_rowid,
+};
+
+int rembed_each_register(sqlite3 *db, rembed_registry *r) {
+    rembed_registry_ref(r);
+    return sqlite3_create_module_v2(db, "rembed_each", &each_module, r, rembed_registry_unref);
+}

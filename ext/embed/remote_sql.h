@@ -1,0 +1,42 @@
+/*
+** ext/embed (remote): what the SQL binding files of the remote half share: the connection's
+** registry of clients (temp.rembed_clients), reference-counted because functions, modules and
+** virtual table instances all point at it and SQLite destroys them in no fixed order.
+*/
+#ifndef STRATA_EMBED_REMOTE_SQL_H
+#define STRATA_EMBED_REMOTE_SQL_H
+
+#include "common/sqlite_ext.h"
+#include "embed/remote_client.h"
+
+/* Most clients one connection may register. */
+#define REMBED_MAX_CLIENTS 1000
+/* Most texts one rembed_each call accepts. */
+#define REMBED_MAX_EACH 1000000
+/* sqlite-vec's subtype for float32 vectors. */
+#define REMBED_SUBTYPE_F32 223
+
+typedef struct rembed_entry {
+    sqlite3_int64 id; /* rowid in temp.rembed_clients */
+    remote_client *client;
+} rembed_entry;
+
+typedef struct rembed_registry {
+    int refs;
+    rembed_entry *entries;
+    int n, cap;
+    sqlite3_int64 next_id;
+} rembed_registry;
+
+void rembed_registry_ref(rembed_registry *r);
+/* xDestroy of every function and module holding r. */
+void rembed_registry_unref(void *r);
+
+/* Index of the entry named name or with rowid id (name NULL), -1 when absent. */
+int rembed_registry_find(const rembed_registry *r, const char *name, sqlite3_int64 id);
+
+/* Registers the rembed_clients and rembed_each modules (each takes a reference). */
+int rembed_clients_register(sqlite3 *db, rembed_registry *r);
+int rembed_each_register(sqlite3 *db, rembed_registry *r);
+
+#endif
