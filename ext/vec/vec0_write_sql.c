@@ -899,6 +899,8 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
     int rc = vec0_check_format(v);
     if (rc != SQLITE_OK)
         return rc;
+    if (v->foreign)
+        return vec0_foreign_error(v, "write it");
     if (argc == 1)
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {

@@ -115,6 +115,8 @@ def make_meta(vdb, x, chunk=32):
     ("n in (1, 2, 3, 4, 5, 6, 7)", lambda m: np.isin(m["n"], [1, 2, 3, 4, 5, 6, 7])),
     ("user_id = 2", lambda m: m["user"] == 2),
     ("user_id > 0 and genre = 'c'", lambda m: (m["user"] > 0) & (m["genre"] == "c")),
+    ("user_id in (0, 2)", lambda m: np.isin(m["user"], [0, 2])),
+    ("user_id in (0, 2) and ok in (1)", lambda m: np.isin(m["user"], [0, 2]) & (m["ok"] == 1)),
     ("rowid in (5, 10, 15, 700, 1400)", lambda m: np.isin(np.arange(1, N + 1), [5, 10, 15, 700, 1400])),
     ("score < -5", lambda m: m["score"] < -5),
 ])
@@ -316,7 +318,8 @@ db.executemany("insert into v(rowid, emb, g) values (?, ?, ?)",
 out = [sqlite3.sqlite_version_info >= (3, 41, 0)]
 for sql in ["select rowid, distance from v where emb match '[0]' order by distance limit 3",
             "select rowid from v where emb match '[0]' and g = 'a' order by distance limit 3",
-            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2"]:
+            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2",
+            "select rowid from v where emb match '[0]' order by distance limit 3 offset 2"]:
     out.append(db.execute(sql).fetchall())
 print(json.dumps(out))
 """
@@ -326,11 +329,12 @@ def test_limit_form_on_newer_sqlite():
     newer = helpers.newer_sqlite()
     res = newer.run_python(LIMIT_CODE)
     assert res.returncode == 0, res.stderr[-2000:]
-    newer_ok, plain, filtered, both = json.loads(res.stdout)
+    newer_ok, plain, filtered, both, offset = json.loads(res.stdout)
     assert newer_ok
     assert plain == [[1, 1.0], [2, 2.0], [3, 3.0]]
     assert filtered == [[2], [4], [6]]
     assert both == [[1], [2]]
+    assert offset == [[3], [4], [5]]
 
 
 def test_update_with_null_vector_keeps_it(vdb):
@@ -478,20 +482,101 @@ def test_auto_rowids_k_zero_empty_and_match_errors(vdb):
         vdb.execute("select rowid from v where a match '[0,0]' and k = -1").fetchall()
 
 
-def test_table_created_by_sqlite_vec_is_refused_clearly(tmp_path, peer_path):
+def test_tables_created_by_sqlite_vec_are_read_and_copied(tmp_path, peer_path):
+    """A database written by sqlite-vec: strata reads it (scans, lookups, KNN) so the rows can be
+    copied into a strata table; writes and metadata filters are refused with a clear message."""
     path = str(tmp_path / "peer.db")
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(60, 4)).astype(np.float32)
+    bits = rng.integers(0, 256, size=(60, 1), dtype=np.uint8)
     old = sqlite3.connect(path, isolation_level=None)
     old.enable_load_extension(True)
     old.load_extension(peer_path)
-    old.execute("create virtual table v using vec0(emb float[2], g text, +a text)")
-    old.execute("insert into v(rowid, emb, g, a) values (1, '[1,2]', 'x', 'y')")
+    decl = ("p integer partition key, id text primary key, emb float[4], b bit[8], flag boolean, "
+            "n integer, f float, t text, +a text, chunk_size=8")
+    old.execute(f"create virtual table v using vec0({decl})")
+    old.execute("begin")
+    for i in range(60):
+        old.execute("insert into v(p, id, emb, b, flag, n, f, t, a) values "
+                    "(?, ?, ?, vec_bit(?), ?, ?, ?, ?, ?)",
+                    (i % 2, f"k{i}", x[i].tobytes(), bits[i].tobytes(), i % 3 == 0, i - 30,
+                     i / 4, "t" * (i % 20), None if i % 5 else f"aux{i}"))
+    old.execute("commit")
+    old.execute("delete from v where id in ('k7', 'k8')")
+    cols = "id, p, emb, b, flag, n, f, t, a"
+    want_rows = old.execute(f"select {cols} from v order by id").fetchall()
+    knn_sql = "select id, distance from v where emb match ? and k = 5 and p = 1"
+    want_knn = old.execute(knn_sql, (x[3].tobytes(),)).fetchall()
     old.close()
+
     db = helpers.connect("vec", database=path)
-    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
-        db.execute("select * from v").fetchall()
-    with pytest.raises(sqlite3.OperationalError, match='table "v" was created by sqlite-vec'):
-        db.execute("insert into v(rowid, emb, g, a) values (2, '[1,2]', 'x', 'y')")
+    assert db.execute(f"select {cols} from v order by id").fetchall() == want_rows
+    assert db.execute(f"select {cols} from v where id = 'k13'").fetchall() == \
+        [r for r in want_rows if r[0] == "k13"]
+    got = db.execute(knn_sql, (x[3].tobytes(),)).fetchall()
+    assert [r[0] for r in got] == [r[0] for r in want_knn]
+    np.testing.assert_allclose([r[1] for r in got], [r[1] for r in want_knn], rtol=1e-5)
+    assert db.execute("select id from v where b match vec_bit(?) and k = 1",
+                      (bits[11].tobytes(),)).fetchone()[0] == "k11"
+    with pytest.raises(sqlite3.OperationalError, match="cannot write it"):
+        db.execute("insert into v(p, id, emb, b, flag, n, f, t) values "
+                   "(0, 'new', '[1,2,3,4]', vec_bit(x'00'), 0, 0, 0, '')")
+    with pytest.raises(sqlite3.OperationalError, match="cannot rename it"):
+        db.execute("alter table v rename to v2")
+    with pytest.raises(sqlite3.OperationalError, match="cannot filter it on metadata"):
+        db.execute("select id from v where emb match ? and k = 3 and n > 0", (x[0].tobytes(),)).fetchall()
+    # the way over: copy into a table created by strata, then drop the old one
+    db.execute(f"create virtual table w using vec0({decl})")
+    db.execute(f"insert into w({cols}) select {cols} from v")
+    db.execute("insert into w(w) values ('integrity_check')")
+    assert db.execute(f"select {cols} from w order by id").fetchall() == want_rows
     db.execute("drop table v")
-    # every table of sqlite-vec's layout is gone (sqlite_sequence is SQLite's own)
-    assert db.execute("select name from sqlite_master").fetchall() == [("sqlite_sequence",)]
+    assert [r[0] for r in db.execute("select name from sqlite_master where name like 'v%'")] == []
     db.close()
+
+
+def test_attached_and_temp_schemas(vdb):
+    vdb.execute("attach ':memory:' as other")
+    for schema in ("other", "temp"):
+        vdb.execute(f"create virtual table {schema}.v using vec0(emb float[2], g text, +a text)")
+        vdb.execute(f"insert into {schema}.v(rowid, emb, g, a) values (1, '[1,1]', 'x', 'y'), "
+                    "(2, '[5,5]', 'z', 'w')")
+        assert vdb.execute(f"select rowid, a from {schema}.v where emb match '[0,0]' and k = 1 "
+                           "and g = 'z'").fetchall() == [(2, "w")]
+        vdb.execute(f"delete from {schema}.v where rowid = 1")
+        vdb.execute(f"insert into {schema}.v(v) values ('optimize')")
+        vdb.execute(f"insert into {schema}.v(v) values ('integrity_check')")
+        assert vdb.execute(f"select count(*) from {schema}.v").fetchone()[0] == 1
+        vdb.execute(f"drop table {schema}.v")
+    assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def test_large_rowid_in_list(vdb):
+    x, qs = data(n=1000)
+    vdb.execute(f"create virtual table v using vec0(emb float[{D}], chunk_size=64)")
+    fill(vdb, "v", x)
+    wanted = list(range(1, 1001, 3))  # 334 ids
+    marks = ",".join("?" * len(wanted))
+    rows = vdb.execute(f"select rowid from v where emb match ? and k = 10 and rowid in ({marks})",
+                       (qs[0].tobytes(), *wanted)).fetchall()
+    ids = np.array(wanted)
+    want, _ = brute(x[ids - 1], qs[0], "l2", ids)
+    assert [r[0] for r in rows] == list(want[:10])
+
+
+def test_knn_per_row_of_another_table(vdb):
+    vdb.execute("create virtual table v using vec0(emb float[1])")
+    vdb.execute("insert into v(rowid, emb) values (1, '[1]'), (2, '[2]'), (3, '[3]')")
+    vdb.execute("create table q(id integer primary key, vec text)")
+    vdb.execute("insert into q values (1, '[0]'), (2, '[3.2]')")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = 2 "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (1, 2), (2, 3), (2, 2)]
+    assert vdb.execute("select q.id, (select rowid from v where emb match q.vec and k = 1) "
+                       "from q").fetchall() == [(1, 1), (2, 3)]
+    # k from the other table too
+    vdb.execute("alter table q add column k integer")
+    vdb.execute("update q set k = id")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = q.k "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (2, 3), (2, 2)]
