@@ -109,6 +109,19 @@ void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
         case GGML_Q8_0:
             kn->q8_0(src, dst, k);
             break;
+        case GGML_Q4_0: { /* {f16 d; u8 qs[16]}: low nibbles are values 0-15, high 16-31 */
+            const unsigned char *p = src;
+            for (size_t b = 0; b < k / 32; b++, p += 18) {
+                uint16_t h;
+                memcpy(&h, p, 2);
+                float d = lembed_f16_to_f32(h);
+                for (int i = 0; i < 16; i++) {
+                    dst[b * 32 + i] = d * (float)((p[2 + i] & 0x0F) - 8);
+                    dst[b * 32 + 16 + i] = d * (float)((p[2 + i] >> 4) - 8);
+                }
+            }
+            break;
+        }
         case GGML_BF16: {
             const unsigned char *p = src;
             for (size_t i = 0; i < k; i++) {

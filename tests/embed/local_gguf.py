@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-GGML_F32, GGML_F16, GGML_Q8_0, GGML_BF16 = 0, 1, 8, 30
+GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q8_0, GGML_BF16 = 0, 1, 2, 8, 30
 U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
 PHANTOM = "\u2581"
 
@@ -51,6 +51,27 @@ def quantize_q8_0(x):
     return bytes(out)
 
 
+def quantize_q4_0(x):
+    """ggml's reference quantize_row_q4_0: d = (signed max-magnitude value) / -8,
+    q = min(15, trunc(x / d + 8.5)); low nibbles hold values 0-15, high nibbles 16-31."""
+    out = bytearray()
+    for b in x.astype(np.float32).reshape(-1, 32):
+        mx = b[np.argmax(np.abs(b))]
+        d = np.float32(mx / -8)
+        inv = np.float32(1.0 / d) if d else np.float32(0)
+        q = np.minimum(15, (b * inv + np.float32(8.5)).astype(np.int8)).astype(np.uint8)
+        out += np.float16(d).tobytes() + (q[:16] | (q[16:] << 4)).astype(np.uint8).tobytes()
+    return bytes(out)
+
+
+def dequantize_q4_0(raw, shape):
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    qs = blocks[:, 2:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8
+    return (q * d).reshape(shape)
+
+
 def dequantize_q8_0(raw, shape):
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 34)
     d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
@@ -69,6 +90,8 @@ def tensor_bytes(arr, ggml_type):
         return rounded.tobytes()
     if ggml_type == GGML_Q8_0:
         return quantize_q8_0(arr)
+    if ggml_type == GGML_Q4_0:
+        return quantize_q4_0(arr)
     raise ValueError(ggml_type)
 
 
@@ -82,6 +105,8 @@ def stored_values(arr, ggml_type):
     if ggml_type == GGML_BF16:
         u = np.frombuffer(raw, "<u2").astype(np.uint32) << 16
         return u.view(np.float32).reshape(arr.shape).astype(np.float64)
+    if ggml_type == GGML_Q4_0:
+        return dequantize_q4_0(raw, arr.shape).astype(np.float64)
     return dequantize_q8_0(raw, arr.shape).astype(np.float64)
 
 
@@ -180,7 +205,7 @@ def bert_tensors(w, wtype):
     return t
 
 
-FILE_TYPE = {GGML_F32: 0, GGML_F16: 1, GGML_Q8_0: 7, GGML_BF16: 32}
+FILE_TYPE = {GGML_F32: 0, GGML_F16: 1, GGML_Q4_0: 2, GGML_Q8_0: 7, GGML_BF16: 32}
 
 
 def bert_kvs(w, wtype, pooling=1, gguf_tokens=None, token_types=None):

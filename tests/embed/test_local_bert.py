@@ -13,9 +13,10 @@ import pytest
 import helpers
 import local_gguf as G
 
-TYPES = {"F32": G.GGML_F32, "F16": G.GGML_F16, "BF16": G.GGML_BF16, "Q8_0": G.GGML_Q8_0}
+TYPES = {"F32": G.GGML_F32, "F16": G.GGML_F16, "BF16": G.GGML_BF16, "Q8_0": G.GGML_Q8_0,
+         "Q4_0": G.GGML_Q4_0}
 # Against the exact float32 weights; against the weights as stored the bar is 0.9999 for all.
-MIN_COSINE = {"F32": 0.9999, "F16": 0.9999, "BF16": 0.999, "Q8_0": 0.999}
+MIN_COSINE = {"F32": 0.9999, "F16": 0.9999, "BF16": 0.999, "Q8_0": 0.999, "Q4_0": 0.95}
 TEXTS = ["the cat sat on the mat", "hello worlds, unaffable!", "i like strawberries.",
          "Run fast, run slow: the river bank has money", "a", ""]
 
