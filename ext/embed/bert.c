@@ -385,10 +385,7 @@ static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *len
             b->x[i] += b->tmp[i];
         layer_norm(b->x, total, d, L->ln1w, L->ln1b, b->eps);
         linear(b, b->x, total, &L->up, L->upb, b->ff);
-        for (size_t i = 0; i < total * f; i++) {
-            float v = b->ff[i];
-            b->ff[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-        }
+        lembed_gelu(b->ff, total * f);
         linear(b, b->ff, total, &L->down, L->downb, b->tmp);
         for (size_t i = 0; i < total * d; i++)
             b->x[i] += b->tmp[i];

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 /* Tokens per forward pass; longer batches are split. */
-#define LEMBED_BERT_MAX_BATCH_TOKENS 4096
+#define LEMBED_BERT_MAX_BATCH_TOKENS 1024
 
 typedef struct lembed_bert lembed_bert;
 

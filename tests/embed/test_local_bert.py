@@ -139,7 +139,8 @@ def test_scalar_kernels_match_avx2(model_files, tmp_path):
             assert proc.returncode == 0, proc.stderr
             out[cpu, name] = np.frombuffer(bytes.fromhex(proc.stdout), dtype=np.float32)
     for name in ("F16", "Q8_0"):
-        assert out["scalar", name] @ out["", name] >= 0.99999
+        # Q8_0 quantizes activations to int8 under AVX2 (as llama.cpp); the scalar path does not.
+        assert out["scalar", name] @ out["", name] >= (0.99999 if name == "F16" else 0.999)
 
 
 def test_default_model_and_subtype(db, model_files):

@@ -103,7 +103,26 @@ static void test_linear(void) {
     CHECK(fabsf(lembed_dot(X, W, K) - (Y[0] - bias[0])) < 1e-5f);
 }
 
+static void test_gelu(void) {
+    enum { N = 203 };
+    float x[N];
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(i - 101) / 10.0f; /* -10.1 .. 10.1 */
+    x[0] = -100.0f;
+    lembed_gelu(x, N);
+    double worst = 0;
+    for (int i = 0; i < N; i++) {
+        double v = i == 0 ? -100.0 : (double)(i - 101) / 10.0;
+        double want = 0.5 * v * (1 + erf(v / sqrt(2.0)));
+        double e = fabs(want - x[i]);
+        if (e > worst)
+            worst = e;
+    }
+    CHECK(worst < 2e-6);
+}
+
 int main(void) {
+    RUN(test_gelu);
     RUN(test_f16);
     RUN(test_dequant);
     RUN(test_linear);
