@@ -6,7 +6,8 @@ the same GGUF file and the same sentences, contenders alternating.
 Workloads: model load; short sentences one lembed() call each; the same sentences batched
 (lembed_each for us; sqlite-lembed has no batch API, so its row is the same loop); 128-token
 chunks. Then peak RSS of a process that loads the model and embeds, against the file size.
-EMBED_BENCH_QUICK=1 runs fewer sentences and repeats.
+EMBED_BENCH_FULL=1 runs more sentences and chunks (sqlite-lembed takes seconds per call on a busy
+machine, so the default stays small).
 """
 
 import json
@@ -24,10 +25,10 @@ import benchlib  # noqa: E402
 import local_gguf as G  # noqa: E402
 import local_vocab  # noqa: E402
 
-QUICK = os.environ.get("EMBED_BENCH_QUICK") == "1"
+FULL = os.environ.get("EMBED_BENCH_FULL") == "1"
 REPEATS = 3
-N_SHORT = 8 if QUICK else 24
-N_CHUNKS = 2 if QUICK else 4
+N_SHORT = 24 if FULL else 8
+N_CHUNKS = 4 if FULL else 2
 WORDS = ("the quick brown fox jumps over a lazy dog while people in the city read news about "
          "markets weather sports science music travel and food every single morning").split()
 
