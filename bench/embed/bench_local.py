@@ -27,8 +27,8 @@ import local_vocab  # noqa: E402
 
 FULL = os.environ.get("EMBED_BENCH_FULL") == "1"
 REPEATS = 3
-N_SHORT = 24 if FULL else 8
-N_CHUNKS = 4 if FULL else 2
+N_SHORT = 24 if FULL else 4
+N_CHUNKS = 4 if FULL else 1
 WORDS = ("the quick brown fox jumps over a lazy dog while people in the city read news about "
          "markets weather sports science music travel and food every single morning").split()
 

@@ -147,3 +147,26 @@ def test_default_model_and_subtype(db, model_files):
     register(db, "default", model_files["F32"])
     assert helpers.scalar(db, "SELECT length(lembed('the cat'))") == 64 * 4
     assert helpers.scalar(db, "SELECT lembed('the cat') = lembed('default', 'the cat')") == 1
+
+
+def test_sqlite_lembed_option_pointers(db, weights, model_files):
+    """sqlite-lembed's INSERT form with lembed_model_options()/lembed_context_options() works;
+    n_ctx limits the tokens; unknown keys are errors (sqlite-lembed aborted the process)."""
+    db.execute("INSERT INTO temp.lembed_models(name, model, model_options, context_options) "
+               "SELECT 'm', lembed_model_from_file(?), lembed_model_options('n_gpu_layers', 99), "
+               "lembed_context_options('seed', 42, 'n_ctx', 8)", (str(model_files["F32"]),))
+    long_text = " ".join(["cat"] * 50)
+    assert embed(db, "m", long_text) @ G.reference_embedding(weights, [2] + [6] * 6 + [3]) \
+        >= 0.9999
+    assert helpers.scalar(db, "SELECT options FROM temp.lembed_models") == '{"max_tokens":8}'
+    with pytest.raises(sqlite3.OperationalError,
+                       match="lembed_context_options: unknown option 'n_threads'"):
+        db.execute("SELECT lembed_context_options('n_threads', 4)").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="lembed_model_options: expected key/value"):
+        db.execute("SELECT lembed_model_options('n_gpu_layers')").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="give options or context_options"):
+        db.execute("INSERT INTO temp.lembed_models(name, model, options, context_options) "
+                   "VALUES ('x', ?, '{}', lembed_context_options('n_ctx', 8))",
+                   (str(model_files["F32"]),))
+    assert helpers.scalar(db, "SELECT lembed_version()") == "v" + helpers.VERSION
+    assert "Kernels: " in helpers.scalar(db, "SELECT lembed_debug()")

@@ -158,6 +158,9 @@ def test_each_and_chunks(db, glove):
     assert rows[2][2] == helpers.scalar(db, "SELECT lembed('g', 'dog car')")
     with pytest.raises(sqlite3.OperationalError, match="lembed_each: element 1 of the array"):
         db.execute("SELECT * FROM lembed_each('g', '[\"a\", 3]')").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="lembed_each: at most 100000 texts"):
+        db.execute("SELECT count(*) FROM lembed_each('g', ?)",
+                   (json.dumps([""] * 100001),)).fetchall()
     text = "cat dog café the mat car"
     chunks = db.execute("SELECT chunk, text, tokens, start, \"end\" FROM lembed_chunks('g', ?, 3, 1)",
                         (text,)).fetchall()
