@@ -93,6 +93,16 @@ def test_subtype_null_and_unknown_words(db, glove):
     assert helpers.scalar(db, "SELECT length(lembed('cat'))") == 4 * DIMS
 
 
+def test_text_size_limit(db, glove):
+    path, _ = glove
+    db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('g', ?)", (str(path),))
+    with pytest.raises(sqlite3.OperationalError, match="lembed: text of 33554433 bytes is longer "
+                       "than the limit of 32 MiB"):
+        db.execute("SELECT lembed('g', zeroblob(33554433) || '')").fetchall()
+    assert helpers.scalar(db, "SELECT length(lembed('g', printf('%.*c', 1000000, 'x')))") == \
+        4 * DIMS
+
+
 def test_tokens_pieces_and_detokenize(db, glove):
     path, _ = glove
     db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('g', ?)", (str(path),))
