@@ -132,7 +132,7 @@ lembed_model *lembed_model_open(const char *path, const char *options, char *err
         m->max_tokens = lembed_bert_context(m->bert);
         if (o.max_tokens && o.max_tokens < m->max_tokens)
             m->max_tokens = o.max_tokens;
-        snprintf(m->arch, sizeof(m->arch), "bert");
+        snprintf(m->arch, sizeof(m->arch), "%s", lembed_bert_arch(m->bert));
         snprintf(m->type, sizeof(m->type), "%s", lembed_bert_type(m->bert));
     } else {
         m->kind = LEMBED_KIND_STATIC;

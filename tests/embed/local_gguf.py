@@ -280,3 +280,83 @@ def reference_embedding(w, ids, pooling=1, stored_type=None):
         x = _layer_norm(x + f @ W(L["down"]).T + L["downb"], L["ln2_w"], L["ln2_b"])
     e = x[0] if pooling == 2 else x[-1] if pooling == 3 else x.mean(axis=0)
     return e / np.linalg.norm(e)
+
+
+def random_nomic(rng, vocab=SMALL_VOCAB, d=64, heads=4, ff=96, layers=2, ctx=128, scale=0.3):
+    """Random nomic-bert weights: fused Q/K/V [3d, d], SwiGLU (up and gate [ff, d]), no biases."""
+    w = random_bert(rng, vocab, d, heads, ff, layers, ctx, scale)
+    for L in w["layers"]:
+        L["qkv"] = np.concatenate([L["q"], L["k"], L["v"]])
+        L["gate"] = (rng.standard_normal((ff, d)) * scale * 4 / math.sqrt(d)).astype(np.float32)
+    w["arch"] = "nomic-bert"
+    return w
+
+
+def nomic_tensors(w, wtype):
+    t = [("token_embd.weight", w["tok"], wtype),
+         ("token_types.weight", w["typ"], GGML_F32),
+         ("token_embd_norm.weight", w["ln_w"], GGML_F32),
+         ("token_embd_norm.bias", w["ln_b"], GGML_F32)]
+    for i, L in enumerate(w["layers"]):
+        t += [(f"blk.{i}.attn_qkv.weight", L["qkv"], wtype),
+              (f"blk.{i}.attn_output.weight", L["o"], wtype),
+              (f"blk.{i}.attn_output_norm.weight", L["ln1_w"], GGML_F32),
+              (f"blk.{i}.attn_output_norm.bias", L["ln1_b"], GGML_F32),
+              (f"blk.{i}.ffn_up.weight", L["up"], wtype),
+              (f"blk.{i}.ffn_gate.weight", L["gate"], wtype),
+              (f"blk.{i}.ffn_down.weight", L["down"], wtype),
+              (f"blk.{i}.layer_output_norm.weight", L["ln2_w"], GGML_F32),
+              (f"blk.{i}.layer_output_norm.bias", L["ln2_b"], GGML_F32)]
+    return t
+
+
+def write_nomic(path, w, wtype=GGML_F32, rope_base=1000.0):
+    kvs = []
+    for k, t, v in bert_kvs(w, wtype):
+        if k.startswith("bert."):
+            k = "nomic-bert." + k[5:]
+        kvs.append((k, t, "nomic-bert" if k == "general.architecture" else v))
+    kvs.append(("nomic-bert.rope.freq_base", F32, rope_base))
+    write_gguf(path, kvs, nomic_tensors(w, wtype))
+
+
+def _rope(x, heads, base):
+    n, d = x.shape
+    hd = d // heads
+    half = hd // 2
+    out = x.copy()
+    for p in range(n):
+        theta = p * base ** (-2.0 * np.arange(half) / hd)
+        c, s = np.cos(theta), np.sin(theta)
+        for h in range(heads):
+            a = x[p, h * hd:h * hd + half]
+            z = x[p, h * hd + half:(h + 1) * hd]
+            out[p, h * hd:h * hd + half] = a * c - z * s
+            out[p, h * hd + half:(h + 1) * hd] = a * s + z * c
+    return out
+
+
+def reference_nomic(w, ids, rope_base=1000.0):
+    """float64 forward pass of nomic-bert as llama.cpp runs it (NeoX RoPE, SwiGLU, no biases)."""
+    d, H = w["d"], w["heads"]
+    hd = d // H
+    ids = np.asarray(ids)
+    x = w["tok"].astype(np.float64)[ids] + w["typ"][0]
+    x = _layer_norm(x, w["ln_w"], w["ln_b"])
+    for L in w["layers"]:
+        q = _rope(x @ L["q"].T.astype(np.float64), H, rope_base)
+        k = _rope(x @ L["k"].T.astype(np.float64), H, rope_base)
+        v = x @ L["v"].T.astype(np.float64)
+        ctx = np.zeros_like(x)
+        for h in range(H):
+            s = slice(h * hd, (h + 1) * hd)
+            a = q[:, s] @ k[:, s].T / math.sqrt(hd)
+            a = np.exp(a - a.max(axis=1, keepdims=True))
+            a /= a.sum(axis=1, keepdims=True)
+            ctx[:, s] = a @ v[:, s]
+        x = _layer_norm(x + ctx @ L["o"].T, L["ln1_w"], L["ln1_b"])
+        g = x @ L["gate"].T
+        f = (g / (1 + np.exp(-g))) * (x @ L["up"].T)
+        x = _layer_norm(x + f @ L["down"].T, L["ln2_w"], L["ln2_b"])
+    e = x.mean(axis=0)
+    return e / np.linalg.norm(e)

@@ -170,3 +170,17 @@ def test_sqlite_lembed_option_pointers(db, weights, model_files):
                    (str(model_files["F32"]),))
     assert helpers.scalar(db, "SELECT lembed_version()") == "v" + helpers.VERSION
     assert "Kernels: " in helpers.scalar(db, "SELECT lembed_debug()")
+
+
+@pytest.mark.parametrize("type_name", ["F32", "F16", "Q8_0"])
+def test_nomic_bert_matches_numpy(db, tmp_path, type_name):
+    """nomic-bert (nomic-embed-text): rotary positions, fused Q/K/V, SwiGLU, no biases."""
+    w = G.random_nomic(np.random.default_rng(3))
+    path = tmp_path / f"nomic-{type_name}.gguf"
+    G.write_nomic(path, w, TYPES[type_name])
+    register(db, "n", path)
+    assert db.execute("SELECT architecture, dimensions FROM lembed_models").fetchall() == \
+        [("nomic-bert", 64)]
+    for text in TEXTS[:4]:
+        ids = ids_of(db, "n", text)
+        assert embed(db, "n", text) @ G.reference_nomic(w, ids) >= MIN_COSINE[type_name], text
