@@ -79,13 +79,19 @@ def main():
     db.execute("UPDATE notes SET embedding = lembed(body)")
     print(f"-- embedded {len(rows)} notes with lembed(body)")
 
-    has_vec = db.execute("SELECT count(*) FROM pragma_function_list "
-                         "WHERE name = 'vec_distance_cosine'").fetchone()[0] > 0
-    if has_vec:
-        distance = "vec_distance_cosine(embedding, lembed(:q))"
+    has_vec0 = db.execute("SELECT count(*) FROM pragma_module_list WHERE name = 'vec0'").fetchone()[0]
+    queries = ["a kitten napping on the couch", "rising prices and the economy",
+               "football game result", "bug in the program"]
+    if has_vec0:
+        print("-- store them in vec0 (cosine distance) and answer with KNN queries")
+        db.execute("CREATE VIRTUAL TABLE note_vecs USING vec0(embedding float[100] "
+                   "distance_metric=cosine)")
+        db.execute("INSERT INTO note_vecs(rowid, embedding) SELECT id, embedding FROM notes")
+        sql = ("SELECT topic, body, round(distance, 3) FROM note_vecs JOIN notes ON id = rowid "
+               "WHERE note_vecs.embedding MATCH lembed(:q) AND k = 3 ORDER BY distance")
     else:
-        # vec0/sqlite-vec are another part of strata; without them a cosine over the float32
-        # BLOBs is a few lines of Python.
+        # Without vec0 (another part of strata), a cosine over the float32 BLOBs is a few lines
+        # of Python.
         import array
 
         def cosine_distance(a, b):
@@ -93,14 +99,11 @@ def main():
             return 1.0 - sum(p * q for p, q in zip(x, y))  # both are L2-normalised
 
         db.create_function("cosine_distance", 2, cosine_distance, deterministic=True)
-        distance = "cosine_distance(embedding, lembed(:q))"
-
-    for q in ["a kitten napping on the couch", "rising prices and the economy",
-              "football game result", "bug in the program"]:
+        sql = ("SELECT topic, body, round(cosine_distance(embedding, lembed(:q)), 3) AS d "
+               "FROM notes ORDER BY d LIMIT 3")
+    for q in queries:
         print(f"-- nearest notes to {q!r}")
-        for topic, body, d in db.execute(
-                f"SELECT topic, body, round({distance}, 3) AS d FROM notes ORDER BY d LIMIT 3",
-                {"q": q}):
+        for topic, body, d in db.execute(sql, {"q": q}):
             print(f"   {d:5.3f}  [{topic}] {body}")
 
 

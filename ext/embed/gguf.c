@@ -129,12 +129,25 @@ const char *gguf_type_name(uint32_t type) {
     }
 }
 
+/* A tensor name fit for an error message: at most 64 bytes, non-ASCII and control bytes as '?'
+** (the file may hold anything, and messages must be valid UTF-8). */
+static const char *safe_name(const gguf_tensor *t, char out[72]) {
+    size_t n = t->name_len > 64 ? 64 : t->name_len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t->name[i];
+        out[i] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static int cmp_offset(const void *a, const void *b) {
     const gguf_tensor *x = *(const gguf_tensor *const *)a, *y = *(const gguf_tensor *const *)b;
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
 static int parse(gguf_ctx *g, char *err, size_t errlen) {
+    char nm[72], nm2[72];
     reader r = {g->file.data, g->file.data + g->file.size, NULL};
     uint32_t magic;
     if (!rd_u32(&r, &magic) || magic != 0x46554747) {
@@ -149,7 +162,9 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         goto bad;
     if (g->n_tensors > GGUF_MAX_TENSORS || g->n_kv > GGUF_MAX_KV ||
         g->n_kv > (uint64_t)(r.end - r.p) / 12 || g->n_tensors > (uint64_t)(r.end - r.p) / 24) {
-        snprintf(err, errlen, "cannot load '%s': implausible counts (%llu tensors, %llu keys)",
+        snprintf(err, errlen,
+                 "cannot load '%s': file is truncated or its counts are implausible (%llu "
+                 "tensors, %llu keys)",
                  g->path, (unsigned long long)g->n_tensors, (unsigned long long)g->n_kv);
         return -1;
     }
@@ -184,8 +199,8 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         if (!rd_str(&r, &t->name, &t->name_len) || !rd_u32(&r, &t->n_dims))
             goto bad;
         if (t->n_dims < 1 || t->n_dims > 4) {
-            snprintf(err, errlen, "cannot load '%s': tensor '%.*s' has %u dimensions", g->path,
-                     (int)(t->name_len > 64 ? 64 : t->name_len), t->name, t->n_dims);
+            snprintf(err, errlen, "cannot load '%s': tensor '%s' has %u dimensions", g->path,
+                     safe_name(t, nm), t->n_dims);
             return -1;
         }
         uint64_t count = 1;
@@ -195,8 +210,8 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
                 goto bad;
             if (t->ne[d] == 0 || t->ne[d] > ((uint64_t)1 << 40) ||
                 count > ((uint64_t)1 << 40) / t->ne[d]) {
-                snprintf(err, errlen, "cannot load '%s': tensor '%.*s' has an implausible shape",
-                         g->path, (int)(t->name_len > 64 ? 64 : t->name_len), t->name);
+                snprintf(err, errlen, "cannot load '%s': tensor '%s' has an implausible shape",
+                         g->path, safe_name(t, nm));
                 return -1;
             }
             count *= t->ne[d];
@@ -204,9 +219,19 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         if (!rd_u32(&r, &t->type) || !rd_u64(&r, &t->offset))
             goto bad;
         uint64_t row = gguf_row_bytes(t->type, t->ne[0]);
+        if (row == 0 && gguf_row_bytes(t->type, 32) != 0) {
+            snprintf(err, errlen,
+                     "cannot load '%s': tensor '%s' of type %s has rows of %llu values, not a "
+                     "multiple of 32",
+                     g->path, safe_name(t, nm), gguf_type_name(t->type),
+                     (unsigned long long)t->ne[0]);
+            return -1;
+        }
         if (row == 0) {
-            snprintf(err, errlen, "cannot load '%s': tensor '%.*s' has unsupported type %u",
-                     g->path, (int)(t->name_len > 64 ? 64 : t->name_len), t->name, t->type);
+            snprintf(err, errlen,
+                     "cannot load '%s': tensor '%s' has unsupported type %u (supported: F32, "
+                     "F16, BF16, Q8_0, Q4_0)",
+                     g->path, safe_name(t, nm), t->type);
             return -1;
         }
         t->nbytes = row * (count / t->ne[0]);
@@ -227,8 +252,8 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         else if (t->offset > data_size || t->nbytes > data_size - t->offset)
             problem = "extends past the end of the file (truncated?)";
         if (problem) {
-            snprintf(err, errlen, "cannot load '%s': tensor '%.*s' %s", g->path,
-                     (int)(t->name_len > 64 ? 64 : t->name_len), t->name, problem);
+            snprintf(err, errlen, "cannot load '%s': tensor '%s' %s", g->path, safe_name(t, nm),
+                     problem);
             free(sorted);
             return -1;
         }
@@ -238,10 +263,8 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
     qsort(sorted, g->n_tensors, sizeof(*sorted), cmp_offset);
     for (uint64_t i = 1; i < g->n_tensors; i++) {
         if (sorted[i - 1]->offset + sorted[i - 1]->nbytes > sorted[i]->offset) {
-            snprintf(err, errlen, "cannot load '%s': tensors '%.*s' and '%.*s' overlap", g->path,
-                     (int)(sorted[i - 1]->name_len > 64 ? 64 : sorted[i - 1]->name_len),
-                     sorted[i - 1]->name,
-                     (int)(sorted[i]->name_len > 64 ? 64 : sorted[i]->name_len), sorted[i]->name);
+            snprintf(err, errlen, "cannot load '%s': tensors '%s' and '%s' overlap", g->path,
+                     safe_name(sorted[i - 1], nm), safe_name(sorted[i], nm2));
             free(sorted);
             return -1;
         }

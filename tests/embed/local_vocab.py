@@ -68,11 +68,11 @@ def phantom_to_hf(tokens):
     return out
 
 
-def write_real_vocab_bert(path, wtype, seed=5, ctx=512, d=64):
+def write_real_vocab_bert(path, wtype, seed=5, ctx=512, d=64, heads=4, ff=128, layers=2):
     tokens = json.loads(vocab_json().read_text(encoding="utf-8"))
     types = [3 if t.startswith("[") and t.endswith("]") else 1 for t in tokens]
-    w = G.random_bert(np.random.default_rng(seed), vocab=phantom_to_hf(tokens), d=d, heads=4,
-                      ff=128, layers=2, ctx=ctx)
+    w = G.random_bert(np.random.default_rng(seed), vocab=phantom_to_hf(tokens), d=d,
+                      heads=heads, ff=ff, layers=layers, ctx=ctx)
     G.write_gguf(path, G.bert_kvs(w, wtype, gguf_tokens=tokens, token_types=types),
                  G.bert_tensors(w, wtype))
     return w
