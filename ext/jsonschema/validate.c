@@ -895,11 +895,31 @@ static bool validate_object_node(vstate *st, const js_node *n, const jv *inst, a
     return ok;
 }
 
+static bool seg_is(const seg *g, const char *lit) {
+    return g->s && g->n == strlen(lit) && memcmp(g->s, lit, g->n) == 0;
+}
+
+/* A false schema's error, named after the keyword that led to it where that helps. */
+static void emit_false(vstate *st, const js_node *n) {
+    const seg *kw = st->kpath.n ? &st->kpath.v[st->kpath.n - 1] : NULL;
+    const seg *at = st->ipath.n ? &st->ipath.v[st->ipath.n - 1] : NULL;
+    if (kw && at && at->s &&
+        (seg_is(kw, "additionalProperties") || seg_is(kw, "unevaluatedProperties")))
+        emit(st, n, NULL, "property '%.*s' is not allowed", clip(at->s, at->n), at->s);
+    else if (kw && at && !at->s &&
+             (seg_is(kw, "items") || seg_is(kw, "additionalItems") ||
+              seg_is(kw, "unevaluatedItems")))
+        emit(st, n, NULL, "item %u is not allowed", at->idx);
+    else
+        emit(st, n, NULL, "no value is allowed here (false schema)");
+}
+
 static bool validate(vstate *st, const js_node *n, const jv *inst, ann *pa) {
     if (n->kind == JS_KIND_TRUE)
         return true;
     if (n->kind == JS_KIND_FALSE) {
-        emit(st, n, NULL, "no value is allowed here (false schema)");
+        if (st->collect)
+            emit_false(st, n);
         return false;
     }
     if (st->fatal)

@@ -409,3 +409,13 @@ def test_long_names_in_messages_stay_utf8(db):
 def test_latest_schema_uri_means_2020_12(db):
     schema = {"$schema": "http://json-schema.org/schema#", "prefixItems": [{"type": "string"}]}
     assert matches(db, schema, [1]) == 0
+
+
+def test_false_schema_messages_name_the_member(db):
+    rows = errors(db, {"properties": {"a": True, "c": False}, "additionalProperties": False},
+                  {"a": 1, "b": 2, "c": 3})
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("/b", "/additionalProperties", "property 'b' is not allowed"),
+        ("/c", "/properties/c", "no value is allowed here (false schema)")]
+    rows = errors(db, {"prefixItems": [True], "items": False}, [1, 2])
+    assert [(r[0], r[3]) for r in rows] == [("/1", "item 1 is not allowed")]
