@@ -268,6 +268,10 @@ static js_draft draft_of(cctx *cc, const jv *schema_kw, js_draft fallback, vocab
                 has = true;
             if (m->klen > 17 && memcmp(m->key + m->klen - 17, "/format-assertion", 17) == 0)
                 voc->format_assertion = true;
+            /* 2019-09: the format vocabulary required (true) means assertion. */
+            if (m->klen > 21 && memcmp(m->key + m->klen - 21, "/2019-09/vocab/format", 21) == 0 &&
+                m->val->type == JV_TRUE)
+                voc->format_assertion = true;
         }
         voc->no_validation = !has;
     }

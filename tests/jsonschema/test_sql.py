@@ -419,3 +419,26 @@ def test_false_schema_messages_name_the_member(db):
         ("/c", "/properties/c", "no value is allowed here (false schema)")]
     rows = errors(db, {"prefixItems": [True], "items": False}, [1, 2])
     assert [(r[0], r[3]) for r in rows] == [("/1", "item 1 is not allowed")]
+
+
+def test_custom_metaschema_vocabularies(db):
+    # 2019-09: requiring the format vocabulary turns format assertion on.
+    meta19 = {"$schema": "https://json-schema.org/draft/2019-09/schema",
+              "$id": "https://example.com/meta19",
+              "$vocabulary": {"https://json-schema.org/draft/2019-09/vocab/core": True,
+                              "https://json-schema.org/draft/2019-09/vocab/format": True},
+              "$recursiveAnchor": True}
+    one(db, "SELECT jsonschema_register('https://example.com/meta19', ?)", json.dumps(meta19))
+    schema = {"$schema": "https://example.com/meta19", "format": "ipv4"}
+    assert matches(db, schema, "1.2.3.4") == 1
+    assert matches(db, schema, "1.2.3") == 0
+    # 2020-12 without the validation vocabulary: validation keywords are ignored.
+    meta20 = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": "https://example.com/meta20",
+              "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": True,
+                              "https://json-schema.org/draft/2020-12/vocab/applicator": True}}
+    one(db, "SELECT jsonschema_register('https://example.com/meta20', ?)", json.dumps(meta20))
+    schema = {"$schema": "https://example.com/meta20", "minimum": 5,
+              "properties": {"a": False}}
+    assert matches(db, schema, 1) == 1
+    assert matches(db, schema, {"a": 1}) == 0
