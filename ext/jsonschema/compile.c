@@ -111,6 +111,7 @@ typedef struct cctx {
     js_lookup_fn lookup;
     void *lookup_ctx;
     char *err;
+    bool err_located;
     int depth;
     int ndocs;
 } cctx;
@@ -1128,7 +1129,15 @@ static js_node *compile_node(cctx *cc, const jv *v, const js_loc *hint, js_draft
         n->kind = JS_KIND_FALSE;
     } else {
         n->kind = JS_KIND_OBJECT;
-        compile_keywords(cc, n, v);
+        if (!compile_keywords(cc, n, v) && cc->err && !cc->err_located) {
+            /* Say where, once, at the innermost schema that failed. */
+            cc->err_located = true;
+            char *msg = NULL;
+            if (asprintf(&msg, "%s (at %s#%s)", cc->err, n->res->uri, n->ptr) >= 0) {
+                free(cc->err);
+                cc->err = msg;
+            }
+        }
     }
     if (loc->res->root == v)
         loc->res->root_node = n;

@@ -442,3 +442,15 @@ def test_custom_metaschema_vocabularies(db):
               "properties": {"a": False}}
     assert matches(db, schema, 1) == 1
     assert matches(db, schema, {"a": 1}) == 0
+
+
+def test_schema_errors_say_where(db):
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"'minLength' must be a non-negative integer \(at #/properties/a~1b\)$"):
+        one(db, "SELECT jsonschema_matches(?, '1')",
+            json.dumps({"properties": {"a/b": {"minLength": "2"}}}))
+    one(db, "SELECT jsonschema_register('https://example.com/bad.json', ?)",
+        json.dumps({"$defs": {"x": {"pattern": "("}}, "$ref": "#/$defs/x"}))
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"\(at https://example.com/bad.json#/\$defs/x\)$"):
+        one(db, "SELECT jsonschema_matches('{\"$ref\": \"https://example.com/bad.json\"}', '1')")
