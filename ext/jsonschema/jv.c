@@ -723,3 +723,54 @@ uint64_t jv_hash(const jv *v) {
             return mix(v->type, 0);
     }
 }
+
+void jv_write(strbuf *sb, const jv *v, size_t limit) {
+    if (sb->len > limit) {
+        if (sb->len < limit + 3 || memcmp(sb->data + sb->len - 3, "...", 3) != 0)
+            strbuf_append_str(sb, "...");
+        return;
+    }
+    switch (v->type) {
+        case JV_NULL:
+            strbuf_append_str(sb, "null");
+            break;
+        case JV_TRUE:
+            strbuf_append_str(sb, "true");
+            break;
+        case JV_FALSE:
+            strbuf_append_str(sb, "false");
+            break;
+        case JV_NUMBER:
+            strbuf_appendf(sb, "%.17g", v->u.num.d);
+            break;
+        case JV_STRING: {
+            size_t n = v->n;
+            if (n > limit) {
+                n = limit;
+                while (n > 0 && ((unsigned char)v->u.str[n] & 0xC0) == 0x80)
+                    n--; /* never half a UTF-8 sequence */
+            }
+            strbuf_append_json_string(sb, v->u.str, n);
+            break;
+        }
+        case JV_ARRAY:
+            strbuf_append_char(sb, '[');
+            for (uint32_t i = 0; i < v->n && sb->len <= limit; i++) {
+                if (i)
+                    strbuf_append_char(sb, ',');
+                jv_write(sb, v->u.items[i], limit);
+            }
+            strbuf_append_str(sb, sb->len > limit ? "...]" : "]");
+            break;
+        default:
+            strbuf_append_char(sb, '{');
+            for (uint32_t i = 0; i < v->n && sb->len <= limit; i++) {
+                if (i)
+                    strbuf_append_char(sb, ',');
+                strbuf_append_json_string(sb, v->u.members[i].key, v->u.members[i].klen);
+                strbuf_append_char(sb, ':');
+                jv_write(sb, v->u.members[i].val, limit);
+            }
+            strbuf_append_str(sb, sb->len > limit ? "...}" : "}");
+    }
+}

@@ -19,6 +19,7 @@
 #ifndef STRATA_JSONSCHEMA_JV_H
 #define STRATA_JSONSCHEMA_JV_H
 
+#include "common/strbuf.h"
 #include "jsonschema/arena.h"
 
 #include <stdbool.h>
@@ -96,6 +97,9 @@ bool jv_num_multiple_of(const jv_num *a, const jv_num *b);
 int64_t jv_num_to_count(const jv_num *a);
 /* Code points in a UTF-8 string (continuation bytes are not counted). */
 size_t jv_utf8_length(const char *s, size_t n);
+/* Appends v as JSON text to sb, cut with "..." once sb passes limit bytes (for messages).
+** Numbers print through their double. */
+void jv_write(strbuf *sb, const jv *v, size_t limit);
 /* 0-15 for a hex digit, else -1. */
 int jv_hexval(char c);
 /* Whether the string s equals the NUL-terminated lit. */

@@ -162,12 +162,15 @@ static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, 
     if (kw)
         append_token(&sb, kw, strlen(kw));
     er->absolute_keyword_location = strbuf_take(&sb, NULL);
-    char buf[512];
-    va_list ap;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(ap2, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    er->message = strdup(buf);
+    er->message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (er->message)
+        vsnprintf(er->message, (size_t)len + 1, fmt, ap2);
+    va_end(ap2);
     if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location ||
         !er->message) {
         free(er->instance_location);
@@ -303,12 +306,25 @@ static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst)
         for (uint32_t i = 0; i < n->enum_->n && !found; i++)
             found = jv_equal(n->enum_->u.items[i], inst);
         if (!found) {
-            emit(st, n, "enum", "value is not one of the enum values");
+            if (st->collect) {
+                strbuf sb;
+                strbuf_init(&sb);
+                jv_write(&sb, n->enum_, 120);
+                emit(st, n, "enum", "value is not one of %s",
+                     sb.data ? sb.data : "the enum values");
+                strbuf_free(&sb);
+            }
             ok = false;
         }
     }
     if (n->has_const && !jv_equal(n->const_, inst)) {
-        emit(st, n, "const", "value is not the const value");
+        if (st->collect) {
+            strbuf sb;
+            strbuf_init(&sb);
+            jv_write(&sb, n->const_, 120);
+            emit(st, n, "const", "value must be %s", sb.data ? sb.data : "the const value");
+            strbuf_free(&sb);
+        }
         ok = false;
     }
     return ok;

@@ -454,3 +454,10 @@ def test_schema_errors_say_where(db):
     with pytest.raises(sqlite3.OperationalError,
                        match=r"\(at https://example.com/bad.json#/\$defs/x\)$"):
         one(db, "SELECT jsonschema_matches('{\"$ref\": \"https://example.com/bad.json\"}', '1')")
+
+
+def test_enum_and_const_messages_quote_the_values(db):
+    assert errors(db, {"enum": ["a", 1.5, None]}, 3)[0][3] == 'value is not one of ["a",1.5,null]'
+    assert errors(db, {"const": {"k": [1]}}, 3)[0][3] == 'value must be {"k":[1]}'
+    long = errors(db, {"enum": ["é" * 100] * 5}, 3)[0][3]
+    assert long.endswith('...]') and len(long) < 400  # cut, and still valid UTF-8
