@@ -28,6 +28,15 @@ typedef struct aux_ref {
     uint64_t generation;
 } aux_ref;
 
+/* Raises "fn: err" (out of memory when err is NULL) and frees err. */
+static void raise_error(sqlite3_context *ctx, const char *fn, char *err) {
+    if (err)
+        strata_result_error(ctx, fn, "%s", err);
+    else
+        sqlite3_result_error_nomem(ctx);
+    sqlite3_free(err);
+}
+
 /* Compiles argv[0] with the options in argv[2] (if any). NULL after raising an error. */
 static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv) {
     js_conn *c = sqlite3_user_data(ctx);
@@ -40,11 +49,7 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
     char *err = NULL;
     int rc = js_read_options(argc > 2 ? argv[2] : NULL, &opts, &err);
     if (rc != SQLITE_OK) {
-        if (err)
-            strata_result_error(ctx, fn, "%s", err);
-        else
-            sqlite3_result_error_nomem(ctx);
-        sqlite3_free(err);
+        raise_error(ctx, fn, err);
         return NULL;
     }
     const char *text = (const char *)sqlite3_value_text(argv[0]);
@@ -56,11 +61,7 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
     js_schema *s =
         js_conn_schema_entry(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err, &entry);
     if (s == NULL) {
-        if (err)
-            strata_result_error(ctx, fn, "%s", err);
-        else
-            sqlite3_result_error_nomem(ctx);
-        sqlite3_free(err);
+        raise_error(ctx, fn, err);
         return NULL;
     }
     if (argc == 2 && entry) {
@@ -177,8 +178,7 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
     js_options opts;
     char *err = NULL;
     if (js_read_options(argc > 1 ? argv[1] : NULL, &opts, &err) != SQLITE_OK) {
-        strata_result_error(ctx, "jsonschema_valid_schema", "%s", err ? err : "out of memory");
-        sqlite3_free(err);
+        raise_error(ctx, "jsonschema_valid_schema", err);
         return;
     }
     const char *text = (const char *)sqlite3_value_text(argv[0]);
@@ -200,20 +200,24 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    char *ref = sqlite3_mprintf("{\"$ref\":\"%w\"}", uri);
+    strbuf ref;
+    strbuf_init(&ref);
+    strbuf_append_str(&ref, "{\"$ref\":");
+    strbuf_append_json_string(&ref, uri, strlen(uri));
+    strbuf_append_char(&ref, '}');
     js_options mopts = {js_draft_parse(uri, strlen(uri)), JS_FORMAT_ANNOTATE};
     sqlite3_free(uri);
-    if (ref == NULL) {
+    if (ref.failed) {
+        strbuf_free(&ref);
         sqlite3_result_error_nomem(ctx);
         return;
     }
     if (mopts.draft == JS_DRAFT_DEFAULT)
         mopts.draft = JS_DRAFT2020;
-    js_schema *meta = js_conn_schema(c, ref, strlen(ref), &mopts, &err);
-    sqlite3_free(ref);
+    js_schema *meta = js_conn_schema(c, ref.data, ref.len, &mopts, &err);
+    strbuf_free(&ref);
     if (meta == NULL) {
-        strata_result_error(ctx, "jsonschema_valid_schema", "%s", err ? err : "out of memory");
-        sqlite3_free(err);
+        raise_error(ctx, "jsonschema_valid_schema", err);
         return;
     }
     const char *problem = NULL;
