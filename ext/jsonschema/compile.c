@@ -305,7 +305,30 @@ static js_resource *load_document(cctx *cc, const char *uri, js_draft fallback, 
     vocab voc = {false, false};
     if (root->type == JV_OBJECT)
         d = draft_of(cc, jv_get(root, "$schema"), fallback, &voc, depth);
-    js_resource *res = new_resource(cc, uri, strlen(uri), root, d);
+    /* A root $id names the document (relative references resolve against it); the URI it was
+    ** registered under stays an alias for lookups. */
+    const char *base = uri;
+    char *idfull = NULL;
+    if (root->type == JV_OBJECT) {
+        const jv *id = jv_get(root, d == JS_DRAFT4 ? "id" : "$id");
+        if (id && id->type == JV_STRING && !(d <= JS_DRAFT7 && jv_get(root, "$ref"))) {
+            char *ids = adup(cc, id->u.str, id->n);
+            idfull = ids ? uri_resolve(uri, ids) : NULL;
+            if (idfull) {
+                idfull[uri_base_len(idfull)] = '\0';
+                if (idfull[0] && strcmp(idfull, uri) != 0 &&
+                    !find_resource(cc, idfull, strlen(idfull)))
+                    base = idfull;
+            }
+        }
+    }
+    js_resource *res = new_resource(cc, base, strlen(base), root, d);
+    if (res && base != uri) {
+        js_resource *alias = new_resource(cc, uri, strlen(uri), root, d);
+        if (alias)
+            alias->alias_of = res;
+    }
+    free(idfull);
     if (res == NULL)
         return NULL;
     res->no_validation = voc.no_validation;
@@ -535,6 +558,8 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
             return NULL;
         }
     }
+    if (target->alias_of)
+        target = target->alias_of;
     const char *frag = full[bl] == '#' ? full + bl + 1 : "";
     const jv *v = target->root;
     hint->res = target;

@@ -45,6 +45,7 @@ struct js_resource {
     bool format_assertion; /* its meta-schema lists the format-assertion vocabulary */
     js_danchor *danchors;
     uint32_t ndanchors, capdanchors;
+    js_resource *alias_of; /* a registration URI that differs from the document's $id */
     js_resource *next;
 };
 

@@ -461,3 +461,18 @@ def test_enum_and_const_messages_quote_the_values(db):
     assert errors(db, {"const": {"k": [1]}}, 3)[0][3] == 'value must be {"k":[1]}'
     long = errors(db, {"enum": ["é" * 100] * 5}, 3)[0][3]
     assert long.endswith('...]') and len(long) < 400  # cut, and still valid UTF-8
+
+
+def test_registered_schema_with_its_own_id(db):
+    # Registered under one URI, named by its $id: relative refs inside resolve against the $id.
+    one(db, "SELECT jsonschema_register('https://other.example/name.json', ?)",
+        '{"type": "string", "minLength": 1}')
+    person = {"$id": "https://other.example/person.json", "type": "object",
+              "properties": {"name": {"$ref": "name.json"}}}
+    one(db, "SELECT jsonschema_register('urn:example:person', ?)", json.dumps(person))
+    schema = '{"$ref": "urn:example:person"}'
+    assert one(db, "SELECT jsonschema_matches(?, '{\"name\": \"ada\"}')", schema) == 1
+    assert one(db, "SELECT jsonschema_matches(?, '{\"name\": \"\"}')", schema) == 0
+    rows = db.execute("SELECT absoluteKeywordLocation FROM jsonschema_errors(?, '{\"name\": 1}')",
+                      (schema,)).fetchall()
+    assert rows == [("https://other.example/name.json#/type",)]
