@@ -192,11 +192,20 @@ static int declare(vec0_vtab *v) {
         v->decl_col[n++] = i;
     }
     v->ndecl = n;
-    v->col_cmd = n;
-    v->col_distance = n + 1;
-    v->col_k = n + 2;
+    /* The command column is named after the table, unless a column already has that name
+    ** (sqlite-vec users write `CREATE VIRTUAL TABLE embedding USING vec0(embedding float[4])`):
+    ** such a table has no command column. */
+    int clash = sqlite3_stricmp(v->name, "distance") == 0 || sqlite3_stricmp(v->name, "k") == 0 ||
+                (s->pk < 0 && sqlite3_stricmp(v->name, "rowid") == 0);
+    for (int i = 0; i < s->ncols; i++)
+        clash |= sqlite3_stricmp(v->name, s->cols[i].name) == 0;
+    v->col_cmd = clash ? -1 : n;
+    v->col_distance = clash ? n : n + 1;
+    v->col_k = v->col_distance + 1;
     if (sql) {
-        char *next = sqlite3_mprintf("%s, \"%w\" HIDDEN, distance HIDDEN, k HIDDEN)", sql, v->name);
+        char *next =
+            clash ? sqlite3_mprintf("%s, distance HIDDEN, k HIDDEN)", sql)
+                  : sqlite3_mprintf("%s, \"%w\" HIDDEN, distance HIDDEN, k HIDDEN)", sql, v->name);
         sqlite3_free(sql);
         sql = next;
     }

@@ -42,7 +42,7 @@ typedef struct vec0_vtab {
     vec0_schema s;
     int ndecl;                        /* declared user columns, key included */
     int decl_col[VEC0_MAX_COLUMNS];   /* declared index -> s.cols index (-1 for rowid) */
-    int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns */
+    int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns (cmd: -1 if none) */
     sqlite3_stmt *st_lookup;    /* SELECT chunk_id, chunk_offset FROM T_rowids WHERE rowid=? */
     sqlite3_stmt *st_lookup_id; /* SELECT rowid FROM T_rowids WHERE id=? */
     struct {

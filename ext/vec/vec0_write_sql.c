@@ -904,9 +904,8 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
     if (argc == 1)
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-        sqlite3_value *cmd = argv[2 + v->col_cmd];
-        if (sqlite3_value_type(cmd) != SQLITE_NULL)
-            return command(v, cmd);
+        if (v->col_cmd >= 0 && sqlite3_value_type(argv[2 + v->col_cmd]) != SQLITE_NULL)
+            return command(v, argv[2 + v->col_cmd]);
         return insert_row(v, argv, rowid);
     }
     return update_row(v, argv);

@@ -580,3 +580,16 @@ def test_knn_per_row_of_another_table(vdb):
     rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = q.k "
                        "order by q.id, v.distance").fetchall()
     assert rows == [(1, 1), (2, 3), (2, 2)]
+
+
+@pytest.mark.parametrize("name, decl", [("embedding", "embedding float[2]"),
+                                        ("k", "e float[2]"), ("distance", "e float[2]"),
+                                        ("rowid", "e float[2]"), ("id", "id text primary key, e float[2]")])
+def test_table_named_like_a_column(vdb, name, decl):
+    """sqlite-vec allows a table named after one of its columns; it then has no command column."""
+    vdb.execute(f"create virtual table \"{name}\" using vec0({decl})")
+    col = "embedding" if name == "embedding" else "e"
+    key = "id" if name == "id" else "rowid"
+    vdb.execute(f"insert into \"{name}\"({key}, {col}) values ({'1' if key == 'rowid' else repr('a')}, '[1,2]')")
+    rows = vdb.execute(f"select {key}, distance from \"{name}\" where {col} match '[1,2]' and k = 1").fetchall()
+    assert len(rows) == 1 and rows[0][1] == 0.0
