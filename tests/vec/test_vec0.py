@@ -593,3 +593,25 @@ def test_table_named_like_a_column(vdb, name, decl):
     vdb.execute(f"insert into \"{name}\"({key}, {col}) values ({'1' if key == 'rowid' else repr('a')}, '[1,2]')")
     rows = vdb.execute(f"select {key}, distance from \"{name}\" where {col} match '[1,2]' and k = 1").fetchall()
     assert len(rows) == 1 and rows[0][1] == 0.0
+
+
+def test_delete_optimize_vacuum_shrinks_the_file(tmp_path):
+    path = tmp_path / "s.db"
+    db = helpers.connect("vec", database=str(path))
+    x, qs = data(n=2000, d=128)
+    db.execute("create virtual table v using vec0(emb float[128], chunk_size=64)")
+    db.execute("begin")
+    db.executemany("insert into v(rowid, emb) values (?, ?)",
+                   [(i + 1, x[i].tobytes()) for i in range(2000)])
+    db.execute("commit")
+    full = path.stat().st_size
+    db.execute("delete from v where rowid % 10 != 0")  # leaves 200 rows spread over all chunks
+    db.execute("insert into v(v) values ('optimize')")
+    db.execute("vacuum")
+    assert path.stat().st_size < full / 4
+    assert db.execute("select count(*) from v_chunks").fetchone()[0] == 4  # ceil(200 / 64)
+    keep = np.arange(10, 2001, 10)
+    got = [r[0] for r in db.execute("select rowid from v where emb match ? and k = 5",
+                                    (qs[0][:128].tobytes(),))]
+    assert got == list(brute(x[keep - 1], qs[0][:128], "l2", keep)[0][:5])
+    db.close()
