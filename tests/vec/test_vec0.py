@@ -615,3 +615,19 @@ def test_delete_optimize_vacuum_shrinks_the_file(tmp_path):
                                     (qs[0][:128].tobytes(),))]
     assert got == list(brute(x[keep - 1], qs[0][:128], "l2", keep)[0][:5])
     db.close()
+
+
+def test_update_text_primary_key(vdb):
+    vdb.execute("create virtual table t using vec0(id text primary key, emb float[1], g text)")
+    vdb.execute("insert into t(id, emb, g) values ('a', '[1]', 'x'), ('b', '[2]', 'y')")
+    vdb.execute("update t set id = 'c' where id = 'a'")
+    assert vdb.execute("select id, g from t order by id").fetchall() == [("b", "y"), ("c", "x")]
+    assert vdb.execute("select id from t where emb match '[1]' and k = 1").fetchall() == [("c",)]
+    with pytest.raises(sqlite3.Error, match="UNIQUE constraint failed"):
+        vdb.execute("update t set id = 'b', emb = '[9]' where id = 'c'")
+    # a failing statement leaves nothing behind: neither its vector write nor earlier rows
+    with pytest.raises(sqlite3.Error, match="UNIQUE constraint failed"):
+        vdb.execute("insert into t(id, emb, g) values ('d', '[3]', 'z'), ('b', '[4]', 'w')")
+    assert vdb.execute("select id, vec_to_json(emb) from t order by id").fetchall() == \
+        [("b", "[2.000000]"), ("c", "[1.000000]")]
+    vdb.execute("insert into t(t) values ('integrity_check')")
