@@ -146,7 +146,36 @@ static int bind_all(sqlite3_stmt *st, const where *w) {
     return SQLITE_OK;
 }
 
-/* Collects the allowed positions, sorted. */
+/* Groups positions by ascending chunk (offsets within a chunk may stay in any order): a
+** counting sort when the chunk ids are dense, as they are, else qsort. */
+static int group_by_chunk(position **pp, size_t n, sqlite3_int64 lo, sqlite3_int64 hi) {
+    position *p = *pp;
+    sqlite3_uint64 range = (sqlite3_uint64)(hi - lo) + 1;
+    if (range > 4 * (sqlite3_uint64)n + 1024) {
+        qsort(p, n, sizeof *p, cmp_position);
+        return SQLITE_OK;
+    }
+    size_t *start = sqlite3_malloc64((range + 1) * sizeof *start);
+    position *out = sqlite3_malloc64(n * sizeof *out);
+    if (start == NULL || out == NULL) {
+        sqlite3_free(start);
+        sqlite3_free(out);
+        return SQLITE_NOMEM;
+    }
+    memset(start, 0, (range + 1) * sizeof *start);
+    for (size_t i = 0; i < n; i++)
+        start[p[i].chunk_id - lo + 1]++;
+    for (sqlite3_uint64 b = 0; b < range; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < n; i++)
+        out[start[p[i].chunk_id - lo]++] = p[i];
+    sqlite3_free(start);
+    sqlite3_free(p);
+    *pp = out;
+    return SQLITE_OK;
+}
+
+/* Collects the allowed positions, grouped by ascending chunk id. */
 static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_t *count) {
     sqlite3_stmt *st;
     *out = NULL;
@@ -159,6 +188,8 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
     rc = bind_all(st, w);
     size_t cap = 0, n = 0;
     position *p = NULL;
+    int sorted = 1;
+    sqlite3_int64 lo = 0, hi = 0;
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 256;
@@ -172,6 +203,12 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         }
         p[n].chunk_id = sqlite3_column_int64(st, 0);
         p[n].offset = sqlite3_column_int(st, 1);
+        if (n == 0 || p[n].chunk_id < lo)
+            lo = p[n].chunk_id;
+        if (n == 0 || p[n].chunk_id > hi)
+            hi = p[n].chunk_id;
+        if (n > 0 && p[n].chunk_id < p[n - 1].chunk_id)
+            sorted = 0;
         n++;
         rc = SQLITE_OK;
     }
@@ -180,8 +217,11 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         sqlite3_free(p);
         return rc == SQLITE_OK ? SQLITE_ERROR : rc;
     }
-    if (n > 1)
-        qsort(p, n, sizeof *p, cmp_position);
+    rc = n > 1 && !sorted ? group_by_chunk(&p, n, lo, hi) : SQLITE_OK;
+    if (rc != SQLITE_OK) {
+        sqlite3_free(p);
+        return rc;
+    }
     *out = p;
     *count = n;
     return SQLITE_OK;
