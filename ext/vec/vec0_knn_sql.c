@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of vectors read and scored at a time: fits in L2 cache. */
-#define VEC0_KNN_WINDOW (256 * 1024)
-
 typedef struct position {
     sqlite3_int64 chunk_id;
     int offset;
@@ -390,8 +387,13 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (rc == SQLITE_OK)
             rc = bind_all(chunks, &parts);
         size_t vb = col ? vec0_vector_bytes(col) : 0;
-        int window = vb ? (int)(VEC0_KNN_WINDOW / vb) : 1;
-        window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
+        ** windows of the same size */
+        int window = col ? vec0_block_slots(v, col) : 1;
+        if (v->foreign) {
+            window = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
+            window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        }
         buf = sqlite3_malloc64(vb * (size_t)window + 1);
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
@@ -442,14 +444,17 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 }
             if (last < 0)
                 continue;
-            rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
-                      : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, &blob);
-            if (rc != SQLITE_OK)
-                break;
-            if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
-                rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
-                                (long long)chunk_id);
-                break;
+            if (v->foreign) {
+                rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
+                          : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0,
+                                              &blob);
+                if (rc != SQLITE_OK)
+                    break;
+                if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
+                    rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
+                                    (long long)chunk_id);
+                    break;
+                }
             }
             /* The chunk is read window by window (so the vectors being scored stay in cache);
             ** a window with few allowed rows reads just those vectors. */
@@ -460,15 +465,32 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 if (nwin == 0)
                     continue;
                 int sparse = nwin * 4 < w1 - w0 + 1;
+                /* base: byte offset of slot w0 in the open BLOB */
+                int base = v->foreign ? (int)(vb * (size_t)w0) : 0;
+                if (!v->foreign) {
+                    sqlite3_int64 row = chunk_id * 4096 + w0 / window;
+                    rc = blob
+                             ? sqlite3_blob_reopen(blob, row)
+                             : sqlite3_blob_open(v->db, v->schema, table, "vectors", row, 0, &blob);
+                    if (rc == SQLITE_OK &&
+                        sqlite3_blob_bytes(blob) < (int)(vb * (size_t)(w1 - w0 + 1))) {
+                        rc = vec0_error(v,
+                                        "corrupt vector block in chunk %lld (run "
+                                        "integrity_check)",
+                                        (long long)chunk_id);
+                    }
+                    if (rc != SQLITE_OK)
+                        break;
+                }
                 if (!sparse)
-                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)),
-                                           (int)(vb * (size_t)w0));
+                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)), base);
                 for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
                     if (!(live[o / 8] >> (o % 8) & 1))
                         continue;
                     const unsigned char *vec = buf + vb * (size_t)(o - w0);
                     if (sparse) {
-                        rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
+                        rc = sqlite3_blob_read(blob, buf, (int)vb,
+                                               base + (int)(vb * (size_t)(o - w0)));
                         vec = buf;
                     }
                     if (rc != SQLITE_OK)
