@@ -1,9 +1,11 @@
 // Times ajv (with ajv-formats) on the documents of one workload; used by bench.py only.
 // Input (stdin): {"schema": ..., "docs": [...], "passes": N}. Output: seconds per pass, JSON.
 const path = process.argv[2];
-const Ajv = require(path + "/ajv").default;
-const addFormats = require(path + "/ajv-formats");
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+// The 2020-12 build of ajv for 2020-12 schemas, the default (draft 7) build otherwise.
+const is2020 = String(input.schema.$schema || "").includes("2020-12");
+const Ajv = require(path + (is2020 ? "/ajv/dist/2020" : "/ajv")).default;
+const addFormats = require(path + "/ajv-formats");
 const ajv = new Ajv({strict: false, allErrors: false});
 addFormats(ajv);
 const validate = ajv.compile(input.schema);

@@ -49,6 +49,13 @@ def engine(exe):
         medians = {k: statistics.median(v) for k, v in runs.items()}
         rate = COUNT / medians["strata"] / 1e6
         table.add(zone, medians, note=f"({rate:.1f} M/s ours)")
+    lookups = benchlib.Table(f"instant -> offset lookups alone, {COUNT:,} instants (ms per run)")
+    for zone in ZONES:
+        runs = [float(subprocess.run([str(exe), zone, "offset", str(COUNT)], capture_output=True,
+                                     text=True, check=True).stdout.split()[0])
+                for _ in range(REPEATS)]
+        median = statistics.median(runs)
+        lookups.add(zone, {"strata": median}, note=f"({COUNT / median / 1e6:.1f} M/s)")
 
 
 def sql():
@@ -79,6 +86,12 @@ def sql():
         "datetime(unix,'unixepoch')": q("SELECT count(datetime(unix, 'unixepoch')) FROM t"),
     }, repeats=REPEATS)
     table.add("tz_offset, integer column", medians)
+    medians = benchlib.compare({
+        "strata": q("SELECT count(tz_format(unix, 'America/New_York', 'yyyy-MM-dd HH:mm')) FROM t"),
+        "strftime(unixepoch)": q("SELECT count(strftime('%Y-%m-%d %H:%M', unix, 'unixepoch'))"
+                                 " FROM t"),
+    }, repeats=3)
+    table.add("tz_format (ICU pattern), integer column", medians)
 
 
 def main():

@@ -18,6 +18,7 @@ typedef struct bert_mat {
 
 typedef struct bert_layer {
     bert_mat q, k, v, o, up, down;
+    bert_mat qkv, gate; /* nomic-bert: fused Q/K/V rows, SwiGLU gate */
     float *qb, *kb, *vb, *ob, *ln1w, *ln1b, *upb, *downb, *ln2w, *ln2b;
 } bert_layer;
 
@@ -26,6 +27,9 @@ struct lembed_bert {
     lembed_vocab vocab;
     int64_t n_embd, n_ff, n_layer, n_head, n_ctx, n_vocab, pooling;
     float eps;
+    bool nomic;       /* nomic-bert: RoPE instead of position embeddings, SwiGLU, no biases */
+    double rope_base; /* nomic-bert.rope.freq_base */
+    bool has_types;
     bert_mat tok, pos, typ;
     float *lnw, *lnb;
     bert_layer *layers;
@@ -33,7 +37,7 @@ struct lembed_bert {
     size_t n_vectors;
     /* scratch, grown on demand */
     size_t cap_tokens;
-    float *x, *q, *k, *v, *ctx, *tmp, *ff, *att, *wscratch;
+    float *x, *q, *k, *v, *ctx, *tmp, *ff, *gate, *att, *wscratch;
 };
 
 typedef struct load_ctx {
@@ -77,11 +81,14 @@ static bool get_vec(load_ctx *lc, const char *name, int64_t n, float **out) {
     return true;
 }
 
-static bool need_int(load_ctx *lc, const char *key, int64_t lo, int64_t hi, int64_t *out) {
-    if (!gguf_get_int(&lc->b->g, key, out))
-        return lfail(lc, "missing or non-integer metadata '%s'", key);
+static bool need_int(load_ctx *lc, const char *arch, const char *key, int64_t lo, int64_t hi,
+                     int64_t *out) {
+    char full[96];
+    snprintf(full, sizeof(full), "%s.%s", arch, key);
+    if (!gguf_get_int(&lc->b->g, full, out))
+        return lfail(lc, "missing or non-integer metadata '%s'", full);
     if (*out < lo || *out > hi)
-        return lfail(lc, "metadata '%s' is out of range", key);
+        return lfail(lc, "metadata '%s' is out of range", full);
     return true;
 }
 
@@ -135,37 +142,90 @@ static bool load_vocab(load_ctx *lc) {
     return true;
 }
 
+static bool load_layer(load_ctx *lc, int64_t i) {
+    lembed_bert *b = lc->b;
+    bert_layer *L = &b->layers[i];
+    int64_t d = b->n_embd, f = b->n_ff;
+    char nm[64];
+#define MAT(field, suffix, c, r)                                                                   \
+    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
+    if (!get_mat(lc, nm, c, r, &L->field))                                                         \
+        return false;
+#define VEC(field, suffix, n)                                                                      \
+    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
+    if (!get_vec(lc, nm, n, &L->field))                                                            \
+        return false;
+    if (b->nomic) {
+        MAT(qkv, "attn_qkv.weight", d, 3 * d)
+        MAT(gate, "ffn_gate.weight", d, f)
+    } else {
+        MAT(q, "attn_q.weight", d, d)
+        MAT(k, "attn_k.weight", d, d)
+        MAT(v, "attn_v.weight", d, d)
+        VEC(qb, "attn_q.bias", d)
+        VEC(kb, "attn_k.bias", d)
+        VEC(vb, "attn_v.bias", d)
+        VEC(ob, "attn_output.bias", d)
+        VEC(upb, "ffn_up.bias", f)
+        VEC(downb, "ffn_down.bias", d)
+    }
+    MAT(o, "attn_output.weight", d, d)
+    MAT(up, "ffn_up.weight", d, f)
+    MAT(down, "ffn_down.weight", f, d)
+    VEC(ln1w, "attn_output_norm.weight", d)
+    VEC(ln1b, "attn_output_norm.bias", d)
+    VEC(ln2w, "layer_output_norm.weight", d)
+    VEC(ln2b, "layer_output_norm.bias", d)
+#undef MAT
+#undef VEC
+    return true;
+}
+
 static bool load_model(load_ctx *lc) {
     lembed_bert *b = lc->b;
     const char *arch;
     size_t an;
     if (!gguf_get_string(&b->g, "general.architecture", &arch, &an))
         return lfail(lc, "missing general.architecture%s", "");
-    if (an != 4 || memcmp(arch, "bert", 4) != 0) {
+    const char *pre;
+    if (an == 4 && memcmp(arch, "bert", 4) == 0)
+        pre = "bert";
+    else if (an == 10 && memcmp(arch, "nomic-bert", 10) == 0)
+        pre = "nomic-bert";
+    else {
         char a[64];
         size_t k = an > 40 ? 40 : an;
         for (size_t i = 0; i < k; i++)
             a[i] = arch[i] >= 0x20 && arch[i] < 0x7F ? arch[i] : '?';
         a[k] = '\0';
-        return lfail(lc, "unsupported architecture '%s' (supported: bert)", a);
+        return lfail(lc, "unsupported architecture '%s' (supported: bert, nomic-bert)", a);
     }
-    if (!need_int(lc, "bert.embedding_length", 1, 16384, &b->n_embd) ||
-        !need_int(lc, "bert.feed_forward_length", 1, 65536, &b->n_ff) ||
-        !need_int(lc, "bert.block_count", 1, 256, &b->n_layer) ||
-        !need_int(lc, "bert.attention.head_count", 1, 1024, &b->n_head) ||
-        !need_int(lc, "bert.context_length", 2, 1 << 20, &b->n_ctx))
+    b->nomic = pre[0] == 'n';
+    if (!need_int(lc, pre, "embedding_length", 1, 16384, &b->n_embd) ||
+        !need_int(lc, pre, "feed_forward_length", 1, 65536, &b->n_ff) ||
+        !need_int(lc, pre, "block_count", 1, 256, &b->n_layer) ||
+        !need_int(lc, pre, "attention.head_count", 1, 1024, &b->n_head) ||
+        !need_int(lc, pre, "context_length", 2, 1 << 20, &b->n_ctx))
         return false;
-    if (b->n_embd % b->n_head)
-        return lfail(lc, "bert.embedding_length is not a multiple of the head count%s", "");
+    char key[96];
+    if (b->n_embd % b->n_head || (b->nomic && (b->n_embd / b->n_head) % 2))
+        return lfail(lc, "%s.embedding_length is not a multiple of the head count", pre);
     double eps = 1e-12;
-    gguf_get_float(&b->g, "bert.attention.layer_norm_epsilon", &eps);
+    snprintf(key, sizeof(key), "%s.attention.layer_norm_epsilon", pre);
+    gguf_get_float(&b->g, key, &eps);
     if (!(eps > 0 && eps < 1))
-        return lfail(lc, "bad bert.attention.layer_norm_epsilon%s", "");
+        return lfail(lc, "bad %s.attention.layer_norm_epsilon", pre);
     b->eps = (float)eps;
+    b->rope_base = 10000.0;
+    snprintf(key, sizeof(key), "%s.rope.freq_base", pre);
+    gguf_get_float(&b->g, key, &b->rope_base);
+    if (!(b->rope_base > 1 && b->rope_base < 1e12))
+        return lfail(lc, "bad %s.rope.freq_base", pre);
     b->pooling = 1;
-    gguf_get_int(&b->g, "bert.pooling_type", &b->pooling);
+    snprintf(key, sizeof(key), "%s.pooling_type", pre);
+    gguf_get_int(&b->g, key, &b->pooling);
     if (b->pooling != 1 && b->pooling != 2 && b->pooling != 3)
-        return lfail(lc, "unsupported bert.pooling_type (supported: 1 mean, 2 cls, 3 last)%s", "");
+        return lfail(lc, "unsupported %s.pooling_type (supported: 1 mean, 2 cls, 3 last)", pre);
     const gguf_tensor *te = gguf_find_tensor(&b->g, "token_embd.weight");
     if (!te || te->n_dims != 2 || te->ne[1] > (1 << 24))
         return lfail(lc, "missing or bad tensor '%s'", "token_embd.weight");
@@ -175,45 +235,19 @@ static bool load_model(load_ctx *lc) {
     b->layers = calloc((size_t)b->n_layer, sizeof(bert_layer));
     if (!b->vectors || !b->layers)
         return lfail(lc, "out of memory%s", "");
-    int64_t d = b->n_embd, f = b->n_ff;
+    int64_t d = b->n_embd;
+    b->has_types = !b->nomic || gguf_find_tensor(&b->g, "token_types.weight");
     if (!get_mat(lc, "token_embd.weight", d, b->n_vocab, &b->tok) ||
-        !get_mat(lc, "position_embd.weight", d, -2, &b->pos) ||
-        !get_mat(lc, "token_types.weight", d, -1, &b->typ) ||
+        (!b->nomic && !get_mat(lc, "position_embd.weight", d, -2, &b->pos)) ||
+        (b->has_types && !get_mat(lc, "token_types.weight", d, -1, &b->typ)) ||
         !get_vec(lc, "token_embd_norm.weight", d, &b->lnw) ||
         !get_vec(lc, "token_embd_norm.bias", d, &b->lnb))
         return false;
-    if (b->pos.rows < b->n_ctx)
+    if (!b->nomic && b->pos.rows < b->n_ctx)
         b->n_ctx = b->pos.rows;
-    for (int64_t i = 0; i < b->n_layer; i++) {
-        bert_layer *L = &b->layers[i];
-        char nm[64];
-#define MAT(field, suffix, c, r)                                                                   \
-    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
-    if (!get_mat(lc, nm, c, r, &L->field))                                                         \
-        return false;
-#define VEC(field, suffix, n)                                                                      \
-    snprintf(nm, sizeof(nm), "blk.%d.%s", (int)i, suffix);                                         \
-    if (!get_vec(lc, nm, n, &L->field))                                                            \
-        return false;
-        MAT(q, "attn_q.weight", d, d)
-        MAT(k, "attn_k.weight", d, d)
-        MAT(v, "attn_v.weight", d, d)
-        MAT(o, "attn_output.weight", d, d)
-        MAT(up, "ffn_up.weight", d, f)
-        MAT(down, "ffn_down.weight", f, d)
-        VEC(qb, "attn_q.bias", d)
-        VEC(kb, "attn_k.bias", d)
-        VEC(vb, "attn_v.bias", d)
-        VEC(ob, "attn_output.bias", d)
-        VEC(ln1w, "attn_output_norm.weight", d)
-        VEC(ln1b, "attn_output_norm.bias", d)
-        VEC(upb, "ffn_up.bias", f)
-        VEC(downb, "ffn_down.bias", d)
-        VEC(ln2w, "layer_output_norm.weight", d)
-        VEC(ln2b, "layer_output_norm.bias", d)
-#undef MAT
-#undef VEC
-    }
+    for (int64_t i = 0; i < b->n_layer; i++)
+        if (!load_layer(lc, i))
+            return false;
     return load_vocab(lc);
 }
 
@@ -244,9 +278,10 @@ static void free_scratch(lembed_bert *b) {
     free(b->ctx);
     free(b->tmp);
     free(b->ff);
+    free(b->gate);
     free(b->att);
     free(b->wscratch);
-    b->x = b->q = b->k = b->v = b->ctx = b->tmp = b->ff = b->att = b->wscratch = NULL;
+    b->x = b->q = b->k = b->v = b->ctx = b->tmp = b->ff = b->gate = b->att = b->wscratch = NULL;
     b->cap_tokens = 0;
 }
 
@@ -275,6 +310,10 @@ int64_t lembed_bert_context(const lembed_bert *b) {
     return b->n_ctx;
 }
 
+const char *lembed_bert_arch(const lembed_bert *b) {
+    return b->nomic ? "nomic-bert" : "bert";
+}
+
 const char *lembed_bert_type(const lembed_bert *b) {
     return gguf_type_name(b->tok.type);
 }
@@ -292,10 +331,11 @@ static bool ensure_scratch(lembed_bert *b, size_t n) {
     b->ctx = malloc(n * d * sizeof(float));
     b->tmp = malloc(n * d * sizeof(float));
     b->ff = malloc(n * f * sizeof(float));
+    b->gate = b->nomic ? malloc(n * f * sizeof(float)) : NULL;
     b->att = malloc(n * sizeof(float));
     b->wscratch = malloc(LEMBED_LINEAR_BLOCK * wk * sizeof(float));
-    if (!b->x || !b->q || !b->k || !b->v || !b->ctx || !b->tmp || !b->ff || !b->att ||
-        !b->wscratch) {
+    if (!b->x || !b->q || !b->k || !b->v || !b->ctx || !b->tmp || !b->ff ||
+        (b->nomic && !b->gate) || !b->att || !b->wscratch) {
         free_scratch(b);
         return false;
     }
@@ -354,29 +394,68 @@ static void attention(lembed_bert *b, size_t t0, size_t len) {
         }
 }
 
+/* Rotary position embedding, NeoX layout (llama.cpp's for nomic-bert): within each head, value i
+** and value i + hd/2 rotate by pos * base^(-2i/hd). x is len tokens of one sequence. */
+static void rope(const lembed_bert *b, float *x, size_t len) {
+    size_t d = (size_t)b->n_embd, H = (size_t)b->n_head, hd = d / H, half = hd / 2;
+    for (size_t p = 0; p < len; p++)
+        for (size_t i = 0; i < half; i++) {
+            double theta = (double)p * pow(b->rope_base, -2.0 * (double)i / (double)hd);
+            float c = (float)cos(theta), sn = (float)sin(theta);
+            for (size_t h = 0; h < H; h++) {
+                float *r = x + p * d + h * hd;
+                float a = r[i], z = r[i + half];
+                r[i] = a * c - z * sn;
+                r[i + half] = a * sn + z * c;
+            }
+        }
+}
+
 static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *lens, size_t count,
                     size_t total, float *out) {
     size_t d = (size_t)b->n_embd, f = (size_t)b->n_ff;
     size_t tok_row = (size_t)gguf_row_bytes(b->tok.type, d);
-    size_t pos_row = (size_t)gguf_row_bytes(b->pos.type, d);
+    size_t pos_row = b->nomic ? 0 : (size_t)gguf_row_bytes(b->pos.type, d);
     float *typ0 = b->tmp, *row = b->tmp + d;
-    lembed_dequant_row(b->typ.type, b->typ.data, typ0, d);
+    if (b->has_types)
+        lembed_dequant_row(b->typ.type, b->typ.data, typ0, d);
+    else
+        memset(typ0, 0, d * sizeof(float));
     size_t t = 0;
     for (size_t s = 0; s < count; s++)
         for (size_t i = 0; i < lens[s]; i++, t++) {
             float *x = b->x + t * d;
             lembed_dequant_row(b->tok.type, (const char *)b->tok.data + (size_t)ids[s][i] * tok_row,
                                x, d);
-            lembed_dequant_row(b->pos.type, (const char *)b->pos.data + i * pos_row, row, d);
+            if (b->nomic)
+                memset(row, 0, d * sizeof(float));
+            else
+                lembed_dequant_row(b->pos.type, (const char *)b->pos.data + i * pos_row, row, d);
             for (size_t e = 0; e < d; e++)
                 x[e] += row[e] + typ0[e];
         }
     layer_norm(b->x, total, d, b->lnw, b->lnb, b->eps);
     for (int64_t l = 0; l < b->n_layer; l++) {
         const bert_layer *L = &b->layers[l];
-        linear(b, b->x, total, &L->q, L->qb, b->q);
-        linear(b, b->x, total, &L->k, L->kb, b->k);
-        linear(b, b->x, total, &L->v, L->vb, b->v);
+        if (b->nomic) {
+            /* The fused weight's rows are Q, then K, then V. */
+            size_t rb = (size_t)gguf_row_bytes(L->qkv.type, d);
+            bert_mat part = {NULL, L->qkv.type, (int64_t)d, (int64_t)d};
+            float *dst[3] = {b->q, b->k, b->v};
+            for (int p = 0; p < 3; p++) {
+                part.data = (const char *)L->qkv.data + (size_t)p * d * rb;
+                linear(b, b->x, total, &part, NULL, dst[p]);
+            }
+            size_t t1 = 0;
+            for (size_t s = 0; s < count; t1 += lens[s], s++) {
+                rope(b, b->q + t1 * d, lens[s]);
+                rope(b, b->k + t1 * d, lens[s]);
+            }
+        } else {
+            linear(b, b->x, total, &L->q, L->qb, b->q);
+            linear(b, b->x, total, &L->k, L->kb, b->k);
+            linear(b, b->x, total, &L->v, L->vb, b->v);
+        }
         size_t t0 = 0;
         for (size_t s = 0; s < count; t0 += lens[s], s++)
             attention(b, t0, lens[s]);
@@ -385,10 +464,14 @@ static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *len
             b->x[i] += b->tmp[i];
         layer_norm(b->x, total, d, L->ln1w, L->ln1b, b->eps);
         linear(b, b->x, total, &L->up, L->upb, b->ff);
-        for (size_t i = 0; i < total * f; i++) {
-            float v = b->ff[i];
-            b->ff[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-        }
+        if (b->nomic) { /* SwiGLU: down(silu(gate x) * up x) */
+            linear(b, b->x, total, &L->gate, NULL, b->gate);
+            for (size_t i = 0; i < total * f; i++) {
+                float g = b->gate[i];
+                b->ff[i] *= g / (1.0f + expf(-g));
+            }
+        } else
+            lembed_gelu(b->ff, total * f);
         linear(b, b->ff, total, &L->down, L->downb, b->tmp);
         for (size_t i = 0; i < total * d; i++)
             b->x[i] += b->tmp[i];

@@ -2,7 +2,9 @@
 ** bert: a BERT encoder (MiniLM, bge, e5, gte, mxbai: GGUF architecture "bert") loaded from a
 ** GGUF file, with its WordPiece vocabulary, and its forward pass: embeddings + LayerNorm, then
 ** per layer non-causal multi-head attention, LayerNorm, erf-GELU feed-forward, LayerNorm; mean or
-** CLS pooling (bert.pooling_type); L2 normalisation. Several texts run in one pass (their tokens
+** CLS pooling (bert.pooling_type); L2 normalisation. Architecture "nomic-bert" (nomic-embed-text)
+** differs: rotary position embeddings on Q and K, a fused Q/K/V weight, SwiGLU feed-forward, no
+** biases. Several texts run in one pass (their tokens
 ** share the matrix products; attention stays within each text). Plain C, no SQLite.
 */
 #ifndef STRATA_EMBED_BERT_H
@@ -15,7 +17,7 @@
 #include <stdint.h>
 
 /* Tokens per forward pass; longer batches are split. */
-#define LEMBED_BERT_MAX_BATCH_TOKENS 4096
+#define LEMBED_BERT_MAX_BATCH_TOKENS 1024
 
 typedef struct lembed_bert lembed_bert;
 
@@ -26,6 +28,8 @@ void lembed_bert_free(lembed_bert *b);
 const lembed_vocab *lembed_bert_vocab(const lembed_bert *b);
 int32_t lembed_bert_dims(const lembed_bert *b);
 int64_t lembed_bert_context(const lembed_bert *b);
+/* "bert" or "nomic-bert". */
+const char *lembed_bert_arch(const lembed_bert *b);
 /* Type of the token embedding ("F32", "Q8_0", ...): the model's quantization. */
 const char *lembed_bert_type(const lembed_bert *b);
 

@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bounds the memory of one call (texts and their vectors are held until the cursor closes). */
+#define LEMBED_EACH_MAX_TEXTS 100000
+#define LEMBED_EACH_MAX_TEXTS_STR "100000"
+
 typedef struct tvf_vtab {
     sqlite3_vtab base;
     lembed_registry *reg;
@@ -178,6 +182,10 @@ static int each_filter(tvf_cursor *c, sqlite3_value **argv) {
         return cur_error(&c->base, fn, "expected a JSON array of texts%s", "");
     }
     int n = cJSON_GetArraySize(arr);
+    if (n > LEMBED_EACH_MAX_TEXTS) {
+        cJSON_Delete(arr);
+        return cur_error(&c->base, fn, "at most %s texts per call", LEMBED_EACH_MAX_TEXTS_STR);
+    }
     int rc = SQLITE_OK;
     c->dims = m->dims;
     c->rows = sqlite3_malloc64((uint64_t)(n ? n : 1) * sizeof(each_row));
@@ -366,33 +374,16 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
     return SQLITE_OK;
 }
 
-static sqlite3_module each_module = {
-    .iVersion = 2,
-    .xConnect = each_connect,
-    .xBestIndex = tvf_best_index,
-    .xDisconnect = tvf_disconnect,
-    .xOpen = tvf_open,
-    .xClose = tvf_close,
-    .xFilter = tvf_filter,
-    .xNext = tvf_next,
-    .xEof = tvf_eof,
-    .xColumn = tvf_column,
-    .xRowid = tvf_rowid,
-};
+#define TVF_MODULE(connect_fn)                                                                     \
+    {                                                                                              \
+        .iVersion = 2, .xConnect = connect_fn, .xBestIndex = tvf_best_index,                       \
+        .xDisconnect = tvf_disconnect, .xOpen = tvf_open, .xClose = tvf_close,                     \
+        .xFilter = tvf_filter, .xNext = tvf_next, .xEof = tvf_eof, .xColumn = tvf_column,          \
+        .xRowid = tvf_rowid,                                                                       \
+    }
 
-static sqlite3_module chunks_module = {
-    .iVersion = 2,
-    .xConnect = chunks_connect,
-    .xBestIndex = tvf_best_index,
-    .xDisconnect = tvf_disconnect,
-    .xOpen = tvf_open,
-    .xClose = tvf_close,
-    .xFilter = tvf_filter,
-    .xNext = tvf_next,
-    .xEof = tvf_eof,
-    .xColumn = tvf_column,
-    .xRowid = tvf_rowid,
-};
+static sqlite3_module each_module = TVF_MODULE(each_connect);
+static sqlite3_module chunks_module = TVF_MODULE(chunks_connect);
 
 int lembed_each_module_register(sqlite3 *db, lembed_registry *r) {
     int rc = sqlite3_create_module(db, "lembed_each", &each_module, r);

@@ -132,7 +132,7 @@ lembed_model *lembed_model_open(const char *path, const char *options, char *err
         m->max_tokens = lembed_bert_context(m->bert);
         if (o.max_tokens && o.max_tokens < m->max_tokens)
             m->max_tokens = o.max_tokens;
-        snprintf(m->arch, sizeof(m->arch), "bert");
+        snprintf(m->arch, sizeof(m->arch), "%s", lembed_bert_arch(m->bert));
         snprintf(m->type, sizeof(m->type), "%s", lembed_bert_type(m->bert));
     } else {
         m->kind = LEMBED_KIND_STATIC;
@@ -159,13 +159,23 @@ void lembed_model_close(lembed_model *m) {
     free(m);
 }
 
+static bool too_long(size_t n, char *err, size_t errlen) {
+    if (n <= LEMBED_MAX_TEXT_BYTES)
+        return false;
+    snprintf(err, errlen, "text of %zu bytes is longer than the limit of %zu MiB (split it first)",
+             n, LEMBED_MAX_TEXT_BYTES >> 20);
+    return true;
+}
+
 static int tokenize_bert(lembed_model *m, const char *text, size_t n, size_t max_tokens,
                          lembed_tokens *toks, char *err, size_t errlen) {
+    if (too_long(n, err, errlen))
+        return -1;
     size_t limit = max_tokens == SIZE_MAX ? SIZE_MAX : (size_t)m->max_tokens;
     if (max_tokens && max_tokens < limit)
         limit = max_tokens;
     if (lembed_tokenize(lembed_bert_vocab(m->bert), text, n, limit, &m->wl, toks) != 0) {
-        snprintf(err, errlen, "out of memory or text too long");
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -176,10 +186,12 @@ int lembed_model_tokenize(lembed_model *m, const char *text, size_t n, size_t ma
     if (m->kind == LEMBED_KIND_BERT)
         return tokenize_bert(m, text, n, max_tokens, toks, err, errlen);
     /* static: the rows of the known words, with their offsets */
+    if (too_long(n, err, errlen))
+        return -1;
     toks->count = 0;
     toks->truncated = false;
     if (lembed_basic_split(text, n, LEMBED_SPLIT_LOWER, &m->wl) != 0) {
-        snprintf(err, errlen, "out of memory or text too long");
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < m->wl.count; i++) {
@@ -219,9 +231,12 @@ int lembed_model_embed_batch(lembed_model *m, const char *const *texts, const si
                              size_t count, float *out, char *err, size_t errlen) {
     if (m->kind == LEMBED_KIND_STATIC) {
         for (size_t i = 0; i < count; i++)
+            if (too_long(lens[i], err, errlen))
+                return -1;
+        for (size_t i = 0; i < count; i++)
             if (lembed_static_embed(&m->st, texts[i], lens[i], &m->wl, out + i * (size_t)m->dims,
                                     NULL, 0) < 0) {
-                snprintf(err, errlen, "out of memory or text too long");
+                snprintf(err, errlen, "out of memory");
                 return -1;
             }
         return 0;

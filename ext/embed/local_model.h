@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #define LEMBED_ERR_MAX 512
+/* Longest text the models accept (memory for tokens is proportional to it). */
+#define LEMBED_MAX_TEXT_BYTES ((size_t)32 << 20)
 
 typedef enum { LEMBED_KIND_STATIC, LEMBED_KIND_BERT } lembed_kind;
 

@@ -16,7 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { COL_NAME, COL_MODEL, COL_ARCH, COL_DIMS, COL_TYPE, COL_SIZE, COL_OPTIONS };
+enum {
+    COL_NAME,
+    COL_MODEL,
+    COL_ARCH,
+    COL_DIMS,
+    COL_TYPE,
+    COL_SIZE,
+    COL_OPTIONS,
+    COL_MODEL_OPTIONS,   /* sqlite-lembed's lembed_model_options() pointer */
+    COL_CONTEXT_OPTIONS, /* sqlite-lembed's lembed_context_options() pointer */
+};
 
 typedef struct models_vtab {
     sqlite3_vtab base;
@@ -30,9 +40,10 @@ typedef struct models_cursor {
 
 static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                           sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, model, architecture TEXT, "
-                                      "dimensions INTEGER, type TEXT, size INTEGER, "
-                                      "options HIDDEN)");
+    int rc =
+        sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, model, architecture TEXT, "
+                                 "dimensions INTEGER, type TEXT, size INTEGER, "
+                                 "options HIDDEN, model_options HIDDEN, context_options HIDDEN)");
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
@@ -141,6 +152,15 @@ static int models_insert(models_vtab *v, sqlite3_value **argv) {
         path = (const char *)sqlite3_value_text(vmodel);
     const char *opts =
         sqlite3_value_type(vopts) == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(vopts);
+    /* sqlite-lembed's pointers: context options carry our JSON options; model options (GPU
+    ** layers) have nothing to configure here. */
+    const char *ctx_opts =
+        sqlite3_value_pointer(argv[2 + COL_CONTEXT_OPTIONS], LEMBED_CONTEXT_OPTIONS_POINTER);
+    if (ctx_opts && opts)
+        return vt_error(vt, "give options or context_options, not both (model '%s')",
+                        name ? name : "");
+    if (ctx_opts)
+        opts = ctx_opts;
     if (!name || !*name)
         return vt_error(vt, "the model name must be a non-empty text%s", "");
     if (!path)

@@ -7,7 +7,9 @@
 #include "common/error_sql.h"
 #include "common/strbuf.h"
 #include "embed/embed_parts.h"
+#include "common/version.h"
 #include "embed/local_registry.h"
+#include "embed/matmul.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -79,6 +81,72 @@ static void model_from_file_func(sqlite3_context *ctx, int argc, sqlite3_value *
         return;
     }
     sqlite3_result_pointer(ctx, copy, LEMBED_PATH_POINTER, sqlite3_free);
+}
+
+/* lembed_model_options(k, v, ...) and lembed_context_options(k, v, ...): sqlite-lembed's option
+** pointers. Context options become our JSON options ("n_ctx" is "max_tokens"); "seed" and the
+** RoPE settings do not apply to BERT encoders and are accepted for compatibility. Unknown keys
+** are errors (sqlite-lembed aborted the process). */
+static void options_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    bool context = sqlite3_user_data(ctx) != NULL;
+    const char *fn = context ? "lembed_context_options" : "lembed_model_options";
+    if (argc % 2) {
+        strata_result_error(ctx, fn, "expected key/value pairs (an even number of arguments)");
+        return;
+    }
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append_char(&sb, '{');
+    for (int i = 0; i < argc; i += 2) {
+        const char *k = (const char *)sqlite3_value_text(argv[i]);
+        if (!k)
+            k = "";
+        if (context && strcmp(k, "n_ctx") == 0) {
+            if (sqlite3_value_numeric_type(argv[i + 1]) != SQLITE_INTEGER ||
+                sqlite3_value_int64(argv[i + 1]) < 2 ||
+                sqlite3_value_int64(argv[i + 1]) > 1000000000) {
+                strbuf_free(&sb);
+                strata_result_error(ctx, fn, "n_ctx must be an integer of at least 2");
+                return;
+            }
+            strbuf_appendf(&sb, "%s\"max_tokens\":%lld", sb.len > 1 ? "," : "",
+                           (long long)sqlite3_value_int64(argv[i + 1]));
+        } else if (!(context && (strcmp(k, "seed") == 0 || strcmp(k, "rope_scaling_type") == 0 ||
+                                 strcmp(k, "rope_freq_scale") == 0)) &&
+                   !(!context && strcmp(k, "n_gpu_layers") == 0)) {
+            strbuf_free(&sb);
+            strata_result_error(ctx, fn, "unknown option '%s' (known: %s)", k,
+                                context ? "seed, n_ctx, rope_scaling_type, rope_freq_scale"
+                                        : "n_gpu_layers");
+            return;
+        }
+    }
+    strbuf_append_char(&sb, '}');
+    size_t len;
+    char *json = strbuf_take(&sb, &len);
+    char *copy = json ? sqlite3_mprintf("%s", json) : NULL;
+    free(json);
+    if (!copy) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_pointer(ctx, copy,
+                           context ? LEMBED_CONTEXT_OPTIONS_POINTER : LEMBED_MODEL_OPTIONS_POINTER,
+                           sqlite3_free);
+}
+
+/* lembed_version() and lembed_debug(), as in sqlite-lembed. */
+static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_user_data(ctx))
+        sqlite3_result_text(ctx, "v" STRATA_VERSION, -1, SQLITE_STATIC);
+    else {
+        char *s = sqlite3_mprintf("Version: v%s\nEngine: strata (no llama.cpp)\nKernels: %s",
+                                  STRATA_VERSION, lembed_kernels_name());
+        if (!s)
+            sqlite3_result_error_nomem(ctx);
+        else
+            sqlite3_result_text(ctx, s, -1, sqlite3_free);
+    }
 }
 
 static void lembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -252,6 +320,21 @@ int strata_embed_local_register(sqlite3 *db, char **pzErrMsg) {
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof(funcs) / sizeof(funcs[0]); i++)
         rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,
                                         funcs[i].fn, NULL, NULL, NULL);
+    static int context_flag = 1;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "lembed_model_options", -1,
+                                        SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, options_func, NULL,
+                                        NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "lembed_context_options", -1,
+                                        SQLITE_UTF8 | SQLITE_INNOCUOUS, &context_flag, options_func,
+                                        NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "lembed_version", 0, STRATA_PURE, &context_flag,
+                                        version_func, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "lembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
+                                        version_func, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = lembed_each_module_register(db, r);
     return rc;

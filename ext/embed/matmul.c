@@ -6,6 +6,8 @@
 #include "common/cpu.h"
 #include "embed/gguf.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 float lembed_f16_to_f32(uint16_t h) {
@@ -77,19 +79,26 @@ static float dot_scalar(const float *a, const float *b, size_t n) {
     return s;
 }
 
+static void gelu_scalar(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
 typedef struct kernels {
     void (*gemm)(const float *, size_t, size_t, const float *, size_t, float *, size_t);
     void (*f16)(const void *, float *, size_t);
     void (*q8_0)(const void *, float *, size_t);
     float (*dot)(const float *, const float *, size_t);
+    void (*gelu)(float *, size_t);
     const char *name;
 } kernels;
 
 static const kernels *pick(void) {
     static const kernels scalar = {gemm_f32_scalar, dequant_f16_scalar, dequant_q8_0_scalar,
-                                   dot_scalar, "scalar"};
-    static const kernels avx2 = {lembed_gemm_f32_avx2, lembed_dequant_f16_avx2,
-                                 lembed_dequant_q8_0_avx2, lembed_dot_avx2, "avx2"};
+                                   dot_scalar,      gelu_scalar,        "scalar"};
+    static const kernels avx2 = {lembed_gemm_f32_avx2,     lembed_dequant_f16_avx2,
+                                 lembed_dequant_q8_0_avx2, lembed_dot_avx2,
+                                 lembed_gelu_avx2,         "avx2"};
     return strata_cpu_has(STRATA_CPU_AVX2) ? &avx2 : &scalar;
 }
 
@@ -109,6 +118,19 @@ void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
         case GGML_Q8_0:
             kn->q8_0(src, dst, k);
             break;
+        case GGML_Q4_0: { /* {f16 d; u8 qs[16]}: low nibbles are values 0-15, high 16-31 */
+            const unsigned char *p = src;
+            for (size_t b = 0; b < k / 32; b++, p += 18) {
+                uint16_t h;
+                memcpy(&h, p, 2);
+                float d = lembed_f16_to_f32(h);
+                for (int i = 0; i < 16; i++) {
+                    dst[b * 32 + i] = d * (float)((p[2 + i] & 0x0F) - 8);
+                    dst[b * 32 + 16 + i] = d * (float)((p[2 + i] >> 4) - 8);
+                }
+            }
+            break;
+        }
         case GGML_BF16: {
             const unsigned char *p = src;
             for (size_t i = 0; i < k; i++) {
@@ -125,13 +147,44 @@ void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
     }
 }
 
+void lembed_gelu(float *x, size_t n) {
+    pick()->gelu(x, n);
+}
+
 float lembed_dot(const float *a, const float *b, size_t n) {
     return pick()->dot(a, b, n);
+}
+
+/* Q8_0 x Q8_0 with int8 dot products; false when it does not apply or memory is short (the
+** caller then dequantizes). */
+static bool linear_q8_0_int8(const kernels *kn, const float *X, size_t n, size_t k, const void *W,
+                             size_t m, float *Y) {
+    if (kn->gemm != lembed_gemm_f32_avx2 || k % 32 != 0)
+        return false;
+    int8_t *xq = malloc(n * k);
+    float *xd = malloc(n * (k / 32) * sizeof(float));
+    if (!xq || !xd) {
+        free(xq);
+        free(xd);
+        return false;
+    }
+    lembed_quantize_rows_q8_avx2(X, n, k, xq, xd);
+    lembed_gemm_q8_0_avx2(xq, xd, n, k, W, m, Y, m);
+    free(xq);
+    free(xd);
+    return true;
 }
 
 void lembed_linear(const float *X, size_t n, size_t k, const void *W, uint32_t wtype, size_t m,
                    const float *bias, float *Y, float *scratch) {
     const kernels *kn = pick();
+    if (wtype == GGML_Q8_0 && linear_q8_0_int8(kn, X, n, k, W, m, Y)) {
+        if (bias)
+            for (size_t t = 0; t < n; t++)
+                for (size_t j = 0; j < m; j++)
+                    Y[t * m + j] += bias[j];
+        return;
+    }
     size_t row_bytes = (size_t)gguf_row_bytes(wtype, k);
     const unsigned char *w = W;
     for (size_t j = 0; j < m; j += LEMBED_LINEAR_BLOCK) {

@@ -5,6 +5,7 @@
 #include "embed/matmul.h"
 
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 static inline float hsum(__m256 v) {
@@ -29,7 +30,15 @@ float lembed_dot_avx2(const float *a, const float *b, size_t n) {
     return s;
 }
 
-/* 4 weight rows x 2 input rows per step: 8 accumulators, 6 loads per 8 FMAs. */
+/* 4 weight rows x 3 input rows per step: 12 accumulators, 7 loads per 12 FMAs. */
+#define GEMM_STEP(w, acc0, acc1, acc2)                                                             \
+    do {                                                                                           \
+        __m256 wv_ = _mm256_loadu_ps((w) + i);                                                     \
+        acc0 = _mm256_fmadd_ps(wv_, xa, acc0);                                                     \
+        acc1 = _mm256_fmadd_ps(wv_, xb, acc1);                                                     \
+        acc2 = _mm256_fmadd_ps(wv_, xc, acc2);                                                     \
+    } while (0)
+
 void lembed_gemm_f32_avx2(const float *X, size_t n, size_t k, const float *W, size_t m, float *Y,
                           size_t ldy) {
     size_t k8 = k & ~(size_t)7;
@@ -37,41 +46,29 @@ void lembed_gemm_f32_avx2(const float *X, size_t n, size_t k, const float *W, si
     for (; j + 4 <= m; j += 4) {
         const float *w0 = W + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
         size_t t = 0;
-        for (; t + 2 <= n; t += 2) {
-            const float *x0 = X + t * k, *x1 = x0 + k;
-            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps();
-            __m256 a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
-            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps();
-            __m256 a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
+        for (; t + 3 <= n; t += 3) {
+            const float *x0 = X + t * k, *x1 = x0 + k, *x2 = x1 + k;
+            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a02 = _mm256_setzero_ps();
+            __m256 a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps(), a12 = _mm256_setzero_ps();
+            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a22 = _mm256_setzero_ps();
+            __m256 a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps(), a32 = _mm256_setzero_ps();
             for (size_t i = 0; i < k8; i += 8) {
                 __m256 xa = _mm256_loadu_ps(x0 + i), xb = _mm256_loadu_ps(x1 + i);
-                __m256 w = _mm256_loadu_ps(w0 + i);
-                a00 = _mm256_fmadd_ps(w, xa, a00);
-                a01 = _mm256_fmadd_ps(w, xb, a01);
-                w = _mm256_loadu_ps(w1 + i);
-                a10 = _mm256_fmadd_ps(w, xa, a10);
-                a11 = _mm256_fmadd_ps(w, xb, a11);
-                w = _mm256_loadu_ps(w2 + i);
-                a20 = _mm256_fmadd_ps(w, xa, a20);
-                a21 = _mm256_fmadd_ps(w, xb, a21);
-                w = _mm256_loadu_ps(w3 + i);
-                a30 = _mm256_fmadd_ps(w, xa, a30);
-                a31 = _mm256_fmadd_ps(w, xb, a31);
+                __m256 xc = _mm256_loadu_ps(x2 + i);
+                GEMM_STEP(w0, a00, a01, a02);
+                GEMM_STEP(w1, a10, a11, a12);
+                GEMM_STEP(w2, a20, a21, a22);
+                GEMM_STEP(w3, a30, a31, a32);
             }
-            float r[8] = {hsum(a00), hsum(a10), hsum(a20), hsum(a30),
-                          hsum(a01), hsum(a11), hsum(a21), hsum(a31)};
-            for (size_t i = k8; i < k; i++) {
-                r[0] += w0[i] * x0[i];
-                r[1] += w1[i] * x0[i];
-                r[2] += w2[i] * x0[i];
-                r[3] += w3[i] * x0[i];
-                r[4] += w0[i] * x1[i];
-                r[5] += w1[i] * x1[i];
-                r[6] += w2[i] * x1[i];
-                r[7] += w3[i] * x1[i];
-            }
-            memcpy(Y + t * ldy + j, r, 4 * sizeof(float));
-            memcpy(Y + (t + 1) * ldy + j, r + 4, 4 * sizeof(float));
+            float r[12] = {hsum(a00), hsum(a10), hsum(a20), hsum(a30), hsum(a01), hsum(a11),
+                           hsum(a21), hsum(a31), hsum(a02), hsum(a12), hsum(a22), hsum(a32)};
+            const float *xs[3] = {x0, x1, x2}, *ws[4] = {w0, w1, w2, w3};
+            for (size_t i = k8; i < k; i++)
+                for (int a = 0; a < 3; a++)
+                    for (int b = 0; b < 4; b++)
+                        r[a * 4 + b] += ws[b][i] * xs[a][i];
+            for (int a = 0; a < 3; a++)
+                memcpy(Y + (t + (size_t)a) * ldy + j, r + a * 4, 4 * sizeof(float));
         }
         for (; t < n; t++) {
             const float *x = X + t * k;
@@ -110,4 +107,144 @@ void lembed_dequant_q8_0_avx2(const void *src, float *dst, size_t k) {
             _mm256_storeu_ps(dst + b * 32 + i, _mm256_mul_ps(f, d));
         }
     }
+}
+
+/* Quantizes each row of X (n x k, k a multiple of 32) to Q8_0 blocks: q int8 [n x k] and one
+** scale per 32 values in d [n x k/32], as ggml's quantize_row_q8_0 does. */
+void lembed_quantize_rows_q8_avx2(const float *X, size_t n, size_t k, int8_t *q, float *d) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (size_t r = 0; r < n; r++)
+        for (size_t b = 0; b < k / 32; b++) {
+            const float *x = X + r * k + b * 32;
+            __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8);
+            __m256 v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+            __m256 m = _mm256_max_ps(
+                _mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+            __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+            float amax = _mm_cvtss_f32(m4);
+            float scale = amax / 127.0f;
+            d[r * (k / 32) + b] = scale;
+            __m256 inv = _mm256_set1_ps(scale != 0.0f ? 1.0f / scale : 0.0f);
+            __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, inv), 0));
+            __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, inv), 0));
+            __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, inv), 0));
+            __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, inv), 0));
+            /* pack 32-bit -> 16-bit -> 8-bit, then undo the lane interleaving of the packs */
+            __m256i p01 = _mm256_packs_epi32(i0, i1), p23 = _mm256_packs_epi32(i2, i3);
+            __m256i p = _mm256_packs_epi16(p01, p23);
+            p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)(q + r * k + b * 32), p);
+        }
+}
+
+/* Sum of the 32 products of two int8 blocks, as 8 int32 lanes (ggml's sign trick: maddubs
+** needs one unsigned operand). */
+static inline __m256 block_dot(__m256i w, __m256i x) {
+    __m256i ax = _mm256_sign_epi8(x, x);
+    __m256i sw = _mm256_sign_epi8(w, x);
+    __m256i s16 = _mm256_maddubs_epi16(ax, sw);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
+}
+
+/* Y[t][j] = sum over blocks of dW * dX * int8 dot, for Q8_0 weight rows and rows of X already
+** quantized by lembed_quantize_rows_q8_avx2. One weight row against 4 input rows at a time. */
+void lembed_gemm_q8_0_avx2(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
+                           size_t m, float *Y, size_t ldy) {
+    size_t nb = k / 32;
+    const unsigned char *w = W;
+    for (size_t j = 0; j < m; j++) {
+        const unsigned char *wr = w + j * nb * 34;
+        size_t t = 0;
+        for (; t + 4 <= n; t += 4) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+            __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+            const int8_t *x0 = XQ + t * k, *x1 = x0 + k, *x2 = x1 + k, *x3 = x2 + k;
+            const float *d0 = XD + t * nb, *d1 = d0 + nb, *d2 = d1 + nb, *d3 = d2 + nb;
+            for (size_t b = 0; b < nb; b++) {
+                uint16_t h;
+                memcpy(&h, wr + b * 34, 2);
+                float dw = _cvtsh_ss(h);
+                __m256i wq = _mm256_loadu_si256((const __m256i *)(wr + b * 34 + 2));
+                a0 = _mm256_fmadd_ps(
+                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x0 + b * 32))),
+                    _mm256_set1_ps(dw * d0[b]), a0);
+                a1 = _mm256_fmadd_ps(
+                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x1 + b * 32))),
+                    _mm256_set1_ps(dw * d1[b]), a1);
+                a2 = _mm256_fmadd_ps(
+                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x2 + b * 32))),
+                    _mm256_set1_ps(dw * d2[b]), a2);
+                a3 = _mm256_fmadd_ps(
+                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x3 + b * 32))),
+                    _mm256_set1_ps(dw * d3[b]), a3);
+            }
+            Y[t * ldy + j] = hsum(a0);
+            Y[(t + 1) * ldy + j] = hsum(a1);
+            Y[(t + 2) * ldy + j] = hsum(a2);
+            Y[(t + 3) * ldy + j] = hsum(a3);
+        }
+        for (; t < n; t++) {
+            __m256 a = _mm256_setzero_ps();
+            const int8_t *x = XQ + t * k;
+            const float *dx = XD + t * nb;
+            for (size_t b = 0; b < nb; b++) {
+                uint16_t h;
+                memcpy(&h, wr + b * 34, 2);
+                __m256i wq = _mm256_loadu_si256((const __m256i *)(wr + b * 34 + 2));
+                a = _mm256_fmadd_ps(
+                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x + b * 32))),
+                    _mm256_set1_ps(_cvtsh_ss(h) * dx[b]), a);
+            }
+            Y[t * ldy + j] = hsum(a);
+        }
+    }
+}
+
+/* e^x for x <= 0 (inputs below -87 give 0): Cody-Waite reduction by ln 2, degree-6 polynomial,
+** relative error about 2e-7. */
+static inline __m256 exp_neg(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* GELU with erf (as Hugging Face BERT): erf from Abramowitz & Stegun 7.1.26 (absolute error
+** below 1.5e-7), eight values at a time; the tail uses libm. */
+void lembed_gelu_avx2(float *x, size_t n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 z = _mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f));
+        __m256 s = _mm256_and_ps(z, sign);
+        __m256 a = _mm256_andnot_ps(sign, z);
+        __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, one));
+        __m256 poly = _mm256_set1_ps(1.061405429f);
+        poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-1.453152027f));
+        poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
+        poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
+        poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
+        poly = _mm256_mul_ps(poly, t);
+        __m256 e = exp_neg(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a)));
+        __m256 erf = _mm256_or_ps(_mm256_fnmadd_ps(poly, e, one), s);
+        _mm256_storeu_ps(
+            x + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(one, erf)));
+    }
+    for (; i < n; i++)
+        x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }

@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct arena_block {
-    arena_block *next;
-    size_t size;
-    max_align_t data[];
-};
-
 #define ARENA_FIRST_BLOCK 4096
 
 void arena_init(arena *a) {
@@ -47,10 +41,7 @@ void arena_reset(arena *a) {
     a->used = 0;
 }
 
-void *arena_alloc(arena *a, size_t n) {
-    n = (n + 7) & ~(size_t)7;
-    if (n == 0)
-        n = 8;
+void *arena_alloc_block(arena *a, size_t n) {
     if (a->head == NULL || a->head->size - a->used < n) {
         size_t size = a->head ? a->head->size * 2 : ARENA_FIRST_BLOCK;
         while (size < n)

@@ -147,10 +147,7 @@ static char *adup(cctx *cc, const char *s, size_t n) {
 }
 
 uint64_t js_hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return jv_bytes_hash(s, n);
 }
 
 /* ---- drafts --------------------------------------------------------------------------------- */
@@ -194,6 +191,9 @@ js_draft js_draft_parse(const char *s, size_t n) {
                 return DRAFT_URIS[i].d;
         }
     }
+    /* "The latest draft", as older tools write it. */
+    if (eq(s, bn, "http://json-schema.org/schema") || eq(s, bn, "https://json-schema.org/schema"))
+        return JS_DRAFT2020;
     if (eq(s, n, "4") || eq(s, n, "draft4") || eq(s, n, "draft-04"))
         return JS_DRAFT4;
     if (eq(s, n, "6") || eq(s, n, "draft6") || eq(s, n, "draft-06"))
@@ -726,7 +726,8 @@ const js_prop *js_node_prop(const js_node *node, const char *key, uint32_t klen)
     }
     for (uint32_t i = 0; i < node->nprops; i++) {
         const js_prop *p = &node->props[i];
-        if (p->klen == klen && memcmp(p->key, key, klen) == 0)
+        if (p->klen == klen &&
+            (klen == 0 || (p->key[0] == key[0] && memcmp(p->key, key, klen) == 0)))
             return p;
     }
     return NULL;
@@ -1231,4 +1232,8 @@ void js_schema_free(js_schema *s) {
 
 js_draft js_schema_draft(const js_schema *s) {
     return s->root->draft;
+}
+
+size_t js_schema_memory(const js_schema *s) {
+    return s->mem.total;
 }

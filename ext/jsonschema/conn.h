@@ -13,6 +13,8 @@
 
 /* Compiled schemas kept per connection. */
 #define JS_CACHE_SIZE 64
+/* ... and at most this much memory for them (the newest is kept even if larger). */
+#define JS_CACHE_MAX_BYTES ((size_t)64 << 20)
 /* Registry bounds: entries and total bytes of schema text. */
 #define JS_REGISTRY_MAX 10000
 #define JS_REGISTRY_MAX_BYTES ((size_t)64 << 20)
@@ -24,6 +26,7 @@ typedef struct js_cache_entry {
     js_options opts;
     js_schema *schema;
     struct js_cache_entry *prev, *next; /* most recently used first */
+    size_t bytes;                       /* text and compiled schema */
 } js_cache_entry;
 
 typedef struct js_reg_entry {
@@ -36,6 +39,8 @@ typedef struct js_conn {
     int refs;
     js_cache_entry *head, *tail;
     int ncache;
+    uint64_t generation; /* bumped whenever a cache entry is freed */
+    size_t cache_bytes;
     js_reg_entry *reg;
     int nreg, capreg;
     size_t reg_bytes;
@@ -53,6 +58,9 @@ int js_parse_options(const char *text, size_t len, js_options *out, char **err);
 ** the cache and valid until the next call on c or a registry change. */
 js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_options *opts,
                           char **err);
+/* The same, also returning the cache entry (for auxdata: valid while c->generation holds). */
+js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const js_options *opts,
+                                char **err, js_cache_entry **entry);
 /* Replaces or adds a registry entry and empties the cache. SQLITE_OK, or an error code with a
 ** sqlite3_malloc'd message. */
 int js_conn_register(js_conn *c, const char *uri, const char *text, size_t len, char **err);

@@ -27,7 +27,8 @@ void js_conn_ref(js_conn *c) {
     c->refs++;
 }
 
-static void entry_free(js_cache_entry *e) {
+static void entry_free(js_conn *c, js_cache_entry *e) {
+    c->generation++;
     js_schema_free(e->schema);
     sqlite3_free(e->text);
     sqlite3_free(e);
@@ -37,11 +38,12 @@ static void cache_clear(js_conn *c) {
     js_cache_entry *e = c->head;
     while (e) {
         js_cache_entry *next = e->next;
-        entry_free(e);
+        entry_free(c, e);
         e = next;
     }
     c->head = c->tail = NULL;
     c->ncache = 0;
+    c->cache_bytes = 0;
 }
 
 void js_conn_unref(void *p) {
@@ -166,17 +168,27 @@ static void move_to_front(js_conn *c, js_cache_entry *e) {
 
 js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_options *opts,
                           char **err) {
+    js_cache_entry *e;
+    return js_conn_schema_entry(c, text, len, opts, err, &e);
+}
+
+js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const js_options *opts,
+                                char **err, js_cache_entry **entry) {
     *err = NULL;
+    *entry = NULL;
     /* The common case, one schema used row after row (a CHECK constraint), needs no hash. */
     js_cache_entry *mru = c->head;
     if (mru && mru->len == len && mru->opts.draft == opts->draft &&
-        mru->opts.format == opts->format && memcmp(mru->text, text, len) == 0)
+        mru->opts.format == opts->format && memcmp(mru->text, text, len) == 0) {
+        *entry = mru;
         return mru->schema;
+    }
     uint64_t h = hash_text(text, len);
     for (js_cache_entry *e = c->head; e; e = e->next) {
         if (e->hash == h && e->len == len && e->opts.draft == opts->draft &&
             e->opts.format == opts->format && memcmp(e->text, text, len) == 0) {
             move_to_front(c, e);
+            *entry = e;
             return e->schema;
         }
     }
@@ -197,19 +209,24 @@ js_schema *js_conn_schema(js_conn *c, const char *text, size_t len, const js_opt
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
-    *e = (js_cache_entry){copy, len, h, *opts, s, NULL, c->head};
+    *e = (js_cache_entry){copy, len, h, *opts, s, NULL, c->head, len + js_schema_memory(s)};
     if (c->head)
         c->head->prev = e;
     c->head = e;
     if (c->tail == NULL)
         c->tail = e;
-    if (++c->ncache > JS_CACHE_SIZE) {
+    c->ncache++;
+    c->cache_bytes += e->bytes;
+    /* Evict least recently used entries past either bound, never the one just added. */
+    while (c->tail != e && (c->ncache > JS_CACHE_SIZE || c->cache_bytes > JS_CACHE_MAX_BYTES)) {
         js_cache_entry *old = c->tail;
         c->tail = old->prev;
         c->tail->next = NULL;
-        entry_free(old);
+        c->cache_bytes -= old->bytes;
+        entry_free(c, old);
         c->ncache--;
     }
+    *entry = e;
     return s;
 }
 

@@ -12,6 +12,7 @@
 */
 #include "common/error_sql.h"
 #include "common/strbuf.h"
+#include "common/version.h"
 #include "jsonschema/conn.h"
 #include "jsonschema/extension.h"
 #include "jsonschema/jv.h"
@@ -20,9 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What auxdata keeps on argument 0: the cache entry compiled for that exact text. SQLite drops
+** it when the argument changes; the generation drops it when the cache freed any entry. */
+typedef struct aux_ref {
+    js_cache_entry *entry;
+    uint64_t generation;
+} aux_ref;
+
 /* Compiles argv[0] with the options in argv[2] (if any). NULL after raising an error. */
 static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv) {
     js_conn *c = sqlite3_user_data(ctx);
+    if (argc == 2) {
+        const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
+        if (a && a->generation == c->generation)
+            return a->entry->schema;
+    }
     js_options opts;
     char *err = NULL;
     int rc = js_read_options(argc > 2 ? argv[2] : NULL, &opts, &err);
@@ -39,13 +52,24 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
         sqlite3_result_error_nomem(ctx);
         return NULL;
     }
-    js_schema *s = js_conn_schema(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err);
+    js_cache_entry *entry = NULL;
+    js_schema *s =
+        js_conn_schema_entry(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err, &entry);
     if (s == NULL) {
         if (err)
             strata_result_error(ctx, fn, "%s", err);
         else
             sqlite3_result_error_nomem(ctx);
         sqlite3_free(err);
+        return NULL;
+    }
+    if (argc == 2 && entry) {
+        aux_ref *a = sqlite3_malloc(sizeof *a);
+        if (a) {
+            a->entry = entry;
+            a->generation = c->generation;
+            sqlite3_set_auxdata(ctx, 0, a, sqlite3_free);
+        }
     }
     return s;
 }
@@ -57,22 +81,32 @@ static bool any_null(int argc, sqlite3_value **argv) {
     return false;
 }
 
-static void matches_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* Validates argv[1] against argv[0] (options in argv[2]). Returns false when the result is
+** already set: NULL for a NULL argument, or an error. */
+static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
+                       js_errors *errs, js_result *out, const char **problem) {
     if (any_null(argc, argv))
-        return;
-    js_schema *s = schema_arg(ctx, "jsonschema_matches", argc, argv);
+        return false;
+    js_schema *s = schema_arg(ctx, fn, argc, argv);
     if (s == NULL)
-        return;
+        return false;
     const char *doc = (const char *)sqlite3_value_text(argv[1]);
     if (doc == NULL) {
         sqlite3_result_error_nomem(ctx);
-        return;
+        return false;
     }
+    *out = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), errs, problem);
+    if (*out == JS_FAILED) {
+        strata_result_error(ctx, fn, "%s", *problem);
+        return false;
+    }
+    return true;
+}
+
+static void matches_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    js_result r;
     const char *problem = NULL;
-    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), NULL, &problem);
-    if (r == JS_FAILED)
-        strata_result_error(ctx, "jsonschema_matches", "%s", problem);
-    else
+    if (check_args(ctx, "jsonschema_matches", argc, argv, NULL, &r, &problem))
         sqlite3_result_int(ctx, r == JS_VALID);
 }
 
@@ -98,47 +132,24 @@ static void errors_json(strbuf *sb, const js_errors *e) {
 }
 
 static void validate_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (any_null(argc, argv))
-        return;
-    js_schema *s = schema_arg(ctx, "jsonschema_validate", argc, argv);
-    if (s == NULL)
-        return;
-    const char *doc = (const char *)sqlite3_value_text(argv[1]);
-    if (doc == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
     js_errors errs;
     js_errors_init(&errs);
+    js_result r;
     const char *problem = NULL;
-    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), &errs, &problem);
-    if (r == JS_FAILED) {
-        strata_result_error(ctx, "jsonschema_validate", "%s", problem);
-    } else if (r == JS_BAD_DOCUMENT) {
-        strbuf sb;
-        strbuf_init(&sb);
-        strbuf_append_str(&sb, "[{\"instanceLocation\":\"\",\"keywordLocation\":\"\","
-                               "\"absoluteKeywordLocation\":\"\",\"error\":");
-        char msg[256];
-        snprintf(msg, sizeof msg, "document is not valid JSON: %s", problem);
-        strbuf_append_json_string(&sb, msg, strlen(msg));
-        strbuf_append_str(&sb, "}]");
-        size_t n;
-        char *out = strbuf_take(&sb, &n);
-        if (out == NULL)
+    if (check_args(ctx, "jsonschema_validate", argc, argv, &errs, &r, &problem) && r != JS_VALID) {
+        if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&errs, problem)) {
             sqlite3_result_error_nomem(ctx);
-        else
-            sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
-    } else if (r == JS_INVALID) {
-        strbuf sb;
-        strbuf_init(&sb);
-        errors_json(&sb, &errs);
-        size_t n;
-        char *out = strbuf_take(&sb, &n);
-        if (out == NULL)
-            sqlite3_result_error_nomem(ctx);
-        else
-            sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
+        } else {
+            strbuf sb;
+            strbuf_init(&sb);
+            errors_json(&sb, &errs);
+            size_t n;
+            char *out = strbuf_take(&sb, &n);
+            if (out == NULL)
+                sqlite3_result_error_nomem(ctx);
+            else
+                sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
+        }
     }
     js_errors_free(&errs);
 }
@@ -236,6 +247,12 @@ static void register_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     sqlite3_free(err);
 }
 
+/* sqlite-jsonschema's jsonschema_debug(), kept so its users can switch by loading this file. */
+static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_result_text(ctx, "Version: " STRATA_VERSION "\nSource: strata ext/jsonschema\n", -1,
+                        SQLITE_STATIC);
+}
+
 int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
     js_conn *c = js_conn_new();
     if (c == NULL)
@@ -252,6 +269,7 @@ int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
         {"jsonschema_validate", 3, STRATA_PURE, validate_func},
         {"jsonschema_valid_schema", 1, STRATA_PURE, valid_schema_func},
         {"jsonschema_valid_schema", 2, STRATA_PURE, valid_schema_func},
+        {"jsonschema_debug", 0, STRATA_PURE, debug_func},
         /* Changes connection state: not for views, triggers or CHECK constraints. */
         {"jsonschema_register", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, register_func},
     };

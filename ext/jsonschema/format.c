@@ -12,7 +12,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
 #include <unicode/uidna.h>
+#include <unicode/utf8.h>
 
 enum {
     F_UNKNOWN,
@@ -266,6 +268,8 @@ static bool check_ipv6(const char *s, size_t n) {
     return compressed ? groups < 8 : groups == 8;
 }
 
+static bool idn_hostname(const char *s, size_t n, bool exact);
+
 static bool ascii_label_ok(const char *s, size_t n, bool idna) {
     if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
         return false;
@@ -273,7 +277,8 @@ static bool ascii_label_ok(const char *s, size_t n, bool idna) {
         if (!(alpha(s[i]) || digit(s[i]) || s[i] == '-'))
             return false;
     if (idna && n >= 4 && s[2] == '-' && s[3] == '-') {
-        /* Only "xn--" may have hyphens in positions 3 and 4, and it must be valid punycode. */
+        /* Only "xn--" may have hyphens in positions 3 and 4, and it must be valid punycode
+        ** whose decoded label is itself a valid IDNA2008 label. */
         if (!((s[0] == 'x' || s[0] == 'X') && (s[1] == 'n' || s[1] == 'N')))
             return false;
         UErrorCode st = U_ZERO_ERROR;
@@ -283,11 +288,56 @@ static bool ascii_label_ok(const char *s, size_t n, bool idna) {
             return false;
         char out[256];
         UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-        uidna_labelToUnicodeUTF8(uts, s, (int32_t)n, out, sizeof out, &info, &st);
+        int32_t un = uidna_labelToUnicodeUTF8(uts, s, (int32_t)n, out, sizeof out, &info, &st);
         uidna_close(uts);
-        return U_SUCCESS(st) && info.errors == 0;
+        if (U_FAILURE(st) || info.errors != 0 || un <= 0 || un >= (int32_t)sizeof out)
+            return false;
+        bool ascii = true;
+        for (int32_t i = 0; i < un; i++)
+            ascii &= (unsigned char)out[i] < 0x80;
+        return !ascii && idn_hostname(out, (size_t)un, false);
     }
     return true;
+}
+
+/* Whether the name has a code point IDNA2008 (RFC 5892) disallows although UTS 46, which ICU
+** implements, accepts it: the section 2.6 exceptions, and characters outside the LetterDigits
+** categories (punctuation, symbols) other than the CONTEXTO/CONTEXTJ ones ICU checks itself. */
+static bool idna2008_disallowed(const char *s, size_t n) {
+    static const UChar32 EXC[] = {0x0640, 0x07FA, 0x302E, 0x302F, 0x3031,
+                                  0x3032, 0x3033, 0x3034, 0x3035, 0x303B};
+    /* CONTEXTO/CONTEXTJ (ICU checks their contexts) and the section 2.6 PVALID exceptions. */
+    static const UChar32 CONTEXT[] = {0x00B7, 0x0375, 0x05F3, 0x05F4, 0x30FB, 0x200C, 0x200D,
+                                      0x00DF, 0x03C2, 0x06FD, 0x06FE, 0x0F0B, 0x3007};
+    int32_t i = 0, len = (int32_t)n;
+    while (i < len) {
+        UChar32 c;
+        U8_NEXT(s, i, len, c);
+        if (c < 0)
+            return true;
+        if (c < 0x80)
+            continue; /* ASCII letters, digits, '-' and '.' were checked by ICU */
+        for (size_t k = 0; k < sizeof EXC / sizeof EXC[0]; k++)
+            if (c == EXC[k])
+                return true;
+        bool context = false;
+        for (size_t k = 0; k < sizeof CONTEXT / sizeof CONTEXT[0]; k++)
+            context |= c == CONTEXT[k];
+        if (context)
+            continue;
+        switch (u_charType(c)) {
+            case U_LOWERCASE_LETTER:
+            case U_OTHER_LETTER:
+            case U_MODIFIER_LETTER:
+            case U_NON_SPACING_MARK:
+            case U_COMBINING_SPACING_MARK:
+            case U_DECIMAL_DIGIT_NUMBER:
+                break;
+            default:
+                return true;
+        }
+    }
+    return false;
 }
 
 static bool hostname(const char *s, size_t n, bool uts) {
@@ -340,7 +390,7 @@ static bool idn_hostname(const char *s, size_t n, bool exact) {
     char in[1024];
     n = dots(s, n, in);
     s = in;
-    if (s[n - 1] == '.')
+    if (s[n - 1] == '.' || idna2008_disallowed(s, n))
         return false;
     UErrorCode st = U_ZERO_ERROR;
     UIDNA *idna = uidna_openUTS46(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ |

@@ -18,6 +18,9 @@ typedef struct parser {
     /* Children of the arrays and objects being parsed, copied into the arena when each closes. */
     void **stack;
     size_t top, cap;
+    /* Members of the objects being parsed, by value. */
+    jv_member *mstack;
+    size_t mtop, mcap;
 } parser;
 
 static void fail(parser *p, const char *msg) {
@@ -52,7 +55,22 @@ static bool push(parser *p, void *v) {
     return true;
 }
 
-static void skip_ws(parser *p) {
+static bool push_member(parser *p, const jv_member *m) {
+    if (p->mtop == p->mcap) {
+        size_t cap = p->mcap ? p->mcap * 2 : 32;
+        jv_member *st = realloc(p->mstack, cap * sizeof *st);
+        if (st == NULL) {
+            fail(p, "out of memory");
+            return false;
+        }
+        p->mstack = st;
+        p->mcap = cap;
+    }
+    p->mstack[p->mtop++] = *m;
+    return true;
+}
+
+static inline void skip_ws(parser *p) {
     while (p->pos < p->len) {
         char c = p->s[p->pos];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
@@ -61,7 +79,7 @@ static void skip_ws(parser *p) {
     }
 }
 
-static int hexval(char c) {
+int jv_hexval(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -76,7 +94,7 @@ static bool read_hex4(parser *p, size_t at, unsigned *out) {
         return false;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p->s[at + i]);
+        int h = jv_hexval(p->s[at + i]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned)h;
@@ -112,6 +130,18 @@ static size_t put_utf8(char *o, unsigned cp) {
 static bool parse_string(parser *p, const char **out, uint32_t *outlen) {
     size_t start = ++p->pos;
     bool escaped = false;
+    /* Fast scan: 8 bytes at a time while none is '"', '\\' or a control character. */
+    while (p->pos + 8 <= p->len) {
+        uint64_t w;
+        memcpy(&w, p->s + p->pos, 8);
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+        uint64_t hit =
+            ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | ((w - ones * 0x20) & ~w);
+        if (hit & highs)
+            break;
+        p->pos += 8;
+    }
     while (p->pos < p->len) {
         unsigned char c = (unsigned char)p->s[p->pos];
         if (c == '"')
@@ -287,6 +317,7 @@ static bool parse_number(parser *p, jv *v) {
     v->u.num.digits = dig;
     v->u.num.ndig = (int32_t)(nd > INT32_MAX ? INT32_MAX : nd);
     v->u.num.neg = nd > 0 && neg;
+    v->u.num.spelled_float = frac_end > frac_start || i > frac_end;
     v->u.num.exp = nd > 0 ? point + e10 : 0;
     if (nd <= 15 && v->u.num.exp >= (int64_t)nd && v->u.num.exp <= 15) {
         /* Small integer: exact without strtod. */
@@ -349,10 +380,7 @@ static bool keys_unique(jv_member *m, size_t n) {
         return true; /* cannot check; accept rather than fail a valid document */
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
-        uint64_t h = 1469598103934665603ULL;
-        for (uint32_t k = 0; k < m[i].klen; k++)
-            h = (h ^ (unsigned char)m[i].key[k]) * 1099511628211ULL;
-        size_t at = h & (cap - 1);
+        size_t at = jv_bytes_hash(m[i].key, m[i].klen) & (cap - 1);
         while (slots[at]) {
             jv_member *o = &m[slots[at] - 1];
             if (o->klen == m[i].klen && memcmp(o->key, m[i].key, o->klen) == 0) {
@@ -409,7 +437,7 @@ static bool parse_array(parser *p, jv *v, int depth) {
 
 static bool parse_object(parser *p, jv *v, int depth) {
     p->pos++;
-    size_t base = p->top;
+    size_t base = p->mtop;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == '}') {
         p->pos++;
@@ -420,8 +448,8 @@ static bool parse_object(parser *p, jv *v, int depth) {
                 fail(p, "expected a string key in object");
                 return false;
             }
-            jv_member *m = palloc(p, sizeof *m);
-            if (m == NULL || !parse_string(p, &m->key, &m->klen))
+            jv_member m;
+            if (!parse_string(p, &m.key, &m.klen))
                 return false;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
@@ -429,8 +457,8 @@ static bool parse_object(parser *p, jv *v, int depth) {
                 return false;
             }
             p->pos++;
-            m->val = parse_value(p, depth + 1);
-            if (m->val == NULL || !push(p, m))
+            m.val = parse_value(p, depth + 1);
+            if (m.val == NULL || !push_member(p, &m))
                 return false;
             skip_ws(p);
             if (p->pos < p->len && p->s[p->pos] == ',') {
@@ -445,7 +473,7 @@ static bool parse_object(parser *p, jv *v, int depth) {
             return false;
         }
     }
-    size_t n = p->top - base;
+    size_t n = p->mtop - base;
     v->type = JV_OBJECT;
     v->n = (uint32_t)n;
     v->u.members = NULL;
@@ -453,14 +481,13 @@ static bool parse_object(parser *p, jv *v, int depth) {
         v->u.members = palloc(p, n * sizeof(jv_member));
         if (v->u.members == NULL)
             return false;
-        for (size_t i = 0; i < n; i++)
-            v->u.members[i] = *(jv_member *)p->stack[base + i];
+        memcpy(v->u.members, p->mstack + base, n * sizeof(jv_member));
         if (!keys_unique(v->u.members, n)) {
             fail(p, "duplicate key in object");
             return false;
         }
     }
-    p->top = base;
+    p->mtop = base;
     return true;
 }
 
@@ -534,6 +561,7 @@ jv *jv_parse(arena *a, const char *text, size_t len, jv_error *err) {
         }
     }
     free(p.stack);
+    free(p.mstack);
     return p.failed ? NULL : v;
 }
 
@@ -653,5 +681,45 @@ bool jv_equal(const jv *a, const jv *b) {
             return true;
         default:
             return true;
+    }
+}
+
+static uint64_t mix(uint64_t h, uint64_t x) {
+    h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h * 0xFF51AFD7ED558CCDULL;
+}
+
+uint64_t jv_bytes_hash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+uint64_t jv_hash(const jv *v) {
+    switch (v->type) {
+        case JV_NUMBER:
+            return mix(
+                mix(jv_bytes_hash(v->u.num.digits, (size_t)v->u.num.ndig), (uint64_t)v->u.num.exp),
+                v->u.num.neg);
+        case JV_STRING:
+            return mix(5, jv_bytes_hash(v->u.str, v->n));
+        case JV_ARRAY: {
+            uint64_t h = 6;
+            for (uint32_t i = 0; i < v->n; i++)
+                h = mix(h, jv_hash(v->u.items[i]));
+            return h;
+        }
+        case JV_OBJECT: {
+            /* Member order does not matter: combine with a commutative sum. */
+            uint64_t sum = 0;
+            for (uint32_t i = 0; i < v->n; i++) {
+                const jv_member *m = &v->u.members[i];
+                sum += mix(jv_bytes_hash(m->key, m->klen), jv_hash(m->val));
+            }
+            return mix(7, sum);
+        }
+        default:
+            return mix(v->type, 0);
     }
 }

@@ -51,6 +51,7 @@ typedef struct jv_num {
     const char *digits;
     int32_t ndig;
     uint8_t neg;
+    uint8_t spelled_float; /* written with a fraction or an exponent (draft 4's "integer") */
     int64_t exp;
 } jv_num;
 
@@ -80,6 +81,10 @@ jv *jv_getn(const jv *obj, const char *key, size_t klen);
 
 /* JSON Schema equality: numbers by value (1 == 1.0), objects unordered, true != 1. */
 bool jv_equal(const jv *a, const jv *b);
+/* FNV-1a of n bytes. */
+uint64_t jv_bytes_hash(const char *s, size_t n);
+/* A hash consistent with jv_equal (equal values hash alike). */
+uint64_t jv_hash(const jv *v);
 /* -1, 0, 1 comparing two numbers exactly. */
 int jv_num_cmp(const jv_num *a, const jv_num *b);
 /* True when the number has no fractional part (1.0 and 1e2 are integers). */
@@ -91,6 +96,8 @@ bool jv_num_multiple_of(const jv_num *a, const jv_num *b);
 int64_t jv_num_to_count(const jv_num *a);
 /* Code points in a UTF-8 string (continuation bytes are not counted). */
 size_t jv_utf8_length(const char *s, size_t n);
+/* 0-15 for a hex digit, else -1. */
+int jv_hexval(char c);
 /* Whether the string s equals the NUL-terminated lit. */
 bool jv_str_is(const jv *v, const char *lit);
 

@@ -256,8 +256,23 @@ static int simple_search(const js_regex *r, const char *s, size_t n) {
     "\\t\\n\\x{0B}\\f\\r "                                                                         \
     "\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 
+/* Length of a quantifier {n}, {n,} or {n,m} at s, or 0. */
+static size_t quantifier_length(const char *s, size_t n) {
+    size_t i = 1, digits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (digits == 0)
+        return 0;
+    if (i < n && s[i] == ',') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    return i < n && s[i] == '}' ? i + 1 : 0;
+}
+
 static bool translate(const char *s, size_t n, strbuf *out) {
-    bool in_class = false;
+    bool in_class = false, class_start = false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\\') {
@@ -298,6 +313,8 @@ static bool translate(const char *s, size_t n, strbuf *out) {
                 strbuf_append_str(out, "\\x");
             } else if (e == 'b' && in_class) {
                 strbuf_append_str(out, "\\x{08}");
+            } else if (e == '0' && !(i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+                strbuf_append_str(out, "\\x{0}");
             } else if (e == 'c' && i + 1 < n &&
                        ((s[i + 1] >= 'a' && s[i + 1] <= 'z') ||
                         (s[i + 1] >= 'A' && s[i + 1] <= 'Z'))) {
@@ -306,15 +323,29 @@ static bool translate(const char *s, size_t n, strbuf *out) {
                 strbuf_append_char(out, '\\');
                 strbuf_append_char(out, e);
             }
+            /* \p{...}, \P{...}, \u{...}, \x{...}: copy the braces verbatim. */
+            if ((e == 'p' || e == 'P' || e == 'u' || e == 'x') && i + 1 < n && s[i + 1] == '{') {
+                const char *close = memchr(s + i + 1, '}', n - i - 1);
+                if (close == NULL)
+                    return false;
+                size_t len = (size_t)(close - (s + i + 1)) + 1;
+                strbuf_append(out, s + i + 1, len);
+                i += len;
+            }
             continue;
         }
         if (in_class) {
             if (c == ']')
                 in_class = false;
-            if (c == '[') {
-                strbuf_append_str(out, "\\[");
+            /* Literal in ECMA, syntax in ICU sets: '[' nests, '&&' intersects, and a '-' first
+            ** in the class would start ICU's '--' difference. */
+            if (c == '[' || c == '&' || (c == '-' && class_start)) {
+                strbuf_append_char(out, '\\');
+                strbuf_append_char(out, c);
+                class_start = false;
                 continue;
             }
+            class_start = false;
             strbuf_append_char(out, c);
             continue;
         }
@@ -330,6 +361,7 @@ static bool translate(const char *s, size_t n, strbuf *out) {
                 continue;
             }
             in_class = true;
+            class_start = true;
             strbuf_append_char(out, c);
             if (i + 1 < n && s[i + 1] == '^')
                 strbuf_append_char(out, s[++i]);
@@ -342,6 +374,21 @@ static bool translate(const char *s, size_t n, strbuf *out) {
         }
         if (c == '$') {
             strbuf_append_str(out, "\\z");
+            continue;
+        }
+        if (c == '{') {
+            size_t q = quantifier_length(s + i, n - i);
+            if (q) {
+                strbuf_append(out, s + i, q);
+                i += q - 1;
+            } else {
+                strbuf_append_str(out,
+                                  "\\{"); /* ECMA (Annex B): a brace that is not a quantifier */
+            }
+            continue;
+        }
+        if (c == '}') {
+            strbuf_append_str(out, "\\}");
             continue;
         }
         strbuf_append_char(out, c);

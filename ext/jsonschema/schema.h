@@ -46,6 +46,8 @@ typedef struct js_schema js_schema;
 js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_lookup_fn lookup,
                       void *lookup_ctx, char **err);
 void js_schema_free(js_schema *s);
+/* Bytes the compiled schema holds (its arena; ICU regex objects not counted). */
+size_t js_schema_memory(const js_schema *s);
 /* The draft the root schema was compiled as. */
 js_draft js_schema_draft(const js_schema *s);
 
@@ -65,6 +67,9 @@ typedef struct js_errors {
 
 void js_errors_init(js_errors *e);
 void js_errors_free(js_errors *e);
+/* Appends an error with empty locations (a document that is not JSON); false when out of
+** memory. */
+bool js_errors_add_document_error(js_errors *e, const char *problem);
 
 typedef enum js_result {
     JS_VALID = 1,

@@ -104,24 +104,6 @@ static int errors_close(sqlite3_vtab_cursor *cur) {
     return SQLITE_OK;
 }
 
-static int add_error(errors_cursor *c, const char *msg) {
-    js_errors *e = &c->errs;
-    e->items = malloc(sizeof *e->items);
-    if (e->items == NULL)
-        return SQLITE_NOMEM;
-    e->cap = 1;
-    js_error *er = &e->items[0];
-    er->instance_location = strdup("");
-    er->keyword_location = strdup("");
-    er->absolute_keyword_location = strdup("");
-    er->message = strdup(msg);
-    e->n = 1;
-    if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location ||
-        !er->message)
-        return SQLITE_NOMEM;
-    return SQLITE_OK;
-}
-
 static int vtab_error(sqlite3_vtab_cursor *cur, const char *msg) {
     sqlite3_vtab *v = cur->pVtab;
     sqlite3_free(v->zErrMsg);
@@ -161,12 +143,8 @@ static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
     js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), &c->errs, &problem);
     if (r == JS_FAILED)
         return vtab_error(cur, problem);
-    if (r == JS_BAD_DOCUMENT) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "document is not valid JSON: %s", problem);
-        js_errors_free(&c->errs);
-        return add_error(c, msg);
-    }
+    if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&c->errs, problem))
+        return SQLITE_NOMEM;
     return SQLITE_OK;
 }
 

@@ -2,6 +2,7 @@
 ** uri: RFC 3986 section 5 reference resolution (see uri.h).
 */
 #include "jsonschema/uri.h"
+#include "jsonschema/jv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -213,21 +214,11 @@ size_t uri_base_len(const char *uri) {
     return h ? (size_t)(h - uri) : strlen(uri);
 }
 
-static int hexv(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t uri_percent_decode(const char *s, size_t n, char *out) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && jv_hexval(s[i + 1]) >= 0 && jv_hexval(s[i + 2]) >= 0) {
+            out[o++] = (char)(jv_hexval(s[i + 1]) * 16 + jv_hexval(s[i + 2]));
             i += 2;
         } else {
             out[o++] = s[i];

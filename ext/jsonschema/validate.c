@@ -77,7 +77,8 @@ static void spop(vstate *st, segs *p) {
 }
 
 static void kpush(vstate *st, const char *kw) {
-    spush(st, &st->kpath, kw, (uint32_t)strlen(kw), 0);
+    if (st->collect)
+        spush(st, &st->kpath, kw, (uint32_t)strlen(kw), 0);
 }
 
 static void kpush_key(vstate *st, const char *k, uint32_t n) {
@@ -179,6 +180,16 @@ static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, 
     e->n++;
 }
 
+/* How much of a name to quote in a message: at most 200 bytes, never half a UTF-8 sequence. */
+static int clip(const char *s, uint32_t n) {
+    if (n <= 200)
+        return (int)n;
+    uint32_t k = 200;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return (int)k;
+}
+
 static void truncate_errors(vstate *st, size_t n) {
     if (!st->collect)
         return;
@@ -266,7 +277,10 @@ static bool in_place(vstate *st, const js_node *n, const char *kw, const js_node
 
 static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst) {
     bool ok = true;
-    if (n->types && !(n->types & type_bits(inst))) {
+    uint32_t bits = type_bits(inst);
+    if (n->draft == JS_DRAFT4 && inst->type == JV_NUMBER && inst->u.num.spelled_float)
+        bits &= ~(uint32_t)JT_INTEGER; /* draft 4: an integer has no fraction or exponent */
+    if (n->types && !(n->types & bits)) {
         if (st->collect) {
             char want[160] = "";
             const jv *t = jv_get(n->src, "type");
@@ -392,6 +406,50 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
     return ok;
 }
 
+typedef struct hashed_item {
+    uint64_t h;
+    uint32_t i;
+} hashed_item;
+
+static int by_hash(const void *a, const void *b) {
+    const hashed_item *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* uniqueItems: pairwise for short arrays, else sorted by a structural hash so only items with
+** equal hashes are compared (a long array stays O(n log n)). */
+static bool unique_items(vstate *st, const js_node *n, const jv *inst) {
+    uint32_t len = inst->n;
+    if (len <= 16) {
+        for (uint32_t i = 1; i < len; i++)
+            for (uint32_t j = 0; j < i; j++)
+                if (jv_equal(inst->u.items[i], inst->u.items[j])) {
+                    emit(st, n, "uniqueItems", "items %u and %u are equal", j, i);
+                    return false;
+                }
+        return true;
+    }
+    hashed_item *h = arena_alloc(&st->s->scratch, (size_t)len * sizeof *h);
+    if (h == NULL) {
+        set_fatal(st, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < len; i++)
+        h[i] = (hashed_item){jv_hash(inst->u.items[i]), i};
+    qsort(h, len, sizeof *h, by_hash);
+    for (uint32_t a = 0; a < len; a++)
+        for (uint32_t b = a + 1; b < len && h[b].h == h[a].h; b++)
+            if (jv_equal(inst->u.items[h[a].i], inst->u.items[h[b].i])) {
+                uint32_t i = h[a].i < h[b].i ? h[a].i : h[b].i;
+                uint32_t j = h[a].i < h[b].i ? h[b].i : h[a].i;
+                emit(st, n, "uniqueItems", "items %u and %u are equal", i, j);
+                return false;
+            }
+    return true;
+}
+
 static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     uint32_t len = inst->n;
@@ -405,15 +463,9 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
     }
     if (!ok && !st->collect)
         return false;
-    if (n->unique) {
-        for (uint32_t i = 1; i < len && ok; i++)
-            for (uint32_t j = 0; j < i; j++)
-                if (jv_equal(inst->u.items[i], inst->u.items[j])) {
-                    emit(st, n, "uniqueItems", "items %u and %u are equal", j, i);
-                    ok = false;
-                    break;
-                }
-        if (!ok && !st->collect)
+    if (n->unique && !unique_items(st, n, inst)) {
+        ok = false;
+        if (!st->collect)
             return false;
     }
     uint32_t np = n->prefix.n < len ? n->prefix.n : len;
@@ -510,7 +562,7 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
             const jv *name = n->required->u.items[i];
             if (name->type == JV_STRING && !has_key(inst, name)) {
                 emit(st, n, "required", "required property '%.*s' is missing",
-                     (int)(name->n > 200 ? 200 : name->n), name->u.str);
+                     clip(name->u.str, name->n), name->u.str);
                 ok = false;
                 if (!st->collect)
                     return false;
@@ -526,8 +578,7 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
             if (!has_key(inst, name)) {
                 kpush(st, n->dep_req_kw);
                 emit(st, n, NULL, "property '%.*s' is required by '%.*s'",
-                     (int)(name->n > 200 ? 200 : name->n), name->u.str,
-                     (int)(dep->klen > 200 ? 200 : dep->klen), dep->key);
+                     clip(name->u.str, name->n), name->u.str, clip(dep->key, dep->klen), dep->key);
                 kpop(st);
                 ok = false;
                 if (!st->collect)
@@ -895,6 +946,25 @@ void js_errors_free(js_errors *e) {
     }
     free(e->items);
     js_errors_init(e);
+}
+
+bool js_errors_add_document_error(js_errors *e, const char *problem) {
+    js_errors_free(e);
+    e->items = malloc(sizeof *e->items);
+    if (e->items == NULL)
+        return false;
+    e->cap = 1;
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_appendf(&sb, "document is not valid JSON: %s", problem);
+    js_error *er = &e->items[0];
+    er->instance_location = strdup("");
+    er->keyword_location = strdup("");
+    er->absolute_keyword_location = strdup("");
+    er->message = strbuf_take(&sb, NULL);
+    e->n = 1;
+    return er->instance_location && er->keyword_location && er->absolute_keyword_location &&
+           er->message;
 }
 
 /* Scratch memory above this is returned to the system after a call. */

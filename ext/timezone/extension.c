@@ -40,8 +40,7 @@ static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_civil c;
     if (tz_local_civil(ctx, a.z, a.t, &c)) {
         char buf[TZ_TEXT_MAX];
-        tz_text_sqlite(&c, buf);
-        result_text(ctx, buf);
+        sqlite3_result_text(ctx, buf, tz_text_sqlite(&c, buf), SQLITE_TRANSIENT);
     }
     tz_arg_zone_done(a.z, a.owned);
 }

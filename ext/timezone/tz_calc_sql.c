@@ -203,6 +203,40 @@ static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_release(zb);
 }
 
+static void free_formatter(void *p) {
+    tz_icu_formatter_free(p);
+}
+
+/* The statement's formatter, kept as auxdata of the pattern argument (rebuilt when the locale
+** changes), or one for this call only (*owned) when the pattern is not a constant. NULL after
+** setting an error. */
+static tz_icu_formatter *formatter_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                                       bool *owned) {
+    const char *locale = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "en";
+    tz_icu_formatter *f = sqlite3_get_auxdata(ctx, 2);
+    *owned = false;
+    if (f != NULL && strcmp(tz_icu_formatter_locale(f), locale) == 0)
+        return f;
+    if (strlen(locale) > TZ_ICU_LOCALE_MAX) {
+        strata_result_error(ctx, TZ_FN(ctx), "locale name too long");
+        return NULL;
+    }
+    f = tz_icu_formatter_new(locale);
+    if (f == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    sqlite3_set_auxdata(ctx, 2, f, free_formatter);
+    /* set_auxdata frees f at once when the pattern is not constant: then use a private one. */
+    if (sqlite3_get_auxdata(ctx, 2) == f)
+        return f;
+    f = tz_icu_formatter_new(locale);
+    if (f == NULL)
+        sqlite3_result_error_nomem(ctx);
+    *owned = true;
+    return f;
+}
+
 /* tz_format(ts, zone, pattern [, locale]) */
 static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t;
@@ -213,10 +247,11 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (z == NULL)
         return;
     tz_civil c;
-    if (tz_local_civil(ctx, z, t, &c)) {
+    tz_icu_formatter *f = NULL;
+    bool f_owned = false;
+    if (tz_local_civil(ctx, z, t, &c) && (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
         const char *err;
-        const char *locale = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "en";
-        char *s = tz_icu_format(z, t, (const char *)sqlite3_value_text(argv[2]), locale, &err);
+        char *s = tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &err);
         if (s != NULL)
             sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
         else if (err == NULL)
@@ -225,6 +260,8 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             strata_result_error(ctx, TZ_FN(ctx), "%s", err);
         free(s);
     }
+    if (f_owned)
+        tz_icu_formatter_free(f);
     tz_arg_zone_done(z, owned);
 }
 

@@ -275,9 +275,9 @@ static char *put_date_time(char *p, const tz_civil *c, char sep) {
     return put_digits(p, c->second, 2);
 }
 
-void tz_text_sqlite(const tz_civil *c, char *buf) {
+int tz_text_sqlite(const tz_civil *c, char *buf) {
     char *p = put_date_time(buf, c, ' ');
-    format_fraction(c->nanos, p);
+    return (int)(p - buf) + format_fraction(c->nanos, p);
 }
 
 void tz_text_offset(int32_t off, char *buf) {

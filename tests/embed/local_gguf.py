@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-GGML_F32, GGML_F16, GGML_Q8_0, GGML_BF16 = 0, 1, 8, 30
+GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q8_0, GGML_BF16 = 0, 1, 2, 8, 30
 U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
 PHANTOM = "\u2581"
 
@@ -51,6 +51,27 @@ def quantize_q8_0(x):
     return bytes(out)
 
 
+def quantize_q4_0(x):
+    """ggml's reference quantize_row_q4_0: d = (signed max-magnitude value) / -8,
+    q = min(15, trunc(x / d + 8.5)); low nibbles hold values 0-15, high nibbles 16-31."""
+    out = bytearray()
+    for b in x.astype(np.float32).reshape(-1, 32):
+        mx = b[np.argmax(np.abs(b))]
+        d = np.float32(mx / -8)
+        inv = np.float32(1.0 / d) if d else np.float32(0)
+        q = np.minimum(15, (b * inv + np.float32(8.5)).astype(np.int8)).astype(np.uint8)
+        out += np.float16(d).tobytes() + (q[:16] | (q[16:] << 4)).astype(np.uint8).tobytes()
+    return bytes(out)
+
+
+def dequantize_q4_0(raw, shape):
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    qs = blocks[:, 2:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8
+    return (q * d).reshape(shape)
+
+
 def dequantize_q8_0(raw, shape):
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 34)
     d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
@@ -69,6 +90,8 @@ def tensor_bytes(arr, ggml_type):
         return rounded.tobytes()
     if ggml_type == GGML_Q8_0:
         return quantize_q8_0(arr)
+    if ggml_type == GGML_Q4_0:
+        return quantize_q4_0(arr)
     raise ValueError(ggml_type)
 
 
@@ -82,6 +105,8 @@ def stored_values(arr, ggml_type):
     if ggml_type == GGML_BF16:
         u = np.frombuffer(raw, "<u2").astype(np.uint32) << 16
         return u.view(np.float32).reshape(arr.shape).astype(np.float64)
+    if ggml_type == GGML_Q4_0:
+        return dequantize_q4_0(raw, arr.shape).astype(np.float64)
     return dequantize_q8_0(raw, arr.shape).astype(np.float64)
 
 
@@ -180,7 +205,7 @@ def bert_tensors(w, wtype):
     return t
 
 
-FILE_TYPE = {GGML_F32: 0, GGML_F16: 1, GGML_Q8_0: 7, GGML_BF16: 32}
+FILE_TYPE = {GGML_F32: 0, GGML_F16: 1, GGML_Q4_0: 2, GGML_Q8_0: 7, GGML_BF16: 32}
 
 
 def bert_kvs(w, wtype, pooling=1, gguf_tokens=None, token_types=None):
@@ -254,4 +279,84 @@ def reference_embedding(w, ids, pooling=1, stored_type=None):
         f = 0.5 * f * (1 + _erf(f / math.sqrt(2)))
         x = _layer_norm(x + f @ W(L["down"]).T + L["downb"], L["ln2_w"], L["ln2_b"])
     e = x[0] if pooling == 2 else x[-1] if pooling == 3 else x.mean(axis=0)
+    return e / np.linalg.norm(e)
+
+
+def random_nomic(rng, vocab=SMALL_VOCAB, d=64, heads=4, ff=96, layers=2, ctx=128, scale=0.3):
+    """Random nomic-bert weights: fused Q/K/V [3d, d], SwiGLU (up and gate [ff, d]), no biases."""
+    w = random_bert(rng, vocab, d, heads, ff, layers, ctx, scale)
+    for L in w["layers"]:
+        L["qkv"] = np.concatenate([L["q"], L["k"], L["v"]])
+        L["gate"] = (rng.standard_normal((ff, d)) * scale * 4 / math.sqrt(d)).astype(np.float32)
+    w["arch"] = "nomic-bert"
+    return w
+
+
+def nomic_tensors(w, wtype):
+    t = [("token_embd.weight", w["tok"], wtype),
+         ("token_types.weight", w["typ"], GGML_F32),
+         ("token_embd_norm.weight", w["ln_w"], GGML_F32),
+         ("token_embd_norm.bias", w["ln_b"], GGML_F32)]
+    for i, L in enumerate(w["layers"]):
+        t += [(f"blk.{i}.attn_qkv.weight", L["qkv"], wtype),
+              (f"blk.{i}.attn_output.weight", L["o"], wtype),
+              (f"blk.{i}.attn_output_norm.weight", L["ln1_w"], GGML_F32),
+              (f"blk.{i}.attn_output_norm.bias", L["ln1_b"], GGML_F32),
+              (f"blk.{i}.ffn_up.weight", L["up"], wtype),
+              (f"blk.{i}.ffn_gate.weight", L["gate"], wtype),
+              (f"blk.{i}.ffn_down.weight", L["down"], wtype),
+              (f"blk.{i}.layer_output_norm.weight", L["ln2_w"], GGML_F32),
+              (f"blk.{i}.layer_output_norm.bias", L["ln2_b"], GGML_F32)]
+    return t
+
+
+def write_nomic(path, w, wtype=GGML_F32, rope_base=1000.0):
+    kvs = []
+    for k, t, v in bert_kvs(w, wtype):
+        if k.startswith("bert."):
+            k = "nomic-bert." + k[5:]
+        kvs.append((k, t, "nomic-bert" if k == "general.architecture" else v))
+    kvs.append(("nomic-bert.rope.freq_base", F32, rope_base))
+    write_gguf(path, kvs, nomic_tensors(w, wtype))
+
+
+def _rope(x, heads, base):
+    n, d = x.shape
+    hd = d // heads
+    half = hd // 2
+    out = x.copy()
+    for p in range(n):
+        theta = p * base ** (-2.0 * np.arange(half) / hd)
+        c, s = np.cos(theta), np.sin(theta)
+        for h in range(heads):
+            a = x[p, h * hd:h * hd + half]
+            z = x[p, h * hd + half:(h + 1) * hd]
+            out[p, h * hd:h * hd + half] = a * c - z * s
+            out[p, h * hd + half:(h + 1) * hd] = a * s + z * c
+    return out
+
+
+def reference_nomic(w, ids, rope_base=1000.0):
+    """float64 forward pass of nomic-bert as llama.cpp runs it (NeoX RoPE, SwiGLU, no biases)."""
+    d, H = w["d"], w["heads"]
+    hd = d // H
+    ids = np.asarray(ids)
+    x = w["tok"].astype(np.float64)[ids] + w["typ"][0]
+    x = _layer_norm(x, w["ln_w"], w["ln_b"])
+    for L in w["layers"]:
+        q = _rope(x @ L["q"].T.astype(np.float64), H, rope_base)
+        k = _rope(x @ L["k"].T.astype(np.float64), H, rope_base)
+        v = x @ L["v"].T.astype(np.float64)
+        ctx = np.zeros_like(x)
+        for h in range(H):
+            s = slice(h * hd, (h + 1) * hd)
+            a = q[:, s] @ k[:, s].T / math.sqrt(hd)
+            a = np.exp(a - a.max(axis=1, keepdims=True))
+            a /= a.sum(axis=1, keepdims=True)
+            ctx[:, s] = a @ v[:, s]
+        x = _layer_norm(x + ctx @ L["o"].T, L["ln1_w"], L["ln1_b"])
+        g = x @ L["gate"].T
+        f = (g / (1 + np.exp(-g))) * (x @ L["up"].T)
+        x = _layer_norm(x + f @ L["down"].T, L["ln2_w"], L["ln2_b"])
+    e = x.mean(axis=0)
     return e / np.linalg.norm(e)

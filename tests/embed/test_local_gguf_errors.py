@@ -121,7 +121,7 @@ def test_unsupported_content(db, weights, tmp_path):
     p = tmp_path / "llama.gguf"
     G.write_gguf(p, [(k, t, "llama" if k == "general.architecture" else v) for k, t, v in kvs],
                  tensors)
-    expect(db, p, "unsupported architecture 'llama' \\(supported: bert\\)")
+    expect(db, p, "unsupported architecture 'llama' \\(supported: bert, nomic-bert\\)")
     p = tmp_path / "missing.gguf"
     G.write_gguf(p, kvs, [t for t in tensors if t[0] != "blk.0.ffn_up.weight"])
     expect(db, p, "missing tensor 'blk.0.ffn_up.weight'")
@@ -146,7 +146,7 @@ def test_unsupported_content(db, weights, tmp_path):
     p = tmp_path / "heads.gguf"
     G.write_gguf(p, [(k, t, 5 if k == "bert.attention.head_count" else v) for k, t, v in kvs],
                  tensors)
-    expect(db, p, "not a multiple of the head count")
+    expect(db, p, "bert.embedding_length is not a multiple of the head count")
 
 
 def test_random_corruption_never_crashes(db, weights, tmp_path):

@@ -98,3 +98,16 @@ def test_peer_crashes_are_our_errors(db, files, tmp_path):
     with pytest.raises(sqlite3.OperationalError, match=f"cannot open '{missing}'"):
         db.execute("INSERT INTO temp.lembed_models(name, model) "
                    "SELECT 'x', lembed_model_from_file(?)", (str(missing),))
+
+
+def test_nomic_bert_same_vectors_as_sqlite_lembed(db, peer_path, tmp_path):
+    path = tmp_path / "nomic.gguf"
+    G.write_nomic(path, G.random_nomic(np.random.default_rng(3)), G.GGML_F32)
+    peer = peer_connection(peer_path)
+    peer.execute(REGISTER, (str(path),))
+    db.execute(REGISTER, (str(path),))
+    text = "hello worlds, unaffable! run fast"
+    a = np.frombuffer(helpers.scalar(db, "SELECT lembed(?)", text), dtype=np.float32)
+    b = np.frombuffer(helpers.scalar(peer, "SELECT lembed(?)", text), dtype=np.float32)
+    assert a @ b >= 0.9999
+    peer.close()

@@ -93,6 +93,16 @@ def test_subtype_null_and_unknown_words(db, glove):
     assert helpers.scalar(db, "SELECT length(lembed('cat'))") == 4 * DIMS
 
 
+def test_text_size_limit(db, glove):
+    path, _ = glove
+    db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('g', ?)", (str(path),))
+    with pytest.raises(sqlite3.OperationalError, match="lembed: text of 33554433 bytes is longer "
+                       "than the limit of 32 MiB"):
+        db.execute("SELECT lembed('g', zeroblob(33554433) || '')").fetchall()
+    assert helpers.scalar(db, "SELECT length(lembed('g', printf('%.*c', 1000000, 'x')))") == \
+        4 * DIMS
+
+
 def test_tokens_pieces_and_detokenize(db, glove):
     path, _ = glove
     db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('g', ?)", (str(path),))
@@ -158,6 +168,9 @@ def test_each_and_chunks(db, glove):
     assert rows[2][2] == helpers.scalar(db, "SELECT lembed('g', 'dog car')")
     with pytest.raises(sqlite3.OperationalError, match="lembed_each: element 1 of the array"):
         db.execute("SELECT * FROM lembed_each('g', '[\"a\", 3]')").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="lembed_each: at most 100000 texts"):
+        db.execute("SELECT count(*) FROM lembed_each('g', ?)",
+                   (json.dumps([""] * 100001),)).fetchall()
     text = "cat dog café the mat car"
     chunks = db.execute("SELECT chunk, text, tokens, start, \"end\" FROM lembed_chunks('g', ?, 3, 1)",
                         (text,)).fetchall()

@@ -118,6 +118,14 @@ def test_patterns_are_ecma(db):
     assert matches(db, {"pattern": "^a$"}, "a\n") == 0  # $ is end of input
     assert matches(db, {"pattern": "^[^]$"}, "\n") == 1
     assert matches(db, {"patternProperties": {"^x-": {"type": "integer"}}}, {"x-a": "s"}) == 0
+    # ECMA-262 Annex B spellings that ICU reads differently or rejects.
+    assert matches(db, {"pattern": "^{a}$"}, "{a}") == 1
+    assert matches(db, {"pattern": "^a{,2}$"}, "a{,2}") == 1
+    assert matches(db, {"pattern": "^[--/]+$"}, "-./") == 1
+    assert matches(db, {"pattern": "^[a&&b]+$"}, "a&b") == 1
+    assert matches(db, {"pattern": "^\\0$"}, "\u0000") == 1
+    assert matches(db, {"pattern": "^\\u{1F600}$"}, "\U0001F600") == 1
+    assert matches(db, {"pattern": "^\\p{Script=Greek}+$"}, "αβγ") == 1
 
 
 # ---- options and schema errors ----------------------------------------------------------------
@@ -340,3 +348,64 @@ def test_errors_table_joins(db):
         "ORDER BY id").fetchall()
     assert rows[0] == (2, "/a", "string is not of type integer")
     assert rows[1][0] == 3 and rows[1][2].startswith("document is not valid JSON")
+
+
+def test_unique_items_on_long_arrays(db):
+    distinct = list(range(20000))
+    assert matches(db, {"uniqueItems": True}, distinct) == 1
+    assert matches(db, {"uniqueItems": True}, distinct + [5.0]) == 0
+    objs = [{"a": i, "b": [i, {"c": i}]} for i in range(100)]
+    assert matches(db, {"uniqueItems": True}, objs) == 1
+    assert matches(db, {"uniqueItems": True}, objs + [{"b": [7, {"c": 7}], "a": 7}]) == 0
+    assert matches(db, {"uniqueItems": True}, [True, 1] * 1 + list(range(2, 40))) == 1
+    rows = errors(db, {"uniqueItems": True}, list(range(30)) + [3])
+    assert rows[0][3] == "items 3 and 30 are equal"
+
+
+def test_big_schemas_cycle_through_the_cache(db):
+    # Each schema is about 1 MB: the cache evicts by memory as well as by count.
+    for i in range(30):
+        props = {f"p{k}": {"type": "integer", "maximum": i} for k in range(20000)}
+        schema = json.dumps({"properties": props})
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i})) == 1
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i + 1})) == 0
+
+
+def test_errors_table_takes_options(db):
+    rows = errors(db, {"format": "ipv4"}, "1.2.3", {"format": "assert"})
+    assert rows == [("", "/format", "#/format", 'string is not a valid "ipv4"')]
+    assert errors(db, {"format": "ipv4"}, "1.2.3") == []
+
+
+def test_peer_debug_function(db):
+    assert one(db, "SELECT jsonschema_debug()").startswith(f"Version: {helpers.VERSION}\n")
+
+
+def test_constant_schema_survives_evictions_within_a_statement(db):
+    # The constant schema is remembered per statement (auxdata) while the varying one pushes
+    # more than the cache holds through it in the same statement.
+    rows = db.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+        "SELECT i, jsonschema_matches('{\"maximum\": 150}', i), "
+        "jsonschema_matches(json_object('const', i), i), "
+        "jsonschema_matches('{\"maximum\": 150}', i + 1) FROM n").fetchall()
+    assert all(r[1] == (r[0] <= 150) and r[2] == 1 and r[3] == (r[0] + 1 <= 150) for r in rows)
+    assert len(rows) == 301
+
+
+def test_draft4_integers_are_spelled_without_fraction(db):
+    assert matches(db, {"type": "integer"}, 1.0, {"draft": 4}) == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1e2', '{\"draft\":4}')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '100', '{\"draft\":4}')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1.0', '{\"draft\":6}')") == 1
+
+
+def test_long_names_in_messages_stay_utf8(db):
+    name = "é" * 150  # 300 bytes: the message quotes 200 of them, never half a character
+    out = json.loads(one(db, "SELECT jsonschema_validate(?, '{}')", json.dumps({"required": [name]})))
+    assert out[0]["error"] == f"required property '{'é' * 100}' is missing"
+
+
+def test_latest_schema_uri_means_2020_12(db):
+    schema = {"$schema": "http://json-schema.org/schema#", "prefixItems": [{"type": "string"}]}
+    assert matches(db, schema, [1]) == 0

@@ -82,6 +82,16 @@ def test_offset_modes(db, text, mode, want):
     assert one(db, "SELECT tz_parse(?, 'compatible', ?)", text, mode) == f"{want}[{NY}]"
 
 
+def test_offset_zones_and_critical_zone(db):
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:30]')") == \
+        "2024-01-01T10:00:00+05:30[+05:30]"
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00[!Europe/Paris]')") == \
+        "2024-01-01T10:00:00+01:00[Europe/Paris]"
+    assert one(db, "SELECT tz_abbrev(0, '+05:30') || '/' || tz_is_dst(0, '-08')") == "+05:30/0"
+    with pytest.raises(Exception, match="offset does not match"):
+        one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:00]')")
+
+
 def test_offset_conflict_rejected(db):
     with pytest.raises(Exception, match="tz_parse: offset does not match time zone"):
         one(db, "SELECT tz_parse('2024-06-14T17:30-05:00[America/New_York]')")
@@ -222,6 +232,17 @@ def test_format_uses_our_offsets(db):
                ) == "1 juillet 2024, 14:00"
     assert one(db, "SELECT tz_format('2024-01-01T00:00Z', 'UTC', 'XXX ''quoted'' VV')") == \
         "Z quoted UTC"
+
+
+def test_format_per_row_patterns_and_locales(db):
+    rows = db.execute("SELECT tz_format(0, 'UTC', p, l) FROM (SELECT 'yyyy' p, 'en' l"
+                      " UNION ALL SELECT 'MMMM', 'fr' UNION ALL SELECT 'MMMM', 'de')").fetchall()
+    assert rows == [("1970",), ("janvier",), ("Januar",)]
+    rows = db.execute("SELECT tz_format(t, 'America/New_York', 'MMM zzzz') FROM"
+                      " (SELECT 0 t UNION ALL SELECT 15552000)").fetchall()
+    assert rows == [("Dec Eastern Standard Time",), ("Jun Eastern Daylight Time",)]
+    with pytest.raises(Exception, match="tz_format: locale name too long"):
+        one(db, "SELECT tz_format(0, 'UTC', 'yyyy', ?)", "x" * 100)
 
 
 def test_tables(db):
@@ -376,3 +397,31 @@ except Exception as e:
     lines = out.stdout.splitlines()
     assert lines[0] == "(7200, '9999z', 0, 'Test/Bad,Test/Good')"
     assert lines[1] == "tz_offset: time zone 'Test/Bad' has unreadable TZif data"
+
+
+def test_connections_in_threads_share_the_cache():
+    """Four connections in four threads hit the process-wide zone cache at once (the sqlite3
+    module releases the GIL while a statement runs)."""
+    import threading
+    names = [r[0] for r in helpers.connect("timezone").execute("SELECT name FROM tz_names")]
+    errors, results = [], []
+
+    def work(k):
+        try:
+            c = helpers.connect("timezone")
+            rows = c.execute(
+                "SELECT count(tz_offset(1719835200 + value * 3600, name)) FROM"
+                " (SELECT value ->> 0 name, key value FROM json_each(?))",
+                (__import__("json").dumps([[n] for n in names[k::2]] * 3),)).fetchone()
+            results.append(rows[0])
+            c.close()
+        except Exception as e:  # reported below, with the thread's failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k % 2,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(results) == sorted([len(names[0::2]) * 3] * 2 + [len(names[1::2]) * 3] * 2)

@@ -371,6 +371,85 @@ static void test_spans(void) {
     CHECK(!tz_round_mode_parse("half", &m));
 }
 
+/* Mutated valid inputs and random bytes through every text parser: each returns an answer or an
+** error, never reads past its input (the buffers are exactly sized heap blocks, so ASan sees any
+** overread), and accepted values are in range. */
+static void test_parsers_fuzz(void) {
+    static const char *seeds[] = {
+        "2024-11-03T01:30:00.123456789-07:00[America/Los_Angeles][u-ca=iso8601]",
+        "2024-01-01 00:00:00",
+        "2024-01-01T00:00Z[!x=y]",
+        "P1Y2M3W4DT5H6M7.5S",
+        "2 hours, 30 minutes ago",
+        "EST5EDT,M3.2.0,M11.1.0",
+        "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+        "+05:30:15"};
+    unsigned seed = 99;
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        const char *base = seeds[(seed >> 16) % (sizeof seeds / sizeof *seeds)];
+        size_t n = strlen(base);
+        char *buf = malloc(n + 1);
+        if (buf == NULL)
+            return;
+        memcpy(buf, base, n + 1);
+        int flips = 1 + (int)((seed >> 8) % 4);
+        for (int k = 0; k < flips; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % n] = (char)(round % 3 == 0 ? (int)((seed >> 20) & 0xff)
+                                                         : "09-:.T+Z[]!P"[(seed >> 20) % 12]);
+        }
+        size_t len = (seed >> 4) % (n + 1); /* also truncated */
+        tz_parsed p;
+        if (tz_text_parse(buf, len, &p) == NULL)
+            CHECK(tz_civil_valid(&p.local) && p.offset > -86400 && p.offset < 86400);
+        tz_span sp;
+        tz_span_parse(buf, len, &sp);
+        tz_rule r;
+        if (tz_rule_parse(buf, len, &r))
+            CHECK(r.std.utoff >= -25 * 3600 && r.std.utoff <= 25 * 3600);
+        buf[len] = '\0';
+        int32_t off;
+        if (tz_db_parse_fixed(buf, &off))
+            CHECK(off > -86400 && off < 86400);
+        free(buf);
+    }
+}
+
+/* The bucket index and the plain binary search agree, in every zone, at every transition and
+** the seconds around it. */
+static void test_index_matches_search(void) {
+    size_t n;
+    const tz_db_name *names = tz_db_names(&n);
+    long checked = 0;
+    for (size_t k = 0; names != NULL && k < n; k++) {
+        tz_db_status st;
+        tz_zone *z = tz_db_get(names[k].name, &st);
+        if (z == NULL || z->index == NULL) {
+            tz_zone_release(z);
+            continue;
+        }
+        uint32_t *index = z->index;
+        for (size_t i = 0; i < z->ntrans; i++) {
+            for (int64_t d = -2; d <= 1; d++) {
+                int64_t t = z->trans[i] + d;
+                int32_t with = tz_zone_offset_at(z, t);
+                z->index = NULL;
+                int32_t without = tz_zone_offset_at(z, t);
+                z->index = index;
+                if (with != without) {
+                    CHECK_EQ_INT(t, -1);
+                    break;
+                }
+                checked++;
+            }
+        }
+        tz_zone_release(z);
+    }
+    CHECK(checked > 100000);
+    tz_db_reset();
+}
+
 int main(void) {
     RUN(test_civil);
     RUN(test_rule_parse);
@@ -380,5 +459,7 @@ int main(void) {
     RUN(test_slim_and_v1_files);
     RUN(test_cache_threads);
     RUN(test_spans);
+    RUN(test_parsers_fuzz);
+    RUN(test_index_matches_search);
     return unit_report("unit_tz_engine");
 }
