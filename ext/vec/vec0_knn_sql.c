@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of vectors read and scored at a time: fits in L2 cache. */
-#define VEC0_KNN_WINDOW (256 * 1024)
-
 typedef struct position {
     sqlite3_int64 chunk_id;
     int offset;
@@ -146,7 +143,36 @@ static int bind_all(sqlite3_stmt *st, const where *w) {
     return SQLITE_OK;
 }
 
-/* Collects the allowed positions, sorted. */
+/* Groups positions by ascending chunk (offsets within a chunk may stay in any order): a
+** counting sort when the chunk ids are dense, as they are, else qsort. */
+static int group_by_chunk(position **pp, size_t n, sqlite3_int64 lo, sqlite3_int64 hi) {
+    position *p = *pp;
+    sqlite3_uint64 range = (sqlite3_uint64)(hi - lo) + 1;
+    if (range > 4 * (sqlite3_uint64)n + 1024) {
+        qsort(p, n, sizeof *p, cmp_position);
+        return SQLITE_OK;
+    }
+    size_t *start = sqlite3_malloc64((range + 1) * sizeof *start);
+    position *out = sqlite3_malloc64(n * sizeof *out);
+    if (start == NULL || out == NULL) {
+        sqlite3_free(start);
+        sqlite3_free(out);
+        return SQLITE_NOMEM;
+    }
+    memset(start, 0, (range + 1) * sizeof *start);
+    for (size_t i = 0; i < n; i++)
+        start[p[i].chunk_id - lo + 1]++;
+    for (sqlite3_uint64 b = 0; b < range; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < n; i++)
+        out[start[p[i].chunk_id - lo]++] = p[i];
+    sqlite3_free(start);
+    sqlite3_free(p);
+    *pp = out;
+    return SQLITE_OK;
+}
+
+/* Collects the allowed positions, grouped by ascending chunk id. */
 static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_t *count) {
     sqlite3_stmt *st;
     *out = NULL;
@@ -159,6 +185,8 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
     rc = bind_all(st, w);
     size_t cap = 0, n = 0;
     position *p = NULL;
+    int sorted = 1;
+    sqlite3_int64 lo = 0, hi = 0;
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 256;
@@ -172,6 +200,12 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         }
         p[n].chunk_id = sqlite3_column_int64(st, 0);
         p[n].offset = sqlite3_column_int(st, 1);
+        if (n == 0 || p[n].chunk_id < lo)
+            lo = p[n].chunk_id;
+        if (n == 0 || p[n].chunk_id > hi)
+            hi = p[n].chunk_id;
+        if (n > 0 && p[n].chunk_id < p[n - 1].chunk_id)
+            sorted = 0;
         n++;
         rc = SQLITE_OK;
     }
@@ -180,8 +214,11 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         sqlite3_free(p);
         return rc == SQLITE_OK ? SQLITE_ERROR : rc;
     }
-    if (n > 1)
-        qsort(p, n, sizeof *p, cmp_position);
+    rc = n > 1 && !sorted ? group_by_chunk(&p, n, lo, hi) : SQLITE_OK;
+    if (rc != SQLITE_OK) {
+        sqlite3_free(p);
+        return rc;
+    }
     *out = p;
     *count = n;
     return SQLITE_OK;
@@ -350,8 +387,13 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (rc == SQLITE_OK)
             rc = bind_all(chunks, &parts);
         size_t vb = col ? vec0_vector_bytes(col) : 0;
-        int window = vb ? (int)(VEC0_KNN_WINDOW / vb) : 1;
-        window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
+        ** windows of the same size */
+        int window = col ? vec0_block_slots(v, col) : 1;
+        if (v->foreign) {
+            window = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
+            window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        }
         buf = sqlite3_malloc64(vb * (size_t)window + 1);
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
@@ -402,14 +444,17 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 }
             if (last < 0)
                 continue;
-            rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
-                      : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, &blob);
-            if (rc != SQLITE_OK)
-                break;
-            if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
-                rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
-                                (long long)chunk_id);
-                break;
+            if (v->foreign) {
+                rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
+                          : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0,
+                                              &blob);
+                if (rc != SQLITE_OK)
+                    break;
+                if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
+                    rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
+                                    (long long)chunk_id);
+                    break;
+                }
             }
             /* The chunk is read window by window (so the vectors being scored stay in cache);
             ** a window with few allowed rows reads just those vectors. */
@@ -420,15 +465,32 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 if (nwin == 0)
                     continue;
                 int sparse = nwin * 4 < w1 - w0 + 1;
+                /* base: byte offset of slot w0 in the open BLOB */
+                int base = v->foreign ? (int)(vb * (size_t)w0) : 0;
+                if (!v->foreign) {
+                    sqlite3_int64 row = chunk_id * 4096 + w0 / window;
+                    rc = blob
+                             ? sqlite3_blob_reopen(blob, row)
+                             : sqlite3_blob_open(v->db, v->schema, table, "vectors", row, 0, &blob);
+                    if (rc == SQLITE_OK &&
+                        sqlite3_blob_bytes(blob) < (int)(vb * (size_t)(w1 - w0 + 1))) {
+                        rc = vec0_error(v,
+                                        "corrupt vector block in chunk %lld (run "
+                                        "integrity_check)",
+                                        (long long)chunk_id);
+                    }
+                    if (rc != SQLITE_OK)
+                        break;
+                }
                 if (!sparse)
-                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)),
-                                           (int)(vb * (size_t)w0));
+                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)), base);
                 for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
                     if (!(live[o / 8] >> (o % 8) & 1))
                         continue;
                     const unsigned char *vec = buf + vb * (size_t)(o - w0);
                     if (sparse) {
-                        rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
+                        rc = sqlite3_blob_read(blob, buf, (int)vb,
+                                               base + (int)(vb * (size_t)(o - w0)));
                         vec = buf;
                     }
                     if (rc != SQLITE_OK)

@@ -128,26 +128,54 @@ int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *ch
     return rc;
 }
 
-int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
-                     int offset, void *buf) {
-    const vec0_column *col = NULL;
+const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot) {
     for (int i = 0; i < v->s.ncols; i++)
         if (v->s.cols[i].kind == VEC0_VECTOR && v->s.cols[i].slot == slot)
-            col = &v->s.cols[i];
+            return &v->s.cols[i];
+    return NULL;
+}
+
+int vec0_block_slots(const vec0_vtab *v, const vec0_column *c) {
+    if (v->foreign)
+        return v->s.chunk_size;
+    size_t vb = vec0_vector_bytes(c);
+    int b = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
+    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
+}
+
+void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
+                     sqlite3_int64 *row, int *byte) {
+    int b = vec0_block_slots(v, c);
+    size_t vb = vec0_vector_bytes(c);
+    if (v->foreign) {
+        *row = chunk_id;
+        *byte = (int)(vb * (size_t)offset);
+    } else {
+        *row = chunk_id * 4096 + offset / b;
+        *byte = (int)(vb * (size_t)(offset % b));
+    }
+}
+
+int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
+                     int offset, void *buf) {
+    const vec0_column *col = vec0_vector_column(v, slot);
     if (col == NULL)
         return SQLITE_INTERNAL;
     size_t vb = vec0_vector_bytes(col);
+    sqlite3_int64 row;
+    int byte;
+    vec0_vector_pos(v, col, chunk_id, offset, &row, &byte);
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc;
         if (*blob == NULL) {
             char table[VEC0_NAME_MAX * 2 + 32];
             snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, slot);
-            rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, blob);
+            rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", row, 0, blob);
         } else {
-            rc = sqlite3_blob_reopen(*blob, chunk_id);
+            rc = sqlite3_blob_reopen(*blob, row);
         }
         if (rc == SQLITE_OK)
-            rc = sqlite3_blob_read(*blob, buf, (int)vb, (int)(vb * (size_t)offset));
+            rc = sqlite3_blob_read(*blob, buf, (int)vb, byte);
         if (rc == SQLITE_OK)
             return SQLITE_OK;
         /* an expired handle (the row was written since) is reopened once */
@@ -192,11 +220,20 @@ static int declare(vec0_vtab *v) {
         v->decl_col[n++] = i;
     }
     v->ndecl = n;
-    v->col_cmd = n;
-    v->col_distance = n + 1;
-    v->col_k = n + 2;
+    /* The command column is named after the table, unless a column already has that name
+    ** (sqlite-vec users write `CREATE VIRTUAL TABLE embedding USING vec0(embedding float[4])`):
+    ** such a table has no command column. */
+    int clash = sqlite3_stricmp(v->name, "distance") == 0 || sqlite3_stricmp(v->name, "k") == 0 ||
+                (s->pk < 0 && sqlite3_stricmp(v->name, "rowid") == 0);
+    for (int i = 0; i < s->ncols; i++)
+        clash |= sqlite3_stricmp(v->name, s->cols[i].name) == 0;
+    v->col_cmd = clash ? -1 : n;
+    v->col_distance = clash ? n : n + 1;
+    v->col_k = v->col_distance + 1;
     if (sql) {
-        char *next = sqlite3_mprintf("%s, \"%w\" HIDDEN, distance HIDDEN, k HIDDEN)", sql, v->name);
+        char *next =
+            clash ? sqlite3_mprintf("%s, distance HIDDEN, k HIDDEN)", sql)
+                  : sqlite3_mprintf("%s, \"%w\" HIDDEN, distance HIDDEN, k HIDDEN)", sql, v->name);
         sqlite3_free(sql);
         sql = next;
     }
@@ -230,7 +267,7 @@ static int create_shadow_tables(vec0_vtab *v) {
     const char *db = v->schema, *t = v->name;
     int rc = vec0_exec(v,
                        "CREATE TABLE \"%w\".\"%w_info\"(key TEXT PRIMARY KEY, value ANY);"
-                       "INSERT INTO \"%w\".\"%w_info\" VALUES ('format', 'strata-vec 1');",
+                       "INSERT INTO \"%w\".\"%w_info\" VALUES ('format', 'strata-vec 2');",
                        db, t, db, t);
     /* chunks: small columns first so scans never load the blobs they do not use */
     char *cols = sqlite3_mprintf("%s", "");

@@ -14,7 +14,8 @@
 **        (metadataNN, chunk_id, chunk_offset) per metadata column. KNN filters on metadata run
 **        as one SQL query on this table, which yields (chunk, offset) positions.
 **   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
-**        per vector column and chunk: `size` packed vectors, read with incremental blob I/O.
+**        per vector column, chunk and block (rowid chunk_id << 12 | block): the packed vectors
+**        of vec0_block_slots() consecutive slots, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
 ** Suffixes have no underscore: SQLite's shadow-table check looks after the last one.
 ** An ANN index would add its own T_<index>NN tables beside these and keep the flat chunks as
@@ -32,6 +33,10 @@
 #include "vec/value_sql.h"
 
 #define VEC0_MAX_K 4096
+/* Bytes of vectors per BLOB row of T_vectorchunksNN: a chunk's vectors are split into blocks of
+** about this size (rowid = chunk_id << 12 | block), so writing one slot never walks far along
+** an overflow chain, and a KNN scan reads one block at a time (it stays in cache). */
+#define VEC0_BLOCK_BYTES (256 * 1024)
 #define VEC0_STMT_CACHE 32
 
 typedef struct vec0_vtab {
@@ -42,7 +47,7 @@ typedef struct vec0_vtab {
     vec0_schema s;
     int ndecl;                        /* declared user columns, key included */
     int decl_col[VEC0_MAX_COLUMNS];   /* declared index -> s.cols index (-1 for rowid) */
-    int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns */
+    int col_cmd, col_distance, col_k; /* declared indexes of the hidden columns (cmd: -1 if none) */
     sqlite3_stmt *st_lookup;    /* SELECT chunk_id, chunk_offset FROM T_rowids WHERE rowid=? */
     sqlite3_stmt *st_lookup_id; /* SELECT rowid FROM T_rowids WHERE id=? */
     struct {
@@ -88,6 +93,14 @@ int vec0_done(vec0_vtab *v, sqlite3_stmt *st);
 void vec0_cache_clear(vec0_vtab *v);
 /* Sets the vtab error message "vec0: ..." and returns SQLITE_ERROR. */
 int vec0_error(vec0_vtab *v, const char *fmt, ...);
+
+/* Slots per block of vector column c (a whole chunk for tables created by sqlite-vec). */
+int vec0_block_slots(const vec0_vtab *v, const vec0_column *c);
+/* The T_vectorchunksNN row and byte offset of slot `offset` of chunk_id. */
+void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
+                     sqlite3_int64 *row, int *byte);
+/* The vector column of slot `slot`. */
+const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot);
 
 /* Reads one stored vector (chunk, offset) of vector column slot into buf. */
 int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,

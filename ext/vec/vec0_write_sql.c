@@ -186,9 +186,11 @@ static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_
         const vec0_column *c = &v->s.cols[i];
         if (c->kind != VEC0_VECTOR)
             continue;
-        int vb = (int)vec0_vector_bytes(c);
+        sqlite3_int64 row;
+        int byte;
+        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
         table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = blob_write(v, table, "vectors", chunk_id, vecs[c->slot], vb, vb * offset);
+        rc = blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c), byte);
     }
     return rc;
 }
@@ -210,8 +212,11 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
                        v->schema, v->name, (long long)chunk_id, v->schema, v->name,
                        (long long)chunk_id);
         for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid = %lld",
-                           v->schema, v->name, i, (long long)chunk_id);
+            rc = vec0_exec(v,
+                           "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid BETWEEN %lld "
+                           "AND %lld",
+                           v->schema, v->name, i, (long long)(chunk_id * 4096),
+                           (long long)(chunk_id * 4096 + 4095));
         return rc;
     }
     rc = chunk_set_state(v, chunk_id, count - 1, bits, size);
@@ -226,9 +231,11 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
         const vec0_column *c = &v->s.cols[i];
         if (c->kind != VEC0_VECTOR)
             continue;
-        int vb = (int)vec0_vector_bytes(c);
+        sqlite3_int64 row;
+        int byte;
+        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
         table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = blob_write(v, table, "vectors", chunk_id, zeros, vb, vb * offset);
+        rc = blob_write(v, table, "vectors", row, zeros, (int)vec0_vector_bytes(c), byte);
     }
     return rc;
 }
@@ -359,12 +366,17 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     memset(info->bits, 0, (size_t)size / 8);
     for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
         const vec0_column *c = &s->cols[i];
-        if (c->kind == VEC0_VECTOR)
+        if (c->kind != VEC0_VECTOR)
+            continue;
+        int b = vec0_block_slots(v, c);
+        for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
+            int slots = size - first < b ? size - first : b;
             rc = vec0_exec(v,
                            "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
                            "VALUES (%lld, zeroblob(%lld))",
-                           v->schema, v->name, c->slot, (long long)*chunk_id,
-                           (long long)(vec0_vector_bytes(c) * (size_t)size));
+                           v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
+                           (long long)(vec0_vector_bytes(c) * (size_t)slots));
+        }
     }
     return rc;
 }
@@ -630,8 +642,11 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         if (vecs[i].data == NULL)
             continue;
         int vb = (int)vec_type_bytes(vecs[i].type, vecs[i].dims);
+        sqlite3_int64 row;
+        int byte;
+        vec0_vector_pos(v, vec0_vector_column(v, i), chunk_id, offset, &row, &byte);
         table_name(v, table, sizeof table, "vectorchunks", i);
-        rc = blob_write(v, table, "vectors", chunk_id, vecs[i].data, vb, vb * offset);
+        rc = blob_write(v, table, "vectors", row, vecs[i].data, vb, byte);
     }
     if (rc == SQLITE_OK && (s->nmetadata > 0 || text_key(v))) {
         char *sets = sqlite3_mprintf("id = %s", text_key(v) ? "?1" : "id");
@@ -838,22 +853,27 @@ static int integrity_check(vec0_vtab *v) {
         }
         total += count;
         for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
-            sqlite3_stmt *len;
-            rc = vec0_prepare(v, &len,
-                              "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
-                              "WHERE rowid = %lld",
-                              v->schema, v->name, i, (long long)id);
-            if (rc != SQLITE_OK)
-                break;
-            sqlite3_int64 got = sqlite3_step(len) == SQLITE_ROW ? sqlite3_column_int64(len, 0) : -1;
-            sqlite3_finalize(len);
-            size_t want = 0;
-            for (int c = 0; c < s->ncols; c++)
-                if (s->cols[c].kind == VEC0_VECTOR && s->cols[c].slot == i)
-                    want = vec0_vector_bytes(&s->cols[c]) * (size_t)size;
-            if (got != (sqlite3_int64)want)
-                rc = vec0_error(v, "integrity_check: vector chunk %02d of chunk %lld is %s", i,
-                                (long long)id, got < 0 ? "missing" : "the wrong size");
+            const vec0_column *c = vec0_vector_column(v, i);
+            int b = vec0_block_slots(v, c);
+            for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
+                sqlite3_stmt *len;
+                rc = vec0_prepare(v, &len,
+                                  "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
+                                  "WHERE rowid = %lld",
+                                  v->schema, v->name, i, (long long)(id * 4096 + first / b));
+                if (rc != SQLITE_OK)
+                    break;
+                sqlite3_int64 got =
+                    sqlite3_step(len) == SQLITE_ROW ? sqlite3_column_int64(len, 0) : -1;
+                sqlite3_finalize(len);
+                int slots = size - first < b ? size - first : b;
+                if (got != (sqlite3_int64)(vec0_vector_bytes(c) * (size_t)slots))
+                    rc = vec0_error(v,
+                                    "integrity_check: block %d of vector column %02d in chunk "
+                                    "%lld is %s",
+                                    first / b, i, (long long)id,
+                                    got < 0 ? "missing" : "the wrong size");
+            }
         }
         for (int o = 0; rc == SQLITE_OK && o < size; o++) {
             if (!(bits[o / 8] >> (o % 8) & 1))
@@ -904,9 +924,8 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
     if (argc == 1)
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-        sqlite3_value *cmd = argv[2 + v->col_cmd];
-        if (sqlite3_value_type(cmd) != SQLITE_NULL)
-            return command(v, cmd);
+        if (v->col_cmd >= 0 && sqlite3_value_type(argv[2 + v->col_cmd]) != SQLITE_NULL)
+            return command(v, argv[2 + v->col_cmd]);
         return insert_row(v, argv, rowid);
     }
     return update_row(v, argv);

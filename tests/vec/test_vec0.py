@@ -580,3 +580,54 @@ def test_knn_per_row_of_another_table(vdb):
     rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = q.k "
                        "order by q.id, v.distance").fetchall()
     assert rows == [(1, 1), (2, 3), (2, 2)]
+
+
+@pytest.mark.parametrize("name, decl", [("embedding", "embedding float[2]"),
+                                        ("k", "e float[2]"), ("distance", "e float[2]"),
+                                        ("rowid", "e float[2]"), ("id", "id text primary key, e float[2]")])
+def test_table_named_like_a_column(vdb, name, decl):
+    """sqlite-vec allows a table named after one of its columns; it then has no command column."""
+    vdb.execute(f"create virtual table \"{name}\" using vec0({decl})")
+    col = "embedding" if name == "embedding" else "e"
+    key = "id" if name == "id" else "rowid"
+    vdb.execute(f"insert into \"{name}\"({key}, {col}) values ({'1' if key == 'rowid' else repr('a')}, '[1,2]')")
+    rows = vdb.execute(f"select {key}, distance from \"{name}\" where {col} match '[1,2]' and k = 1").fetchall()
+    assert len(rows) == 1 and rows[0][1] == 0.0
+
+
+def test_delete_optimize_vacuum_shrinks_the_file(tmp_path):
+    path = tmp_path / "s.db"
+    db = helpers.connect("vec", database=str(path))
+    x, qs = data(n=2000, d=128)
+    db.execute("create virtual table v using vec0(emb float[128], chunk_size=64)")
+    db.execute("begin")
+    db.executemany("insert into v(rowid, emb) values (?, ?)",
+                   [(i + 1, x[i].tobytes()) for i in range(2000)])
+    db.execute("commit")
+    full = path.stat().st_size
+    db.execute("delete from v where rowid % 10 != 0")  # leaves 200 rows spread over all chunks
+    db.execute("insert into v(v) values ('optimize')")
+    db.execute("vacuum")
+    assert path.stat().st_size < full / 4
+    assert db.execute("select count(*) from v_chunks").fetchone()[0] == 4  # ceil(200 / 64)
+    keep = np.arange(10, 2001, 10)
+    got = [r[0] for r in db.execute("select rowid from v where emb match ? and k = 5",
+                                    (qs[0][:128].tobytes(),))]
+    assert got == list(brute(x[keep - 1], qs[0][:128], "l2", keep)[0][:5])
+    db.close()
+
+
+def test_update_text_primary_key(vdb):
+    vdb.execute("create virtual table t using vec0(id text primary key, emb float[1], g text)")
+    vdb.execute("insert into t(id, emb, g) values ('a', '[1]', 'x'), ('b', '[2]', 'y')")
+    vdb.execute("update t set id = 'c' where id = 'a'")
+    assert vdb.execute("select id, g from t order by id").fetchall() == [("b", "y"), ("c", "x")]
+    assert vdb.execute("select id from t where emb match '[1]' and k = 1").fetchall() == [("c",)]
+    with pytest.raises(sqlite3.Error, match="UNIQUE constraint failed"):
+        vdb.execute("update t set id = 'b', emb = '[9]' where id = 'c'")
+    # a failing statement leaves nothing behind: neither its vector write nor earlier rows
+    with pytest.raises(sqlite3.Error, match="UNIQUE constraint failed"):
+        vdb.execute("insert into t(id, emb, g) values ('d', '[3]', 'z'), ('b', '[4]', 'w')")
+    assert vdb.execute("select id, vec_to_json(emb) from t order by id").fetchall() == \
+        [("b", "[2.000000]"), ("c", "[1.000000]")]
+    vdb.execute("insert into t(t) values ('integrity_check')")
