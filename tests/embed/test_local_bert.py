@@ -89,6 +89,9 @@ def test_tokens_pieces_detokenize(db, model_files):
     assert helpers.scalar(db, "SELECT lembed_detokenize('m', ?)", json.dumps(ids)) == \
         "hello worlds , unaffable !"
     assert ids_of(db, "m", "zzz") == [2, 1, 3]  # [CLS] [UNK] [SEP]
+    assert helpers.scalar(db, "SELECT lembed_token_score('m', 5)") == 0.0  # WordPiece: no scores
+    with pytest.raises(sqlite3.OperationalError, match="lembed_token_score: bad or out-of-range"):
+        db.execute("SELECT lembed_token_score('m', 1000)").fetchall()
 
 
 def test_truncation_and_option(db, weights, model_files):
