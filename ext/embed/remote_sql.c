@@ -95,6 +95,10 @@ static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **
         return;
     }
     cJSON *obj = cJSON_CreateObject();
+    if (obj == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
     remote_config check;
     remote_config_init(&check);
     char err[REMOTE_ERR_SIZE];
@@ -112,7 +116,7 @@ static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **
         bool is_object = strcmp(k, "headers") == 0 || strcmp(k, "extra") == 0;
         cJSON *item = is_object ? cJSON_Parse(v) : cJSON_CreateString(v);
         cJSON_DeleteItemFromObjectCaseSensitive(obj, k);
-        if (obj == NULL || item == NULL || !cJSON_AddItemToObject(obj, k, item)) {
+        if (item == NULL || !cJSON_AddItemToObject(obj, k, item)) {
             cJSON_Delete(item);
             sqlite3_result_error_nomem(ctx);
             goto done;
@@ -124,10 +128,9 @@ static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **
     else
         sqlite3_result_text(ctx, json, -1, free_text);
 done:
-    if (obj != NULL)
-        for (cJSON *m = obj->child; m != NULL; m = m->next)
-            if (cJSON_IsString(m))
-                memset(m->valuestring, 0, strlen(m->valuestring));
+    for (cJSON *m = obj->child; m != NULL; m = m->next)
+        if (cJSON_IsString(m))
+            memset(m->valuestring, 0, strlen(m->valuestring));
     cJSON_Delete(obj);
     remote_config_free(&check);
 }

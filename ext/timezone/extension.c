@@ -23,12 +23,13 @@ static void result_text(sqlite3_context *ctx, const char *s) {
 typedef struct ts_zone {
     tz_instant t;
     tz_zone *z;
+    bool owned;
 } ts_zone;
 
 static bool ts_zone_args(sqlite3_context *ctx, sqlite3_value **argv, ts_zone *out) {
     if (tz_any_null(ctx, 2, argv) || !tz_arg_instant(ctx, argv[0], &out->t, NULL))
         return false;
-    out->z = tz_arg_zone(ctx, argv, 1);
+    out->z = tz_arg_zone(ctx, argv, 1, &out->owned);
     return out->z != NULL;
 }
 
@@ -39,10 +40,9 @@ static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_civil c;
     if (tz_local_civil(ctx, a.z, a.t, &c)) {
         char buf[TZ_TEXT_MAX];
-        tz_text_sqlite(&c, buf);
-        result_text(ctx, buf);
+        sqlite3_result_text(ctx, buf, tz_text_sqlite(&c, buf), SQLITE_TRANSIENT);
     }
-    tz_zone_release(a.z);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_offset(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -50,7 +50,7 @@ static void fn_offset(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!ts_zone_args(ctx, argv, &a))
         return;
     sqlite3_result_int(ctx, tz_zone_offset_at(a.z, a.t.secs));
-    tz_zone_release(a.z);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_abbrev(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -58,7 +58,7 @@ static void fn_abbrev(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!ts_zone_args(ctx, argv, &a))
         return;
     result_text(ctx, tz_zone_info_at(a.z, a.t.secs)->abbr);
-    tz_zone_release(a.z);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_is_dst(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -66,7 +66,7 @@ static void fn_is_dst(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!ts_zone_args(ctx, argv, &a))
         return;
     sqlite3_result_int(ctx, tz_zone_info_at(a.z, a.t.secs)->isdst);
-    tz_zone_release(a.z);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
@@ -83,7 +83,7 @@ static void fn_convert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!ts_zone_args(ctx, argv, &a))
         return;
     tz_result_zoned(ctx, a.z, a.t);
-    tz_zone_release(a.z);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 /* tz_utc(local, zone [, disambiguation]) */
@@ -93,7 +93,8 @@ static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (tz_any_null(ctx, argc, argv) || !tz_arg_local(ctx, argv[0], &c) ||
         (argc > 2 && !tz_arg_disambiguation(ctx, argv[2], &d)))
         return;
-    tz_zone *z = tz_arg_zone(ctx, argv, 1);
+    bool owned;
+    tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
     if (z == NULL)
         return;
     tz_resolution r;
@@ -101,7 +102,8 @@ static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_resolve(z, tz_civil_to_seconds(&c), &r);
     if (!tz_resolution_pick(&r, d, &secs)) {
         strata_result_error(
-            ctx, TZ_FN(ctx), "%s falls in a %s in %s", (const char *)sqlite3_value_text(argv[0]),
+            ctx, TZ_FN(ctx), "'%.80s' falls in a %s in %s",
+            (const char *)sqlite3_value_text(argv[0]),
             r.kind == TZ_GAP ? "gap (skipped wall time)" : "fold (repeated wall time)", z->name);
     } else {
         tz_civil u;
@@ -110,7 +112,7 @@ static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         tz_text_sqlite(&u, buf);
         result_text(ctx, buf);
     }
-    tz_zone_release(z);
+    tz_arg_zone_done(z, owned);
 }
 
 /* tz_parse(text [, disambiguation [, offset_mode]]) */

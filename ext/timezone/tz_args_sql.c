@@ -25,12 +25,12 @@ tz_zone *tz_zone_named(sqlite3_context *ctx, const char *name) {
     return NULL;
 }
 
-tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i) {
+tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i, bool *owned) {
+    /* SQLite frees auxdata only between calls, so a cached zone outlives this call. */
     tz_zone *z = sqlite3_get_auxdata(ctx, i);
-    if (z != NULL) {
-        tz_zone_retain(z);
+    *owned = false;
+    if (z != NULL)
         return z;
-    }
     if (sqlite3_value_type(argv[i]) != SQLITE_TEXT) {
         strata_result_error(ctx, TZ_FN(ctx), "time zone must be text");
         return NULL;
@@ -38,9 +38,16 @@ tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i) {
     z = tz_zone_named(ctx, (const char *)sqlite3_value_text(argv[i]));
     if (z == NULL)
         return NULL;
+    /* set_auxdata may destroy its value at once (argument not constant): keep our own ref. */
     tz_zone_retain(z);
+    *owned = true;
     sqlite3_set_auxdata(ctx, i, z, release_zone);
     return z;
+}
+
+void tz_arg_zone_done(tz_zone *z, bool owned) {
+    if (owned)
+        tz_zone_release(z);
 }
 
 bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

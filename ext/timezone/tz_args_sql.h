@@ -12,9 +12,11 @@
 /* The function name stored as user data at registration. */
 #define TZ_FN(ctx) ((const char *)sqlite3_user_data(ctx))
 
-/* Zone argument i (text), cached across rows while the argument is constant. Returns a zone the
-** caller must tz_zone_release(), or NULL after setting an error. */
-tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i);
+/* Zone argument i (text), cached across rows while the argument is constant. Returns the zone,
+** or NULL after setting an error; pass it and *owned to tz_arg_zone_done() when finished. A zone
+** cached in the argument's auxdata is borrowed for the call (no reference counting per row). */
+tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i, bool *owned);
+void tz_arg_zone_done(tz_zone *z, bool owned);
 /* Looks a zone up by name with the same errors as tz_arg_zone (no caching). */
 tz_zone *tz_zone_named(sqlite3_context *ctx, const char *name);
 

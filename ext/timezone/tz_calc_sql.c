@@ -73,7 +73,8 @@ static void fn_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             return;
         }
     }
-    tz_zone *z = tz_arg_zone(ctx, argv, 2);
+    bool owned;
+    tz_zone *z = tz_arg_zone(ctx, argv, 2, &owned);
     if (z == NULL)
         return;
     int32_t off = tz_zone_offset_at(z, t.secs);
@@ -104,7 +105,7 @@ static void fn_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         r.secs = tz_zone_start_of_day(z, days);
     }
     tz_result_zoned(ctx, z, r);
-    tz_zone_release(z);
+    tz_arg_zone_done(z, owned);
 }
 
 /* tz_hours_in_day(ts, zone): length of the local day containing ts, in hours. */
@@ -112,13 +113,14 @@ static void fn_hours_in_day(sqlite3_context *ctx, int argc, sqlite3_value **argv
     tz_instant t;
     if (tz_any_null(ctx, argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
         return;
-    tz_zone *z = tz_arg_zone(ctx, argv, 1);
+    bool owned;
+    tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
     if (z == NULL)
         return;
     int64_t days = tz_floor_div(t.secs + tz_zone_offset_at(z, t.secs), 86400);
     int64_t len = tz_zone_start_of_day(z, days + 1) - tz_zone_start_of_day(z, days);
     sqlite3_result_double(ctx, (double)len / 3600.0);
-    tz_zone_release(z);
+    tz_arg_zone_done(z, owned);
 }
 
 static bool span_arg(sqlite3_context *ctx, sqlite3_value *v, tz_span *out) {
@@ -151,7 +153,8 @@ static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_release(z);
 }
 
-/* tz_diff(a, b [, largest [, smallest [, mode [, increment]]]]): a - b as ISO 8601. */
+/* tz_diff(a, b [, largest [, smallest [, mode [, increment]]]]): the span from b to a (Temporal's
+** b.until(a)) as ISO 8601, so tz_add(b, tz_diff(a, b)) is a. */
 static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_diff_options o = {TZ_UNIT_HOUR, TZ_UNIT_NANOSECOND, TZ_ROUND_TRUNC, 1};
     bool largest_given = argc > 2;
@@ -200,19 +203,55 @@ static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_zone_release(zb);
 }
 
+static void free_formatter(void *p) {
+    tz_icu_formatter_free(p);
+}
+
+/* The statement's formatter, kept as auxdata of the pattern argument (rebuilt when the locale
+** changes), or one for this call only (*owned) when the pattern is not a constant. NULL after
+** setting an error. */
+static tz_icu_formatter *formatter_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                                       bool *owned) {
+    const char *locale = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "en";
+    tz_icu_formatter *f = sqlite3_get_auxdata(ctx, 2);
+    *owned = false;
+    if (f != NULL && strcmp(tz_icu_formatter_locale(f), locale) == 0)
+        return f;
+    if (strlen(locale) > TZ_ICU_LOCALE_MAX) {
+        strata_result_error(ctx, TZ_FN(ctx), "locale name too long");
+        return NULL;
+    }
+    f = tz_icu_formatter_new(locale);
+    if (f == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    sqlite3_set_auxdata(ctx, 2, f, free_formatter);
+    /* set_auxdata frees f at once when the pattern is not constant: then use a private one. */
+    if (sqlite3_get_auxdata(ctx, 2) == f)
+        return f;
+    f = tz_icu_formatter_new(locale);
+    if (f == NULL)
+        sqlite3_result_error_nomem(ctx);
+    *owned = true;
+    return f;
+}
+
 /* tz_format(ts, zone, pattern [, locale]) */
 static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t;
     if (tz_any_null(ctx, argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
         return;
-    tz_zone *z = tz_arg_zone(ctx, argv, 1);
+    bool owned;
+    tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
     if (z == NULL)
         return;
     tz_civil c;
-    if (tz_local_civil(ctx, z, t, &c)) {
+    tz_icu_formatter *f = NULL;
+    bool f_owned = false;
+    if (tz_local_civil(ctx, z, t, &c) && (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
         const char *err;
-        const char *locale = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "en";
-        char *s = tz_icu_format(z, t, (const char *)sqlite3_value_text(argv[2]), locale, &err);
+        char *s = tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &err);
         if (s != NULL)
             sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
         else if (err == NULL)
@@ -221,7 +260,9 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             strata_result_error(ctx, TZ_FN(ctx), "%s", err);
         free(s);
     }
-    tz_zone_release(z);
+    if (f_owned)
+        tz_icu_formatter_free(f);
+    tz_arg_zone_done(z, owned);
 }
 
 typedef struct calc_def {

@@ -6,17 +6,6 @@
 */
 #include "timezone/tz_civil.h"
 
-int64_t tz_floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
-int64_t tz_floor_mod(int64_t a, int64_t b) {
-    return a - tz_floor_div(a, b) * b;
-}
-
 bool tz_is_leap(int64_t year) {
     return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }

@@ -24,8 +24,16 @@ typedef struct tz_civil {
     int32_t nanos;                        /* 0..999999999 */
 } tz_civil;
 
-int64_t tz_floor_div(int64_t a, int64_t b);
-int64_t tz_floor_mod(int64_t a, int64_t b);
+/* Division rounding toward negative infinity. Inline: with a constant divisor the compiler turns
+** it into a multiplication, and every conversion divides by 86400 and 146097. */
+static inline int64_t tz_floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static inline int64_t tz_floor_mod(int64_t a, int64_t b) {
+    return a - tz_floor_div(a, b) * b;
+}
 bool tz_is_leap(int64_t year);
 int tz_days_in_month(int64_t year, int month);
 /* Days since 1970-01-01 of y-m-d (month 1..12, day 1..31; no range check). */

@@ -387,7 +387,17 @@ tz_zone *tz_db_get(const char *name, tz_db_status *status) {
             if (a % 60)
                 snprintf(norm + n, sizeof norm - (size_t)n, ":%02d", a % 60);
         }
-        tz_zone *z = tz_zone_new_fixed(norm, is_utc ? 0 : fixed, norm);
+        /* Cached like files, so a column of offsets does not allocate a zone per row. */
+        pthread_mutex_lock(&db_mutex);
+        tz_zone *z = cache_find_locked(norm);
+        if (z != NULL) {
+            tz_zone_retain(z);
+        } else {
+            z = tz_zone_new_fixed(norm, is_utc ? 0 : fixed, norm);
+            if (z != NULL)
+                cache_put_locked(z);
+        }
+        pthread_mutex_unlock(&db_mutex);
         if (z == NULL)
             *status = TZ_DB_NOMEM;
         return z;

@@ -6,6 +6,7 @@
 #include "timezone/tz_icu.h"
 #include "common/strbuf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ucal.h>
@@ -54,8 +55,18 @@ static void offset_text(strbuf *sb, int32_t off, char letter, int count) {
         strbuf_appendf(sb, colon ? ":%02d" : "%02d", s);
 }
 
+struct tz_icu_formatter {
+    char locale[TZ_ICU_LOCALE_MAX + 1];
+    UDateFormat *fmt;
+    char *icu_pattern; /* the rewritten pattern fmt was built with */
+    /* Long zone names of the last zone asked for: [0] standard, [1] daylight; "" = unknown. */
+    char names_zone[TZ_NAME_MAX + 1];
+    char names[2][256];
+    bool names_done[2];
+};
+
 /* ICU's localized long name of the zone ("Eastern Daylight Time"), if ICU knows the zone. */
-static bool long_name(strbuf *sb, const tz_zone *z, bool dst, const char *locale) {
+static bool icu_long_name(const tz_zone *z, bool dst, const char *locale, char *out, size_t cap) {
     UChar id[128], canon[128], name[256];
     UErrorCode st = U_ZERO_ERROR;
     UBool system = 0;
@@ -72,12 +83,25 @@ static bool long_name(strbuf *sb, const tz_zone *z, bool dst, const char *locale
     ucal_close(cal);
     if (U_FAILURE(st) || n <= 0 || n >= 256)
         return false;
-    char utf8[1024];
     int32_t len = 0;
-    u_strToUTF8(utf8, sizeof utf8, &len, name, n, &st);
-    if (U_FAILURE(st) || len >= (int32_t)sizeof utf8)
+    u_strToUTF8(out, (int32_t)cap, &len, name, n, &st);
+    return U_SUCCESS(st) && len > 0 && (size_t)len < cap;
+}
+
+/* The long name through the formatter's one-zone cache; false if ICU does not know the zone. */
+static bool long_name(tz_icu_formatter *f, strbuf *sb, const tz_zone *z, bool dst) {
+    if (strcmp(f->names_zone, z->name) != 0) {
+        snprintf(f->names_zone, sizeof f->names_zone, "%s", z->name);
+        f->names_done[0] = f->names_done[1] = false;
+    }
+    if (!f->names_done[dst]) {
+        if (!icu_long_name(z, dst, f->locale, f->names[dst], sizeof f->names[dst]))
+            f->names[dst][0] = '\0';
+        f->names_done[dst] = true;
+    }
+    if (f->names[dst][0] == '\0')
         return false;
-    strbuf_append(sb, utf8, (size_t)len);
+    strbuf_append_str(sb, f->names[dst]);
     return true;
 }
 
@@ -92,8 +116,8 @@ static void append_quoted(strbuf *sb, const char *text, size_t n) {
 }
 
 /* Rewrites zone letters of pattern into quoted literals. NULL err on success. */
-static const char *rewrite(const char *pattern, const tz_zone *z, const tz_ttinfo *ti,
-                           const char *locale, strbuf *out) {
+static const char *rewrite(tz_icu_formatter *f, const char *pattern, const tz_zone *z,
+                           const tz_ttinfo *ti, strbuf *out) {
     const char *p = pattern;
     while (*p) {
         if (*p == '\'') {
@@ -118,7 +142,7 @@ static const char *rewrite(const char *pattern, const tz_zone *z, const tz_ttinf
         strbuf text;
         strbuf_init(&text);
         if ((c == 'z' || c == 'v') && count >= 4) {
-            if (!long_name(&text, z, c == 'z' && ti->isdst, locale))
+            if (!long_name(f, &text, z, c == 'z' && ti->isdst))
                 offset_text(&text, ti->utoff, 'O', 4);
         } else if (c == 'z' || c == 'v') {
             strbuf_append_str(&text, ti->abbr);
@@ -145,7 +169,77 @@ static const char *rewrite(const char *pattern, const tz_zone *z, const tz_ttinf
     return out->failed ? "out of memory" : NULL;
 }
 
-char *tz_icu_format(const tz_zone *z, tz_instant t, const char *pattern, const char *locale,
+tz_icu_formatter *tz_icu_formatter_new(const char *locale) {
+    if (strlen(locale) > TZ_ICU_LOCALE_MAX)
+        return NULL;
+    tz_icu_formatter *f = calloc(1, sizeof *f);
+    if (f != NULL)
+        snprintf(f->locale, sizeof f->locale, "%s", locale);
+    return f;
+}
+
+const char *tz_icu_formatter_locale(const tz_icu_formatter *f) {
+    return f->locale;
+}
+
+void tz_icu_formatter_free(tz_icu_formatter *f) {
+    if (f == NULL)
+        return;
+    if (f->fmt != NULL)
+        udat_close(f->fmt);
+    free(f->icu_pattern);
+    free(f);
+}
+
+static const UChar utc_id[] = {'U', 'T', 'C', 0};
+
+/* Makes f->fmt format with pattern (UTF-8): reused when the pattern is unchanged. */
+static const char *use_pattern(tz_icu_formatter *f, const char *pat, size_t len) {
+    if (f->fmt != NULL && f->icu_pattern != NULL && strcmp(f->icu_pattern, pat) == 0)
+        return NULL;
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    UChar *upat = malloc((len + 1) * sizeof(UChar) * 2);
+    char *copy = strdup(pat);
+    if (upat == NULL || copy == NULL) {
+        free(upat);
+        free(copy);
+        return "out of memory";
+    }
+    u_strFromUTF8(upat, (int32_t)(len + 1) * 2, &ulen, pat, (int32_t)len, &st);
+    if (U_FAILURE(st)) {
+        free(upat);
+        free(copy);
+        return "pattern is not valid UTF-8";
+    }
+    if (f->fmt == NULL) {
+        f->fmt = udat_open(UDAT_PATTERN, UDAT_PATTERN, f->locale, utc_id, -1, upat, ulen, &st);
+        if (U_SUCCESS(st)) {
+            UCalendar *cal = ucal_open(utc_id, -1, f->locale, UCAL_GREGORIAN, &st);
+            if (U_SUCCESS(st)) {
+                /* Proleptic Gregorian, like the rest of the extension (no Julian dates). */
+                ucal_setGregorianChange(cal, -8.64e15, &st);
+                udat_setCalendar(f->fmt, cal);
+                ucal_close(cal);
+            }
+        }
+    } else {
+        udat_applyPattern(f->fmt, 0, upat, ulen);
+    }
+    free(upat);
+    if (U_FAILURE(st) || f->fmt == NULL) {
+        if (f->fmt != NULL)
+            udat_close(f->fmt);
+        f->fmt = NULL;
+        free(copy);
+        return "ICU cannot use this pattern or locale";
+    }
+    free(f->icu_pattern);
+    f->icu_pattern = copy;
+    return NULL;
+}
+
+char *tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
                     const char **err) {
     *err = NULL;
     if (strlen(pattern) > TZ_ICU_PATTERN_MAX) {
@@ -155,46 +249,20 @@ char *tz_icu_format(const tz_zone *z, tz_instant t, const char *pattern, const c
     const tz_ttinfo *ti = tz_zone_info_at(z, t.secs);
     strbuf pat;
     strbuf_init(&pat);
-    const char *e = rewrite(pattern, z, ti, locale, &pat);
+    const char *e = rewrite(f, pattern, z, ti, &pat);
     if (e == NULL && pat.data == NULL)
         e = "empty pattern";
+    if (e == NULL)
+        e = use_pattern(f, pat.data, pat.len);
+    strbuf_free(&pat);
     if (e != NULL) {
-        *err = e;
-        strbuf_free(&pat);
+        *err = strcmp(e, "out of memory") == 0 ? NULL : e;
         return NULL;
     }
     UErrorCode st = U_ZERO_ERROR;
-    int32_t ulen = 0;
-    UChar *upat = malloc((pat.len + 1) * sizeof(UChar) * 2);
-    if (upat == NULL) {
-        strbuf_free(&pat);
-        return NULL;
-    }
-    u_strFromUTF8(upat, (int32_t)(pat.len + 1) * 2, &ulen, pat.data, (int32_t)pat.len, &st);
-    strbuf_free(&pat);
-    if (U_FAILURE(st)) {
-        free(upat);
-        *err = "pattern is not valid UTF-8";
-        return NULL;
-    }
-    static const UChar utc[] = {'U', 'T', 'C', 0};
-    UDateFormat *fmt = udat_open(UDAT_PATTERN, UDAT_PATTERN, locale, utc, -1, upat, ulen, &st);
-    free(upat);
-    if (U_FAILURE(st)) {
-        *err = "ICU cannot use this pattern or locale";
-        return NULL;
-    }
-    UCalendar *cal = ucal_open(utc, -1, locale, UCAL_GREGORIAN, &st);
-    if (U_SUCCESS(st)) {
-        /* Proleptic Gregorian, like the rest of the extension (no Julian dates before 1582). */
-        ucal_setGregorianChange(cal, -8.64e15, &st);
-        udat_setCalendar(fmt, cal);
-        ucal_close(cal);
-    }
     double ms = ((double)t.secs + ti->utoff) * 1000.0 + (double)(t.nanos / 1000000);
     UChar out[1024];
-    int32_t n = udat_format(fmt, ms, out, 1024, NULL, &st);
-    udat_close(fmt);
+    int32_t n = udat_format(f->fmt, ms, out, 1024, NULL, &st);
     if (U_FAILURE(st) || n >= 1024) {
         *err = "formatted text too long";
         return NULL;

@@ -12,9 +12,20 @@
 #include "timezone/tz_zone.h"
 
 #define TZ_ICU_PATTERN_MAX 512
+#define TZ_ICU_LOCALE_MAX 63
+
+/* A formatter for one locale. It keeps the ICU formatter of the last pattern and the long zone
+** names of the last zone, so formatting many rows with one pattern costs one ICU call each. Not
+** thread-safe: one per statement. */
+typedef struct tz_icu_formatter tz_icu_formatter;
+
+/* NULL when out of memory or the locale name is longer than TZ_ICU_LOCALE_MAX. */
+tz_icu_formatter *tz_icu_formatter_new(const char *locale);
+const char *tz_icu_formatter_locale(const tz_icu_formatter *f);
+void tz_icu_formatter_free(tz_icu_formatter *f);
 
 /* Returns malloc'd UTF-8 text, or NULL with *err set to a static message (NULL err = no memory). */
-char *tz_icu_format(const tz_zone *z, tz_instant t, const char *pattern, const char *locale,
+char *tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
                     const char **err);
 
 #endif

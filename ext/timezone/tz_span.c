@@ -476,6 +476,43 @@ static int64_t calendar_step(const tz_zone *z, ymd base, enum tz_unit u, int64_t
     return resolve_day(z, days, tod);
 }
 
+/* The instant of start + span (calendar part on the wall clock at tod, then nanos). */
+static __int128 span_end(const tz_zone *z, ymd start, int64_t tod, int32_t nanos,
+                         const tz_span *s) {
+    ymd m = add_months(start, s->years * 12 + s->months);
+    int64_t t = resolve_day(z, ymd_days(m) + s->weeks * 7 + s->days, tod);
+    return (__int128)t * NS_PER_SEC + nanos + s->nanos;
+}
+
+/* Temporal's bubbling: after rounding at `from`, each larger unit up to `largest` absorbs the
+** smaller ones when the rounded end has reached one more of it. */
+static void bubble(const tz_zone *z, ymd start, int64_t tod, int32_t nanos, enum tz_unit from,
+                   enum tz_unit largest, int sign, tz_span *s) {
+    __int128 end = span_end(z, start, tod, nanos, s);
+    for (enum tz_unit u = from + 1; u <= largest; u++) {
+        if (u == TZ_UNIT_QUARTER || (u == TZ_UNIT_WEEK && largest != TZ_UNIT_WEEK))
+            continue;
+        tz_span c = *s;
+        c.nanos = 0;
+        c.days = 0;
+        if (u >= TZ_UNIT_MONTH)
+            c.weeks = 0;
+        if (u == TZ_UNIT_YEAR)
+            c.months = 0;
+        if (u == TZ_UNIT_WEEK)
+            c.weeks += sign;
+        else if (u == TZ_UNIT_MONTH)
+            c.months += sign;
+        else if (u == TZ_UNIT_YEAR)
+            c.years += sign;
+        else
+            continue;
+        if ((end - span_end(z, start, tod, nanos, &c)) * sign < 0)
+            break;
+        *s = c;
+    }
+}
+
 const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
                           tz_span *out) {
     memset(out, 0, sizeof *out);
@@ -522,20 +559,18 @@ const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz
         int64_t mid_local = mid + tz_zone_offset_at(z, mid);
         int64_t next = resolve_day(z, tz_floor_div(mid_local, 86400) + sign, tod_b_secs);
         __int128 daylen = (__int128)(next - mid) * NS_PER_SEC;
-        if (daylen != 0 && (r - daylen) * sign >= 0) {
-            cal.days += sign;
-            r -= daylen;
-            if (o->largest == TZ_UNIT_WEEK && cal.days * sign >= 7) {
-                cal.weeks += sign;
-                cal.days -= 7 * sign;
-            }
-        }
         *out = cal;
         out->nanos = r;
+        if (daylen != 0 && (r - daylen) * sign >= 0) {
+            out->days += sign;
+            out->nanos = r - daylen;
+            bubble(z, start, tod_b_secs, b.nanos, TZ_UNIT_DAY, o->largest, sign, out);
+        }
         return NULL;
     }
-    /* Round to a calendar unit: count whole smallest units past the larger ones, then the
-    ** fraction of the next one as elapsed exact time over that unit's real length. */
+    /* Round to a calendar unit as Temporal does: the smallest unit's count past the larger
+    ** units, truncated to the increment (r1), and the exact progress from r1 to r1 + increment
+    ** decides the rounding. */
     ymd base = start;
     int64_t n;
     switch (o->smallest) {
@@ -543,57 +578,55 @@ const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz
             n = cal.years;
             break;
         case TZ_UNIT_MONTH:
-            n = cal.years * 12 + cal.months;
+            base = add_months(start, cal.years * 12);
+            n = cal.months;
             break;
         case TZ_UNIT_WEEK:
             base = add_months(start, cal.years * 12 + cal.months);
-            n = cal.weeks + (o->largest == TZ_UNIT_WEEK ? 0 : cal.days / 7);
+            n = cal.weeks + cal.days / 7;
             break;
         default:
             base = add_months(start, cal.years * 12 + cal.months);
-            n = cal.weeks * 7 + cal.days;
+            base = ymd_from_days(ymd_days(base) + cal.weeks * 7);
+            n = cal.days;
             break;
     }
-    int64_t s0 = calendar_step(z, base, o->smallest, n, tod_b_secs);
-    int64_t s1 = calendar_step(z, base, o->smallest, n + sign, tod_b_secs);
+    int64_t inc = o->increment;
+    int64_t r1 = n / inc * inc, r2 = r1 + inc * sign;
+    int64_t s0 = calendar_step(z, base, o->smallest, r1, tod_b_secs);
+    int64_t s1 = calendar_step(z, base, o->smallest, r2, tod_b_secs);
     __int128 num = to_ns(a) - ((__int128)s0 * NS_PER_SEC + b.nanos);
     __int128 den = (__int128)(s1 - s0) * NS_PER_SEC;
     if (den < 0) {
         den = -den;
         num = -num;
     }
-    /* The value is n + sign * num / den, with den > 0. */
-    __int128 total = (__int128)n * den + sign * num;
-    __int128 rounded = tz_round_ratio(total, den * o->increment, o->mode) * o->increment;
+    if (den == 0)
+        return "cannot round: zero-length unit";
+    /* The value, in increments, is r1 / inc + sign * num / den. */
+    int64_t rn =
+        (int64_t)tz_round_ratio((__int128)(r1 / inc) * den + sign * num, den, o->mode) * inc;
     memset(out, 0, sizeof *out);
-    int64_t rn = (int64_t)rounded;
+    out->years = cal.years;
     switch (o->smallest) {
         case TZ_UNIT_YEAR:
             out->years = rn;
             break;
         case TZ_UNIT_MONTH:
-            if (o->largest == TZ_UNIT_YEAR) {
-                out->years = rn / 12;
-                out->months = rn % 12;
-            } else {
-                out->months = rn;
-            }
+            out->months = rn;
             break;
         case TZ_UNIT_WEEK:
-            out->years = cal.years;
             out->months = cal.months;
             out->weeks = rn;
             break;
         default:
-            out->years = cal.years;
             out->months = cal.months;
-            if (o->largest == TZ_UNIT_WEEK) {
-                out->weeks = rn / 7;
-                out->days = rn % 7;
-            } else {
-                out->days = rn;
-            }
+            out->weeks = cal.weeks;
+            out->days = rn;
             break;
     }
+    /* Temporal never bubbles weeks into months or years. */
+    if (o->smallest != TZ_UNIT_WEEK)
+        bubble(z, start, tod_b_secs, b.nanos, o->smallest, o->largest, sign, out);
     return NULL;
 }

@@ -52,8 +52,9 @@ typedef struct tz_diff_options {
     int64_t increment;
 } tz_diff_options;
 
-/* a - b as a span. Units of a day or more use the wall clock of zone z (both instants must be
-** in it); smaller units are exact. NULL on success, else a static description. */
+/* a - b as a span counted from b (Temporal's b.until(a)). Units of a day or more use the wall
+** clock of zone z (both instants must be in it); smaller units are exact. NULL on success, else a
+** static description. tz_zoned_add(z, b, result) gives a back when nothing was rounded. */
 const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
                           tz_span *out);
 

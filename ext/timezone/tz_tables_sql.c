@@ -303,6 +303,11 @@ static int tr_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int 
         if (rc != SQLITE_OK)
             return rc;
     }
+    /* Bounds outside years 0000..9999 mean "from the start" / "to the end". */
+    if (from < TZ_SECONDS_MIN)
+        from = TZ_SECONDS_MIN;
+    if (c->to > TZ_SECONDS_MAX)
+        c->to = TZ_SECONDS_MAX;
     c->eof = !tz_zone_next_transition(c->zone, from - 1, &c->cur) || c->cur.at >= c->to;
     return SQLITE_OK;
 }

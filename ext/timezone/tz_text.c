@@ -7,8 +7,10 @@
 */
 #include "timezone/tz_text.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct cursor {
     const char *p, *end;
@@ -108,9 +110,45 @@ static const char *annotation(cursor *c, tz_parsed *out, bool first) {
     return critical ? "unknown critical annotation" : NULL;
 }
 
+/* Two digits at p, or -1. */
+static int two(const char *p) {
+    unsigned a = (unsigned char)p[0] - '0', b = (unsigned char)p[1] - '0';
+    return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+/* The form SQLite writes, "YYYY-MM-DD HH:MM:SS", read without the general machinery (it is most
+** of what tables hold). False when s is not exactly that. */
+static bool parse_sqlite_fast(const char *s, size_t n, tz_parsed *out) {
+    if (n != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+        return false;
+    int y1 = two(s), y2 = two(s + 2), mo = two(s + 5), d = two(s + 8), h = two(s + 11),
+        mi = two(s + 14), se = two(s + 17);
+    if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return false;
+    int y = y1 * 100 + y2;
+    if (d > tz_days_in_month(y, mo))
+        return false;
+    memset(out, 0, offsetof(tz_parsed, zone));
+    out->zone[0] = '\0';
+    tz_civil *t = &out->local;
+    t->year = y;
+    t->month = mo;
+    t->day = d;
+    t->hour = h;
+    t->minute = mi;
+    t->second = se;
+    return true;
+}
+
 const char *tz_text_parse(const char *s, size_t n, tz_parsed *out) {
+    if (parse_sqlite_fast(s, n, out))
+        return NULL;
     cursor c = {s, s + n};
-    memset(out, 0, sizeof *out);
+    /* zone is the last member: clearing its 256 bytes for every row would cost more than the
+    ** parse itself. */
+    memset(out, 0, offsetof(tz_parsed, zone));
+    out->zone[0] = '\0';
     while (c.p < c.end && (*c.p == ' ' || *c.p == '\t'))
         c.p++;
     while (c.end > c.p && (c.end[-1] == ' ' || c.end[-1] == '\t'))
@@ -213,10 +251,33 @@ static int format_fraction(int32_t nanos, char *buf) {
     return sprintf(buf, ".%0*d", digits_n, (int)nanos);
 }
 
-void tz_text_sqlite(const tz_civil *c, char *buf) {
-    int n = sprintf(buf, "%04d-%02d-%02d %02d:%02d:%02d", (int)c->year, c->month, c->day, c->hour,
-                    c->minute, c->second);
-    format_fraction(c->nanos, buf + n);
+/* Writes v as exactly `width` decimal digits (v >= 0). */
+static char *put_digits(char *p, int v, int width) {
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* "YYYY-MM-DD?HH:MM:SS" with sep between date and time; returns the end. */
+static char *put_date_time(char *p, const tz_civil *c, char sep) {
+    p = put_digits(p, (int)c->year, 4);
+    *p++ = '-';
+    p = put_digits(p, c->month, 2);
+    *p++ = '-';
+    p = put_digits(p, c->day, 2);
+    *p++ = sep;
+    p = put_digits(p, c->hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c->minute, 2);
+    *p++ = ':';
+    return put_digits(p, c->second, 2);
+}
+
+int tz_text_sqlite(const tz_civil *c, char *buf) {
+    char *p = put_date_time(buf, c, ' ');
+    return (int)(p - buf) + format_fraction(c->nanos, p);
 }
 
 void tz_text_offset(int32_t off, char *buf) {
@@ -230,8 +291,7 @@ void tz_text_rfc9557(const tz_zone *z, tz_instant t, char *buf) {
     int32_t off = tz_zone_offset_at(z, t.secs);
     tz_civil c;
     tz_civil_from_seconds(t.secs + off, t.nanos, &c);
-    int n = sprintf(buf, "%04d-%02d-%02dT%02d:%02d:%02d", (int)c.year, c.month, c.day, c.hour,
-                    c.minute, c.second);
+    int n = (int)(put_date_time(buf, &c, 'T') - buf);
     n += format_fraction(c.nanos, buf + n);
     tz_text_offset(off, buf + n);
     n += (int)strlen(buf + n);

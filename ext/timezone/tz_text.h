@@ -41,8 +41,9 @@ enum tz_resolve_status tz_text_resolve(const tz_zone *z, const tz_parsed *p,
 
 /* Longest text the formatters write, NUL included. */
 #define TZ_TEXT_MAX (64 + TZ_NAME_MAX)
-/* "YYYY-MM-DD HH:MM:SS" with ".f" (trailing zeros trimmed) only when nanos != 0. */
-void tz_text_sqlite(const tz_civil *c, char *buf);
+/* "YYYY-MM-DD HH:MM:SS" with ".f" (trailing zeros trimmed) only when nanos != 0; returns the
+** length. */
+int tz_text_sqlite(const tz_civil *c, char *buf);
 /* "+05:30", "-04:00", "+00:19:32" (seconds only when non-zero). */
 void tz_text_offset(int32_t offset, char *buf);
 /* "YYYY-MM-DDTHH:MM:SS[.f]+hh:mm[zone]" for the instant in zone z. */

@@ -166,6 +166,7 @@ tz_zone *tz_zone_from_tzif(const char *name, const unsigned char *data, size_t l
             z->has_rule = true;
         }
     }
+    tz_zone_build_index(z);
     return z;
 fail:
     tz_zone_release(z);

@@ -31,6 +31,7 @@ void tz_zone_release(tz_zone *z) {
         return;
     free(z->trans);
     free(z->trans_type);
+    free(z->index);
     free(z);
 }
 
@@ -112,17 +113,60 @@ static bool rule_next(const tz_rule *r, int64_t t, int64_t *out) {
 
 /* ---- lookups ------------------------------------------------------------------------------- */
 
-/* Index of the last transition at or before t; -1 if t is before the first. */
-static ptrdiff_t find_trans(const tz_zone *z, int64_t t) {
-    size_t lo = 0, hi = z->ntrans;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (z->trans[mid] <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* Index of the last transition at or before t; -1 if t is before the first. Branch-free: the
+** comparison picks the half with a conditional move, so random instants do not pay a branch
+** misprediction per step. */
+static ptrdiff_t search_trans(const tz_zone *z, int64_t t) {
+    const int64_t *b = z->trans;
+    size_t n = z->ntrans;
+    if (n == 0)
+        return -1;
+    while (n > 1) {
+        size_t half = n >> 1;
+        b = b[half] <= t ? b + half : b;
+        n -= half;
     }
-    return (ptrdiff_t)lo - 1;
+    return *b <= t ? b - z->trans : -1;
+}
+
+/* The same through the bucket index when t is inside it: one load and a step or two. */
+static ptrdiff_t find_trans(const tz_zone *z, int64_t t) {
+    if (z->index == NULL || t < z->index_base || t >= z->trans[z->ntrans - 1])
+        return search_trans(z, t);
+    size_t i = z->index[(uint64_t)(t - z->index_base) >> TZ_INDEX_SHIFT];
+    while (i + 1 < z->ntrans && z->trans[i + 1] <= t)
+        i++;
+    return (ptrdiff_t)i;
+}
+
+/* Most buckets an index may have (about 6,700 years). */
+#define INDEX_MAX 100000
+
+void tz_zone_build_index(tz_zone *z) {
+    if (z->ntrans < 4)
+        return;
+    /* Start no earlier than 1901 (the 32-bit TZif range): files may open with a "big bang"
+    ** transition far in the past that would make the index huge. */
+    int64_t base = z->trans[0] > -2147483648LL ? z->trans[0] : -2147483648LL;
+    int64_t last = z->trans[z->ntrans - 1];
+    if (last <= base)
+        return;
+    uint64_t nb = ((uint64_t)(last - base) >> TZ_INDEX_SHIFT) + 1;
+    if (nb > INDEX_MAX)
+        return;
+    uint32_t *index = malloc((size_t)nb * sizeof *index);
+    if (index == NULL)
+        return;
+    ptrdiff_t i = search_trans(z, base);
+    for (uint64_t k = 0; k < nb; k++) {
+        int64_t start = base + (int64_t)(k << TZ_INDEX_SHIFT);
+        while ((size_t)(i + 1) < z->ntrans && z->trans[i + 1] <= start)
+            i++;
+        index[k] = (uint32_t)i;
+    }
+    z->index = index;
+    z->nindex = (size_t)nb;
+    z->index_base = base;
 }
 
 const tz_ttinfo *tz_zone_info_at(const tz_zone *z, int64_t t) {

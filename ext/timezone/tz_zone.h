@@ -46,10 +46,21 @@ typedef struct tz_zone {
     uint8_t *trans_type; /* index into types for each transition */
     int ntypes;
     tz_ttinfo types[256];
+    /* Lookup index over [index_base, trans[ntrans - 1]]: for each 2^TZ_INDEX_SHIFT-second
+    ** bucket, the last transition at or before the bucket's start. NULL = binary search only. */
+    uint32_t *index;
+    size_t nindex;
+    int64_t index_base;
     bool has_rule; /* the footer applies after the last transition (or always if ntrans==0) */
     tz_rule rule;
     int refs; /* atomically updated by tz_zone_retain/release */
 } tz_zone;
+
+/* About 24 days: transitions are rarely closer, so a bucket holds at most one or two. */
+#define TZ_INDEX_SHIFT 21
+
+/* Builds z's lookup index (optional: on failure lookups use binary search alone). */
+void tz_zone_build_index(tz_zone *z);
 
 /* A change of local time type at instant `at`. */
 typedef struct tz_transition {

@@ -25,7 +25,7 @@
 #define VEC0_MAX_COLUMNS                                                                           \
     (1 + VEC0_MAX_VECTORS + VEC0_MAX_PARTITIONS + VEC0_MAX_AUX + VEC0_MAX_METADATA)
 #define VEC0_MAX_DIMS 8192
-#define VEC0_DEFAULT_CHUNK 1024
+#define VEC0_DEFAULT_CHUNK 512
 #define VEC0_MAX_CHUNK 4096
 #define VEC0_NAME_MAX 128
 

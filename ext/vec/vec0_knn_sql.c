@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of vectors read and scored at a time: fits in L2 cache. */
+#define VEC0_KNN_WINDOW (256 * 1024)
+
 typedef struct position {
     sqlite3_int64 chunk_id;
     int offset;
@@ -46,12 +49,27 @@ static const char *sql_op(char op) {
     return NULL;
 }
 
+/* Whether distance d meets every `distance <op> bound` of the query. */
+static int within(float d, int n, const char *ops, const double *bounds) {
+    for (int i = 0; i < n; i++) {
+        double x = d;
+        int ok = ops[i] == '<'   ? x < bounds[i]
+                 : ops[i] == '{' ? x <= bounds[i]
+                 : ops[i] == '>' ? x > bounds[i]
+                                 : x >= bounds[i];
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 /* A growing WHERE clause with its bound values. */
 typedef struct where {
     char *sql;
-    sqlite3_value *values[256];
-    int n;
-    int too_many;
+    sqlite3_value **values;
+    int n, cap;
+    int max;      /* the connection's limit on bound parameters */
+    int too_many; /* 1: past max, 2: out of memory */
 } where;
 
 static int where_add(where *w, const char *expr) {
@@ -63,7 +81,19 @@ static int where_add(where *w, const char *expr) {
 
 /* Values are copied: those of an IN list do not outlive the iteration over it. */
 static void where_bind_value(where *w, sqlite3_value *val) {
-    if (w->n < (int)(sizeof w->values / sizeof w->values[0])) {
+    if (w->too_many)
+        return;
+    if (w->n == w->cap && w->n < w->max) {
+        int ncap = w->cap ? w->cap * 2 : 16;
+        sqlite3_value **nv = sqlite3_realloc64(w->values, (size_t)ncap * sizeof *nv);
+        if (nv == NULL) {
+            w->too_many = 2;
+            return;
+        }
+        w->values = nv;
+        w->cap = ncap;
+    }
+    if (w->n < w->max && w->n < w->cap) {
         w->values[w->n] = sqlite3_value_dup(val);
         if (w->values[w->n] == NULL)
             w->too_many = 2;
@@ -77,34 +107,32 @@ static void where_bind_value(where *w, sqlite3_value *val) {
 static void where_free(where *w) {
     for (int i = 0; i < w->n; i++)
         sqlite3_value_free(w->values[i]);
+    sqlite3_free(w->values);
     sqlite3_free(w->sql);
 }
 
 /* "col IN (?,?,..)" from an IN list handed over with sqlite3_vtab_in. */
 static int where_in(where *w, const char *col, sqlite3_value *list) {
     sqlite3_value *val = NULL;
-    char *expr = sqlite3_mprintf("%s IN (", col);
+    sqlite3_str *expr = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(expr, "%s IN (", col);
     int count = 0;
     int rc = sqlite3_vtab_in_first(list, &val);
-    while (rc == SQLITE_OK && val && expr) {
-        char *next = sqlite3_mprintf("%s%s?", expr, count ? "," : "");
-        sqlite3_free(expr);
-        expr = next;
+    while (rc == SQLITE_OK && val) {
+        sqlite3_str_appendall(expr, count ? ",?" : "?");
         where_bind_value(w, val);
         count++;
         rc = sqlite3_vtab_in_next(list, &val);
     }
+    sqlite3_str_appendall(expr, ")");
+    char *done = sqlite3_str_finish(expr);
     if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-        sqlite3_free(expr);
+        sqlite3_free(done);
         return rc;
     }
-    if (expr == NULL)
-        return SQLITE_NOMEM;
-    char *done = count ? sqlite3_mprintf("%s)", expr) : sqlite3_mprintf("0");
-    sqlite3_free(expr);
     if (done == NULL)
         return SQLITE_NOMEM;
-    rc = where_add(w, done);
+    rc = where_add(w, count ? done : "0");
     sqlite3_free(done);
     return rc;
 }
@@ -163,8 +191,12 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     vec0_vtab *v = (vec0_vtab *)c->base.pVtab;
     const vec0_column *col = NULL;
     vec_value q = {0};
-    sqlite3_int64 k = -1;
+    sqlite3_int64 k = -1, k_offset = 0;
     where rows = {0}, parts = {0};
+    rows.max = parts.max = sqlite3_limit(v->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    char bound_op[4];
+    double bound[4];
+    int nbounds = 0;
     int rc = SQLITE_OK;
     size_t ntok = idxStr ? strlen(idxStr) / 3 : 0;
     for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
@@ -215,19 +247,49 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                     "is %d",
                                     (long long)k, VEC0_MAX_K);
                 break;
+            case 'O':
+                if (sqlite3_value_type(arg) != SQLITE_INTEGER || sqlite3_value_int64(arg) < 0) {
+                    rc = vec0_error(v, "OFFSET must be a non-negative integer");
+                    break;
+                }
+                k_offset = sqlite3_value_int64(arg);
+                break;
+            case 'X':
+                if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
+                    sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
+                    rc = vec0_error(v, "a distance bound must be a number");
+                    break;
+                }
+                if (nbounds < 4) {
+                    bound_op[nbounds] = op;
+                    bound[nbounds++] = sqlite3_value_double(arg);
+                } else {
+                    rc = vec0_error(v, "too many distance bounds");
+                }
+                break;
+            case 'Q':
+                snprintf(expr, sizeof expr, "partition%02d", sc ? sc->slot : 0);
+                rc = where_in(&parts, expr, arg);
+                break;
             case 'P':
                 snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
                 rc = where_add(&parts, expr);
                 where_bind_value(&parts, arg);
                 break;
             case 'D':
+            case 'N':
+                if (v->foreign) {
+                    rc = vec0_foreign_error(v, "filter it on metadata");
+                    break;
+                }
+                if (kind == 'N') {
+                    snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
+                    rc = where_in(&rows, expr, arg);
+                    break;
+                }
                 snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, sql_op(op));
                 rc = where_add(&rows, expr);
                 where_bind_value(&rows, arg);
-                break;
-            case 'N':
-                snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
-                rc = where_in(&rows, expr, arg);
                 break;
             case 'R':
             case 'I': {
@@ -245,10 +307,17 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                 rc = SQLITE_INTERNAL;
         }
     }
+    if (rc == SQLITE_OK && k_offset > 0) {
+        if (k + k_offset > VEC0_MAX_K)
+            rc = vec0_error(v, "LIMIT + OFFSET in a knn query too large, the limit is %d",
+                            VEC0_MAX_K);
+        else
+            k += k_offset;
+    }
     if (rc == SQLITE_OK && (rows.too_many == 2 || parts.too_many == 2))
         rc = SQLITE_NOMEM;
     if (rc == SQLITE_OK && (rows.too_many || parts.too_many))
-        rc = vec0_error(v, "too many filter values in one KNN query (at most 256)");
+        rc = vec0_error(v, "too many filter values in one KNN query (at most %d)", rows.max);
     if (rc == SQLITE_OK && (col == NULL || k < 0))
         rc = SQLITE_INTERNAL;
     position *allowed = NULL;
@@ -265,20 +334,29 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     if (rc == SQLITE_OK && k > 0 && (!filtered || nallowed > 0)) {
         if (kern == NULL)
             rc = SQLITE_INTERNAL;
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && v->foreign) /* sqlite-vec keeps the rowid arrays in its chunks */
             rc = vec0_prepare(v, &chunks,
                               "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
                               "%s%s ORDER BY chunk_id",
                               v->schema, v->name, parts.sql ? "WHERE " : "",
                               parts.sql ? parts.sql : "");
+        else if (rc == SQLITE_OK)
+            rc = vec0_prepare(v, &chunks,
+                              "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
+                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
+                              "%s%s ORDER BY chunk_id",
+                              v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
+                              parts.sql ? parts.sql : "");
         if (rc == SQLITE_OK)
             rc = bind_all(chunks, &parts);
         size_t vb = col ? vec0_vector_bytes(col) : 0;
-        buf = sqlite3_malloc64(vb * (size_t)v->s.chunk_size + 1);
+        int window = vb ? (int)(VEC0_KNN_WINDOW / vb) : 1;
+        window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        buf = sqlite3_malloc64(vb * (size_t)window + 1);
         if (buf == NULL && rc == SQLITE_OK)
             rc = SQLITE_NOMEM;
         char table[VEC0_NAME_MAX * 2 + 32];
-        snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, col ? col->slot : 0);
+        snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, col ? col->slot : 0);
         size_t ai = 0; /* cursor into allowed */
         unsigned char *mask = NULL;
         if (rc == SQLITE_OK && filtered) {
@@ -333,25 +411,36 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
                                 (long long)chunk_id);
                 break;
             }
-            /* few allowed rows: read just those vectors, else the chunk up to the last one */
-            int sparse = filtered && (size_t)nlive * 4 < (size_t)(last + 1);
-            if (!sparse)
-                rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(last + 1)), 0);
-            for (int o = 0; rc == SQLITE_OK && o <= last; o++) {
-                if (!(live[o / 8] >> (o % 8) & 1))
+            /* The chunk is read window by window (so the vectors being scored stay in cache);
+            ** a window with few allowed rows reads just those vectors. */
+            for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
+                int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
+                for (int o = w0; o <= w1; o++)
+                    nwin += live[o / 8] >> (o % 8) & 1;
+                if (nwin == 0)
                     continue;
-                const unsigned char *vec = buf + vb * (size_t)o;
-                if (sparse) {
-                    rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
-                    vec = buf;
-                }
-                if (rc != SQLITE_OK)
-                    break;
-                float d = kern(q.data, vec, (size_t)col->dims);
-                if (d <= vec_topk_threshold(&c->heap)) {
-                    sqlite3_int64 rowid;
-                    memcpy(&rowid, rowids + 8 * (size_t)o, 8);
-                    vec_topk_push(&c->heap, d, rowid, chunk_id, o);
+                int sparse = nwin * 4 < w1 - w0 + 1;
+                if (!sparse)
+                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)),
+                                           (int)(vb * (size_t)w0));
+                for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
+                    if (!(live[o / 8] >> (o % 8) & 1))
+                        continue;
+                    const unsigned char *vec = buf + vb * (size_t)(o - w0);
+                    if (sparse) {
+                        rc = sqlite3_blob_read(blob, buf, (int)vb, (int)(vb * (size_t)o));
+                        vec = buf;
+                    }
+                    if (rc != SQLITE_OK)
+                        break;
+                    float d = kern(q.data, vec, (size_t)col->dims);
+                    if (nbounds && !within(d, nbounds, bound_op, bound))
+                        continue;
+                    if (d <= vec_topk_threshold(&c->heap)) {
+                        sqlite3_int64 rowid;
+                        memcpy(&rowid, rowids + 8 * (size_t)o, 8);
+                        vec_topk_push(&c->heap, d, rowid, chunk_id, o);
+                    }
                 }
             }
         }

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef SQLITE_INDEX_CONSTRAINT_OFFSET
+#define SQLITE_INDEX_CONSTRAINT_OFFSET 74
+#endif
 #ifndef SQLITE_INDEX_CONSTRAINT_LIMIT
 #define SQLITE_INDEX_CONSTRAINT_LIMIT 73
 #endif
@@ -96,13 +99,13 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...) {
 }
 
 int vec0_shadow_name(const char *suffix) {
-    static const char *fixed[] = {"info", "chunks", "rowids", "auxiliary"};
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    size_t n = strlen("vector_chunks");
-    return strncmp(suffix, "vector_chunks", n) == 0 && strlen(suffix) == n + 2 &&
-           suffix[n] >= '0' && suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
+    size_t n = strlen("vectorchunks");
+    return strncmp(suffix, "vectorchunks", n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
+           suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -138,7 +141,7 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
         int rc;
         if (*blob == NULL) {
             char table[VEC0_NAME_MAX * 2 + 32];
-            snprintf(table, sizeof table, "%s_vector_chunks%02d", v->name, slot);
+            snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, slot);
             rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0, blob);
         } else {
             rc = sqlite3_blob_reopen(*blob, chunk_id);
@@ -204,6 +207,24 @@ static int declare(vec0_vtab *v) {
     return rc;
 }
 
+/* Creates the covering index of metadata column `slot`. Index names do not follow a table
+** through ALTER TABLE RENAME, so when the plain name is taken (by a renamed table's index) a
+** random suffix makes it unique. */
+static int metadata_index(vec0_vtab *v, int slot) {
+    const char *fmt =
+        "CREATE INDEX \"%w\".\"%w_rowids_metadata%02d%s\" ON \"%w_rowids\"(metadata%02d, "
+        "chunk_id, chunk_offset)";
+    int rc = vec0_exec(v, fmt, v->schema, v->name, slot, "", v->name, slot);
+    for (int attempt = 0; rc != SQLITE_OK && attempt < 3; attempt++) {
+        unsigned r;
+        char suffix[16];
+        sqlite3_randomness(sizeof r, &r);
+        snprintf(suffix, sizeof suffix, "_%08x", r);
+        rc = vec0_exec(v, fmt, v->schema, v->name, slot, suffix, v->name, slot);
+    }
+    return rc;
+}
+
 static int create_shadow_tables(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
     const char *db = v->schema, *t = v->name;
@@ -224,8 +245,15 @@ static int create_shadow_tables(vec0_vtab *v) {
         rc = vec0_exec(v,
                        "CREATE TABLE \"%w\".\"%w_chunks\"(chunk_id INTEGER PRIMARY KEY, "
                        "size INTEGER NOT NULL, count INTEGER NOT NULL, %s"
-                       "validity BLOB NOT NULL, rowids BLOB NOT NULL)",
+                       "validity BLOB NOT NULL)",
                        db, t, cols);
+    /* the 8-byte-per-slot rowid arrays live apart, so updating a chunk's count and bitmap
+    ** rewrites a small record */
+    if (rc == SQLITE_OK)
+        rc = vec0_exec(v,
+                       "CREATE TABLE \"%w\".\"%w_chunkrowids\"(rowid INTEGER PRIMARY KEY, "
+                       "rowids BLOB NOT NULL)",
+                       db, t);
     sqlite3_free(cols);
     cols = sqlite3_mprintf("%s", "");
     for (int i = 0; cols && i < s->nmetadata; i++) {
@@ -244,9 +272,12 @@ static int create_shadow_tables(vec0_vtab *v) {
     sqlite3_free(cols);
     for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
         rc = vec0_exec(v,
-                       "CREATE TABLE \"%w\".\"%w_vector_chunks%02d\"(rowid INTEGER PRIMARY KEY, "
+                       "CREATE TABLE \"%w\".\"%w_vectorchunks%02d\"(rowid INTEGER PRIMARY KEY, "
                        "vectors BLOB NOT NULL)",
                        db, t, i);
+    /* covering indexes: a metadata filter reads positions without touching the rows */
+    for (int i = 0; rc == SQLITE_OK && i < s->nmetadata; i++)
+        rc = metadata_index(v, i);
     if (rc == SQLITE_OK && s->naux > 0) {
         cols = sqlite3_mprintf("%s", "");
         for (int i = 0; cols && i < s->naux; i++) {
@@ -290,6 +321,7 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
     int rc = declare(v);
     if (rc == SQLITE_OK && create)
         rc = create_shadow_tables(v);
+    v->format_checked = create;
     if (rc != SQLITE_OK) {
         *pzErr = sqlite3_mprintf("vec0: cannot create table: %s", sqlite3_errmsg(db));
         vtab_free(v);
@@ -317,26 +349,65 @@ static int vec0_disconnect(sqlite3_vtab *vt) {
 
 static int vec0_destroy(sqlite3_vtab *vt) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int rc =
-        vec0_exec(v,
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_info\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_chunks\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_rowids\";"
-                  "DROP TABLE IF EXISTS \"%w\".\"%w_auxiliary\";",
-                  v->schema, v->name, v->schema, v->name, v->schema, v->name, v->schema, v->name);
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_%s\"", v->schema, v->name, fixed[i]);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\"", v->schema,
-                       v->name, i);
+        rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
+                       i);
+    /* a table sqlite-vec created also has these */
+    for (int i = 0; rc == SQLITE_OK && v->foreign && i < VEC0_MAX_METADATA; i++)
+        rc = vec0_exec(v,
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_vector_chunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatachunks%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_metadatatext%02d\";",
+                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i);
     if (rc == SQLITE_OK)
         vtab_free(v);
     return rc;
+}
+
+/* Tables created by sqlite-vec keep another storage layout: strata reads them (scans, point
+** lookups, KNN without metadata filters), so their rows can be copied into a strata table, but
+** refuses to write them. Checked once per connection, on first use. */
+int vec0_check_format(vec0_vtab *v) {
+    if (v->format_checked)
+        return SQLITE_OK;
+    sqlite3_stmt *st;
+    int rc = vec0_prepare(v, &st, "SELECT value FROM \"%w\".\"%w_info\" WHERE key = 'format'",
+                          v->schema, v->name);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    v->foreign = rc != SQLITE_ROW;
+    sqlite3_finalize(st);
+    v->format_checked = 1;
+    return SQLITE_OK;
+}
+
+int vec0_foreign_error(vec0_vtab *v, const char *what) {
+    return vec0_error(v,
+                      "table \"%s\" was created by sqlite-vec, whose storage differs: strata "
+                      "reads it but cannot %s; copy its rows into a table created with strata "
+                      "(INSERT INTO new SELECT ... FROM %s)",
+                      v->name, what, v->name);
+}
+
+const char *vec0_vector_table_format(const vec0_vtab *v) {
+    return v->foreign ? "%s_vector_chunks%02d" : "%s_vectorchunks%02d";
 }
 
 static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
-    static const char *fixed[] = {"info", "chunks", "rowids"};
+    int frc = vec0_check_format(v);
+    if (frc != SQLITE_OK)
+        return frc;
+    if (v->foreign)
+        return vec0_foreign_error(v, "rename it");
+    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids"};
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof fixed / sizeof fixed[0]; i++)
         rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\"", v->schema, v->name,
@@ -346,8 +417,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
                        v->schema, v->name, newname);
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v,
-                       "ALTER TABLE \"%w\".\"%w_vector_chunks%02d\" RENAME TO "
-                       "\"%w_vector_chunks%02d\"",
+                       "ALTER TABLE \"%w\".\"%w_vectorchunks%02d\" RENAME TO "
+                       "\"%w_vectorchunks%02d\"",
                        v->schema, v->name, i, newname, i);
     if (rc != SQLITE_OK)
         return vec0_error(v, "cannot rename: %s", sqlite3_errmsg(v->db));
@@ -366,8 +437,9 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 /* ---- planning ------------------------------------------------------------------------------ */
 
 /* idxStr is a sequence of 3-character tokens, one per xFilter argument:
-**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'P' partition, 'D' metadata, 'N' metadata IN list,
-**         'R' key equality, 'I' key IN list
+**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'O' OFFSET, 'P' partition, 'Q' partition IN list,
+**         'D' metadata, 'N' metadata IN list,
+**         'R' key equality, 'I' key IN list, 'X' distance bound
 **   column: 'A' + declared column index
 **   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
 static char op_char(int op) {
@@ -394,7 +466,7 @@ static int in_supported(void) {
 
 static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     vec0_vtab *v = (vec0_vtab *)vt;
-    int match = -1, kc = -1, limit = -1, key_eq = -1;
+    int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1, k_unusable = 0;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
         if (c->op == SQLITE_INDEX_CONSTRAINT_MATCH) {
@@ -407,10 +479,15 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             if (match >= 0)
                 return vec0_error(v, "only 1 MATCH operator is allowed in a single vec0 query");
             match = i;
-        } else if (c->usable && c->iColumn == v->col_k && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
-            kc = i;
+        } else if (c->iColumn == v->col_k && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            if (c->usable)
+                kc = i;
+            else
+                k_unusable = 1;
         } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
             limit = i;
+        } else if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+            offset = i;
         } else if (c->usable && (c->iColumn == 0 || c->iColumn == -1) &&
                    c->op == SQLITE_INDEX_CONSTRAINT_EQ && key_eq < 0) {
             key_eq = i;
@@ -432,16 +509,25 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     if (match >= 0) {
         if (kc < 0 && limit < 0) {
             sqlite3_free(idx);
+            /* k taken from a table joined later: this plan is impossible, another one is not */
+            if (k_unusable)
+                return SQLITE_CONSTRAINT;
             return vec0_error(v, "a LIMIT or 'k = ?' constraint is required on vec0 knn queries");
         }
         ADD_ARG(match, 'M', info->aConstraint[match].iColumn, '=');
-        if (kc >= 0)
+        if (kc >= 0) {
             ADD_ARG(kc, 'K', 0, '=');
-        else
+        } else {
             ADD_ARG(limit, 'L', 0, '=');
+            if (offset >= 0) {
+                /* LIMIT n OFFSET m needs the n + m nearest; SQLite then skips m of them */
+                ADD_ARG(offset, 'O', 0, '=');
+                info->aConstraintUsage[offset].omit = 0;
+            }
+        }
         for (int i = 0; i < info->nConstraint; i++) {
             const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-            if (!c->usable || i == match || i == kc || i == limit)
+            if (!c->usable || i == match || i == kc || i == limit || i == offset)
                 continue;
             char op = op_char(c->op);
             int col = c->iColumn;
@@ -458,11 +544,20 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 }
                 continue;
             }
+            if (col == v->col_distance && op != '=' && op != '!') {
+                ADD_ARG(i, 'X', 0, op); /* distance bound: checked before the heap */
+                continue;
+            }
             if (col >= v->ndecl)
                 continue;
             const vec0_column *sc = &v->s.cols[v->decl_col[col]];
             if (sc->kind == VEC0_PARTITION) {
-                ADD_ARG(i, 'P', col, op);
+                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                    sqlite3_vtab_in(info, i, 1);
+                    ADD_ARG(i, 'Q', col, '=');
+                } else {
+                    ADD_ARG(i, 'P', col, op);
+                }
             } else if (sc->kind == VEC0_METADATA) {
                 if (sc->value_type == VEC0_BOOLEAN && op != '=' && op != '!')
                     continue; /* left to SQLite */
@@ -535,7 +630,7 @@ static int vec0_close(sqlite3_vtab_cursor *cur) {
 /* The column list of c->row statements. */
 static char *row_columns(const vec0_vtab *v) {
     char *cols = sqlite3_mprintf("rowid, id, chunk_id, chunk_offset");
-    for (int i = 0; cols && i < v->s.nmetadata; i++) {
+    for (int i = 0; cols && !v->foreign && i < v->s.nmetadata; i++) {
         char *next = sqlite3_mprintf("%s, metadata%02d", cols, i);
         sqlite3_free(cols);
         cols = next;
@@ -581,7 +676,9 @@ static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     cursor_reset(c);
     c->plan = idxNum;
-    int rc;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
     if (idxNum == VEC0_PLAN_KNN) {
         rc = vec0_knn(c, idxStr, argc, argv);
         if (rc != SQLITE_OK)
@@ -663,6 +760,67 @@ static int side_row(vec0_cursor *c, sqlite3_stmt **st, sqlite3_int64 *for_key, i
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* A metadata value of a table created by sqlite-vec: per chunk, a bitmap (boolean), int64 or
+** double array, or 16-byte text views (4-byte length, 12-byte prefix; longer texts whole in
+** T_metadatatextNN by rowid). */
+static int foreign_metadata(vec0_vtab *v, sqlite3_context *ctx, const vec0_column *col,
+                            sqlite3_int64 rowid, sqlite3_int64 chunk_id, int offset) {
+    sqlite3_stmt *st;
+    int rc =
+        vec0_prepare(v, &st, "SELECT data FROM \"%w\".\"%w_metadatachunks%02d\" WHERE rowid = ?",
+                     v->schema, v->name, col->slot);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, chunk_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return SQLITE_OK; /* NULL */
+    }
+    const unsigned char *p = sqlite3_column_blob(st, 0);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    size_t width = col->value_type == VEC0_TEXT ? 16 : 8;
+    int bad = offset < 0 || p == NULL;
+    if (!bad && col->value_type == VEC0_BOOLEAN) {
+        bad = (size_t)offset / 8 >= n;
+        if (!bad)
+            sqlite3_result_int(ctx, p[offset / 8] >> (offset % 8) & 1);
+    } else if (!bad) {
+        bad = (size_t)offset * width + width > n;
+        if (!bad && col->value_type == VEC0_INTEGER) {
+            sqlite3_int64 x;
+            memcpy(&x, p + 8 * (size_t)offset, 8);
+            sqlite3_result_int64(ctx, x);
+        } else if (!bad && col->value_type == VEC0_FLOAT) {
+            double x;
+            memcpy(&x, p + 8 * (size_t)offset, 8);
+            sqlite3_result_double(ctx, x);
+        } else if (!bad) {
+            const unsigned char *view = p + 16 * (size_t)offset;
+            unsigned len = (unsigned)view[0] | (unsigned)view[1] << 8 | (unsigned)view[2] << 16 |
+                           (unsigned)view[3] << 24;
+            if (len <= 12) {
+                sqlite3_result_text(ctx, (const char *)view + 4, (int)len, SQLITE_TRANSIENT);
+            } else {
+                sqlite3_stmt *t;
+                rc = vec0_prepare(v, &t,
+                                  "SELECT data FROM \"%w\".\"%w_metadatatext%02d\" WHERE rowid = ?",
+                                  v->schema, v->name, col->slot);
+                if (rc == SQLITE_OK) {
+                    sqlite3_bind_int64(t, 1, rowid);
+                    if (sqlite3_step(t) == SQLITE_ROW)
+                        sqlite3_result_value(ctx, sqlite3_column_value(t, 0));
+                    rc = sqlite3_finalize(t);
+                }
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    if (bad)
+        return vec0_error(v, "corrupt metadata chunk %lld of column \"%s\"", (long long)chunk_id,
+                          col->name);
+    return rc;
+}
+
 static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     vec0_cursor *c = (vec0_cursor *)cur;
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
@@ -686,7 +844,10 @@ static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
             sqlite3_result_value(ctx, sqlite3_column_value(row, col->value_type == VEC0_TEXT));
             break;
         case VEC0_METADATA:
-            if (col->value_type == VEC0_FLOAT)
+            if (v->foreign)
+                rc = foreign_metadata(v, ctx, col, sqlite3_column_int64(row, 0),
+                                      sqlite3_column_int64(row, 2), sqlite3_column_int(row, 3));
+            else if (col->value_type == VEC0_FLOAT)
                 sqlite3_result_double(ctx, sqlite3_column_double(row, 4 + col->slot));
             else
                 sqlite3_result_value(ctx, sqlite3_column_value(row, 4 + col->slot));

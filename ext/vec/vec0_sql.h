@@ -5,17 +5,23 @@
 ** Storage of table T (all ordinary tables in the same database, so transactions, ROLLBACK and
 ** persistence come from SQLite itself):
 **   T_info(key PRIMARY KEY, value)             format version
-**   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity, rowids)
-**        one row per chunk of `size` slots; validity has a bit per slot; rowids an int64 per slot.
-**        A chunk holds the rows of one partition-key tuple.
+**   T_chunks(chunk_id INTEGER PRIMARY KEY, size, count, partition00.., validity)
+**        one row per chunk of `size` slots; validity has a bit per slot. A chunk holds the rows
+**        of one partition-key tuple.
+**   T_chunkrowids(rowid INTEGER PRIMARY KEY, rowids BLOB)   an int64 rowid per slot
 **   T_rowids(rowid INTEGER PRIMARY KEY, id, chunk_id, chunk_offset, metadata00..)
-**        where each row lives, its text primary key (id) and its metadata values. KNN filters on
-**        metadata run as one SQL query on this table, which yields (chunk, offset) positions.
-**   T_vector_chunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
+**        where each row lives, its text primary key (id) and its metadata values, with an index
+**        (metadataNN, chunk_id, chunk_offset) per metadata column. KNN filters on metadata run
+**        as one SQL query on this table, which yields (chunk, offset) positions.
+**   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
 **        per vector column and chunk: `size` packed vectors, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
+** Suffixes have no underscore: SQLite's shadow-table check looks after the last one.
 ** An ANN index would add its own T_<index>NN tables beside these and keep the flat chunks as
 ** the source of truth for rescoring.
+** Tables created by sqlite-vec (T_info without a 'format' key) are read through the same code
+** with its table names (T_vector_chunksNN, rowids inside T_chunks, metadata in
+** T_metadatachunksNN / T_metadatatextNN) and refused for writes.
 */
 #ifndef STRATA_VEC_VEC0_SQL_H
 #define STRATA_VEC_VEC0_SQL_H
@@ -44,6 +50,9 @@ typedef struct vec0_vtab {
         sqlite3_stmt *st;
     } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
     int ncache;
+    sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
+    int format_checked;        /* T_info was read (or the table was just created) */
+    int foreign;               /* the shadow tables are sqlite-vec's, not ours */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -87,6 +96,13 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
                 int *offset);
+
+/* Finds out, once, whether the table was created by sqlite-vec (v->foreign). */
+int vec0_check_format(vec0_vtab *v);
+/* The error for what strata cannot do on a table created by sqlite-vec. */
+int vec0_foreign_error(vec0_vtab *v, const char *what);
+/* printf format (table name, slot) of the vector chunk tables of v's layout. */
+const char *vec0_vector_table_format(const vec0_vtab *v);
 
 /* xUpdate (vec0_write_sql.c). */
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);

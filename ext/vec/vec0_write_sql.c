@@ -155,19 +155,31 @@ static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
     return vec0_done(v, st);
 }
 
+/* A chunk's slot count, rows in use and validity bitmap. */
+typedef struct chunk_info {
+    int size, count;
+    unsigned char bits[VEC0_MAX_CHUNK / 8];
+} chunk_info;
+
 /* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
 static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
-                      const void *const *vecs) {
+                      const void *const *vecs, const chunk_info *known) {
     unsigned char bits[VEC0_MAX_CHUNK / 8];
-    int size, count;
-    int rc = chunk_state(v, chunk_id, &size, &count, bits);
+    int size, count, rc = SQLITE_OK;
+    if (known) { /* read by find_slot in this same call: no need to read it again */
+        size = known->size;
+        count = known->count;
+        memcpy(bits, known->bits, (size_t)size / 8);
+    } else {
+        rc = chunk_state(v, chunk_id, &size, &count, bits);
+    }
     if (rc != SQLITE_OK)
         return rc;
     bits[offset / 8] |= (unsigned char)(1u << (offset % 8));
     rc = chunk_set_state(v, chunk_id, count + 1, bits, size);
     char table[VEC0_NAME_MAX + 40];
     if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunks", -1);
+        table_name(v, table, sizeof table, "chunkrowids", -1);
         rc = blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
     }
     for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
@@ -175,7 +187,7 @@ static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_
         if (c->kind != VEC0_VECTOR)
             continue;
         int vb = (int)vec0_vector_bytes(c);
-        table_name(v, table, sizeof table, "vector_chunks", c->slot);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", chunk_id, vecs[c->slot], vb, vb * offset);
     }
     return rc;
@@ -192,10 +204,13 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
         return vec0_error(v, "corrupt position %d in chunk %lld", offset, (long long)chunk_id);
     bits[offset / 8] &= (unsigned char)~(1u << (offset % 8));
     if (count <= 1) {
-        rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_chunks\" WHERE chunk_id = %lld", v->schema,
-                       v->name, (long long)chunk_id);
+        rc = vec0_exec(v,
+                       "DELETE FROM \"%w\".\"%w_chunks\" WHERE chunk_id = %lld;"
+                       "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
+                       v->schema, v->name, (long long)chunk_id, v->schema, v->name,
+                       (long long)chunk_id);
         for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
-            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vector_chunks%02d\" WHERE rowid = %lld",
+            rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid = %lld",
                            v->schema, v->name, i, (long long)chunk_id);
         return rc;
     }
@@ -204,7 +219,7 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
     static const unsigned char zeros[4 * VEC0_MAX_DIMS];
     sqlite3_int64 zero = 0;
     if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunks", -1);
+        table_name(v, table, sizeof table, "chunkrowids", -1);
         rc = blob_write(v, table, "rowids", chunk_id, &zero, 8, offset * 8);
     }
     for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
@@ -212,7 +227,7 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
         if (c->kind != VEC0_VECTOR)
             continue;
         int vb = (int)vec0_vector_bytes(c);
-        table_name(v, table, sizeof table, "vector_chunks", c->slot);
+        table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", chunk_id, zeros, vb, vb * offset);
     }
     return rc;
@@ -226,7 +241,39 @@ static int first_free(const unsigned char *bits, int size) {
 }
 
 /* Finds the oldest chunk with room whose partition values are part[] (may create one). */
-static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id, int *offset) {
+/* Steps st (SELECT chunk_id, size, validity ...); 1 with a free slot, 0 for no row, or -1. */
+static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, int *offset,
+                     chunk_info *info, int *rc) {
+    *rc = sqlite3_step(st);
+    if (*rc != SQLITE_ROW) {
+        *rc = vec0_done(v, st);
+        return *rc == SQLITE_OK ? 0 : -1;
+    }
+    int size = sqlite3_column_int(st, 1);
+    const unsigned char *bits = sqlite3_column_blob(st, 2);
+    *chunk_id = sqlite3_column_int64(st, 0);
+    *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 && size <= VEC0_MAX_CHUNK
+                  ? first_free(bits, size)
+                  : -1;
+    if (*offset >= 0) {
+        info->size = size;
+        info->count = sqlite3_column_int(st, 3);
+        memcpy(info->bits, bits, (size_t)size / 8);
+    }
+    vec0_done(v, st);
+    if (*offset < 0) {
+        *rc = vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id);
+        return -1;
+    }
+    *rc = SQLITE_OK;
+    return 1;
+}
+
+/* Finds a chunk with room whose partition values are part[] (may create one): the chunk of
+** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
+** fool it), else the oldest chunk with a free slot. */
+static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id, int *offset,
+                     chunk_info *info) {
     const vec0_schema *s = &v->s;
     char *cond = sqlite3_mprintf("%s", "");
     for (int i = 0; cond && i < s->npartitions; i++) {
@@ -237,28 +284,38 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     if (cond == NULL)
         return SQLITE_NOMEM;
     sqlite3_stmt *st;
-    int rc = vec0_prepare_cached(
-        v, &st,
-        "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE count < "
-        "size%s ORDER BY chunk_id LIMIT 1",
-        v->schema, v->name, cond);
-    sqlite3_free(cond);
-    if (rc != SQLITE_OK)
-        return rc;
-    for (int i = 0; i < s->npartitions; i++)
-        sqlite3_bind_value(st, i + 1, part[i]);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int size = sqlite3_column_int(st, 1);
-        const unsigned char *bits = sqlite3_column_blob(st, 2);
-        *chunk_id = sqlite3_column_int64(st, 0);
-        *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 ? first_free(bits, size) : -1;
-        vec0_done(v, st);
-        return *offset < 0 ? vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id) : SQLITE_OK;
+    int rc = SQLITE_OK, found = 0;
+    if (v->insert_hint > 0) {
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+            "chunk_id = ?%d AND count < size%s",
+            v->schema, v->name, s->npartitions + 1, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            sqlite3_bind_int64(st, s->npartitions + 1, v->insert_hint);
+            found = take_slot(v, st, chunk_id, offset, info, &rc);
+        }
     }
-    vec0_done(v, st);
-    if (rc != SQLITE_DONE)
+    if (rc == SQLITE_OK && found == 0) {
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+            "count < size%s ORDER BY chunk_id LIMIT 1",
+            v->schema, v->name, cond);
+        if (rc == SQLITE_OK) {
+            for (int i = 0; i < s->npartitions; i++)
+                sqlite3_bind_value(st, i + 1, part[i]);
+            found = take_slot(v, st, chunk_id, offset, info, &rc);
+        }
+    }
+    sqlite3_free(cond);
+    if (rc != SQLITE_OK || found) {
+        if (found > 0)
+            v->insert_hint = *chunk_id;
         return rc;
+    }
     /* a new chunk */
     char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
     for (int i = 0; cols && vals && i < s->npartitions; i++) {
@@ -276,9 +333,9 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
     }
     int size = s->chunk_size;
     rc = vec0_prepare_cached(v, &st,
-                             "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity, rowids) "
-                             "VALUES (%d, 0, %szeroblob(%d), zeroblob(%d))",
-                             v->schema, v->name, cols, size, vals, size / 8, size * 8);
+                             "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity) "
+                             "VALUES (%d, 0, %szeroblob(%d))",
+                             v->schema, v->name, cols, size, vals, size / 8);
     sqlite3_free(cols);
     sqlite3_free(vals);
     if (rc != SQLITE_OK)
@@ -291,11 +348,20 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         return rc;
     *chunk_id = sqlite3_last_insert_rowid(v->db);
     *offset = 0;
+    v->insert_hint = *chunk_id;
+    rc = vec0_exec(
+        v, "INSERT INTO \"%w\".\"%w_chunkrowids\"(rowid, rowids) VALUES (%lld, zeroblob(%d))",
+        v->schema, v->name, (long long)*chunk_id, size * 8);
+    if (rc != SQLITE_OK)
+        return rc;
+    info->size = size;
+    info->count = 0;
+    memset(info->bits, 0, (size_t)size / 8);
     for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
         const vec0_column *c = &s->cols[i];
         if (c->kind == VEC0_VECTOR)
             rc = vec0_exec(v,
-                           "INSERT INTO \"%w\".\"%w_vector_chunks%02d\"(rowid, vectors) "
+                           "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
                            "VALUES (%lld, zeroblob(%lld))",
                            v->schema, v->name, c->slot, (long long)*chunk_id,
                            (long long)(vec0_vector_bytes(c) * (size_t)size));
@@ -441,8 +507,9 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
             part[s->cols[i].slot] = arg_of(v, argv, i);
     sqlite3_int64 chunk_id = 0;
     int offset = 0;
+    chunk_info info;
     if (rc == SQLITE_OK)
-        rc = find_slot(v, part, &chunk_id, &offset);
+        rc = find_slot(v, part, &chunk_id, &offset, &info);
     /* the row's entry: rowid, id, position, metadata */
     sqlite3_stmt *st = NULL;
     if (rc == SQLITE_OK) {
@@ -483,7 +550,7 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         const void *data[VEC0_MAX_VECTORS];
         for (int i = 0; i < s->nvectors; i++)
             data[i] = vecs[i].data;
-        rc = slot_claim(v, chunk_id, offset, rowid, data);
+        rc = slot_claim(v, chunk_id, offset, rowid, data, &info);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
         char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
@@ -563,7 +630,7 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         if (vecs[i].data == NULL)
             continue;
         int vb = (int)vec_type_bytes(vecs[i].type, vecs[i].dims);
-        table_name(v, table, sizeof table, "vector_chunks", i);
+        table_name(v, table, sizeof table, "vectorchunks", i);
         rc = blob_write(v, table, "vectors", chunk_id, vecs[i].data, vb, vb * offset);
     }
     if (rc == SQLITE_OK && (s->nmetadata > 0 || text_key(v))) {
@@ -654,11 +721,13 @@ static int optimize(vec0_vtab *v) {
         cond = next;
     }
     sqlite3_stmt *dest = NULL;
-    rc = cond ? vec0_prepare(v, &dest,
-                             "SELECT chunk_id, size, validity FROM \"%w\".\"%w_chunks\" WHERE "
-                             "count < size AND chunk_id < ?1%s ORDER BY chunk_id LIMIT 1",
-                             v->schema, v->name, cond)
-              : SQLITE_NOMEM;
+    rc =
+        cond
+            ? vec0_prepare(v, &dest,
+                           "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
+                           "count < size AND chunk_id < ?1%s ORDER BY chunk_id LIMIT 1",
+                           v->schema, v->name, cond)
+            : SQLITE_NOMEM;
     sqlite3_free(cond);
     void *bufs[VEC0_MAX_VECTORS] = {0};
     for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++)
@@ -699,7 +768,7 @@ static int optimize(vec0_vtab *v) {
             sqlite3_int64 rowid = 0;
             sqlite3_blob *rb = NULL;
             char table[VEC0_NAME_MAX + 40];
-            table_name(v, table, sizeof table, "chunks", -1);
+            table_name(v, table, sizeof table, "chunkrowids", -1);
             rc = sqlite3_blob_open(v->db, v->schema, table, "rowids", src, 0, &rb);
             if (rc == SQLITE_OK)
                 rc = sqlite3_blob_read(rb, &rowid, 8, last * 8);
@@ -711,7 +780,7 @@ static int optimize(vec0_vtab *v) {
                 blobs[i] = NULL;
             }
             if (rc == SQLITE_OK)
-                rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs);
+                rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs, NULL);
             if (rc == SQLITE_OK)
                 rc = vec0_exec(v,
                                "UPDATE \"%w\".\"%w_rowids\" SET chunk_id = %lld, chunk_offset = "
@@ -742,9 +811,10 @@ static int integrity_check(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
     sqlite3_stmt *st;
     int rc = vec0_prepare(v, &st,
-                          "SELECT chunk_id, size, count, validity, rowids FROM "
-                          "\"%w\".\"%w_chunks\" ORDER BY chunk_id",
-                          v->schema, v->name);
+                          "SELECT chunk_id, size, count, validity, r.rowids FROM "
+                          "\"%w\".\"%w_chunks\" LEFT JOIN \"%w\".\"%w_chunkrowids\" r "
+                          "ON r.rowid = chunk_id ORDER BY chunk_id",
+                          v->schema, v->name, v->schema, v->name);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_int64 total = 0;
@@ -770,7 +840,7 @@ static int integrity_check(vec0_vtab *v) {
         for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
             sqlite3_stmt *len;
             rc = vec0_prepare(v, &len,
-                              "SELECT length(vectors) FROM \"%w\".\"%w_vector_chunks%02d\" "
+                              "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
                               "WHERE rowid = %lld",
                               v->schema, v->name, i, (long long)id);
             if (rc != SQLITE_OK)
@@ -826,6 +896,11 @@ static int command(vec0_vtab *v, sqlite3_value *cmd) {
 
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
     vec0_vtab *v = (vec0_vtab *)vt;
+    int rc = vec0_check_format(v);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (v->foreign)
+        return vec0_foreign_error(v, "write it");
     if (argc == 1)
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {

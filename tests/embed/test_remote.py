@@ -1,8 +1,10 @@
 """rembed: remote embedding APIs, against a local server speaking each provider's wire format
 (test_remote_server.py). Loopback only; every loop is bounded."""
 
+import email.utils
 import json
 import sqlite3
+import subprocess
 import struct
 import time
 
@@ -38,6 +40,13 @@ BASE64 = ["openai", "cohere", "jina", "mixedbread", "voyage", "mistral", "llamac
 def server():
     with ProviderServer() as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """A proxy set in the environment must not capture requests to the loopback server."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
 
 
 @pytest.fixture
@@ -466,6 +475,31 @@ def test_retry_after_seconds_are_honoured(db, server):
     assert len(server.requests) == 2
 
 
+def test_retry_after_as_an_http_date(db, server):
+    add_client(db, server, "c", "openai", retry_base_ms=5000)
+    past = email.utils.formatdate(time.time() - 30, usegmt=True)
+    server.queue(Scripted(503, "busy", {"Retry-After": past}))
+    start = time.monotonic()
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'x')")) == vector("x")
+    assert time.monotonic() - start < 2  # a date in the past means now, not the 5 s backoff
+    assert len(server.requests) == 2
+
+
+def test_dropped_connection_is_retried(db, server):
+    add_client(db, server, "c", "openai", retry_base_ms=0)
+    helpers.scalar(db, "SELECT rembed('c', 'warm')")  # a kept-alive connection to lose
+    server.queue(Scripted(0))
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'x')")) == vector("x")
+    # libcurl itself retries a reused connection that died, or we do: either way it succeeds
+    assert len(server.requests) == 3
+    assert json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))["errors"] == 0
+    server.queue(*[Scripted(0)] * 5)
+    db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.max_retries', 1)")
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"request failed: Empty reply from server \(after 1 retry\)"):
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+
+
 def test_exponential_backoff_without_retry_after(db, server):
     add_client(db, server, "c", "openai", retry_base_ms=100, max_retries=2)
     server.queue(Scripted(500, "boom"), Scripted(502, "boom"), Scripted(504, "still down"))
@@ -683,3 +717,41 @@ def test_two_strata_copies_share_one_registry(server, order):
     assert json.loads(helpers.scalar(conn, "SELECT rembed_usage('c')"))["requests"] == 0
     assert floats(helpers.scalar(conn, "SELECT rembed('c', 'x')")) == vector("x")
     conn.close()
+
+
+NEWER_SCRIPT = """
+import json, sqlite3, sys
+conn = sqlite3.connect(":memory:", isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[1])
+conn.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('c', "
+             "rembed_client_options('format', 'openai', 'model', 'm', 'key', 'k', 'url', ?))",
+             [sys.argv[2]])
+rows = conn.execute("SELECT key, embedding FROM rembed_each('c', ?) LIMIT 2",
+                    [json.dumps(["a", "bb", "ccc"])]).fetchall()
+one = conn.execute("SELECT rembed('c', 'a')").fetchone()[0]
+conn.execute("CREATE VIEW v AS SELECT rembed('c', 'x')")
+try:
+    conn.execute("SELECT * FROM v").fetchall()
+    view = "allowed"
+except sqlite3.Error as e:
+    view = str(e)
+print(json.dumps({"sqlite": sqlite3.sqlite_version, "keys": [r[0] for r in rows],
+                  "blobs": [r[1].hex() for r in rows], "one": one.hex(), "view": view}))
+"""
+
+
+def test_under_newer_sqlite(server):
+    newer = helpers.newer_sqlite()
+    server.reset()
+    proc = subprocess.run(["/usr/bin/python3", "-c", NEWER_SCRIPT, helpers.so_path("embed"),
+                           server.url + "/v1/embeddings"], env=newer.env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["sqlite"].startswith("3.5")
+    assert out["keys"] == [0, 1]
+    assert [floats(bytes.fromhex(b)) for b in out["blobs"]] == [vector("a"), vector("bb")]
+    assert floats(bytes.fromhex(out["one"])) == vector("a")
+    assert out["view"] == "unsafe use of rembed()"
+    assert len(server.requests) == 2  # LIMIT did not change what was sent: one batch

@@ -82,6 +82,16 @@ def test_offset_modes(db, text, mode, want):
     assert one(db, "SELECT tz_parse(?, 'compatible', ?)", text, mode) == f"{want}[{NY}]"
 
 
+def test_offset_zones_and_critical_zone(db):
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:30]')") == \
+        "2024-01-01T10:00:00+05:30[+05:30]"
+    assert one(db, "SELECT tz_parse('2024-01-01T10:00[!Europe/Paris]')") == \
+        "2024-01-01T10:00:00+01:00[Europe/Paris]"
+    assert one(db, "SELECT tz_abbrev(0, '+05:30') || '/' || tz_is_dst(0, '-08')") == "+05:30/0"
+    with pytest.raises(Exception, match="offset does not match"):
+        one(db, "SELECT tz_parse('2024-01-01T10:00+05:30[+05:00]')")
+
+
 def test_offset_conflict_rejected(db):
     with pytest.raises(Exception, match="tz_parse: offset does not match time zone"):
         one(db, "SELECT tz_parse('2024-06-14T17:30-05:00[America/New_York]')")
@@ -224,6 +234,17 @@ def test_format_uses_our_offsets(db):
         "Z quoted UTC"
 
 
+def test_format_per_row_patterns_and_locales(db):
+    rows = db.execute("SELECT tz_format(0, 'UTC', p, l) FROM (SELECT 'yyyy' p, 'en' l"
+                      " UNION ALL SELECT 'MMMM', 'fr' UNION ALL SELECT 'MMMM', 'de')").fetchall()
+    assert rows == [("1970",), ("janvier",), ("Januar",)]
+    rows = db.execute("SELECT tz_format(t, 'America/New_York', 'MMM zzzz') FROM"
+                      " (SELECT 0 t UNION ALL SELECT 15552000)").fetchall()
+    assert rows == [("Dec Eastern Standard Time",), ("Jun Eastern Daylight Time",)]
+    with pytest.raises(Exception, match="tz_format: locale name too long"):
+        one(db, "SELECT tz_format(0, 'UTC', 'yyyy', ?)", "x" * 100)
+
+
 def test_tables(db):
     rows = db.execute("SELECT instant, offset_before, offset_after, abbrev, is_dst FROM"
                       " tz_transitions('Europe/London', '2024-01-01', '2025-01-01')").fetchall()
@@ -234,6 +255,23 @@ def test_tables(db):
     assert db.execute("SELECT count(*) FROM tz_transitions(NULL)").fetchone() == (0,)
     with pytest.raises(Exception, match="tz_transitions: unknown time zone 'Mars/Olympus'"):
         db.execute("SELECT * FROM tz_transitions('Mars/Olympus')").fetchall()
+
+
+def test_extreme_arguments_do_not_crash(db):
+    big = 1000000000
+    assert one(db, "SELECT tz_diff('2024-03-01', '2000-01-01', 'year', 'year', 'ceil', ?)",
+               big) == f"P{big}Y"
+    assert one(db, "SELECT tz_diff('2024-03-01', '2000-01-01', 'week', 'day', 'expand', ?)",
+               big).startswith("P")
+    assert one(db, "SELECT count(*) FROM tz_transitions('Europe/London', ?, ?)",
+               -9223372036854775808, 9223372036854775807) > 200
+    assert one(db, "SELECT tz_add('0000-01-01T00:00Z', 'PT1S')") == \
+        "0000-01-01T00:00:01+00:00[UTC]"
+    with pytest.raises(Exception, match="result out of range"):
+        one(db, "SELECT tz_convert('0000-01-01T00:00Z', 'America/New_York')")
+    with pytest.raises(Exception, match="result out of range"):
+        one(db, "SELECT tz_add('9999-12-31T23:00Z', 'PT2H')")
+    assert one(db, "SELECT tz_hours_in_day('9999-12-31 12:00', 'Pacific/Kiritimati')") == 24.0
 
 
 def test_version(db):
@@ -267,7 +305,7 @@ BAD = [
     ("SELECT tz_abbrev('nope', 'UTC')", "tz_abbrev: expected a date"),
     ("SELECT tz_is_dst(0, '+99:00')", "tz_is_dst: unknown time zone"),
     ("SELECT tz_convert(0, '')", "tz_convert: unknown time zone"),
-    ("SELECT tz_utc('2024-03-10 02:30', 'America/New_York', 'reject')", "tz_utc: 2024-03-10 02:30"
+    ("SELECT tz_utc('2024-03-10 02:30', 'America/New_York', 'reject')", "tz_utc: '2024-03-10 02:30'"
      " falls in a gap"),
     ("SELECT tz_utc('2024-11-03 01:30', 'America/New_York', 'reject')", "falls in a fold"),
     ("SELECT tz_utc('2024-03-10 02:30', 'America/New_York', 'sooner')", "tz_utc: unknown"
@@ -359,3 +397,31 @@ except Exception as e:
     lines = out.stdout.splitlines()
     assert lines[0] == "(7200, '9999z', 0, 'Test/Bad,Test/Good')"
     assert lines[1] == "tz_offset: time zone 'Test/Bad' has unreadable TZif data"
+
+
+def test_connections_in_threads_share_the_cache():
+    """Four connections in four threads hit the process-wide zone cache at once (the sqlite3
+    module releases the GIL while a statement runs)."""
+    import threading
+    names = [r[0] for r in helpers.connect("timezone").execute("SELECT name FROM tz_names")]
+    errors, results = [], []
+
+    def work(k):
+        try:
+            c = helpers.connect("timezone")
+            rows = c.execute(
+                "SELECT count(tz_offset(1719835200 + value * 3600, name)) FROM"
+                " (SELECT value ->> 0 name, key value FROM json_each(?))",
+                (__import__("json").dumps([[n] for n in names[k::2]] * 3),)).fetchone()
+            results.append(rows[0])
+            c.close()
+        except Exception as e:  # reported below, with the thread's failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k % 2,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(results) == sorted([len(names[0::2]) * 3] * 2 + [len(names[1::2]) * 3] * 2)

@@ -13,6 +13,7 @@ import helpers
 UTC = timezone.utc
 ZONES = sorted(z for z in zoneinfo.available_timezones() if z not in ("localtime", "posixrules"))
 T1970, T2100 = 0, int(datetime(2100, 12, 31, tzinfo=UTC).timestamp())
+T1850 = int(datetime(1850, 1, 1, tzinfo=UTC).timestamp())
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,8 @@ def test_random_instants_every_zone(conn):
     for zone in ZONES:
         for _ in range(120):
             rows.append((zone, rng.randint(T1970, T2100)))
+        for _ in range(20):  # the 64-bit TZif block before 1970 (Debian builds with backzone)
+            rows.append((zone, rng.randint(T1850, T1970)))
     conn.execute("CREATE TEMP TABLE probe(zone TEXT, t INTEGER)")
     conn.executemany("INSERT INTO probe VALUES (?, ?)", rows)
     got = conn.execute("SELECT tz_offset(t, zone), tz_abbrev(t, zone), tz_is_dst(t, zone),"
@@ -106,3 +109,69 @@ def test_reject_raises_in_gap_and_fold(conn):
     for local in ("2024-03-10 02:30:00", "2024-11-03 01:30:00"):
         with pytest.raises(Exception, match="tz_utc: .* falls in a"):
             conn.execute("SELECT tz_utc(?, 'America/New_York', 'reject')", (local,)).fetchone()
+
+
+def add_months(d, months):
+    total = d.year * 12 + d.month - 1 + months
+    y, m = divmod(total, 12)
+    m += 1
+    dim = [31, 29 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 28, 31, 30, 31, 30, 31, 31,
+           30, 31, 30, 31][m - 1]
+    return d.replace(year=y, month=m, day=min(d.day, dim))
+
+
+def rfc9557(dt, zone):
+    return dt.isoformat() + f"[{zone}]"
+
+
+def test_add_calendar_units_every_zone(conn):
+    """tz_add: months and days on the wall clock (day clamped), resolved like fold=0 (PEP 495's
+    fold=0 is Temporal's `compatible`), then hours as exact time."""
+    rng = random.Random(7)
+    rows, want = [], []
+    for zone in ZONES:
+        zi = zoneinfo.ZoneInfo(zone)
+        for _ in range(25):
+            t = rng.randint(T1970, T2100 - 86400 * 800)
+            sign = rng.choice((1, -1))
+            months, days, hours = (sign * rng.randint(0, 30), sign * rng.randint(0, 400),
+                                   sign * rng.randint(0, 50))
+            start = datetime.fromtimestamp(t, zi)
+            if rng.random() < 0.5:
+                span = f"{'-' if sign < 0 else ''}P{abs(months)}M{abs(days)}DT{abs(hours)}H"
+            else:
+                span = f"{abs(months)} months {abs(days)} days {abs(hours)} hours"
+                span += " ago" if sign < 0 else ""
+            local = add_months(start.replace(tzinfo=None), months) + timedelta(days=days)
+            resolved = local.replace(tzinfo=zi, fold=0).astimezone(UTC) + timedelta(hours=hours)
+            rows.append((rfc9557(start, zone), span))
+            want.append(rfc9557(resolved.astimezone(zi), zone))
+    got = [one for (one,) in conn.execute(
+        "SELECT tz_add(value ->> 0, value ->> 1) FROM json_each(?)",
+        (__import__("json").dumps(rows),))]
+    bad = [(r, g, w) for r, g, w in zip(rows, got, want) if g != w]
+    assert not bad, f"{len(bad)} of {len(rows)} mismatches, first: {bad[:5]}"
+
+
+def test_hours_in_day_every_zone(conn):
+    """Day length = next local midnight - this local midnight, where both midnights exist."""
+    rng = random.Random(11)
+    rows, want = [], []
+    for zone in ZONES:
+        zi = zoneinfo.ZoneInfo(zone)
+        for _ in range(20):
+            day = datetime(1970, 1, 1) + timedelta(days=rng.randint(0, 47000))
+            m0, m1 = day, day + timedelta(days=1)
+            u0 = m0.replace(tzinfo=zi).astimezone(UTC)
+            u1 = m1.replace(tzinfo=zi).astimezone(UTC)
+            if (u0.astimezone(zi).replace(tzinfo=None) != m0
+                    or u1.astimezone(zi).replace(tzinfo=None) != m1):
+                continue  # midnight in a gap: the day starts at the transition instead
+            rows.append((day.strftime("%Y-%m-%dT12:00") + f"[{zone}]", zone))
+            want.append((u1 - u0).total_seconds() / 3600)
+    got = [h for (h,) in conn.execute(
+        "SELECT tz_hours_in_day(value ->> 0, value ->> 1) FROM json_each(?)",
+        (__import__("json").dumps(rows),))]
+    bad = [(r, g, w) for r, g, w in zip(rows, got, want) if g != w]
+    assert len(rows) > 10000
+    assert not bad, f"{len(bad)} mismatches, first: {bad[:5]}"

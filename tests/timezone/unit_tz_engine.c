@@ -4,10 +4,12 @@
 */
 #include "timezone/tz_civil.h"
 #include "timezone/tz_db.h"
+#include "timezone/tz_span.h"
 #include "timezone/tz_text.h"
 #include "timezone/tz_zone.h"
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static void test_civil(void) {
@@ -181,11 +183,283 @@ static void test_text(void) {
     CHECK_EQ_STR(buf, "-05:17:32");
 }
 
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* A "slim" v2 file: no transitions, one type, everything from the footer rule. */
+static size_t make_slim(unsigned char *buf, const char *footer) {
+    size_t n = 0;
+    for (int block = 0; block < 2; block++) {
+        memset(buf + n, 0, 44);
+        memcpy(buf + n, "TZif2", 5);
+        put32(buf + n + 36, 1); /* typecnt */
+        put32(buf + n + 40, 4); /* charcnt */
+        n += 44;
+        put32(buf + n, (uint32_t)-18000);
+        buf[n + 4] = 0;
+        buf[n + 5] = 0;
+        memcpy(buf + n + 6, "EST", 4);
+        n += 10;
+    }
+    size_t f = strlen(footer);
+    buf[n++] = '\n';
+    memcpy(buf + n, footer, f);
+    n += f;
+    buf[n++] = '\n';
+    return n;
+}
+
+static void test_slim_and_v1_files(void) {
+    size_t len;
+    unsigned char *fat = read_file("/usr/share/zoneinfo/America/New_York", &len);
+    unsigned char slim[256];
+    size_t slen = make_slim(slim, "EST5EDT,M3.2.0,M11.1.0");
+    const char *err;
+    tz_zone *zf = fat ? tz_zone_from_tzif("fat", fat, len, &err) : NULL;
+    tz_zone *zs = tz_zone_from_tzif("slim", slim, slen, &err);
+    CHECK(zf != NULL && zs != NULL);
+    if (zf != NULL && zs != NULL) {
+        CHECK_EQ_INT(zs->ntrans, 0);
+        /* Since 2007 the fat table and the rule alone must agree on every hour. */
+        for (int64_t t = at(2007, 1, 1, 0, 0); t < at(2045, 1, 1, 0, 0); t += 3599)
+            if (tz_zone_offset_at(zf, t) != tz_zone_offset_at(zs, t)) {
+                CHECK_EQ_INT(t, -1);
+                break;
+            }
+        tz_resolution r;
+        tz_zone_resolve(zs, at(2030, 3, 10, 2, 30), &r);
+        CHECK_EQ_INT(r.kind, TZ_GAP);
+        tz_zone_resolve(zs, at(2030, 11, 3, 1, 30), &r);
+        CHECK_EQ_INT(r.kind, TZ_FOLD);
+    }
+    tz_zone_release(zs);
+    /* A version-1 file: the 32-bit block alone (the header's version byte says 1). */
+    if (fat != NULL) {
+        fat[4] = 0;
+        tz_zone *z1 = tz_zone_from_tzif("v1", fat, len, &err);
+        CHECK(z1 != NULL);
+        if (z1 != NULL && zf != NULL) {
+            CHECK(!z1->has_rule);
+            CHECK_EQ_INT(tz_zone_offset_at(z1, at(2024, 7, 1, 0, 0)), -14400);
+            CHECK_EQ_INT(tz_zone_offset_at(z1, at(1950, 7, 1, 0, 0)),
+                         tz_zone_offset_at(zf, at(1950, 7, 1, 0, 0)));
+        }
+        tz_zone_release(z1);
+    }
+    tz_zone_release(zf);
+    free(fat);
+    /* Footers that are not rules are errors. */
+    slen = make_slim(slim, "EST5EDT,M3.2.0");
+    CHECK(tz_zone_from_tzif("bad", slim, slen, &err) == NULL);
+    /* All-year DST written as a rule (start Jan 1 00:00, end Dec 31 25:00): always DST. */
+    slen = make_slim(slim, "EST5EDT,0/0,J365/25");
+    tz_zone *zd = tz_zone_from_tzif("dst", slim, slen, &err);
+    CHECK(zd != NULL);
+    if (zd != NULL) {
+        for (int64_t t = at(2030, 1, 1, 0, 0); t < at(2032, 1, 1, 0, 0); t += 3599)
+            if (tz_zone_offset_at(zd, t) != -14400) {
+                CHECK_EQ_INT(t, -1);
+                break;
+            }
+        tz_transition tr;
+        CHECK(!tz_zone_next_transition(zd, at(2030, 6, 1, 0, 0), &tr));
+    }
+    tz_zone_release(zd);
+}
+
+static void *cache_worker(void *arg) {
+    static const char *zones[] = {"America/New_York",    "Europe/London", "Asia/Tokyo",
+                                  "Australia/Lord_Howe", "+05:30",        "UTC"};
+    long bad = 0;
+    unsigned seed = (unsigned)(size_t)arg;
+    for (int i = 0; i < 2000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        tz_db_status st;
+        tz_zone *z = tz_db_get(zones[(seed >> 8) % 6], &st);
+        if (z == NULL) {
+            bad++;
+            continue;
+        }
+        bad += tz_zone_offset_at(z, 1719835200) == 1; /* never true: just use the zone */
+        tz_zone_release(z);
+    }
+    return (void *)bad;
+}
+
+static void test_cache_threads(void) {
+    pthread_t th[4];
+    for (size_t i = 0; i < 4; i++)
+        CHECK(pthread_create(&th[i], NULL, cache_worker, (void *)(i + 1)) == 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad = NULL;
+        pthread_join(th[i], &bad);
+        CHECK(bad == NULL);
+    }
+    /* Every zone in the list: more than the cache holds would evict; all stay usable. */
+    size_t n;
+    const tz_db_name *names = tz_db_names(&n);
+    tz_zone *first = NULL;
+    for (size_t i = 0; names != NULL && i < n; i++) {
+        tz_db_status st;
+        tz_zone *z = tz_db_get(names[i].name, &st);
+        CHECK(z != NULL);
+        if (i == 0)
+            first = z;
+        else
+            tz_zone_release(z);
+    }
+    if (first != NULL) {
+        tz_db_reset(); /* the cache lets go; our reference keeps the zone alive */
+        CHECK(tz_zone_offset_at(first, 0) > -TZ_OFFSET_MAX);
+        tz_zone_release(first);
+    }
+    tz_db_reset();
+}
+
+static const char *span(const char *s, tz_span *out) {
+    return tz_span_parse(s, strlen(s), out);
+}
+
+static void test_spans(void) {
+    tz_span s;
+    char buf[TZ_SPAN_TEXT_MAX];
+    CHECK(span("P1Y2M3W4DT5H6M7.5S", &s) == NULL);
+    CHECK(s.years == 1 && s.months == 2 && s.weeks == 3 && s.days == 4);
+    tz_span_format(&s, TZ_UNIT_HOUR, buf);
+    CHECK_EQ_STR(buf, "P1Y2M3W4DT5H6M7.5S");
+    CHECK(span("-PT1.5H", &s) == NULL);
+    tz_span_format(&s, TZ_UNIT_HOUR, buf);
+    CHECK_EQ_STR(buf, "-PT1H30M");
+    CHECK(span("2 hours, 30 minutes ago", &s) == NULL);
+    tz_span_format(&s, TZ_UNIT_MINUTE, buf);
+    CHECK_EQ_STR(buf, "-PT150M");
+    CHECK(span("1 quarter", &s) == NULL && s.months == 3);
+    CHECK(span("P", &s) != NULL);
+    CHECK(span("PT", &s) != NULL);
+    CHECK(span("P1H", &s) != NULL);
+    CHECK(span("PT1S2M", &s) != NULL);
+    CHECK(span("PT1.5M2S", &s) != NULL);
+    CHECK(span("P1000000Y", &s) != NULL);
+    CHECK(span("9999999999999999 seconds", &s) != NULL);
+    CHECK(span("", &s) != NULL);
+    CHECK(span("ago", &s) != NULL);
+    /* Rounding modes on +-1.5 and +-2.5 units. */
+    static const struct {
+        enum tz_round_mode m;
+        int r15, rm15, r25;
+    } cases[] = {
+        {TZ_ROUND_CEIL, 2, -1, 3},        {TZ_ROUND_FLOOR, 1, -2, 2},
+        {TZ_ROUND_EXPAND, 2, -2, 3},      {TZ_ROUND_TRUNC, 1, -1, 2},
+        {TZ_ROUND_HALF_CEIL, 2, -1, 3},   {TZ_ROUND_HALF_FLOOR, 1, -2, 2},
+        {TZ_ROUND_HALF_EXPAND, 2, -2, 3}, {TZ_ROUND_HALF_TRUNC, 1, -1, 2},
+        {TZ_ROUND_HALF_EVEN, 2, -2, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        CHECK_EQ_INT(tz_round_ratio(3, 2, cases[i].m), cases[i].r15);
+        CHECK_EQ_INT(tz_round_ratio(-3, 2, cases[i].m), cases[i].rm15);
+        CHECK_EQ_INT(tz_round_ratio(5, 2, cases[i].m), cases[i].r25);
+    }
+    CHECK_EQ_INT(tz_round_ratio(7, 4, TZ_ROUND_HALF_TRUNC), 2);
+    CHECK_EQ_INT(tz_round_ratio(-7, 4, TZ_ROUND_HALF_EVEN), -2);
+    enum tz_round_mode m;
+    CHECK(tz_round_mode_parse("halfExpand", &m) && m == TZ_ROUND_HALF_EXPAND);
+    CHECK(tz_round_mode_parse("half-even", &m) && m == TZ_ROUND_HALF_EVEN);
+    CHECK(!tz_round_mode_parse("half", &m));
+}
+
+/* Mutated valid inputs and random bytes through every text parser: each returns an answer or an
+** error, never reads past its input (the buffers are exactly sized heap blocks, so ASan sees any
+** overread), and accepted values are in range. */
+static void test_parsers_fuzz(void) {
+    static const char *seeds[] = {
+        "2024-11-03T01:30:00.123456789-07:00[America/Los_Angeles][u-ca=iso8601]",
+        "2024-01-01 00:00:00",
+        "2024-01-01T00:00Z[!x=y]",
+        "P1Y2M3W4DT5H6M7.5S",
+        "2 hours, 30 minutes ago",
+        "EST5EDT,M3.2.0,M11.1.0",
+        "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+        "+05:30:15"};
+    unsigned seed = 99;
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        const char *base = seeds[(seed >> 16) % (sizeof seeds / sizeof *seeds)];
+        size_t n = strlen(base);
+        char *buf = malloc(n + 1);
+        if (buf == NULL)
+            return;
+        memcpy(buf, base, n + 1);
+        int flips = 1 + (int)((seed >> 8) % 4);
+        for (int k = 0; k < flips; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % n] = (char)(round % 3 == 0 ? (int)((seed >> 20) & 0xff)
+                                                         : "09-:.T+Z[]!P"[(seed >> 20) % 12]);
+        }
+        size_t len = (seed >> 4) % (n + 1); /* also truncated */
+        tz_parsed p;
+        if (tz_text_parse(buf, len, &p) == NULL)
+            CHECK(tz_civil_valid(&p.local) && p.offset > -86400 && p.offset < 86400);
+        tz_span sp;
+        tz_span_parse(buf, len, &sp);
+        tz_rule r;
+        if (tz_rule_parse(buf, len, &r))
+            CHECK(r.std.utoff >= -25 * 3600 && r.std.utoff <= 25 * 3600);
+        buf[len] = '\0';
+        int32_t off;
+        if (tz_db_parse_fixed(buf, &off))
+            CHECK(off > -86400 && off < 86400);
+        free(buf);
+    }
+}
+
+/* The bucket index and the plain binary search agree, in every zone, at every transition and
+** the seconds around it. */
+static void test_index_matches_search(void) {
+    size_t n;
+    const tz_db_name *names = tz_db_names(&n);
+    long checked = 0;
+    for (size_t k = 0; names != NULL && k < n; k++) {
+        tz_db_status st;
+        tz_zone *z = tz_db_get(names[k].name, &st);
+        if (z == NULL || z->index == NULL) {
+            tz_zone_release(z);
+            continue;
+        }
+        uint32_t *index = z->index;
+        for (size_t i = 0; i < z->ntrans; i++) {
+            for (int64_t d = -2; d <= 1; d++) {
+                int64_t t = z->trans[i] + d;
+                int32_t with = tz_zone_offset_at(z, t);
+                z->index = NULL;
+                int32_t without = tz_zone_offset_at(z, t);
+                z->index = index;
+                if (with != without) {
+                    CHECK_EQ_INT(t, -1);
+                    break;
+                }
+                checked++;
+            }
+        }
+        tz_zone_release(z);
+    }
+    CHECK(checked > 100000);
+    tz_db_reset();
+}
+
 int main(void) {
     RUN(test_civil);
     RUN(test_rule_parse);
     RUN(test_tzif_new_york);
     RUN(test_db);
     RUN(test_text);
+    RUN(test_slim_and_v1_files);
+    RUN(test_cache_threads);
+    RUN(test_spans);
+    RUN(test_parsers_fuzz);
+    RUN(test_index_matches_search);
     return unit_report("unit_tz_engine");
 }

@@ -115,6 +115,8 @@ def make_meta(vdb, x, chunk=32):
     ("n in (1, 2, 3, 4, 5, 6, 7)", lambda m: np.isin(m["n"], [1, 2, 3, 4, 5, 6, 7])),
     ("user_id = 2", lambda m: m["user"] == 2),
     ("user_id > 0 and genre = 'c'", lambda m: (m["user"] > 0) & (m["genre"] == "c")),
+    ("user_id in (0, 2)", lambda m: np.isin(m["user"], [0, 2])),
+    ("user_id in (0, 2) and ok in (1)", lambda m: np.isin(m["user"], [0, 2]) & (m["ok"] == 1)),
     ("rowid in (5, 10, 15, 700, 1400)", lambda m: np.isin(np.arange(1, N + 1), [5, 10, 15, 700, 1400])),
     ("score < -5", lambda m: m["score"] < -5),
 ])
@@ -224,6 +226,11 @@ def test_persistence_and_rollback(tmp_path):
     db.execute("alter table v rename to w")
     assert db.execute("select count(*) from w where emb match ? and k = 3",
                       (qs[0].tobytes(),)).fetchone()[0] == 3
+    db.execute(f"create virtual table v using vec0(emb float[{D}], g text)")  # the old name again
+    db.execute("insert into v(rowid, emb, g) values (1, ?, 'z')", (qs[1].tobytes(),))
+    assert db.execute("select g from v where emb match ? and k = 1 and g = 'z'",
+                      (qs[1].tobytes(),)).fetchall() == [("z",)]
+    db.execute("drop table v")
     db.execute("drop table w")
     assert db.execute("select count(*) from sqlite_master").fetchone()[0] == 0
     db.close()
@@ -311,7 +318,8 @@ db.executemany("insert into v(rowid, emb, g) values (?, ?, ?)",
 out = [sqlite3.sqlite_version_info >= (3, 41, 0)]
 for sql in ["select rowid, distance from v where emb match '[0]' order by distance limit 3",
             "select rowid from v where emb match '[0]' and g = 'a' order by distance limit 3",
-            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2"]:
+            "select rowid from v where emb match '[0]' and k = 5 order by distance limit 2",
+            "select rowid from v where emb match '[0]' order by distance limit 3 offset 2"]:
     out.append(db.execute(sql).fetchall())
 print(json.dumps(out))
 """
@@ -321,8 +329,254 @@ def test_limit_form_on_newer_sqlite():
     newer = helpers.newer_sqlite()
     res = newer.run_python(LIMIT_CODE)
     assert res.returncode == 0, res.stderr[-2000:]
-    newer_ok, plain, filtered, both = json.loads(res.stdout)
+    newer_ok, plain, filtered, both, offset = json.loads(res.stdout)
     assert newer_ok
     assert plain == [[1, 1.0], [2, 2.0], [3, 3.0]]
     assert filtered == [[2], [4], [6]]
     assert both == [[1], [2]]
+    assert offset == [[3], [4], [5]]
+
+
+def test_update_with_null_vector_keeps_it(vdb):
+    vdb.execute("create virtual table v using vec0(a float[2], b int8[2], tag text)")
+    vdb.execute("insert into v(rowid, a, b, tag) values (1, '[1,2]', vec_int8('[3,4]'), 'x')")
+    vdb.execute("update v set a = NULL, b = vec_int8('[5,6]'), tag = 'y' where rowid = 1")
+    assert vdb.execute("select vec_to_json(a), vec_to_json(b), tag from v").fetchone() == \
+        ("[1.000000,2.000000]", "[5,6]", "y")
+    with pytest.raises(sqlite3.OperationalError, match="expected a int8 vector, got a float32"):
+        vdb.execute("update v set b = vec_f32('[1,2]') where rowid = 1")
+
+
+def test_shadow_tables_are_protected_in_defensive_mode(tmp_path):
+    """xShadowName: with SQLITE_DBCONFIG_DEFENSIVE, SQL cannot write the storage tables."""
+    import shutil
+    import subprocess
+    if shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 shell is not installed")
+    script = (f".load {helpers.so_path('vec')}\n"
+              "create virtual table v using vec0(emb float[1], m text, +a text);\n"
+              "insert into v(rowid, emb, m, a) values (1, '[1]', 'x', 'y');\n"
+              ".dbconfig defensive on\n")
+    for table in ["v_info", "v_chunks", "v_chunkrowids", "v_rowids", "v_vectorchunks00",
+                  "v_auxiliary"]:
+        res = subprocess.run(["sqlite3", str(tmp_path / "d.db")],
+                             input=script + f"delete from {table};\n", capture_output=True,
+                             text=True)
+        assert f"table {table} may not be modified" in res.stderr, (table, res.stderr)
+        (tmp_path / "d.db").unlink()
+
+
+@pytest.mark.parametrize("cap", ["scalar", "avx2"])
+def test_knn_same_under_capped_kernels(cap):
+    code = """
+import json, sys
+sys.path.insert(0, 'tests')
+import helpers, numpy as np
+rng = np.random.default_rng(4)
+db = helpers.connect('vec')
+db.execute("create virtual table v using vec0(a float[37] distance_metric=cosine, b int8[37], "
+           "c bit[64], d float16[37] distance_metric=l1, chunk_size=32)")
+x = rng.normal(size=(300, 37)).astype(np.float32)
+i8 = rng.integers(-128, 128, size=(300, 37)).astype(np.int8)
+bits = rng.integers(0, 256, size=(300, 8), dtype=np.uint8)
+db.execute("begin")
+for i in range(300):
+    db.execute("insert into v(rowid, a, b, c, d) values (?, ?, vec_int8(?), vec_bit(?), ?)",
+               (i + 1, x[i].tobytes(), i8[i].tobytes(), bits[i].tobytes(), x[i].tobytes()))
+db.execute("commit")
+out = []
+for col, q in [("a", x[3].tobytes()), ("b", "vec_int8"), ("c", "vec_bit"), ("d", x[9].tobytes())]:
+    if q == "vec_int8":
+        sql, arg = "select rowid, distance from v where b match vec_int8(?) and k = 8", i8[5].tobytes()
+    elif q == "vec_bit":
+        sql, arg = "select rowid, distance from v where c match vec_bit(?) and k = 8", bits[7].tobytes()
+    else:
+        sql, arg = f"select rowid, distance from v where {col} match ? and k = 8", q
+    out.append(db.execute(sql, (arg,)).fetchall())
+print(json.dumps(out))
+"""
+    import os
+    import subprocess
+    import sys
+    results = {}
+    for c in (cap, None):
+        env = {k: v for k, v in os.environ.items() if k != "STRATA_CPU"}
+        if c:
+            env["STRATA_CPU"] = c
+        res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, cwd=helpers.ROOT)
+        assert res.returncode == 0, res.stderr[-2000:]
+        results[c] = json.loads(res.stdout)
+    for capped, best in zip(results[cap], results[None]):
+        assert [r[0] for r in capped] == [r[0] for r in best]
+        np.testing.assert_allclose([r[1] for r in capped], [r[1] for r in best], rtol=1e-4, atol=1e-5)
+
+
+def test_partitions_text_keys_int8_bit_same_as_peer(vdb, peer):
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=(400, 16)).astype(np.float32)
+    i8 = rng.integers(-128, 128, size=(400, 16)).astype(np.int8)
+    bits = rng.integers(0, 256, size=(400, 4), dtype=np.uint8)
+    for db in (vdb, peer):
+        db.execute("create virtual table v using vec0(id text primary key, "
+                   "user integer partition key, f float[16] distance_metric=l1, q int8[16], "
+                   "b bit[32], score float, flag boolean, +note text, chunk_size=16)")
+        db.execute("begin")
+        for i in range(400):
+            db.execute("insert into v(id, user, f, q, b, score, flag, note) values "
+                       "(?, ?, ?, vec_int8(?), vec_bit(?), ?, ?, ?)",
+                       (f"k{i}", i % 3, x[i].tobytes(), i8[i].tobytes(), bits[i].tobytes(),
+                        float(i % 17), i % 2, f"n{i}"))
+        db.execute("commit")
+        db.execute("delete from v where id in ('k1', 'k2', 'k3', 'k100')")
+    queries = [
+        ("select id, distance, note from v where f match ? and k = 9 and user = 1", x[0].tobytes()),
+        ("select id, distance from v where f match ? and k = 9 and score >= 8 and flag = 1", x[1].tobytes()),
+        ("select id, distance from v where q match vec_int8(?) and k = 9 and user != 0", i8[2].tobytes()),
+        ("select id, distance from v where b match vec_bit(?) and k = 9 and score < 3", bits[3].tobytes()),
+    ]
+    for sql, arg in queries:
+        ours = vdb.execute(sql, (arg,)).fetchall()
+        theirs = peer.execute(sql, (arg,)).fetchall()
+        assert len(ours) == len(theirs) == 9
+        # equal distances may tie-break differently: compare distances, and ids where distinct
+        np.testing.assert_allclose([r[1] for r in ours], [r[1] for r in theirs], rtol=1e-5)
+        assert sorted(r[0] for r in ours if [o[1] for o in ours].count(r[1]) == 1) == \
+            sorted(r[0] for r in theirs if [t[1] for t in theirs].count(r[1]) == 1)
+    assert vdb.execute("select id, user, score, flag, note from v order by id").fetchall() == \
+        peer.execute("select id, user, score, flag, note from v order by id").fetchall()
+
+
+def test_distance_bounds_page_through_results(vdb):
+    """`distance > last` (as sqlite-vec's main branch) pages through neighbours k at a time."""
+    x, qs = data(n=300)
+    vdb.execute(f"create virtual table v using vec0(emb float[{D}], chunk_size=32)")
+    fill(vdb, "v", x)
+    ids = np.arange(1, 301)
+    want_ids, want_d = brute(x, qs[0], "l2", ids)
+    got, last = [], -1.0
+    for _ in range(4):
+        rows = vdb.execute("select rowid, distance from v where emb match ? and k = 5 "
+                           "and distance > ?", (qs[0].tobytes(), last)).fetchall()
+        got += [r[0] for r in rows]
+        last = rows[-1][1]
+    assert got == list(want_ids[:20])
+    full = vdb.execute("select rowid, distance from v where emb match ? and k = 20",
+                       (qs[0].tobytes(),)).fetchall()
+    rows = vdb.execute("select rowid from v where emb match ? and k = 50 and distance >= ? "
+                       "and distance <= ?", (qs[0].tobytes(), full[3][1], full[7][1])).fetchall()
+    assert [r[0] for r in rows] == [r[0] for r in full[3:8]]
+
+
+def test_auto_rowids_k_zero_empty_and_match_errors(vdb):
+    vdb.execute("create virtual table v using vec0(a float[2], b float[2])")
+    assert vdb.execute("select rowid from v where a match '[0,0]' and k = 3").fetchall() == []
+    cur = vdb.execute("insert into v(a, b) values ('[1,1]', '[2,2]')")
+    assert cur.lastrowid == 1
+    vdb.execute("insert into v(a, b) values ('[3,3]', '[4,4]')")
+    assert [r[0] for r in vdb.execute("select rowid from v")] == [1, 2]
+    assert vdb.execute("select rowid from v where a match '[0,0]' and k = 0").fetchall() == []
+    with pytest.raises(sqlite3.OperationalError, match="only 1 MATCH operator is allowed"):
+        vdb.execute("select rowid from v where a match '[0,0]' and b match '[0,0]' and k = 1")
+    with pytest.raises(sqlite3.OperationalError, match="k must not be negative"):
+        vdb.execute("select rowid from v where a match '[0,0]' and k = -1").fetchall()
+
+
+def test_tables_created_by_sqlite_vec_are_read_and_copied(tmp_path, peer_path):
+    """A database written by sqlite-vec: strata reads it (scans, lookups, KNN) so the rows can be
+    copied into a strata table; writes and metadata filters are refused with a clear message."""
+    path = str(tmp_path / "peer.db")
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(60, 4)).astype(np.float32)
+    bits = rng.integers(0, 256, size=(60, 1), dtype=np.uint8)
+    old = sqlite3.connect(path, isolation_level=None)
+    old.enable_load_extension(True)
+    old.load_extension(peer_path)
+    decl = ("p integer partition key, id text primary key, emb float[4], b bit[8], flag boolean, "
+            "n integer, f float, t text, +a text, chunk_size=8")
+    old.execute(f"create virtual table v using vec0({decl})")
+    old.execute("begin")
+    for i in range(60):
+        old.execute("insert into v(p, id, emb, b, flag, n, f, t, a) values "
+                    "(?, ?, ?, vec_bit(?), ?, ?, ?, ?, ?)",
+                    (i % 2, f"k{i}", x[i].tobytes(), bits[i].tobytes(), i % 3 == 0, i - 30,
+                     i / 4, "t" * (i % 20), None if i % 5 else f"aux{i}"))
+    old.execute("commit")
+    old.execute("delete from v where id in ('k7', 'k8')")
+    cols = "id, p, emb, b, flag, n, f, t, a"
+    want_rows = old.execute(f"select {cols} from v order by id").fetchall()
+    knn_sql = "select id, distance from v where emb match ? and k = 5 and p = 1"
+    want_knn = old.execute(knn_sql, (x[3].tobytes(),)).fetchall()
+    old.close()
+
+    db = helpers.connect("vec", database=path)
+    assert db.execute(f"select {cols} from v order by id").fetchall() == want_rows
+    assert db.execute(f"select {cols} from v where id = 'k13'").fetchall() == \
+        [r for r in want_rows if r[0] == "k13"]
+    got = db.execute(knn_sql, (x[3].tobytes(),)).fetchall()
+    assert [r[0] for r in got] == [r[0] for r in want_knn]
+    np.testing.assert_allclose([r[1] for r in got], [r[1] for r in want_knn], rtol=1e-5)
+    assert db.execute("select id from v where b match vec_bit(?) and k = 1",
+                      (bits[11].tobytes(),)).fetchone()[0] == "k11"
+    with pytest.raises(sqlite3.OperationalError, match="cannot write it"):
+        db.execute("insert into v(p, id, emb, b, flag, n, f, t) values "
+                   "(0, 'new', '[1,2,3,4]', vec_bit(x'00'), 0, 0, 0, '')")
+    with pytest.raises(sqlite3.OperationalError, match="cannot rename it"):
+        db.execute("alter table v rename to v2")
+    with pytest.raises(sqlite3.OperationalError, match="cannot filter it on metadata"):
+        db.execute("select id from v where emb match ? and k = 3 and n > 0", (x[0].tobytes(),)).fetchall()
+    # the way over: copy into a table created by strata, then drop the old one
+    db.execute(f"create virtual table w using vec0({decl})")
+    db.execute(f"insert into w({cols}) select {cols} from v")
+    db.execute("insert into w(w) values ('integrity_check')")
+    assert db.execute(f"select {cols} from w order by id").fetchall() == want_rows
+    db.execute("drop table v")
+    assert [r[0] for r in db.execute("select name from sqlite_master where name like 'v%'")] == []
+    db.close()
+
+
+def test_attached_and_temp_schemas(vdb):
+    vdb.execute("attach ':memory:' as other")
+    for schema in ("other", "temp"):
+        vdb.execute(f"create virtual table {schema}.v using vec0(emb float[2], g text, +a text)")
+        vdb.execute(f"insert into {schema}.v(rowid, emb, g, a) values (1, '[1,1]', 'x', 'y'), "
+                    "(2, '[5,5]', 'z', 'w')")
+        assert vdb.execute(f"select rowid, a from {schema}.v where emb match '[0,0]' and k = 1 "
+                           "and g = 'z'").fetchall() == [(2, "w")]
+        vdb.execute(f"delete from {schema}.v where rowid = 1")
+        vdb.execute(f"insert into {schema}.v(v) values ('optimize')")
+        vdb.execute(f"insert into {schema}.v(v) values ('integrity_check')")
+        assert vdb.execute(f"select count(*) from {schema}.v").fetchone()[0] == 1
+        vdb.execute(f"drop table {schema}.v")
+    assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def test_large_rowid_in_list(vdb):
+    x, qs = data(n=1000)
+    vdb.execute(f"create virtual table v using vec0(emb float[{D}], chunk_size=64)")
+    fill(vdb, "v", x)
+    wanted = list(range(1, 1001, 3))  # 334 ids
+    marks = ",".join("?" * len(wanted))
+    rows = vdb.execute(f"select rowid from v where emb match ? and k = 10 and rowid in ({marks})",
+                       (qs[0].tobytes(), *wanted)).fetchall()
+    ids = np.array(wanted)
+    want, _ = brute(x[ids - 1], qs[0], "l2", ids)
+    assert [r[0] for r in rows] == list(want[:10])
+
+
+def test_knn_per_row_of_another_table(vdb):
+    vdb.execute("create virtual table v using vec0(emb float[1])")
+    vdb.execute("insert into v(rowid, emb) values (1, '[1]'), (2, '[2]'), (3, '[3]')")
+    vdb.execute("create table q(id integer primary key, vec text)")
+    vdb.execute("insert into q values (1, '[0]'), (2, '[3.2]')")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = 2 "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (1, 2), (2, 3), (2, 2)]
+    assert vdb.execute("select q.id, (select rowid from v where emb match q.vec and k = 1) "
+                       "from q").fetchall() == [(1, 1), (2, 3)]
+    # k from the other table too
+    vdb.execute("alter table q add column k integer")
+    vdb.execute("update q set k = id")
+    rows = vdb.execute("select q.id, v.rowid from q join v on v.emb match q.vec and v.k = q.k "
+                       "order by q.id, v.distance").fetchall()
+    assert rows == [(1, 1), (2, 3), (2, 2)]

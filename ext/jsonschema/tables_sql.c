@@ -1,0 +1,300 @@
+/*
+** tables_sql: the table-valued functions of ext/jsonschema.
+**
+**   SELECT * FROM jsonschema_errors(schema, document [, options])
+**       one row per error: instanceLocation, keywordLocation, absoluteKeywordLocation, error
+**   SELECT * FROM jsonschema_registry
+**       uri, schema: what jsonschema_register added on this connection
+*/
+#include "common/error_sql.h"
+#include "jsonschema/conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- jsonschema_errors ---------------------------------------------------------------------- */
+
+enum {
+    ERR_INSTANCE,
+    ERR_KEYWORD,
+    ERR_ABSOLUTE,
+    ERR_MESSAGE,
+    ERR_SCHEMA,
+    ERR_DOCUMENT,
+    ERR_OPTIONS
+};
+
+typedef struct errors_vtab {
+    sqlite3_vtab base;
+    js_conn *conn;
+} errors_vtab;
+
+typedef struct errors_cursor {
+    sqlite3_vtab_cursor base;
+    js_errors errs;
+    size_t row;
+} errors_cursor;
+
+static int errors_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                          sqlite3_vtab **out, char **err) {
+    int rc = sqlite3_declare_vtab(
+        db, "CREATE TABLE x(instanceLocation TEXT, keywordLocation TEXT, "
+            "absoluteKeywordLocation TEXT, error TEXT, schema HIDDEN, document HIDDEN, "
+            "options HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    errors_vtab *v = sqlite3_malloc(sizeof *v);
+    if (v == NULL)
+        return SQLITE_NOMEM;
+    memset(v, 0, sizeof *v);
+    v->conn = aux;
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    *out = &v->base;
+    return SQLITE_OK;
+}
+
+static int errors_disconnect(sqlite3_vtab *v) {
+    sqlite3_free(v);
+    return SQLITE_OK;
+}
+
+static int errors_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
+    int have[3] = {-1, -1, -1};
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (c->iColumn < ERR_SCHEMA || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+            continue;
+        if (!c->usable)
+            return SQLITE_CONSTRAINT;
+        have[c->iColumn - ERR_SCHEMA] = i;
+    }
+    if (have[0] < 0 || have[1] < 0) {
+        sqlite3_free(tab->zErrMsg);
+        tab->zErrMsg = sqlite3_mprintf("jsonschema_errors: needs a schema and a document, as in "
+                                       "jsonschema_errors(schema, document)");
+        return SQLITE_ERROR;
+    }
+    int argn = 0;
+    for (int k = 0; k < 3; k++) {
+        if (have[k] >= 0) {
+            info->aConstraintUsage[have[k]].argvIndex = ++argn;
+            info->aConstraintUsage[have[k]].omit = 1;
+        }
+    }
+    info->idxNum = argn;
+    info->estimatedCost = 10;
+    return SQLITE_OK;
+}
+
+static int errors_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out) {
+    errors_cursor *c = sqlite3_malloc(sizeof *c);
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    js_errors_init(&c->errs);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int errors_close(sqlite3_vtab_cursor *cur) {
+    errors_cursor *c = (errors_cursor *)cur;
+    js_errors_free(&c->errs);
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int vtab_error(sqlite3_vtab_cursor *cur, const char *msg) {
+    sqlite3_vtab *v = cur->pVtab;
+    sqlite3_free(v->zErrMsg);
+    v->zErrMsg = sqlite3_mprintf("jsonschema_errors: %s", msg);
+    return SQLITE_ERROR;
+}
+
+static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                         sqlite3_value **argv) {
+    errors_cursor *c = (errors_cursor *)cur;
+    errors_vtab *v = (errors_vtab *)cur->pVtab;
+    js_errors_free(&c->errs);
+    c->row = 0;
+    if (argc < 2 || sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+        sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return SQLITE_OK; /* NULL in: no rows */
+    js_options opts;
+    char *err = NULL;
+    if (js_read_options(argc > 2 ? argv[2] : NULL, &opts, &err) != SQLITE_OK) {
+        int rc = err ? vtab_error(cur, err) : SQLITE_NOMEM;
+        sqlite3_free(err);
+        return rc;
+    }
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    if (text == NULL)
+        return SQLITE_NOMEM;
+    js_schema *s = js_conn_schema(v->conn, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err);
+    if (s == NULL) {
+        int rc = err ? vtab_error(cur, err) : SQLITE_NOMEM;
+        sqlite3_free(err);
+        return rc;
+    }
+    const char *doc = (const char *)sqlite3_value_text(argv[1]);
+    if (doc == NULL)
+        return SQLITE_NOMEM;
+    const char *problem = NULL;
+    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), &c->errs, &problem);
+    if (r == JS_FAILED)
+        return vtab_error(cur, problem);
+    if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&c->errs, problem))
+        return SQLITE_NOMEM;
+    return SQLITE_OK;
+}
+
+static int errors_next(sqlite3_vtab_cursor *cur) {
+    ((errors_cursor *)cur)->row++;
+    return SQLITE_OK;
+}
+
+static int errors_eof(sqlite3_vtab_cursor *cur) {
+    errors_cursor *c = (errors_cursor *)cur;
+    return c->row >= c->errs.n;
+}
+
+static int errors_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
+    errors_cursor *c = (errors_cursor *)cur;
+    const js_error *e = &c->errs.items[c->row];
+    const char *s = NULL;
+    switch (col) {
+        case ERR_INSTANCE:
+            s = e->instance_location;
+            break;
+        case ERR_KEYWORD:
+            s = e->keyword_location;
+            break;
+        case ERR_ABSOLUTE:
+            s = e->absolute_keyword_location;
+            break;
+        case ERR_MESSAGE:
+            s = e->message;
+            break;
+        default:
+            break;
+    }
+    if (s)
+        sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
+    return SQLITE_OK;
+}
+
+static int errors_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+    *rowid = (sqlite3_int64)((errors_cursor *)cur)->row + 1;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module errors_module = {
+    .xCreate = NULL,
+    .xConnect = errors_connect,
+    .xBestIndex = errors_best_index,
+    .xDisconnect = errors_disconnect,
+    .xDestroy = errors_disconnect,
+    .xOpen = errors_open,
+    .xClose = errors_close,
+    .xFilter = errors_filter,
+    .xNext = errors_next,
+    .xEof = errors_eof,
+    .xColumn = errors_column,
+    .xRowid = errors_rowid,
+};
+
+/* ---- jsonschema_registry -------------------------------------------------------------------- */
+
+typedef struct registry_cursor {
+    sqlite3_vtab_cursor base;
+    int row;
+} registry_cursor;
+
+static int registry_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                            sqlite3_vtab **out, char **err) {
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(uri TEXT, schema TEXT)");
+    if (rc != SQLITE_OK)
+        return rc;
+    errors_vtab *v = sqlite3_malloc(sizeof *v);
+    if (v == NULL)
+        return SQLITE_NOMEM;
+    memset(v, 0, sizeof *v);
+    v->conn = aux;
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    *out = &v->base;
+    return SQLITE_OK;
+}
+
+static int registry_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
+    info->estimatedCost = 100;
+    return SQLITE_OK;
+}
+
+static int registry_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out) {
+    registry_cursor *c = sqlite3_malloc(sizeof *c);
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int registry_close(sqlite3_vtab_cursor *cur) {
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+static int registry_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                           sqlite3_value **argv) {
+    ((registry_cursor *)cur)->row = 0;
+    return SQLITE_OK;
+}
+
+static int registry_next(sqlite3_vtab_cursor *cur) {
+    ((registry_cursor *)cur)->row++;
+    return SQLITE_OK;
+}
+
+static int registry_eof(sqlite3_vtab_cursor *cur) {
+    errors_vtab *v = (errors_vtab *)cur->pVtab;
+    return ((registry_cursor *)cur)->row >= v->conn->nreg;
+}
+
+static int registry_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
+    errors_vtab *v = (errors_vtab *)cur->pVtab;
+    const js_reg_entry *e = &v->conn->reg[((registry_cursor *)cur)->row];
+    if (col == 0)
+        sqlite3_result_text(ctx, e->uri, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_text64(ctx, e->text, e->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    return SQLITE_OK;
+}
+
+static int registry_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+    *rowid = ((registry_cursor *)cur)->row + 1;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module registry_module = {
+    .xCreate = NULL,
+    .xConnect = registry_connect,
+    .xBestIndex = registry_best_index,
+    .xDisconnect = errors_disconnect,
+    .xDestroy = errors_disconnect,
+    .xOpen = registry_open,
+    .xClose = registry_close,
+    .xFilter = registry_filter,
+    .xNext = registry_next,
+    .xEof = registry_eof,
+    .xColumn = registry_column,
+    .xRowid = registry_rowid,
+};
+
+int js_register_tables(sqlite3 *db, js_conn *c) {
+    js_conn_ref(c);
+    int rc = sqlite3_create_module_v2(db, "jsonschema_errors", &errors_module, c, js_conn_unref);
+    if (rc != SQLITE_OK)
+        return rc;
+    js_conn_ref(c);
+    return sqlite3_create_module_v2(db, "jsonschema_registry", &registry_module, c, js_conn_unref);
+}

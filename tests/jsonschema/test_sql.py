@@ -1,0 +1,411 @@
+"""SQL behaviour of ext/jsonschema: results, NULLs, options, registry, cache invalidation, flags,
+error output locations, and bad input (which must give clear errors, never crashes)."""
+
+import json
+import sqlite3
+
+import pytest
+
+import helpers
+
+
+@pytest.fixture
+def db():
+    conn = helpers.connect("jsonschema")
+    yield conn
+    conn.close()
+
+
+def one(db, sql, *args):
+    return db.execute(sql, args).fetchone()[0]
+
+
+def matches(db, schema, doc, options=None):
+    if options is None:
+        return one(db, "SELECT jsonschema_matches(?, ?)", json.dumps(schema), json.dumps(doc))
+    return one(db, "SELECT jsonschema_matches(?, ?, ?)", json.dumps(schema), json.dumps(doc),
+               json.dumps(options))
+
+
+def errors(db, schema, doc, options=None):
+    args = [json.dumps(schema), json.dumps(doc)] + ([json.dumps(options)] if options else [])
+    marks = ", ".join("?" * len(args))
+    return db.execute(f"SELECT instanceLocation, keywordLocation, absoluteKeywordLocation, error "
+                      f"FROM jsonschema_errors({marks})", args).fetchall()
+
+
+# ---- basic results ---------------------------------------------------------------------------
+
+def test_peer_examples(db):
+    # The peer's documented examples keep their meaning.
+    assert one(db, "SELECT jsonschema_matches('{\"maxLength\": 5}', json_quote('alex'))") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"maxLength\": 5}', json_quote('alexander'))") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1.0')") == 1
+
+
+def test_null_in_null_out(db):
+    assert one(db, "SELECT jsonschema_matches(NULL, '1')") is None
+    assert one(db, "SELECT jsonschema_matches('{}', NULL)") is None
+    assert one(db, "SELECT jsonschema_validate('{}', NULL)") is None
+    assert one(db, "SELECT jsonschema_valid_schema(NULL)") is None
+    assert db.execute("SELECT * FROM jsonschema_errors(NULL, '1')").fetchall() == []
+
+
+def test_not_json_document_is_no_match(db):
+    assert one(db, "SELECT jsonschema_matches('{}', 'nope')") == 0
+    assert one(db, "SELECT jsonschema_matches('{}', '[1] trailing')") == 0
+    out = json.loads(one(db, "SELECT jsonschema_validate('{}', '{\"a\":')"))
+    assert out[0]["error"].startswith("document is not valid JSON: ")
+
+
+def test_default_draft_is_2020_12(db):
+    assert matches(db, {"prefixItems": [{"type": "string"}]}, [1]) == 0
+    # Draft 7 has no prefixItems: the keyword is ignored.
+    assert matches(db, {"prefixItems": [{"type": "string"}]}, [1], {"draft": "7"}) == 1
+    assert matches(db, {"$schema": "http://json-schema.org/draft-07/schema#",
+                        "prefixItems": [{"type": "string"}]}, [1]) == 1
+
+
+def test_format_annotation_by_default_in_2020_12(db):
+    assert matches(db, {"format": "email"}, "notanemail") == 1
+    assert matches(db, {"format": "email"}, "notanemail", {"format": "assert"}) == 0
+    assert matches(db, {"format": "email"}, "a@example.com", {"format": "assert"}) == 1
+    # Drafts 4-7 assert, as the peer does; the option turns it off.
+    assert matches(db, {"format": "email"}, "notanemail", {"draft": 7}) == 0
+    assert matches(db, {"format": "email"}, "notanemail", {"draft": 7, "format": "annotate"}) == 1
+    # Unknown formats always pass.
+    assert matches(db, {"format": "int32"}, "x", {"format": "assert"}) == 1
+
+
+def test_ref_siblings_by_draft(db):
+    schema = {"$defs": {"s": {"type": "string"}}, "definitions": {"s": {"type": "string"}},
+              "$ref": "#/definitions/s", "maxLength": 2}
+    assert matches(db, schema, "abc", {"draft": "2020-12"}) == 0  # siblings apply
+    assert matches(db, schema, "abc", {"draft": "7"}) == 1  # $ref overrides siblings
+
+
+def test_exact_numbers(db):
+    big = "9007199254740993"
+    assert one(db, f"SELECT jsonschema_matches('{{\"const\":{big}}}', '9007199254740992')") == 0
+    assert one(db, f"SELECT jsonschema_matches('{{\"const\":{big}}}', '{big}.0')") == 1
+    assert one(db, f"SELECT jsonschema_matches('{{\"enum\":[{big}]}}', '9.007199254740993e15')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"multipleOf\":0.01}', '19.99')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"multipleOf\":0.0001}', '0.0075')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"multipleOf\":0.123456789}', '1e308')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"maximum\":18446744073709551615}', "
+                   "'18446744073709551616')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1e400')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"enum\":[1]}', 'true')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"const\":false}', '0')") == 0
+
+
+def test_strings_keep_nul_and_count_code_points(db):
+    assert one(db, "SELECT jsonschema_matches('{\"maxLength\":2}', '\"a\\u0000b\"')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"const\":\"a\"}', '\"a\\u0000b\"')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"maxLength\":1}', '\"\\ud83d\\ude00\"')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"maxLength\":1}', json_quote('é'))") == 1
+
+
+def test_duplicate_keys_are_not_json(db):
+    assert one(db, "SELECT jsonschema_matches('{}', '{\"a\":1,\"a\":2}')") == 0
+    with pytest.raises(sqlite3.OperationalError, match="duplicate key"):
+        one(db, "SELECT jsonschema_matches('{\"type\":\"string\",\"type\":\"number\"}', '1')")
+
+
+def test_patterns_are_ecma(db):
+    assert matches(db, {"pattern": "^\\d$"}, "\u0665") == 0  # \d is ASCII only
+    assert matches(db, {"pattern": "^\\p{Letter}+$"}, "héllo") == 1
+    assert matches(db, {"pattern": "^a$"}, "a\n") == 0  # $ is end of input
+    assert matches(db, {"pattern": "^[^]$"}, "\n") == 1
+    assert matches(db, {"patternProperties": {"^x-": {"type": "integer"}}}, {"x-a": "s"}) == 0
+    # ECMA-262 Annex B spellings that ICU reads differently or rejects.
+    assert matches(db, {"pattern": "^{a}$"}, "{a}") == 1
+    assert matches(db, {"pattern": "^a{,2}$"}, "a{,2}") == 1
+    assert matches(db, {"pattern": "^[--/]+$"}, "-./") == 1
+    assert matches(db, {"pattern": "^[a&&b]+$"}, "a&b") == 1
+    assert matches(db, {"pattern": "^\\0$"}, "\u0000") == 1
+    assert matches(db, {"pattern": "^\\u{1F600}$"}, "\U0001F600") == 1
+    assert matches(db, {"pattern": "^\\p{Script=Greek}+$"}, "αβγ") == 1
+
+
+# ---- options and schema errors ----------------------------------------------------------------
+
+@pytest.mark.parametrize("options,message", [
+    ("nope", "options must be a JSON object"),
+    ('{"draft":3}', 'option "draft" must be one of'),
+    ('{"format":"maybe"}', 'option "format" must be'),
+    ('{"colour":1}', 'unknown option "colour"'),
+])
+def test_bad_options(db, options, message):
+    with pytest.raises(sqlite3.OperationalError, match="jsonschema_matches: " + message):
+        one(db, "SELECT jsonschema_matches('{}', '1', ?)", options)
+
+
+@pytest.mark.parametrize("schema,message", [
+    ("{", "schema is not valid JSON: expected a string key in object at offset 1"),
+    ("[1] x", "schema is not valid JSON: trailing characters"),
+    ("3", "a schema must be an object or a boolean"),
+    ('{"type":5}', "'type' must name JSON types"),
+    ('{"type":["string",5]}', "'type' must name JSON types"),
+    ('{"minLength":-1}', "'minLength' must be a non-negative integer"),
+    ('{"multipleOf":0}', "'multipleOf' must be greater than 0"),
+    ('{"pattern":"("}', "'pattern' is not a valid regular expression"),
+    ('{"properties":{"a":3}}', "'properties' values must be schemas"),
+    ('{"$ref":"http://example.com/nowhere.json"}',
+     "cannot resolve \\$ref 'http://example.com/nowhere.json'"),
+    ('{"$ref":"#/$defs/missing"}', "no such location"),
+    ('{"$schema":"http://example.com/unknown-meta"}', "unknown \\$schema"),
+])
+def test_bad_schemas(db, schema, message):
+    with pytest.raises(sqlite3.OperationalError, match="jsonschema_matches: .*" + message):
+        one(db, "SELECT jsonschema_matches(?, '1')", schema)
+    assert one(db, "SELECT jsonschema_valid_schema(?)", schema) == 0
+
+
+def test_valid_schema_uses_the_metaschema(db):
+    assert one(db, "SELECT jsonschema_valid_schema('{\"type\":\"string\"}')") == 1
+    assert one(db, "SELECT jsonschema_valid_schema('{\"type\":\"strin\"}')") == 0
+    assert one(db, "SELECT jsonschema_valid_schema('{\"minItems\":\"2\"}')") == 0
+    d4 = '{"$schema":"http://json-schema.org/draft-04/schema#","exclusiveMinimum":true,"minimum":1}'
+    assert one(db, "SELECT jsonschema_valid_schema(?)", d4) == 1
+    d6 = '{"$schema":"http://json-schema.org/draft-06/schema#","exclusiveMinimum":true}'
+    assert one(db, "SELECT jsonschema_valid_schema(?)", d6) == 0
+
+
+# ---- bad input: depth, cycles, slow patterns -------------------------------------------------
+
+def test_deep_documents_are_errors_not_crashes(db):
+    deep = "[" * 10000 + "]" * 10000
+    assert one(db, "SELECT jsonschema_matches('{}', ?)", deep) == 0
+    out = json.loads(one(db, "SELECT jsonschema_validate('{}', ?)", deep))
+    assert "nesting deeper than 1000 levels" in out[0]["error"]
+    with pytest.raises(sqlite3.OperationalError, match="schema is not valid JSON: nesting"):
+        one(db, "SELECT jsonschema_matches(?, '1')", '{"items":' * 10000 + "{}" + "}" * 10000)
+    # 999 levels through a recursive schema are fine.
+    recursive = '{"type":"array","items":{"$ref":"#"}}'
+    assert one(db, "SELECT jsonschema_matches(?, ?)", recursive, "[" * 999 + "]" * 999) == 1
+
+
+@pytest.mark.parametrize("schema", [
+    '{"$ref":"#"}',
+    '{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}',
+])
+def test_cyclic_refs_are_errors(db, schema):
+    with pytest.raises(sqlite3.OperationalError, match="jsonschema_matches: schema evaluation "
+                                                       "nested too deeply"):
+        one(db, "SELECT jsonschema_matches(?, '1')", schema)
+
+
+def test_catastrophic_pattern_is_an_error(db):
+    with pytest.raises(sqlite3.OperationalError, match="pattern match exceeded its time limit"):
+        one(db, "SELECT jsonschema_matches(?, ?)", '{"pattern":"^(a+)+$"}',
+            json.dumps("a" * 40 + "b"))
+
+
+def test_huge_numbers(db):
+    assert one(db, "SELECT jsonschema_matches('{\"maximum\":1}', '1e999999999999')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"minimum\":0}', '-1e-999999999999')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"multipleOf\":3}', ?)", "9" * 5000) == 1
+    assert one(db, "SELECT jsonschema_matches('{\"multipleOf\":1e-999}', '1')") == 1
+
+
+# ---- registry and cache --------------------------------------------------------------------
+
+def test_register_and_ref(db):
+    person = '{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}'
+    assert one(db, "SELECT jsonschema_register('https://example.com/person.json', ?)", person) == 1
+    schema = '{"type":"array","items":{"$ref":"https://example.com/person.json"}}'
+    assert one(db, "SELECT jsonschema_matches(?, '[{\"name\":\"a\"}]')", schema) == 1
+    assert one(db, "SELECT jsonschema_matches(?, '[{\"nom\":\"a\"}]')", schema) == 0
+    rows = db.execute("SELECT uri, schema FROM jsonschema_registry").fetchall()
+    assert rows == [("https://example.com/person.json", person)]
+    # Re-registering replaces the schema, and cached compilations see the change.
+    assert one(db, "SELECT jsonschema_register('https://example.com/person.json#', '{}')") == 1
+    assert one(db, "SELECT jsonschema_matches(?, '[{\"nom\":\"a\"}]')", schema) == 1
+    assert db.execute("SELECT count(*) FROM jsonschema_registry").fetchone()[0] == 1
+
+
+def test_register_errors(db):
+    with pytest.raises(sqlite3.OperationalError, match="jsonschema_register: schema is not valid"):
+        one(db, "SELECT jsonschema_register('https://example.com/a', '{')")
+    with pytest.raises(sqlite3.OperationalError, match="must not have a fragment"):
+        one(db, "SELECT jsonschema_register('https://example.com/a#x', '{}')")
+    with pytest.raises(sqlite3.OperationalError, match="must not be NULL"):
+        one(db, "SELECT jsonschema_register(NULL, '{}')")
+
+
+def test_registry_is_per_connection(db):
+    one(db, "SELECT jsonschema_register('https://example.com/a', '{}')")
+    other = helpers.connect("jsonschema")
+    assert other.execute("SELECT count(*) FROM jsonschema_registry").fetchone()[0] == 0
+    other.close()
+
+
+def test_register_is_direct_only(db):
+    db.execute("CREATE VIEW v AS SELECT jsonschema_register('https://example.com/v', '{}')")
+    with pytest.raises(sqlite3.OperationalError, match="unsafe use of jsonschema_register"):
+        db.execute("SELECT * FROM v").fetchall()
+
+
+def test_deterministic_in_generated_columns_and_indexes(db):
+    db.execute("CREATE TABLE t(doc TEXT, ok INT GENERATED ALWAYS AS "
+               "(jsonschema_matches('{\"type\":\"object\"}', doc)))")
+    db.execute("CREATE INDEX t_ok ON t(jsonschema_matches('{\"required\":[\"a\"]}', doc))")
+    db.executemany("INSERT INTO t(doc) VALUES (?)", [('{"a":1}',), ("[]",)])
+    assert db.execute("SELECT doc, ok FROM t ORDER BY doc").fetchall() == [
+        ('[]', 0), ('{"a":1}', 1)]
+
+
+def test_check_constraint(db):
+    db.execute("CREATE TABLE t(doc TEXT CHECK (jsonschema_matches("
+               "'{\"type\":\"object\",\"required\":[\"id\"]}', doc)))")
+    for i in range(200):
+        db.execute("INSERT INTO t VALUES (?)", (json.dumps({"id": i}),))
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        db.execute("INSERT INTO t VALUES ('{\"name\":\"x\"}')")
+    db.execute("INSERT INTO t VALUES (NULL)")  # NULL passes a CHECK, as SQL says
+    assert one(db, "SELECT count(*) FROM t") == 201
+
+
+def test_cache_is_bounded(db):
+    # More distinct schemas than the cache holds, then the first again: still correct.
+    for i in range(200):
+        assert one(db, "SELECT jsonschema_matches(?, ?)", json.dumps({"const": i}), str(i)) == 1
+    assert one(db, "SELECT jsonschema_matches('{\"const\":0}', '0')") == 1
+
+
+def test_version(db):
+    assert one(db, "SELECT jsonschema_version()") == helpers.VERSION
+
+
+# ---- error output ----------------------------------------------------------------------------
+
+def test_validate_output_shape(db):
+    assert one(db, "SELECT jsonschema_validate('{\"type\":\"integer\"}', '3')") is None
+    out = json.loads(one(db, "SELECT jsonschema_validate('{\"type\":\"integer\"}', '\"x\"')"))
+    assert out == [{"instanceLocation": "", "keywordLocation": "/type",
+                    "absoluteKeywordLocation": "#/type",
+                    "error": "string is not of type integer"}]
+
+
+LOCATION_CASES = [
+    # (schema, document, [(instanceLocation, keywordLocation)])
+    ({"properties": {"a": {"type": "string"}}, "required": ["b"]}, {"a": 1},
+     [("", "/required"), ("/a", "/properties/a/type")]),
+    ({"items": {"minimum": 0}}, [1, -1, 2, -2],
+     [("/1", "/items/minimum"), ("/3", "/items/minimum")]),
+    ({"prefixItems": [{"type": "string"}], "items": False}, [1, 2],
+     [("/0", "/prefixItems/0/type"), ("/1", "/items")]),
+    ({"$defs": {"pos": {"exclusiveMinimum": 0}}, "properties": {"n": {"$ref": "#/$defs/pos"}}},
+     {"n": 0}, [("/n", "/properties/n/$ref/exclusiveMinimum")]),
+    ({"patternProperties": {"^x-": {"type": "integer"}}, "additionalProperties": False},
+     {"x-a": "s", "b": 1},
+     [("/x-a", "/patternProperties/^x-/type"), ("/b", "/additionalProperties")]),
+    ({"properties": {"a/b": {"properties": {"c~d": {"type": "null"}}}}}, {"a/b": {"c~d": 1}},
+     [("/a~1b/c~0d", "/properties/a~1b/properties/c~0d/type")]),
+    ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, 1.5,
+     [("", "/anyOf/0/type"), ("", "/anyOf/1/type"), ("", "/anyOf")]),
+    ({"oneOf": [{"minimum": 0}, {"maximum": 10}]}, 5, [("", "/oneOf")]),
+    ({"not": {"type": "null"}}, None, [("", "/not")]),
+    ({"if": {"type": "string"}, "then": {"minLength": 3}, "else": {"type": "integer"}}, "ab",
+     [("", "/then/minLength")]),
+    ({"contains": {"type": "string"}, "minContains": 2}, ["a", 1], [("", "/minContains")]),
+    ({"dependentRequired": {"a": ["b"]}}, {"a": 1}, [("", "/dependentRequired")]),
+    ({"properties": {"a": True}, "unevaluatedProperties": False}, {"a": 1, "b": 2},
+     [("/b", "/unevaluatedProperties")]),
+    ({"uniqueItems": True}, [1, 2, 1.0], [("", "/uniqueItems")]),
+    ({"propertyNames": {"maxLength": 2}}, {"abc": 1}, [("/abc", "/propertyNames/maxLength")]),
+]
+
+
+@pytest.mark.parametrize("schema,doc,expected", LOCATION_CASES)
+def test_error_locations(db, schema, doc, expected):
+    got = [(r[0], r[1]) for r in errors(db, schema, doc)]
+    assert got == expected
+
+
+def test_absolute_keyword_location_follows_ids(db):
+    schema = {"$id": "https://example.com/root.json",
+              "$defs": {"n": {"$id": "num.json", "type": "number"}},
+              "properties": {"a": {"$ref": "num.json"}}}
+    rows = errors(db, schema, {"a": "x"})
+    assert rows == [("/a", "/properties/a/$ref/type", "https://example.com/num.json#/type",
+                     "string is not of type number")]
+
+
+def test_errors_table_needs_arguments(db):
+    with pytest.raises(sqlite3.OperationalError, match="jsonschema_errors: needs a schema"):
+        db.execute("SELECT * FROM jsonschema_errors").fetchall()
+
+
+def test_errors_table_joins(db):
+    db.execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, body TEXT)")
+    db.executemany("INSERT INTO docs(body) VALUES (?)",
+                   [('{"a":1}',), ('{"a":"x"}',), ('not json',)])
+    rows = db.execute(
+        "SELECT id, e.instanceLocation, e.error FROM docs, "
+        "jsonschema_errors('{\"properties\":{\"a\":{\"type\":\"integer\"}}}', docs.body) AS e "
+        "ORDER BY id").fetchall()
+    assert rows[0] == (2, "/a", "string is not of type integer")
+    assert rows[1][0] == 3 and rows[1][2].startswith("document is not valid JSON")
+
+
+def test_unique_items_on_long_arrays(db):
+    distinct = list(range(20000))
+    assert matches(db, {"uniqueItems": True}, distinct) == 1
+    assert matches(db, {"uniqueItems": True}, distinct + [5.0]) == 0
+    objs = [{"a": i, "b": [i, {"c": i}]} for i in range(100)]
+    assert matches(db, {"uniqueItems": True}, objs) == 1
+    assert matches(db, {"uniqueItems": True}, objs + [{"b": [7, {"c": 7}], "a": 7}]) == 0
+    assert matches(db, {"uniqueItems": True}, [True, 1] * 1 + list(range(2, 40))) == 1
+    rows = errors(db, {"uniqueItems": True}, list(range(30)) + [3])
+    assert rows[0][3] == "items 3 and 30 are equal"
+
+
+def test_big_schemas_cycle_through_the_cache(db):
+    # Each schema is about 1 MB: the cache evicts by memory as well as by count.
+    for i in range(30):
+        props = {f"p{k}": {"type": "integer", "maximum": i} for k in range(20000)}
+        schema = json.dumps({"properties": props})
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i})) == 1
+        assert one(db, "SELECT jsonschema_matches(?, ?)", schema, json.dumps({"p7": i + 1})) == 0
+
+
+def test_errors_table_takes_options(db):
+    rows = errors(db, {"format": "ipv4"}, "1.2.3", {"format": "assert"})
+    assert rows == [("", "/format", "#/format", 'string is not a valid "ipv4"')]
+    assert errors(db, {"format": "ipv4"}, "1.2.3") == []
+
+
+def test_peer_debug_function(db):
+    assert one(db, "SELECT jsonschema_debug()").startswith(f"Version: {helpers.VERSION}\n")
+
+
+def test_constant_schema_survives_evictions_within_a_statement(db):
+    # The constant schema is remembered per statement (auxdata) while the varying one pushes
+    # more than the cache holds through it in the same statement.
+    rows = db.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+        "SELECT i, jsonschema_matches('{\"maximum\": 150}', i), "
+        "jsonschema_matches(json_object('const', i), i), "
+        "jsonschema_matches('{\"maximum\": 150}', i + 1) FROM n").fetchall()
+    assert all(r[1] == (r[0] <= 150) and r[2] == 1 and r[3] == (r[0] + 1 <= 150) for r in rows)
+    assert len(rows) == 301
+
+
+def test_draft4_integers_are_spelled_without_fraction(db):
+    assert matches(db, {"type": "integer"}, 1.0, {"draft": 4}) == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1e2', '{\"draft\":4}')") == 0
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '100', '{\"draft\":4}')") == 1
+    assert one(db, "SELECT jsonschema_matches('{\"type\":\"integer\"}', '1.0', '{\"draft\":6}')") == 1
+
+
+def test_long_names_in_messages_stay_utf8(db):
+    name = "é" * 150  # 300 bytes: the message quotes 200 of them, never half a character
+    out = json.loads(one(db, "SELECT jsonschema_validate(?, '{}')", json.dumps({"required": [name]})))
+    assert out[0]["error"] == f"required property '{'é' * 100}' is missing"
+
+
+def test_latest_schema_uri_means_2020_12(db):
+    schema = {"$schema": "http://json-schema.org/schema#", "prefixItems": [{"type": "string"}]}
+    assert matches(db, schema, [1]) == 0
