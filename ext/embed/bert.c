@@ -250,6 +250,9 @@ static bool load_model(load_ctx *lc) {
         return false;
     if (!b->nomic && b->pos.rows < b->n_ctx)
         b->n_ctx = b->pos.rows;
+    /* Attention is quadratic in the sequence: a file cannot ask for more than this. */
+    if (b->n_ctx > LEMBED_BERT_MAX_CONTEXT)
+        b->n_ctx = LEMBED_BERT_MAX_CONTEXT;
     for (int64_t i = 0; i < b->n_layer; i++)
         if (!load_layer(lc, i))
             return false;

@@ -19,6 +19,8 @@
 
 /* Tokens per forward pass; longer batches are split. */
 #define LEMBED_BERT_MAX_BATCH_TOKENS 1024
+/* Longest sequence, whatever the file's context_length says (nomic-embed-text: 8192). */
+#define LEMBED_BERT_MAX_CONTEXT 8192
 
 typedef struct lembed_bert lembed_bert;
 
