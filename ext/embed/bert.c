@@ -30,6 +30,7 @@ struct lembed_bert {
     bool nomic;       /* nomic-bert: RoPE instead of position embeddings, SwiGLU, no biases */
     double rope_base; /* nomic-bert.rope.freq_base */
     bool has_types;
+    const gguf_kv *scores; /* tokenizer.ggml.scores (F32 array) or NULL */
     bert_mat tok, pos, typ;
     float *lnw, *lnb;
     bert_layer *layers;
@@ -137,6 +138,10 @@ static bool load_vocab(load_ctx *lc) {
     b->vocab.unk_id = special_id(lc, "tokenizer.ggml.unknown_token_id", NULL, "[UNK]");
     b->vocab.pad_id = special_id(lc, "tokenizer.ggml.padding_token_id", NULL, "[PAD]");
     lembed_vocab_find_literals(&b->vocab);
+    const gguf_kv *sc = gguf_find_kv(&b->g, "tokenizer.ggml.scores");
+    if (sc && sc->type == GGUF_ARRAY && sc->arr_type == GGUF_F32 &&
+        (int64_t)sc->arr_n == b->n_vocab)
+        b->scores = sc;
     if (b->vocab.cls_id < 0 || b->vocab.sep_id < 0 || b->vocab.unk_id < 0)
         return lfail(lc, "the vocabulary lacks [CLS], [SEP] or [UNK]%s", "");
     return true;
@@ -245,6 +250,9 @@ static bool load_model(load_ctx *lc) {
         return false;
     if (!b->nomic && b->pos.rows < b->n_ctx)
         b->n_ctx = b->pos.rows;
+    /* Attention is quadratic in the sequence: a file cannot ask for more than this. */
+    if (b->n_ctx > LEMBED_BERT_MAX_CONTEXT)
+        b->n_ctx = LEMBED_BERT_MAX_CONTEXT;
     for (int64_t i = 0; i < b->n_layer; i++)
         if (!load_layer(lc, i))
             return false;
@@ -308,6 +316,16 @@ int32_t lembed_bert_dims(const lembed_bert *b) {
 
 int64_t lembed_bert_context(const lembed_bert *b) {
     return b->n_ctx;
+}
+
+bool lembed_bert_token_score(const lembed_bert *b, int64_t id, double *score) {
+    if (id < 0 || id >= b->n_vocab)
+        return false;
+    float f = 0.0f;
+    if (b->scores)
+        memcpy(&f, b->scores->val + (size_t)id * 4, 4);
+    *score = f;
+    return true;
 }
 
 const char *lembed_bert_arch(const lembed_bert *b) {

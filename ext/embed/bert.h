@@ -13,11 +13,14 @@
 #include "embed/gguf.h"
 #include "embed/tokenizer.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Tokens per forward pass; longer batches are split. */
 #define LEMBED_BERT_MAX_BATCH_TOKENS 1024
+/* Longest sequence, whatever the file's context_length says (nomic-embed-text: 8192). */
+#define LEMBED_BERT_MAX_CONTEXT 8192
 
 typedef struct lembed_bert lembed_bert;
 
@@ -28,6 +31,9 @@ void lembed_bert_free(lembed_bert *b);
 const lembed_vocab *lembed_bert_vocab(const lembed_bert *b);
 int32_t lembed_bert_dims(const lembed_bert *b);
 int64_t lembed_bert_context(const lembed_bert *b);
+/* The vocabulary score of token id (tokenizer.ggml.scores; 0 when the file has none, as for
+** WordPiece vocabularies). False when id is out of range. */
+bool lembed_bert_token_score(const lembed_bert *b, int64_t id, double *score);
 /* "bert" or "nomic-bert". */
 const char *lembed_bert_arch(const lembed_bert *b);
 /* Type of the token embedding ("F32", "Q8_0", ...): the model's quantization. */

@@ -8,6 +8,7 @@
 #include "common/strbuf.h"
 #include "embed/embed_parts.h"
 #include "common/version.h"
+#include "embed/bert.h"
 #include "embed/local_registry.h"
 #include "embed/matmul.h"
 
@@ -241,6 +242,28 @@ static void token_to_piece_func(sqlite3_context *ctx, int argc, sqlite3_value **
     sqlite3_result_text(ctx, p, (int)len, SQLITE_TRANSIENT);
 }
 
+/* lembed_token_score(model, id), as in sqlite-lembed: the vocabulary score of a token. */
+static void token_score_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    lembed_model *m = lembed_lookup(ctx, "lembed_token_score", argv[0]);
+    if (!m)
+        return;
+    if (m->kind != LEMBED_KIND_BERT) {
+        strata_result_error(ctx, "lembed_token_score",
+                            "static word-vector models have no token scores");
+        return;
+    }
+    sqlite3_int64 id = sqlite3_value_int64(argv[1]);
+    double score;
+    if (sqlite3_value_numeric_type(argv[1]) != SQLITE_INTEGER ||
+        !lembed_bert_token_score(m->bert, id, &score)) {
+        strata_result_error(ctx, "lembed_token_score", "bad or out-of-range token id");
+        return;
+    }
+    sqlite3_result_double(ctx, score);
+}
+
 /* Joins pieces the way Hugging Face's WordPiece decoder does: "##" pieces glue to the previous
 ** one, others are separated by a space; control tokens ([CLS], [SEP], [PAD]) are skipped. */
 static void detokenize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -316,6 +339,7 @@ int strata_embed_local_register(sqlite3 *db, char **pzErrMsg) {
          tokenize_json_func},
         {"lembed_token_to_piece", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_to_piece_func},
         {"lembed_detokenize", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, detokenize_func},
+        {"lembed_token_score", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_score_func},
     };
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof(funcs) / sizeof(funcs[0]); i++)
         rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,

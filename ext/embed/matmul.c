@@ -90,15 +90,36 @@ typedef struct kernels {
     void (*q8_0)(const void *, float *, size_t);
     float (*dot)(const float *, const float *, size_t);
     void (*gelu)(float *, size_t);
+    /* int8 Q8_0 x Q8_0 product on quantized rows; NULL: dequantize instead */
+    void (*gemm_q8)(const int8_t *, const float *, size_t, size_t, const void *, size_t, float *,
+                    size_t);
     const char *name;
 } kernels;
 
 static const kernels *pick(void) {
-    static const kernels scalar = {gemm_f32_scalar, dequant_f16_scalar, dequant_q8_0_scalar,
-                                   dot_scalar,      gelu_scalar,        "scalar"};
-    static const kernels avx2 = {lembed_gemm_f32_avx2,     lembed_dequant_f16_avx2,
-                                 lembed_dequant_q8_0_avx2, lembed_dot_avx2,
-                                 lembed_gelu_avx2,         "avx2"};
+    static const kernels scalar = {.gemm = gemm_f32_scalar,
+                                   .f16 = dequant_f16_scalar,
+                                   .q8_0 = dequant_q8_0_scalar,
+                                   .dot = dot_scalar,
+                                   .gelu = gelu_scalar,
+                                   .gemm_q8 = NULL,
+                                   .name = "scalar"};
+    static const kernels avx2 = {.gemm = lembed_gemm_f32_avx2,
+                                 .f16 = lembed_dequant_f16_avx2,
+                                 .q8_0 = lembed_dequant_q8_0_avx2,
+                                 .dot = lembed_dot_avx2,
+                                 .gelu = lembed_gelu_avx2,
+                                 .gemm_q8 = lembed_gemm_q8_0_avx2,
+                                 .name = "avx2"};
+    static const kernels vnni = {.gemm = lembed_gemm_f32_avx2,
+                                 .f16 = lembed_dequant_f16_avx2,
+                                 .q8_0 = lembed_dequant_q8_0_avx2,
+                                 .dot = lembed_dot_avx2,
+                                 .gelu = lembed_gelu_avx2,
+                                 .gemm_q8 = lembed_gemm_q8_0_avx512,
+                                 .name = "avx512_vnni"};
+    if (strata_cpu_has(STRATA_CPU_AVX2 | STRATA_CPU_AVX512 | STRATA_CPU_AVX512_VNNI))
+        return &vnni;
     return strata_cpu_has(STRATA_CPU_AVX2) ? &avx2 : &scalar;
 }
 
@@ -159,7 +180,7 @@ float lembed_dot(const float *a, const float *b, size_t n) {
 ** caller then dequantizes). */
 static bool linear_q8_0_int8(const kernels *kn, const float *X, size_t n, size_t k, const void *W,
                              size_t m, float *Y) {
-    if (kn->gemm != lembed_gemm_f32_avx2 || k % 32 != 0)
+    if (!kn->gemm_q8 || k % 32 != 0)
         return false;
     int8_t *xq = malloc(n * k);
     float *xd = malloc(n * (k / 32) * sizeof(float));
@@ -169,7 +190,7 @@ static bool linear_q8_0_int8(const kernels *kn, const float *X, size_t n, size_t
         return false;
     }
     lembed_quantize_rows_q8_avx2(X, n, k, xq, xd);
-    lembed_gemm_q8_0_avx2(xq, xd, n, k, W, m, Y, m);
+    kn->gemm_q8(xq, xd, n, k, W, m, Y, m);
     free(xq);
     free(xd);
     return true;

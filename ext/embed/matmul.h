@@ -31,7 +31,7 @@ float lembed_dot(const float *a, const float *b, size_t n);
 /* x = GELU(x) with the exact (erf) form, in place. */
 void lembed_gelu(float *x, size_t n);
 
-/* Name of the kernel set in use: "avx2" or "scalar". */
+/* Name of the kernel set in use: "avx512_vnni", "avx2" or "scalar". */
 const char *lembed_kernels_name(void);
 
 /* Kernels of matmul_avx2.c (call only when the CPU has AVX2, FMA and F16C). */
@@ -44,6 +44,10 @@ void lembed_gelu_avx2(float *x, size_t n);
 void lembed_quantize_rows_q8_avx2(const float *X, size_t n, size_t k, int8_t *q, float *d);
 void lembed_gemm_q8_0_avx2(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
                            size_t m, float *Y, size_t ldy);
+
+/* Kernel of matmul_avx512.c (call only with AVX-512 VNNI and VL). */
+void lembed_gemm_q8_0_avx512(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
+                             size_t m, float *Y, size_t ldy);
 
 /* Scalar half-precision conversion (IEEE binary16). */
 float lembed_f16_to_f32(uint16_t h);

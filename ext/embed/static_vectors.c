@@ -297,6 +297,8 @@ static int load_wink(loader *ld, const char *base, size_t size) {
     const char *dp = find_key(base, size, "\"dimensions\":");
     cursor c = {dp, base + size};
     float dims;
+    if (dp)
+        skip_ws(&c);
     if (!dp || !parse_number(&c, &dims) || dims < 1 || dims > LEMBED_STATIC_MAX_DIMS ||
         dims != floorf(dims))
         return fail(ld, "no valid \"dimensions\" (is it a wink-embeddings JSON file?)", NULL, NULL);

@@ -89,6 +89,9 @@ def test_tokens_pieces_detokenize(db, model_files):
     assert helpers.scalar(db, "SELECT lembed_detokenize('m', ?)", json.dumps(ids)) == \
         "hello worlds , unaffable !"
     assert ids_of(db, "m", "zzz") == [2, 1, 3]  # [CLS] [UNK] [SEP]
+    assert helpers.scalar(db, "SELECT lembed_token_score('m', 5)") == 0.0  # WordPiece: no scores
+    with pytest.raises(sqlite3.OperationalError, match="lembed_token_score: bad or out-of-range"):
+        db.execute("SELECT lembed_token_score('m', 1000)").fetchall()
 
 
 def test_truncation_and_option(db, weights, model_files):
@@ -119,8 +122,9 @@ def test_chunks_on_token_boundaries(db, model_files):
         db.execute("SELECT * FROM lembed_chunks('m', 'x', 63)").fetchall()
 
 
-def test_scalar_kernels_match_avx2(model_files, tmp_path):
-    """STRATA_CPU=scalar runs the fallback kernels; they must agree with the dispatched ones."""
+def test_kernel_levels_agree(model_files, tmp_path):
+    """STRATA_CPU=scalar and =avx2 cap the kernels (this machine may have AVX-512 VNNI, which
+    the Q8_0 product uses by default); every level must give the same vectors."""
     script = tmp_path / "embed.py"
     script.write_text(
         "import sys, sqlite3\n"
@@ -131,7 +135,7 @@ def test_scalar_kernels_match_avx2(model_files, tmp_path):
         "sys.stdout.write(db.execute(\"SELECT hex(lembed('m', 'hello worlds, the cat'))\")"
         ".fetchone()[0])\n")
     out = {}
-    for cpu in ("scalar", ""):
+    for cpu in ("scalar", "avx2", ""):
         env = dict(os.environ, STRATA_CPU=cpu) if cpu else dict(os.environ)
         for name in ("F16", "Q8_0"):
             proc = subprocess.run([sys.executable, str(script), str(model_files[name])],
@@ -139,8 +143,9 @@ def test_scalar_kernels_match_avx2(model_files, tmp_path):
             assert proc.returncode == 0, proc.stderr
             out[cpu, name] = np.frombuffer(bytes.fromhex(proc.stdout), dtype=np.float32)
     for name in ("F16", "Q8_0"):
-        # Q8_0 quantizes activations to int8 under AVX2 (as llama.cpp); the scalar path does not.
+        # Q8_0 quantizes activations to int8 with SIMD (as llama.cpp); the scalar path does not.
         assert out["scalar", name] @ out["", name] >= (0.99999 if name == "F16" else 0.999)
+        assert out["avx2", name] @ out["", name] >= 0.99999
 
 
 def test_default_model_and_subtype(db, model_files):

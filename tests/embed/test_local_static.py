@@ -206,3 +206,47 @@ def test_wink_embeddings(db):
         assert np.allclose(got, want, atol=1e-5)
     e = {w: vec(helpers.scalar(db, "SELECT lembed('wink', ?)", w)) for w in ["king", "queen", "banana"]}
     assert e["king"] @ e["queen"] > e["king"] @ e["banana"]
+
+
+def test_corrupt_word_vector_files_never_crash(db, tmp_path):
+    """Random corruption of GloVe and wink-style files: load or fail with the file named."""
+    rng = np.random.default_rng(99)
+    glove = tmp_path / "base.txt"
+    write_glove(glove, WORDS, rng)
+    wink = tmp_path / "base.json"
+    vecs = {w: [round(float(x), 5) for x in rng.standard_normal(DIMS)] + [1.0, i]
+            for i, w in enumerate(WORDS)}
+    wink.write_text(json.dumps({"precision": 8, "dimensions": DIMS, "size": len(WORDS),
+                                "words": WORDS, "vectors": vecs,
+                                "unkVector": [0] * (DIMS + 2)}, ensure_ascii=False))
+    db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('w', ?)", (str(wink),))
+    assert db.execute("SELECT type, dimensions FROM temp.lembed_models").fetchall() == \
+        [("wink", DIMS)]
+    assert np.allclose(vec(helpers.scalar(db, "SELECT lembed('w', 'dog')")),
+                       np.array(vecs["dog"][:DIMS]) / np.linalg.norm(vecs["dog"][:DIMS]),
+                       atol=1e-5)
+    db.execute("DELETE FROM temp.lembed_models")
+    target = tmp_path / "fuzz.txt"
+    for base in (glove, wink):
+        data = base.read_bytes()
+        for i in range(120):
+            raw = bytearray(data)
+            for _ in range(int(rng.integers(1, 5))):
+                at = int(rng.integers(0, len(raw)))
+                choice = int(rng.integers(0, 3))
+                if choice == 0:
+                    raw[at] = int(rng.choice(list(b'{}[]:,"\\ .-e0123456789\n')))
+                elif choice == 1:
+                    del raw[at:at + int(rng.integers(1, 40))]
+                else:
+                    raw[at] = int(rng.integers(1, 256))
+            target.write_bytes(bytes(raw[: int(rng.integers(1, len(raw) + 1))]))
+            try:
+                db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('f', ?)",
+                           (str(target),))
+            except sqlite3.OperationalError as e:
+                assert f"'{target}'" in str(e)
+                continue
+            db.execute("SELECT lembed('f', 'the cat and the dog'), "
+                       "lembed_tokenize_json('f', 'cat mat')").fetchall()
+            db.execute("DELETE FROM temp.lembed_models")
