@@ -74,29 +74,23 @@ int lsm_grow(uint8_t **buf, size_t *cap, size_t n) {
     return 1;
 }
 
+static const char *default_message(int rc) {
+    if (rc == LSM_NOMEM)
+        return "out of memory";
+    if (rc == LSM_IOERR || rc == LSM_FULL || rc == LSM_CORRUPT || rc == LSM_CANTOPEN ||
+        rc == LSM_BUSY) {
+        const char *m = lsm_file_errmsg();
+        if (m[0])
+            return m;
+        return rc == LSM_CORRUPT ? "database is corrupt" : "I/O error";
+    }
+    return "error";
+}
+
 int lsm_db_fail(slsm_db *db, int rc, const char *msg) {
     if (db == NULL || rc == LSM_OK || rc == LSM_NOTFOUND)
         return rc;
-    if (msg == NULL) {
-        switch (rc) {
-            case LSM_NOMEM:
-                msg = "out of memory";
-                break;
-            case LSM_IOERR:
-            case LSM_FULL:
-            case LSM_CORRUPT:
-            case LSM_CANTOPEN:
-            case LSM_BUSY:
-                msg = lsm_file_errmsg();
-                break;
-            default:
-                msg = "error";
-                break;
-        }
-        if (msg == NULL || msg[0] == 0)
-            msg = rc == LSM_CORRUPT ? "database is corrupt" : "I/O error";
-    }
-    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg);
+    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : default_message(rc));
     return rc;
 }
 
