@@ -1,0 +1,487 @@
+/*
+** lsm_compact: moving data down the tree. A flush writes the memtable as one table, placed in
+** level 0, or deeper (up to level 2) when nothing there overlaps it. Compaction is LevelDB's
+** leveled scheme: level 0 is compacted into level 1 once it holds l0_trigger tables; level n
+** (n >= 1) once it holds more than level1_bytes * 10^(n-1), one table at a time (round robin
+** over its key space) merged with the tables it overlaps in level n+1. A step therefore reads
+** about one table plus its overlap (~11 tables), which bounds the pause a writer sees; the
+** writer runs at most compact_steps steps per flush.
+**
+** While merging, a version is dropped when a newer version of its key is visible to every
+** snapshot, and a tombstone is dropped when, in addition, no deeper level can hold the key.
+** Every change is published by writing a new manifest before the new version is installed;
+** replaced tables are removed when the last cursor reading them lets go.
+*/
+#include "lsm/lsm_file.h"
+#include "lsm/lsm_format.h"
+#include "lsm/lsm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct out_set {
+    lsm_fmeta **files;
+    int n, cap;
+} out_set;
+
+static void out_discard(out_set *o) {
+    for (int i = 0; i < o->n; i++) {
+        o->files[i]->obsolete = 1;
+        lsm_fmeta_unref(o->files[i]);
+    }
+    free(o->files);
+    memset(o, 0, sizeof *o);
+}
+
+static void out_release(out_set *o) {
+    for (int i = 0; i < o->n; i++)
+        lsm_fmeta_unref(o->files[i]);
+    free(o->files);
+    memset(o, 0, sizeof *o);
+}
+
+static int finish_table(lsm_engine *e, lsm_table_builder *b, uint64_t number, out_set *out) {
+    uint64_t size;
+    uint64_t nentries = b->nentries;
+    int rc = lsm_table_builder_finish(b, e->opt.durability != SLSM_DURABILITY_OFF, &size);
+    if (rc)
+        return rc;
+    if (out->n == out->cap) {
+        int cap = out->cap ? out->cap * 2 : 8;
+        lsm_fmeta **f = realloc(out->files, (size_t)cap * sizeof *f);
+        if (f == NULL) {
+            char *path = lsm_table_path(e->path, number);
+            if (path)
+                lsm_file_remove(path);
+            free(path);
+            free(b->first);
+            free(b->last);
+            return LSM_NOMEM;
+        }
+        out->files = f;
+        out->cap = cap;
+    }
+    lsm_fmeta *f =
+        lsm_fmeta_new(e->path, number, size, nentries, b->first, b->nfirst, b->last, b->nlast);
+    b->first = b->last = NULL;
+    if (f == NULL)
+        return LSM_NOMEM;
+    out->files[out->n++] = f;
+    return LSM_OK;
+}
+
+/* Writes the entries of it (from its first) into tables of about max_file bytes each. */
+static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_tombstones,
+                        uint64_t max_file, out_set *out) {
+    lsm_table_builder b;
+    int open = 0, rc = LSM_OK, have_last = 0;
+    uint64_t number = 0, last_seq_for_key = 0;
+    uint8_t *last = NULL;
+    size_t nlast = 0, caplast = 0;
+    for (it->vt->first(it); it->valid && rc == LSM_OK; it->vt->next(it)) {
+        const uint8_t *uk = it->key;
+        size_t nu = it->klen - LSM_TAG_BYTES;
+        uint64_t tag = lsm_ikey_tag(it->key, it->klen), seq = tag >> 8;
+        int same = have_last && lsm_ukey_cmp(uk, nu, last, nlast) == 0;
+        if (!same) {
+            if (!lsm_grow(&last, &caplast, nu ? nu : 1)) {
+                rc = LSM_NOMEM;
+                break;
+            }
+            if (nu)
+                memcpy(last, uk, nu);
+            nlast = nu;
+            have_last = 1;
+            last_seq_for_key = UINT64_MAX;
+        }
+        int drop = 0;
+        if (last_seq_for_key <= oldest)
+            drop = 1; /* a newer version is visible to every snapshot */
+        else if ((tag & 0xff) == LSM_TYPE_DELETE && seq <= oldest && drop_tombstones)
+            drop = 1; /* nothing older remains anywhere for it to hide */
+        last_seq_for_key = seq;
+        if (drop)
+            continue;
+        if (open && !same && lsm_table_builder_size(&b) >= max_file) {
+            open = 0;
+            rc = finish_table(e, &b, number, out);
+            if (rc)
+                break;
+        }
+        if (!open) {
+            number = e->next_file++;
+            char *path = lsm_table_path(e->path, number);
+            if (path == NULL) {
+                rc = LSM_NOMEM;
+                break;
+            }
+            rc = lsm_table_builder_open(&b, path, e->opt.block_bytes, e->opt.bloom_bits_per_key);
+            free(path);
+            open = 1;
+            if (rc)
+                break;
+        }
+        rc = lsm_table_builder_add(&b, it->key, it->klen, it->val, it->vlen);
+    }
+    if (rc == LSM_OK)
+        rc = it->rc;
+    if (open) {
+        if (rc == LSM_OK)
+            rc = finish_table(e, &b, number, out);
+        else
+            lsm_table_builder_abandon(&b);
+    }
+    free(last);
+    if (rc)
+        out_discard(out);
+    return rc;
+}
+
+/* Publishes current - drop + add (at level) through the manifest, then installs it. */
+static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, int nadd, int level,
+                   int obsolete_drops) {
+    lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
+    if (v == NULL)
+        return LSM_NOMEM;
+    int rc = lsm_manifest_write(e->path, e->tmp_path, v, e->next_file, e->flushed_seq,
+                                e->opt.durability != SLSM_DURABILITY_OFF);
+    if (rc) {
+        lsm_version_unref(v);
+        return rc;
+    }
+    if (obsolete_drops)
+        for (int i = 0; i < ndrop; i++)
+            drop[i]->obsolete = 1;
+    lsm_version_unref(e->current);
+    e->current = v;
+    e->generation++;
+    return LSM_OK;
+}
+
+static int range_overlaps(const lsm_version *v, int level, const uint8_t *lo, size_t nlo,
+                          const uint8_t *hi, size_t nhi) {
+    for (int i = 0; i < v->n[level]; i++)
+        if (lsm_fmeta_overlaps(v->files[level][i], lo, nlo, hi, nhi))
+            return 1;
+    return 0;
+}
+
+int lsm_engine_flush(lsm_engine *e) {
+    if (lsm_skiplist_count(e->mem) == 0)
+        return LSM_OK;
+    lsm_skiplist *fresh = lsm_skiplist_new();
+    lsm_iter *it = lsm_skiplist_iter(e->mem);
+    if (fresh == NULL || it == NULL) {
+        lsm_skiplist_unref(fresh);
+        lsm_iter_destroy(it);
+        return LSM_NOMEM;
+    }
+    out_set out = {0};
+    int rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 0, UINT64_MAX, &out);
+    lsm_iter_destroy(it);
+    if (rc) {
+        lsm_skiplist_unref(fresh);
+        return rc;
+    }
+    int level = 0;
+    if (out.n == 1) {
+        lsm_fmeta *f = out.files[0];
+        const uint8_t *lo = f->smallest, *hi = f->largest;
+        size_t nlo = f->nsmallest - LSM_TAG_BYTES, nhi = f->nlargest - LSM_TAG_BYTES;
+        if (!range_overlaps(e->current, 0, lo, nlo, hi, nhi))
+            while (level < 2 && !range_overlaps(e->current, level + 1, lo, nlo, hi, nhi))
+                level++;
+    }
+    uint64_t old_flushed = e->flushed_seq;
+    e->flushed_seq = e->last_seq;
+    rc = install(e, NULL, 0, out.files, out.n, level, 0);
+    if (rc) {
+        e->flushed_seq = old_flushed;
+        out_discard(&out);
+        lsm_skiplist_unref(fresh);
+        return rc;
+    }
+    for (int i = 0; i < out.n; i++)
+        e->st.bytes_flushed += out.files[i]->size;
+    out_release(&out);
+    lsm_skiplist_unref(e->mem);
+    e->mem = fresh;
+    e->st.flushes++;
+    /* every record in the log is now in a table (the manifest says so): start it afresh */
+    rc = lsm_file_truncate(e->log_fd, e->log_path, 0);
+    if (rc == LSM_OK)
+        e->log_size = 0;
+    return rc;
+}
+
+static double level_score(const lsm_engine *e, int level) {
+    const lsm_version *v = e->current;
+    if (level == 0)
+        return (double)v->n[0] / e->opt.l0_trigger;
+    double limit = (double)e->opt.level1_bytes;
+    for (int l = 1; l < level; l++)
+        limit *= 10;
+    return (double)lsm_version_level_bytes(v, level) / limit;
+}
+
+static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo,
+                       const uint8_t **hi, size_t *nhi) {
+    for (int i = 0; i < n; i++) {
+        lsm_fmeta *f = files[i];
+        size_t ns = f->nsmallest - LSM_TAG_BYTES, nl = f->nlargest - LSM_TAG_BYTES;
+        if (i == 0 || lsm_ukey_cmp(f->smallest, ns, *lo, *nlo) < 0) {
+            *lo = f->smallest;
+            *nlo = ns;
+        }
+        if (i == 0 || lsm_ukey_cmp(f->largest, nl, *hi, *nhi) > 0) {
+            *hi = f->largest;
+            *nhi = nl;
+        }
+    }
+}
+
+/* Merges the chosen inputs of `level` and their overlap in level+1 into level+1. */
+static int compact_level(lsm_engine *e, int level) {
+    lsm_version *v = e->current;
+    lsm_version_ref(v);
+    lsm_fmeta **in = malloc((size_t)(v->n[level] + v->n[level + 1] + 1) * sizeof *in);
+    lsm_iter **kids = malloc((size_t)(v->n[level] + 2) * sizeof *kids);
+    int n0 = 0, n1 = 0, nk = 0, rc = LSM_OK;
+    if (in == NULL || kids == NULL) {
+        free(in);
+        free(kids);
+        lsm_version_unref(v);
+        return LSM_NOMEM;
+    }
+    if (level == 0) {
+        for (int i = 0; i < v->n[0]; i++)
+            in[n0++] = v->files[0][i];
+    } else {
+        int pick = 0;
+        if (e->compact_ptr[level]) {
+            while (pick < v->n[level]) {
+                lsm_fmeta *f = v->files[level][pick];
+                if (lsm_ukey_cmp(f->largest, f->nlargest - LSM_TAG_BYTES, e->compact_ptr[level],
+                                 e->ncompact_ptr[level]) > 0)
+                    break;
+                pick++;
+            }
+            if (pick == v->n[level])
+                pick = 0;
+        }
+        in[n0++] = v->files[level][pick];
+    }
+    const uint8_t *lo, *hi;
+    size_t nlo, nhi;
+    user_range(in, n0, &lo, &nlo, &hi, &nhi);
+    for (int i = 0; i < v->n[level + 1]; i++)
+        if (lsm_fmeta_overlaps(v->files[level + 1][i], lo, nlo, hi, nhi))
+            in[n0 + n1++] = v->files[level + 1][i];
+    /* remember where this step ended, so the next one continues after it */
+    uint8_t *ptr = malloc(nhi ? nhi : 1);
+    if (ptr) {
+        if (nhi)
+            memcpy(ptr, hi, nhi);
+        free(e->compact_ptr[level]);
+        e->compact_ptr[level] = ptr;
+        e->ncompact_ptr[level] = nhi;
+    }
+    if (level > 0 && n0 == 1 && n1 == 0) {
+        /* nothing to merge with: the table moves down as it is */
+        rc = install(e, in, 1, in, 1, level + 1, 0);
+        e->st.compactions++;
+        free(in);
+        free(kids);
+        lsm_version_unref(v);
+        return rc;
+    }
+    if (n0 + n1 > 0)
+        user_range(in, n0 + n1, &lo, &nlo, &hi, &nhi);
+    int drop_tombstones = 1;
+    for (int l = level + 2; l < LSM_LEVELS && drop_tombstones; l++)
+        if (range_overlaps(v, l, lo, nlo, hi, nhi))
+            drop_tombstones = 0;
+    if (level == 0) {
+        for (int i = 0; i < n0 && rc == LSM_OK; i++) {
+            rc = lsm_fmeta_iter(in[i], &kids[nk]);
+            if (rc == LSM_OK)
+                nk++;
+        }
+    } else {
+        rc = lsm_fmeta_iter(in[0], &kids[nk]);
+        if (rc == LSM_OK)
+            nk++;
+    }
+    if (rc == LSM_OK && n1 > 0) {
+        kids[nk] = lsm_level_iter_new(in + n0, n1);
+        if (kids[nk] == NULL)
+            rc = LSM_NOMEM;
+        else
+            nk++;
+    }
+    lsm_iter *it = NULL;
+    if (rc == LSM_OK) {
+        it = lsm_merge_iter_new(kids, nk);
+        nk = 0;
+        if (it == NULL)
+            rc = LSM_NOMEM;
+    }
+    for (int i = 0; i < nk; i++)
+        lsm_iter_destroy(kids[i]);
+    free(kids);
+    out_set out = {0};
+    if (rc == LSM_OK)
+        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), drop_tombstones, e->opt.file_bytes,
+                          &out);
+    lsm_iter_destroy(it);
+    if (rc == LSM_OK) {
+        rc = install(e, in, n0 + n1, out.files, out.n, level + 1, 1);
+        if (rc == LSM_OK) {
+            for (int i = 0; i < out.n; i++)
+                e->st.bytes_compacted += out.files[i]->size;
+            e->st.compactions++;
+            out_release(&out);
+        } else {
+            out_discard(&out);
+        }
+    }
+    free(in);
+    lsm_version_unref(v);
+    return rc;
+}
+
+int lsm_engine_maybe_compact(lsm_engine *e) {
+    for (int step = 0; step < e->opt.compact_steps; step++) {
+        int best = -1;
+        double best_score = 1.0;
+        for (int l = 0; l < LSM_LEVELS - 1; l++) {
+            double s = level_score(e, l);
+            if (s >= best_score) {
+                best_score = s;
+                best = l;
+            }
+        }
+        if (best < 0)
+            return LSM_OK;
+        int rc = compact_level(e, best);
+        if (rc)
+            return rc;
+    }
+    return LSM_OK;
+}
+
+int lsm_engine_compact_all(lsm_engine *e) {
+    int rc = lsm_engine_flush(e);
+    if (rc)
+        return rc;
+    lsm_version *v = e->current;
+    int target = 1, total = 0;
+    for (int l = 0; l < LSM_LEVELS; l++) {
+        total += v->n[l];
+        if (v->n[l] && l > target)
+            target = l;
+    }
+    if (total == 0)
+        return LSM_OK;
+    lsm_version_ref(v);
+    lsm_fmeta **all = malloc((size_t)total * sizeof *all);
+    lsm_iter **kids = malloc((size_t)(v->n[0] + LSM_LEVELS) * sizeof *kids);
+    int n = 0, nk = 0;
+    if (all == NULL || kids == NULL)
+        rc = LSM_NOMEM;
+    for (int l = 0; l < LSM_LEVELS && rc == LSM_OK; l++) {
+        for (int i = 0; i < v->n[l]; i++)
+            all[n++] = v->files[l][i];
+        if (l == 0) {
+            for (int i = 0; i < v->n[0] && rc == LSM_OK; i++) {
+                rc = lsm_fmeta_iter(v->files[0][i], &kids[nk]);
+                if (rc == LSM_OK)
+                    nk++;
+            }
+        } else if (v->n[l]) {
+            kids[nk] = lsm_level_iter_new(v->files[l], v->n[l]);
+            if (kids[nk] == NULL)
+                rc = LSM_NOMEM;
+            else
+                nk++;
+        }
+    }
+    lsm_iter *it = NULL;
+    if (rc == LSM_OK) {
+        it = lsm_merge_iter_new(kids, nk);
+        nk = 0;
+        if (it == NULL)
+            rc = LSM_NOMEM;
+    }
+    for (int i = 0; i < nk; i++)
+        lsm_iter_destroy(kids[i]);
+    free(kids);
+    out_set out = {0};
+    if (rc == LSM_OK)
+        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out);
+    lsm_iter_destroy(it);
+    if (rc == LSM_OK) {
+        rc = install(e, all, n, out.files, out.n, target, 1);
+        if (rc == LSM_OK) {
+            for (int i = 0; i < out.n; i++)
+                e->st.bytes_compacted += out.files[i]->size;
+            e->st.compactions++;
+            out_release(&out);
+        } else {
+            out_discard(&out);
+        }
+    }
+    free(all);
+    lsm_version_unref(v);
+    return rc;
+}
+
+static int check_file(lsm_fmeta *f) {
+    lsm_table *t;
+    int rc = lsm_fmeta_table(f, &t);
+    if (rc == LSM_OK)
+        rc = lsm_table_verify(t);
+    if (rc)
+        return rc;
+    if (lsm_table_entries(t) != f->nentries) {
+        lsm_file_set_errmsg("%s: entry count differs from the manifest", f->path);
+        return LSM_CORRUPT;
+    }
+    lsm_iter *it = lsm_table_iter(t, NULL, NULL);
+    if (it == NULL)
+        return LSM_NOMEM;
+    it->vt->first(it);
+    if (!it->valid || lsm_ikey_cmp(it->key, it->klen, f->smallest, f->nsmallest) != 0)
+        rc = LSM_CORRUPT;
+    it->vt->last(it);
+    if (!it->valid || lsm_ikey_cmp(it->key, it->klen, f->largest, f->nlargest) != 0)
+        rc = LSM_CORRUPT;
+    if (rc == LSM_OK && it->rc)
+        rc = it->rc;
+    lsm_iter_destroy(it);
+    if (rc == LSM_CORRUPT)
+        lsm_file_set_errmsg("%s: key range differs from the manifest", f->path);
+    return rc;
+}
+
+int lsm_engine_check(lsm_engine *e) {
+    lsm_version *v = e->current;
+    for (int l = 0; l < LSM_LEVELS; l++)
+        for (int i = 0; i < v->n[l]; i++) {
+            lsm_fmeta *f = v->files[l][i];
+            int rc = check_file(f);
+            if (rc)
+                return rc;
+            if (l > 0 && i > 0) {
+                lsm_fmeta *p = v->files[l][i - 1];
+                if (lsm_ukey_cmp(p->largest, p->nlargest - LSM_TAG_BYTES, f->smallest,
+                                 f->nsmallest - LSM_TAG_BYTES) >= 0) {
+                    lsm_file_set_errmsg("level %d: tables %llu and %llu overlap", l,
+                                        (unsigned long long)p->number,
+                                        (unsigned long long)f->number);
+                    return LSM_CORRUPT;
+                }
+            }
+        }
+    return LSM_OK;
+}

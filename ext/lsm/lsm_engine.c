@@ -1,0 +1,805 @@
+/*
+** lsm_engine: handles, the process-wide registry of open engines, open and recovery,
+** transactions, the commit path and point reads. Cursors are in lsm_cursor.c; flush,
+** compaction and the integrity check in lsm_compact.c.
+**
+** Commit path: the batch is sealed into one log record and written with one write() (fsynced
+** under FULL durability), then applied to the memtable. If the write fails the log is cut back
+** to its previous length, so a failed commit leaves no trace; if even that fails the engine
+** refuses further writes until it is reopened. A memtable over its size limit is flushed at the
+** start of the next commit, so a flush failure refuses that commit instead of losing it.
+*/
+#include "lsm/lsm_internal.h"
+#include "lsm/lsm_bloom.h"
+#include "lsm/lsm_file.h"
+#include "lsm/lsm_format.h"
+#include "lsm/lsm_wal.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static lsm_engine *registry;
+
+void slsm_options_default(slsm_options *o) {
+    memset(o, 0, sizeof *o);
+    o->durability = SLSM_DURABILITY_NORMAL;
+    o->memtable_bytes = 4u << 20;
+    o->block_bytes = 4096;
+    o->file_bytes = 2u << 20;
+    o->bloom_bits_per_key = 10;
+    o->l0_trigger = 4;
+    o->level1_bytes = 10u << 20;
+    o->compact_steps = 8;
+}
+
+static void sanitize_options(slsm_options *o) {
+    slsm_options d;
+    slsm_options_default(&d);
+    if (o->durability < SLSM_DURABILITY_OFF || o->durability > SLSM_DURABILITY_FULL)
+        o->durability = d.durability;
+    if (o->memtable_bytes < (64u << 10))
+        o->memtable_bytes = 64u << 10;
+    if (o->memtable_bytes > (1u << 30))
+        o->memtable_bytes = 1u << 30;
+    if (o->block_bytes < 256)
+        o->block_bytes = 256;
+    if (o->block_bytes > (1u << 20))
+        o->block_bytes = 1u << 20;
+    if (o->file_bytes < (64u << 10))
+        o->file_bytes = 64u << 10;
+    if (o->bloom_bits_per_key < 0 || o->bloom_bits_per_key > 40)
+        o->bloom_bits_per_key = d.bloom_bits_per_key;
+    if (o->l0_trigger < 2 || o->l0_trigger > 64)
+        o->l0_trigger = d.l0_trigger;
+    if (o->level1_bytes < o->file_bytes)
+        o->level1_bytes = o->file_bytes;
+    if (o->compact_steps < 1)
+        o->compact_steps = d.compact_steps;
+}
+
+int lsm_grow(uint8_t **buf, size_t *cap, size_t n) {
+    if (n <= *cap)
+        return 1;
+    size_t ncap = n < 64 ? 64 : n + n / 2;
+    uint8_t *p = realloc(*buf, ncap);
+    if (p == NULL)
+        return 0;
+    *buf = p;
+    *cap = ncap;
+    return 1;
+}
+
+static const char *default_message(int rc) {
+    if (rc == LSM_NOMEM)
+        return "out of memory";
+    if (rc == LSM_IOERR || rc == LSM_FULL || rc == LSM_CORRUPT || rc == LSM_CANTOPEN ||
+        rc == LSM_BUSY) {
+        const char *m = lsm_file_errmsg();
+        if (m[0])
+            return m;
+        return rc == LSM_CORRUPT ? "database is corrupt" : "I/O error";
+    }
+    return "error";
+}
+
+int lsm_db_fail(slsm_db *db, int rc, const char *msg) {
+    if (db == NULL || rc == LSM_OK || rc == LSM_NOTFOUND)
+        return rc;
+    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : default_message(rc));
+    return rc;
+}
+
+const char *slsm_errmsg(const slsm_db *db) {
+    return db ? db->errmsg : "out of memory";
+}
+
+static char *path_with(const char *base, const char *suffix) {
+    size_t n = strlen(base) + strlen(suffix) + 1;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s%s", base, suffix);
+    return p;
+}
+
+/* ---- open and recovery -------------------------------------------------------------------- */
+
+typedef struct replay_state {
+    lsm_engine *e;
+    int rc;
+} replay_state;
+
+static int replay_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
+                     const uint8_t *v, size_t nv) {
+    lsm_engine *e = arg;
+    if (seq <= e->flushed_seq)
+        return LSM_OK;
+    return lsm_skiplist_add(e->mem, k, nk, lsm_make_tag(seq, type), v, nv);
+}
+
+static int replay_record(void *arg, const uint8_t *payload, size_t n) {
+    replay_state *st = arg;
+    lsm_engine *e = st->e;
+    if (n < 12)
+        return LSM_CORRUPT;
+    uint64_t seq = lsm_batch_payload_seq(payload);
+    uint32_t count = lsm_batch_payload_count(payload);
+    if (seq == 0 || seq > LSM_MAX_SEQ / 2 || count == 0)
+        return LSM_CORRUPT;
+    if (seq + count - 1 <= e->flushed_seq)
+        return LSM_OK;
+    if (seq != e->last_seq + 1 && e->last_seq > e->flushed_seq) {
+        lsm_file_set_errmsg("%s: log records out of sequence", e->log_path);
+        return LSM_CORRUPT;
+    }
+    int rc = lsm_batch_walk(payload, n, 0, replay_op, e);
+    if (rc == LSM_OK)
+        e->last_seq = seq + count - 1;
+    else if (rc == LSM_CORRUPT)
+        lsm_file_set_errmsg("%s: malformed log record", e->log_path);
+    return rc;
+}
+
+typedef struct orphan_scan {
+    lsm_engine *e;
+    const char *base; /* file name of the manifest */
+} orphan_scan;
+
+static int file_is_live(const lsm_version *v, uint64_t number) {
+    for (int l = 0; l < LSM_LEVELS; l++)
+        for (int i = 0; i < v->n[l]; i++)
+            if (v->files[l][i]->number == number)
+                return 1;
+    return 0;
+}
+
+/* Tables a crash left behind (written but never recorded in the manifest) are removed. */
+static void remove_orphan(void *arg, const char *name) {
+    orphan_scan *s = arg;
+    size_t nb = strlen(s->base);
+    if (strncmp(name, s->base, nb) != 0 || name[nb] != '-')
+        return;
+    const char *p = name + nb + 1;
+    char *end;
+    unsigned long long number = strtoull(p, &end, 10);
+    if (end == p || strcmp(end, ".sst") != 0 || file_is_live(s->e->current, number))
+        return;
+    char *path = lsm_table_path(s->e->path, number);
+    if (path)
+        lsm_file_remove(path);
+    free(path);
+}
+
+static int engine_recover(lsm_engine *e) {
+    int rc = lsm_manifest_read(e->path, e->path, &e->current, &e->next_file, &e->flushed_seq);
+    if (rc == LSM_NOTFOUND) {
+        e->current = lsm_version_new();
+        e->next_file = 1;
+        e->flushed_seq = 0;
+        if (e->current == NULL)
+            return LSM_NOMEM;
+        rc = lsm_manifest_write(e->path, e->tmp_path, e->current, e->next_file, 0,
+                                e->opt.durability != SLSM_DURABILITY_OFF);
+    }
+    if (rc)
+        return rc;
+    e->last_seq = e->flushed_seq;
+    char dir[4096];
+    const char *name;
+    if (lsm_file_split(e->path, dir, sizeof dir, &name) == LSM_OK) {
+        orphan_scan s = {e, name};
+        lsm_file_list_dir(e->path, remove_orphan, &s);
+    }
+    lsm_file_remove(e->tmp_path);
+    e->mem = lsm_skiplist_new();
+    if (e->mem == NULL)
+        return LSM_NOMEM;
+    replay_state st = {e, LSM_OK};
+    uint64_t valid_end;
+    int torn;
+    rc = lsm_wal_replay(e->log_path, replay_record, &st, &valid_end, &torn);
+    if (rc)
+        return rc;
+    rc = lsm_file_open(e->log_path, O_WRONLY | O_CREAT, &e->log_fd);
+    if (rc)
+        return rc;
+    /* a torn tail (a crash in the middle of a write) is cut off so appends follow valid data */
+    rc = lsm_file_truncate(e->log_fd, e->log_path, (off_t)valid_end);
+    e->log_size = valid_end;
+    return rc;
+}
+
+static void engine_free(lsm_engine *e) {
+    if (e == NULL)
+        return;
+    lsm_skiplist_unref(e->mem);
+    lsm_version_unref(e->current);
+    if (e->log_fd >= 0)
+        lsm_file_close(e->log_fd);
+    if (e->lock_fd >= 0)
+        lsm_file_close(e->lock_fd);
+    for (int l = 0; l < LSM_LEVELS; l++)
+        free(e->compact_ptr[l]);
+    free(e->path);
+    free(e->log_path);
+    free(e->lock_path);
+    free(e->tmp_path);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+static lsm_engine *engine_alloc(const char *path, const slsm_options *opt) {
+    lsm_engine *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    pthread_mutex_init(&e->mu, NULL);
+    e->lock_fd = e->log_fd = -1;
+    if (opt)
+        e->opt = *opt;
+    else
+        slsm_options_default(&e->opt);
+    sanitize_options(&e->opt);
+    e->path = strdup(path);
+    e->log_path = path_with(path, "-log");
+    e->lock_path = path_with(path, "-lock");
+    e->tmp_path = path_with(path, "-tmp");
+    if (!e->path || !e->log_path || !e->lock_path || !e->tmp_path) {
+        engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+int slsm_open(const char *path, const slsm_options *opt, slsm_db **out) {
+    *out = NULL;
+    slsm_db *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return LSM_NOMEM;
+    lsm_batch_init(&db->batch);
+    if (path == NULL || path[0] == 0 || strlen(path) > 4000) {
+        *out = db;
+        return lsm_db_fail(db, LSM_CANTOPEN, "invalid database file name");
+    }
+    lsm_engine *e = engine_alloc(path, opt);
+    if (e == NULL) {
+        *out = db;
+        return lsm_db_fail(db, LSM_NOMEM, NULL);
+    }
+    int rc = lsm_file_open(e->lock_path, O_RDWR | O_CREAT, &e->lock_fd);
+    if (rc == LSM_OK)
+        rc = lsm_file_identity(e->lock_fd, &e->dev, &e->ino);
+    if (rc) {
+        engine_free(e);
+        *out = db;
+        return lsm_db_fail(db, rc == LSM_NOTFOUND ? LSM_CANTOPEN : rc, NULL);
+    }
+    pthread_mutex_lock(&registry_mu);
+    lsm_engine *found = registry;
+    while (found && !(found->dev == e->dev && found->ino == e->ino && found->pid == (long)getpid()))
+        found = found->next_open;
+    if (found) {
+        engine_free(e);
+        e = found;
+        pthread_mutex_lock(&e->mu);
+        e->refs++;
+        pthread_mutex_unlock(&e->mu);
+    } else {
+        rc = lsm_file_lock(e->lock_fd, e->lock_path);
+        if (rc == LSM_OK)
+            rc = engine_recover(e);
+        if (rc == LSM_OK) {
+            e->refs = 1;
+            e->pid = (long)getpid();
+            e->next_open = registry;
+            registry = e;
+        }
+    }
+    pthread_mutex_unlock(&registry_mu);
+    *out = db;
+    if (rc) {
+        lsm_db_fail(db, rc, NULL);
+        engine_free(e);
+        return rc;
+    }
+    db->e = e;
+    return LSM_OK;
+}
+
+static void txn_reset(slsm_db *db) {
+    lsm_batch_clear(&db->batch);
+    lsm_skiplist_unref(db->overlay);
+    db->overlay = NULL;
+    db->overlay_ops = 0;
+    db->level = 0;
+    if (db->e && db->e->writer == db)
+        db->e->writer = NULL;
+}
+
+int slsm_close(slsm_db *db) {
+    if (db == NULL)
+        return LSM_OK;
+    lsm_engine *e = db->e;
+    int rc = LSM_OK;
+    if (e) {
+        if (db->ncursors > 0)
+            return lsm_db_fail(db, LSM_MISUSE, "cannot close: cursors are open");
+        pthread_mutex_lock(&registry_mu);
+        pthread_mutex_lock(&e->mu);
+        txn_reset(db);
+        int last = --e->refs == 0;
+        if (last) {
+            lsm_engine **pp = &registry;
+            while (*pp != e)
+                pp = &(*pp)->next_open;
+            *pp = e->next_open;
+            /* the last close leaves everything in tables and an empty log */
+            if (lsm_skiplist_count(e->mem) > 0 && e->sticky_rc == LSM_OK)
+                rc = lsm_engine_flush(e);
+        }
+        pthread_mutex_unlock(&e->mu);
+        pthread_mutex_unlock(&registry_mu);
+        if (last)
+            engine_free(e);
+    }
+    lsm_batch_free(&db->batch);
+    free(db->sp_len);
+    free(db->sp_count);
+    free(db->getbuf);
+    free(db);
+    return rc;
+}
+
+typedef struct destroy_scan {
+    const char *base;
+    const char *path;
+} destroy_scan;
+
+static void remove_table_file(void *arg, const char *name) {
+    destroy_scan *s = arg;
+    size_t nb = strlen(s->base);
+    if (strncmp(name, s->base, nb) != 0 || name[nb] != '-')
+        return;
+    const char *p = name + nb + 1;
+    char *end;
+    unsigned long long number = strtoull(p, &end, 10);
+    if (end == p || strcmp(end, ".sst") != 0)
+        return;
+    char *path = lsm_table_path(s->path, number);
+    if (path)
+        lsm_file_remove(path);
+    free(path);
+}
+
+int slsm_destroy(const char *path) {
+    lsm_engine *e = engine_alloc(path, NULL);
+    if (e == NULL)
+        return LSM_NOMEM;
+    int rc = lsm_file_open(e->lock_path, O_RDWR, &e->lock_fd);
+    if (rc == LSM_NOTFOUND) {
+        /* never opened (or already destroyed): still remove stray files */
+        rc = LSM_OK;
+    } else if (rc == LSM_OK) {
+        rc = lsm_file_identity(e->lock_fd, &e->dev, &e->ino);
+        pthread_mutex_lock(&registry_mu);
+        for (lsm_engine *x = registry; x && rc == LSM_OK; x = x->next_open)
+            if (x->dev == e->dev && x->ino == e->ino) {
+                lsm_file_set_errmsg("%s is open", path);
+                rc = LSM_BUSY;
+            }
+        if (rc == LSM_OK)
+            rc = lsm_file_lock(e->lock_fd, e->lock_path);
+        pthread_mutex_unlock(&registry_mu);
+    }
+    if (rc == LSM_OK) {
+        char dir[4096];
+        const char *name;
+        if (lsm_file_split(path, dir, sizeof dir, &name) == LSM_OK) {
+            destroy_scan s = {name, path};
+            lsm_file_list_dir(path, remove_table_file, &s);
+        }
+        lsm_file_remove(e->log_path);
+        lsm_file_remove(e->tmp_path);
+        lsm_file_remove(e->path);
+        lsm_file_remove(e->lock_path);
+    }
+    engine_free(e);
+    return rc;
+}
+
+/* ---- commit ------------------------------------------------------------------------------- */
+
+static int apply_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
+                    const uint8_t *v, size_t nv) {
+    lsm_engine *e = arg;
+    if (type == LSM_TYPE_PUT)
+        e->st.puts++;
+    else
+        e->st.deletes++;
+    return lsm_skiplist_add(e->mem, k, nk, lsm_make_tag(seq, type), v, nv);
+}
+
+static uint64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int sticky(slsm_db *db) {
+    lsm_engine *e = db->e;
+    char msg[700];
+    snprintf(msg, sizeof msg, "database must be reopened after an earlier failure: %s",
+             e->sticky_msg);
+    return lsm_db_fail(db, e->sticky_rc, msg);
+}
+
+static int commit_batch(slsm_db *db, lsm_batch *b) {
+    lsm_engine *e = db->e;
+    if (b->count == 0)
+        return LSM_OK;
+    if (e->sticky_rc)
+        return sticky(db);
+    int rc;
+    if (lsm_skiplist_bytes(e->mem) >= e->opt.memtable_bytes) {
+        uint64_t t0 = now_us();
+        rc = lsm_engine_flush(e);
+        if (rc == LSM_OK)
+            rc = lsm_engine_maybe_compact(e);
+        uint64_t dt = now_us() - t0;
+        if (dt > e->st.max_stall_us)
+            e->st.max_stall_us = dt;
+        if (rc)
+            return lsm_db_fail(db, rc, NULL);
+    }
+    size_t n;
+    uint64_t seq = e->last_seq + 1;
+    const uint8_t *rec = lsm_batch_seal(b, seq, &n);
+    rc = lsm_file_write(e->log_fd, e->log_path, rec, n);
+    if (rc == LSM_OK && e->opt.durability == SLSM_DURABILITY_FULL)
+        rc = lsm_file_sync(e->log_fd, e->log_path);
+    if (rc) {
+        lsm_db_fail(db, rc, NULL);
+        /* take the partial record back out, so the log stays a sequence of whole commits */
+        if (lsm_file_truncate(e->log_fd, e->log_path, (off_t)e->log_size) != LSM_OK) {
+            e->sticky_rc = rc;
+            snprintf(e->sticky_msg, sizeof e->sticky_msg, "%s", db->errmsg);
+        }
+        return rc;
+    }
+    e->log_size += n;
+    rc = lsm_batch_walk(rec + LSM_WAL_HEADER, n - LSM_WAL_HEADER, 0, apply_op, e);
+    e->last_seq = seq + b->count - 1;
+    e->generation++;
+    e->st.commits++;
+    if (rc) {
+        /* the log has the whole commit but memory only part of it: reopen to recover */
+        e->sticky_rc = rc;
+        snprintf(e->sticky_msg, sizeof e->sticky_msg, "out of memory applying a commit");
+        return lsm_db_fail(db, rc, NULL);
+    }
+    return LSM_OK;
+}
+
+/* ---- transactions -------------------------------------------------------------------------- */
+
+static int overlay_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
+                      const uint8_t *v, size_t nv) {
+    slsm_db *db = arg;
+    int rc = lsm_skiplist_add(db->overlay, k, nk, lsm_make_tag(LSM_OVERLAY_SEQ + seq, type), v, nv);
+    if (rc == LSM_OK)
+        db->overlay_ops++;
+    return rc;
+}
+
+lsm_skiplist *lsm_db_overlay(slsm_db *db) {
+    if (db->overlay == NULL) {
+        db->overlay = lsm_skiplist_new();
+        db->overlay_ops = 0;
+        if (db->overlay == NULL)
+            return NULL;
+    }
+    if (db->overlay_ops < db->batch.count) {
+        const uint8_t *payload = (const uint8_t *)db->batch.buf.data + LSM_WAL_HEADER;
+        size_t n = db->batch.buf.len - LSM_WAL_HEADER;
+        if (lsm_batch_walk(payload, n, db->overlay_ops, overlay_op, db) != LSM_OK) {
+            lsm_skiplist_unref(db->overlay);
+            db->overlay = NULL;
+            db->overlay_ops = 0;
+            return NULL;
+        }
+    }
+    return db->overlay;
+}
+
+int slsm_txn_level(const slsm_db *db) {
+    return db->level;
+}
+
+int slsm_begin(slsm_db *db, int level) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (level <= db->level)
+        return LSM_OK;
+    if (level > 100000)
+        return lsm_db_fail(db, LSM_RANGE, "too many nested transactions");
+    pthread_mutex_lock(&e->mu);
+    int rc = LSM_OK;
+    if (db->level == 0) {
+        if (e->writer && e->writer != db)
+            rc = lsm_db_fail(db, LSM_BUSY, "database is locked by another writer");
+        else if (e->sticky_rc)
+            rc = sticky(db);
+        else {
+            e->writer = db;
+            lsm_batch_clear(&db->batch);
+            if (db->batch.buf.len < LSM_BATCH_HEADER) {
+                uint8_t zero[LSM_BATCH_HEADER] = {0};
+                strbuf_append(&db->batch.buf, zero, sizeof zero);
+                if (db->batch.buf.failed) {
+                    db->batch.buf.failed = 0;
+                    e->writer = NULL;
+                    rc = lsm_db_fail(db, LSM_NOMEM, NULL);
+                }
+            }
+        }
+    }
+    if (rc == LSM_OK && level > db->sp_cap) {
+        int cap = level + 8;
+        size_t *l = realloc(db->sp_len, (size_t)cap * sizeof *l);
+        if (l)
+            db->sp_len = l;
+        uint32_t *c = realloc(db->sp_count, (size_t)cap * sizeof *c);
+        if (c)
+            db->sp_count = c;
+        if (l && c)
+            db->sp_cap = cap;
+        else {
+            if (db->level == 0)
+                e->writer = NULL;
+            rc = lsm_db_fail(db, LSM_NOMEM, NULL);
+        }
+    }
+    if (rc == LSM_OK) {
+        for (int l = db->level; l < level; l++) {
+            db->sp_len[l] = db->batch.buf.len;
+            db->sp_count[l] = db->batch.count;
+        }
+        db->level = level;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int slsm_commit(slsm_db *db, int level) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (level < 0)
+        level = 0;
+    if (level >= db->level)
+        return LSM_OK;
+    if (level > 0) {
+        db->level = level;
+        return LSM_OK;
+    }
+    pthread_mutex_lock(&e->mu);
+    int rc = commit_batch(db, &db->batch);
+    if (rc == LSM_OK)
+        txn_reset(db);
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int slsm_rollback(slsm_db *db, int level) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (level < 0)
+        level = 0;
+    if (level > db->level)
+        return LSM_OK;
+    pthread_mutex_lock(&e->mu);
+    if (level == 0) {
+        txn_reset(db);
+    } else {
+        lsm_batch_truncate(&db->batch, db->sp_len[level - 1], db->sp_count[level - 1]);
+        db->level = level;
+        if (db->overlay_ops > db->batch.count) {
+            /* cursors keep the old list; the next read rebuilds it from the batch */
+            lsm_skiplist_unref(db->overlay);
+            db->overlay = NULL;
+            db->overlay_ops = 0;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return LSM_OK;
+}
+
+/* ---- writes and reads ---------------------------------------------------------------------- */
+
+static int write_op(slsm_db *db, int type, const void *k, size_t nk, const void *v, size_t nv) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (nk > LSM_MAX_KEY_BYTES)
+        return lsm_db_fail(db, LSM_RANGE, "key too large (limit 1 MiB)");
+    if (nv > LSM_MAX_VALUE_BYTES)
+        return lsm_db_fail(db, LSM_RANGE, "value too large (limit 256 MiB)");
+    pthread_mutex_lock(&e->mu);
+    int rc;
+    if (e->writer && e->writer != db) {
+        rc = lsm_db_fail(db, LSM_BUSY, "database is locked by another writer");
+    } else if (db->level > 0) {
+        size_t before = db->batch.buf.len;
+        rc = lsm_batch_add(&db->batch, type, k, nk, v, nv);
+        if (rc == LSM_OK && db->overlay && db->overlay_ops + 1 == db->batch.count) {
+            rc = lsm_skiplist_add(db->overlay, k, nk,
+                                  lsm_make_tag(LSM_OVERLAY_SEQ + db->overlay_ops, type), v, nv);
+            if (rc == LSM_OK)
+                db->overlay_ops++;
+            else
+                lsm_batch_truncate(&db->batch, before, db->batch.count - 1);
+        }
+        if (rc)
+            lsm_db_fail(db, rc, rc == LSM_FULL ? "transaction too large (limit 1 GiB)" : NULL);
+    } else {
+        lsm_batch_clear(&db->batch);
+        rc = lsm_batch_add(&db->batch, type, k, nk, v, nv);
+        if (rc == LSM_OK)
+            rc = commit_batch(db, &db->batch);
+        else
+            lsm_db_fail(db, rc, NULL);
+        lsm_batch_clear(&db->batch);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int slsm_put(slsm_db *db, const void *k, size_t nk, const void *v, size_t nv) {
+    return write_op(db, LSM_TYPE_PUT, k, nk, v, nv);
+}
+
+int slsm_delete(slsm_db *db, const void *k, size_t nk) {
+    return write_op(db, LSM_TYPE_DELETE, k, nk, NULL, 0);
+}
+
+static int found_value(slsm_db *db, uint64_t tag, const uint8_t *val, size_t nv, const void **v,
+                       size_t *n) {
+    if ((tag & 0xff) == LSM_TYPE_DELETE)
+        return LSM_NOTFOUND;
+    if (!lsm_grow(&db->getbuf, &db->getcap, nv ? nv : 1))
+        return lsm_db_fail(db, LSM_NOMEM, NULL);
+    if (nv)
+        memcpy(db->getbuf, val, nv);
+    *v = db->getbuf;
+    *n = nv;
+    return LSM_OK;
+}
+
+static int get_locked(slsm_db *db, const uint8_t *k, size_t nk, const void **v, size_t *n) {
+    lsm_engine *e = db->e;
+    uint64_t tag;
+    const uint8_t *val;
+    size_t nv;
+    if (db->level > 0 && db->batch.count > 0) {
+        lsm_skiplist *ov = lsm_db_overlay(db);
+        if (ov == NULL)
+            return lsm_db_fail(db, LSM_NOMEM, NULL);
+        if (lsm_skiplist_get(ov, k, nk, UINT64_MAX, &tag, &val, &nv))
+            return found_value(db, tag, val, nv, v, n);
+    }
+    uint64_t max_tag = e->last_seq << 8 | 0xff;
+    if (lsm_skiplist_get(e->mem, k, nk, max_tag, &tag, &val, &nv))
+        return found_value(db, tag, val, nv, v, n);
+    lsm_version *cur = e->current;
+    uint32_t hash = lsm_bloom_hash(k, nk);
+    for (int l = 0; l < LSM_LEVELS; l++) {
+        int lo = 0, hi = cur->n[l];
+        if (l > 0) {
+            /* one candidate file: the first whose largest user key is >= k */
+            while (lo < hi) {
+                int mid = lo + (hi - lo) / 2;
+                lsm_fmeta *f = cur->files[l][mid];
+                if (lsm_ukey_cmp(f->largest, f->nlargest - LSM_TAG_BYTES, k, nk) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            hi = lo < cur->n[l] ? lo + 1 : lo;
+        }
+        for (int i = lo; i < hi; i++) {
+            lsm_fmeta *f = cur->files[l][i];
+            if (!lsm_fmeta_overlaps(f, k, nk, k, nk))
+                continue;
+            lsm_table *t;
+            int found, rc = lsm_fmeta_table(f, &t);
+            if (rc == LSM_OK)
+                rc = lsm_table_get(t, k, nk, max_tag, hash, &found, &tag, &val, &nv);
+            if (rc)
+                return lsm_db_fail(db, rc, NULL);
+            if (found)
+                return found_value(db, tag, val, nv, v, n);
+            e->st.bloom_skips++;
+        }
+    }
+    return LSM_NOTFOUND;
+}
+
+int slsm_get(slsm_db *db, const void *k, size_t nk, const void **v, size_t *n) {
+    lsm_engine *e = db->e;
+    *v = NULL;
+    *n = 0;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (nk > LSM_MAX_KEY_BYTES)
+        return LSM_NOTFOUND;
+    pthread_mutex_lock(&e->mu);
+    e->st.gets++;
+    int rc = get_locked(db, k, nk, v, n);
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+/* ---- maintenance --------------------------------------------------------------------------- */
+
+static int locked_call(slsm_db *db, int (*fn)(lsm_engine *)) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    pthread_mutex_lock(&e->mu);
+    int rc = e->sticky_rc ? sticky(db) : fn(e);
+    if (rc && rc != e->sticky_rc)
+        lsm_db_fail(db, rc, NULL);
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int slsm_flush(slsm_db *db) {
+    return locked_call(db, lsm_engine_flush);
+}
+
+static int checkpoint(lsm_engine *e) {
+    return lsm_file_sync(e->log_fd, e->log_path);
+}
+
+int slsm_checkpoint(slsm_db *db) {
+    return locked_call(db, checkpoint);
+}
+
+int slsm_compact(slsm_db *db) {
+    return locked_call(db, lsm_engine_compact_all);
+}
+
+int slsm_integrity_check(slsm_db *db) {
+    return locked_call(db, lsm_engine_check);
+}
+
+int slsm_stats_get(slsm_db *db, slsm_stats *out) {
+    lsm_engine *e = db->e;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    pthread_mutex_lock(&e->mu);
+    *out = e->st;
+    for (int l = 0; l < LSM_LEVELS; l++) {
+        out->files[l] = e->current->n[l];
+        out->bytes[l] = lsm_version_level_bytes(e->current, l);
+    }
+    out->memtable_bytes = lsm_skiplist_bytes(e->mem);
+    out->memtable_entries = lsm_skiplist_count(e->mem);
+    out->log_bytes = e->log_size;
+    out->last_seq = e->last_seq;
+    pthread_mutex_unlock(&e->mu);
+    return LSM_OK;
+}
+
+uint64_t lsm_engine_oldest_snapshot(lsm_engine *e) {
+    uint64_t oldest = e->last_seq;
+    for (slsm_cursor *c = e->cursors; c; c = c->next)
+        if (c->it && c->snap < oldest)
+            oldest = c->snap;
+    return oldest;
+}

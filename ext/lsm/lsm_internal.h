@@ -1,0 +1,86 @@
+/*
+** lsm_internal: the engine's shared state, seen by lsm_engine.c (handles, recovery,
+** transactions, point reads), lsm_cursor.c (cursors) and lsm_compact.c (flush, compaction,
+** integrity check). Everything here is used with lsm_engine.mu held.
+*/
+#ifndef STRATA_LSM_INTERNAL_H
+#define STRATA_LSM_INTERNAL_H
+
+#include "lsm/lsm_batch.h"
+#include "lsm/lsm_engine.h"
+#include "lsm/lsm_skiplist.h"
+#include "lsm/lsm_version.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+typedef struct lsm_engine {
+    pthread_mutex_t mu;
+    struct lsm_engine *next_open; /* process-wide list of open engines */
+    int refs;                     /* handles */
+    uint64_t dev, ino;            /* of the lock file */
+    long pid;                     /* a forked child never shares its parent's engine */
+    char *path, *log_path, *lock_path, *tmp_path;
+    int lock_fd, log_fd;
+    uint64_t log_size;
+    slsm_options opt;
+    lsm_skiplist *mem;
+    lsm_version *current;
+    uint64_t last_seq;    /* last committed sequence number */
+    uint64_t flushed_seq; /* commits up to here are in tables */
+    uint64_t next_file;
+    uint64_t generation; /* bumped by every change, so cursors know when to rebuild */
+    slsm_db *writer;     /* handle holding the write transaction */
+    int sticky_rc;       /* set when the log could not be restored after a failed write */
+    char sticky_msg[600];
+    struct slsm_cursor *cursors;
+    uint8_t *compact_ptr[LSM_LEVELS];
+    size_t ncompact_ptr[LSM_LEVELS];
+    slsm_stats st;
+} lsm_engine;
+
+struct slsm_db {
+    lsm_engine *e;
+    int level;
+    size_t *sp_len;
+    uint32_t *sp_count;
+    int sp_cap;
+    lsm_batch batch;
+    lsm_skiplist *overlay; /* batch contents as a sorted list, built when read */
+    uint32_t overlay_ops;
+    int ncursors;
+    uint8_t *getbuf;
+    size_t getcap;
+    char errmsg[600];
+};
+
+struct slsm_cursor {
+    slsm_db *db;
+    struct slsm_cursor *next, *prev; /* engine's list of cursors */
+    lsm_iter *it;
+    uint64_t generation;
+    uint32_t overlay_ops;
+    uint64_t snap;          /* committed sequence numbers visible */
+    uint64_t overlay_limit; /* overlay entries below this are visible */
+    int valid, forward, rc;
+    uint8_t *key, *val, *tmp, *lo, *hi;
+    size_t nkey, capkey, nval, capval, captmp, nlo, nhi;
+    int has_lo, has_hi, lo_open, hi_open;
+};
+
+/* Records rc's message on db (from the file layer or a fixed text) and returns rc. */
+int lsm_db_fail(slsm_db *db, int rc, const char *msg);
+/* The handle's open transaction as a sorted list (built on demand); NULL when out of memory. */
+lsm_skiplist *lsm_db_overlay(slsm_db *db);
+/* Oldest snapshot any cursor reads. */
+uint64_t lsm_engine_oldest_snapshot(lsm_engine *e);
+
+int lsm_engine_flush(lsm_engine *e);
+int lsm_engine_maybe_compact(lsm_engine *e);
+int lsm_engine_compact_all(lsm_engine *e);
+int lsm_engine_check(lsm_engine *e);
+
+/* Grows *buf to hold n bytes; 0 when out of memory. */
+int lsm_grow(uint8_t **buf, size_t *cap, size_t n);
+
+#endif

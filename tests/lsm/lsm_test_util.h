@@ -1,0 +1,74 @@
+/*
+** Helpers shared by the lsm unit tests: a scratch directory removed at exit, and a seeded
+** random generator whose seed is printed so a failure can be replayed (LSM_TEST_SEED=n).
+*/
+#ifndef STRATA_LSM_TEST_UTIL_H
+#define STRATA_LSM_TEST_UTIL_H
+
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char test_dir[256];
+
+static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static inline void test_dir_cleanup(void) {
+    if (test_dir[0])
+        nftw(test_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline const char *test_dir_make(void) {
+    if (!test_dir[0]) {
+        snprintf(test_dir, sizeof test_dir, "/tmp/strata-lsm-XXXXXX");
+        if (mkdtemp(test_dir) == NULL) {
+            perror("mkdtemp");
+            exit(2);
+        }
+        atexit(test_dir_cleanup);
+    }
+    return test_dir;
+}
+
+/* A path inside the scratch directory (static buffer rotation of 4). */
+static inline const char *test_path(const char *name) {
+    static char bufs[4][512];
+    static int next;
+    char *p = bufs[next++ % 4];
+    snprintf(p, 512, "%s/%s", test_dir_make(), name);
+    return p;
+}
+
+static uint64_t rng_state;
+
+static inline uint64_t rng_seed(const char *test) {
+    const char *env = getenv("LSM_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
+    printf("%s: seed %llu (rerun with LSM_TEST_SEED=%llu)\n", test, (unsigned long long)seed,
+           (unsigned long long)seed);
+    fflush(stdout);
+    rng_state = seed * 2654435761u + 1;
+    return seed;
+}
+
+static inline uint64_t rng_next(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static inline unsigned rng_below(unsigned n) {
+    return (unsigned)(rng_next() % n);
+}
+
+#endif
