@@ -127,6 +127,12 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
             snprintf(err, errlen, "option 'url' must be an http:// or https:// URL");
             return -1;
         }
+        if (remote_http_url_has_userinfo(value)) {
+            snprintf(err, errlen,
+                     "option 'url' must not carry credentials (user:password@); give the key "
+                     "as option 'key' or a header in option 'headers'");
+            return -1;
+        }
         return set_string(&c->url, name, value, err, errlen);
     }
     if (strcmp(name, "key") == 0) {

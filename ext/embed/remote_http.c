@@ -50,6 +50,14 @@ int remote_http_url_ok(const char *url) {
     return url[skip] != '\0' && url[skip] != '/';
 }
 
+int remote_http_url_has_userinfo(const char *url) {
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return 0;
+    size_t authority = strcspn(p + 3, "/?#");
+    return memchr(p + 3, '@', authority) != NULL;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
     remote_http *h = user;
     size_t n = size * nmemb;

@@ -31,6 +31,9 @@ void remote_http_free(remote_http *h);
 
 /* True when url starts with http:// or https:// (case-insensitive) and has a host. */
 int remote_http_url_ok(const char *url);
+/* True when the URL carries credentials (user[:password]@host): those would be shown by SELECT
+** and sent in the clear to proxies' logs, so clients refuse them. */
+int remote_http_url_has_userinfo(const char *url);
 
 /* POSTs body to url. Returns 0 when a response arrived (any status; see h->status, h->response,
 ** h->retry_after_s), -1 on a transport failure (err names it; *dropped set when the connection

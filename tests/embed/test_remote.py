@@ -178,6 +178,8 @@ def test_bad_options(db, options, message):
     ("rembed_client_options('format', 'x')", "unknown format 'x'"),
     ("rembed_client_options('colour', 'red')", "unknown option 'colour'"),
     ("rembed_client_options('url', 'ftp://example.com/')", "must be an http:// or https:// URL"),
+    ("rembed_client_options('url', 'https://u:hunter2@example.com/v1')",
+     "option 'url' must not carry credentials"),
     ("rembed_client_options('timeout_ms', 'soon')", "option 'timeout_ms' must be an integer"),
     ("rembed_client_options('max_retries', 99)", "option 'max_retries' must be an integer"),
     ("rembed_client_options('headers', '[1]')", "option 'headers' must be a JSON object"),
@@ -188,6 +190,14 @@ def test_client_options_errors(db, call, message):
         db.execute(f"SELECT {call}")
     assert str(e.value).startswith("rembed_client_options: ")
     assert message in str(e.value)
+    assert "hunter2" not in str(e.value)
+
+
+def test_at_sign_in_url_path_is_allowed(db):
+    # Only user:password@ before the host is refused; '@' later in the URL is ordinary.
+    out = db.execute("SELECT rembed_client_options('format', 'ollama', 'model', 'm', "
+                     "'url', 'http://127.0.0.1:9/models/@latest')").fetchone()[0]
+    assert "@latest" in out
 
 
 def test_bad_header_is_refused(db, server):
