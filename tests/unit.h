@@ -11,6 +11,7 @@
 #define STRATA_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_checks, unit_failures;
@@ -52,6 +53,24 @@ static int unit_checks, unit_failures;
         test_fn();                                                                                 \
         printf("%s %s\n", unit_failures == before_ ? "ok  " : "FAIL", #test_fn);                   \
     } while (0)
+
+/* Runs this program again under each STRATA_CPU cap (scalar, avx2) and checks both runs pass.
+** common/cpu.h reads the cap once per process, so a capped run needs a process of its own.
+** Does nothing inside a capped run. */
+static inline void unit_rerun_with_cpu_caps(const char *self_path) {
+    static const char *const caps[] = {"scalar", "avx2"};
+    if (getenv("STRATA_CPU") != NULL)
+        return;
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "STRATA_CPU=%s '%s' >/dev/null", caps[i], self_path);
+        unit_checks++;
+        if (system(cmd) != 0) {
+            unit_failures++;
+            fprintf(stderr, "%s failed under STRATA_CPU=%s\n", self_path, caps[i]);
+        }
+    }
+}
 
 static inline int unit_report(const char *name) {
     printf("%s: %d checks, %d failed\n", name, unit_checks, unit_failures);

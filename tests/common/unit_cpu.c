@@ -43,17 +43,10 @@ static void test_matches_cpuinfo(void) {
     CHECK_EQ_INT(strata_cpu_has(STRATA_CPU_AVX512), avx512);
 }
 
-/* The cap is read once per process, so the capped runs are this program run again. */
 static const char *self_path;
 
 static void test_caps_in_child_processes(void) {
-    if (getenv("STRATA_CPU") != NULL)
-        return;
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "STRATA_CPU=scalar %s >/dev/null", self_path);
-    CHECK_EQ_INT(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "STRATA_CPU=avx2 %s >/dev/null", self_path);
-    CHECK_EQ_INT(system(cmd), 0);
+    unit_rerun_with_cpu_caps(self_path);
 }
 
 int main(int argc, char **argv) {

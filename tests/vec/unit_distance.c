@@ -124,13 +124,7 @@ static void test_dispatch_follows_cap(void) {
 static const char *self_path;
 
 static void test_capped_children(void) {
-    if (getenv("STRATA_CPU") != NULL)
-        return;
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "STRATA_CPU=scalar %s >/dev/null", self_path);
-    CHECK_EQ_INT(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "STRATA_CPU=avx2 %s >/dev/null", self_path);
-    CHECK_EQ_INT(system(cmd), 0);
+    unit_rerun_with_cpu_caps(self_path);
 }
 
 int main(int argc, char **argv) {
