@@ -1,6 +1,7 @@
 /*
 ** ext/embed (remote): the wire formats of embedding HTTP APIs (see remote_providers.h).
-** Shapes: /work/shared/notes/embed.md section 2 and each provider's API reference.
+** Shapes: the project's reference notes on embedding providers (shared/notes/embed.md, section 2)
+** and each provider's API reference.
 */
 #include "embed/remote_providers.h"
 #include "common/strbuf.h"

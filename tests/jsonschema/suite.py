@@ -17,13 +17,12 @@ DRAFTS = {"draft4": "4", "draft6": "6", "draft7": "7", "draft2019-09": "2019-09"
 
 
 def suite_dir():
-    """The suite's folder, or None: $JSON_SCHEMA_TEST_SUITE, then ../shared/ beside the
-    repository, then /work/shared/."""
+    """The suite's folder, or None: $JSON_SCHEMA_TEST_SUITE, then shared/ beside the
+    repository (where CI and developers have it)."""
     candidates = []
     if os.environ.get("JSON_SCHEMA_TEST_SUITE"):
         candidates.append(Path(os.environ["JSON_SCHEMA_TEST_SUITE"]))
     candidates.append(helpers.ROOT.parent / "shared" / "json-schema-test-suite")
-    candidates.append(Path("/work/shared/json-schema-test-suite"))
     for c in candidates:
         if (c / "tests").is_dir() and (c / "remotes").is_dir():
             return c
