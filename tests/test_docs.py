@@ -6,6 +6,7 @@ import os
 import pytest
 
 import docs_examples
+import docs_fixtures
 import helpers
 
 DOCS = sorted((helpers.ROOT / "docs").glob("*.md"))
@@ -14,6 +15,7 @@ DOCS = sorted((helpers.ROOT / "docs").glob("*.md"))
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_doc_examples(doc, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that create files create them here
+    docs_fixtures.prepare(doc.name, tmp_path)
     conn = helpers.connect()
     failures = []
     for ex in docs_examples.parse(doc.read_text()):

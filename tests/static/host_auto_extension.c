@@ -27,8 +27,7 @@ static void test_auto_extension_registers_everything(void) {
     char sql[128], out[256];
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         snprintf(sql, sizeof sql, "SELECT %s()", fns[i]);
-        /* contains: vec_version() may wear sqlite-vec's "v" prefix */
-        CHECK(strstr(query_text(db, sql, out, sizeof out), STRATA_VERSION) != NULL);
+        CHECK_EQ_STR(query_text(db, sql, out, sizeof out), STRATA_VERSION);
     }
     sqlite3_close(db);
     sqlite3_reset_auto_extension();
