@@ -2,16 +2,13 @@
 ** local_strmap: string -> int32 hash map for vocabularies (see local_strmap.h).
 */
 #include "embed/local_strmap.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static uint64_t strmap_hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = strata_fnv1a(s, n);
     return h ^ (h >> 29);
 }
 

@@ -2,6 +2,7 @@
 ** jv: exact JSON parser and JSON Schema equality (see jv.h).
 */
 #include "jsonschema/jv.h"
+#include "common/hash.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -690,10 +691,7 @@ static uint64_t mix(uint64_t h, uint64_t x) {
 }
 
 uint64_t jv_bytes_hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return strata_fnv1a(s, n);
 }
 
 uint64_t jv_hash(const jv *v) {

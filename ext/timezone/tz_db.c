@@ -6,6 +6,7 @@
 ** caller live on until released). The zone list is built once by walking the directory.
 */
 #include "timezone/tz_db.h"
+#include "common/hash.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -269,10 +270,7 @@ const tz_db_name *tz_db_names(size_t *count) {
 /* ---- zone cache ------------------------------------------------------------------------------ */
 
 static uint64_t hash_name(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return strata_fnv1a(s, strlen(s));
 }
 
 static tz_zone *cache_find_locked(const char *name) {
