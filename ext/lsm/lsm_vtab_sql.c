@@ -13,6 +13,7 @@
 #include "lsm/lsm_vtab_args.h"
 #include "lsm/lsm_vtab_sql.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,54 @@ static void registry_remove(lsm_registry *reg, lsm_table_entry *entry) {
             *pp = entry->next;
             break;
         }
+}
+
+/* ---- files whose removal waits for their last handle ----------------------------------------
+**
+** DROP TABLE may run while another handle on the same file is still open in this process: a
+** table of another connection, or this connection's old copy of the table that SQLite has not
+** yet disconnected after a schema reload. The files are then removed when the last handle
+** closes. Opening the file again cancels that. */
+
+typedef struct pending_drop {
+    struct pending_drop *next;
+    char path[];
+} pending_drop;
+
+static pthread_mutex_t pending_mu = PTHREAD_MUTEX_INITIALIZER;
+static pending_drop *pending;
+
+static pending_drop **pending_find(const char *path) {
+    pending_drop **pp = &pending;
+    while (*pp && strcmp((*pp)->path, path) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void pending_add(const char *path) {
+    size_t n = strlen(path) + 1;
+    pthread_mutex_lock(&pending_mu);
+    if (*pending_find(path) == NULL) {
+        pending_drop *d = malloc(sizeof *d + n);
+        if (d) {
+            memcpy(d->path, path, n);
+            d->next = pending;
+            pending = d;
+        }
+    }
+    pthread_mutex_unlock(&pending_mu);
+}
+
+/* remove_files: 1 to try removing the files (a handle just closed), 0 to cancel the removal. */
+static void pending_settle(const char *path, int remove_files) {
+    pthread_mutex_lock(&pending_mu);
+    pending_drop **pp = pending_find(path);
+    if (*pp && (!remove_files || slsm_destroy(path) != LSM_BUSY)) {
+        pending_drop *d = *pp;
+        *pp = d->next;
+        free(d);
+    }
+    pthread_mutex_unlock(&pending_mu);
 }
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -111,8 +160,11 @@ static char *declare_sql(const lsm_vtab_args *a) {
 static void vtab_free(lsm_vtab *v) {
     if (v == NULL)
         return;
-    if (v->entry.kv)
+    if (v->entry.kv) {
         slsm_close(v->entry.kv);
+        if (v->path)
+            pending_settle(v->path, 1);
+    }
     if (v->reg) {
         registry_remove(v->reg, &v->entry);
         lsm_registry_unref(v->reg);
@@ -160,6 +212,7 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
             *pzErr = strata_mprintf_error(module, "bad column declaration: %s", sqlite3_errmsg(db));
     }
     if (rc == SQLITE_OK) {
+        pending_settle(v->path, 0);
         int erc = slsm_open(v->path, &v->opt, &v->entry.kv);
         if (erc != LSM_OK) {
             *pzErr = strata_mprintf_error(module, "cannot open '%s': %s", args.filename,
@@ -191,8 +244,9 @@ static int vtab_disconnect(sqlite3_vtab *tab) {
     return SQLITE_OK;
 }
 
-/* DROP TABLE removes the files. Another handle on them (another connection, or another table
-** on the same file) makes the DROP fail with SQLITE_BUSY instead, and the table stays usable. */
+/* DROP TABLE removes the files, at once or when the last handle on them in this process
+** closes (see pending_drop). Another process holding the file makes the removal wait for a
+** later DROP-free close in this process, which may never come: the files then stay. */
 static int vtab_destroy(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (v->entry.kv) {
@@ -200,15 +254,15 @@ static int vtab_destroy(sqlite3_vtab *tab) {
         v->entry.kv = NULL;
     }
     int rc = slsm_destroy(v->path);
-    if (rc != LSM_OK) {
+    if (rc == LSM_BUSY) {
+        pending_add(v->path);
+    } else if (rc != LSM_OK) {
         int orc = slsm_open(v->path, &v->opt, &v->entry.kv);
         if (orc != LSM_OK) {
             slsm_close(v->entry.kv);
             v->entry.kv = NULL;
         }
-        return lsm_vtab_error(v, rc == LSM_BUSY ? SQLITE_BUSY : engine_rc(rc),
-                              "cannot drop %s: its file is open elsewhere (%s)", v->entry.name,
-                              rc == LSM_BUSY ? "another connection or table" : "I/O error");
+        return lsm_vtab_error(v, engine_rc(rc), "cannot remove the files of %s", v->entry.name);
     }
     vtab_free(v);
     return SQLITE_OK;

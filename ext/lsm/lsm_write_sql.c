@@ -19,9 +19,8 @@
 #include <string.h>
 
 static int bad_uint(lsm_vtab *v, sqlite3_value *val) {
-    const char *shown = (const char *)sqlite3_value_text(val);
-    if (sqlite3_value_type(val) == SQLITE_BLOB)
-        shown = "a blob";
+    const char *shown =
+        sqlite3_value_type(val) == SQLITE_BLOB ? "a blob" : (const char *)sqlite3_value_text(val);
     return lsm_vtab_error(v, SQLITE_MISMATCH,
                           "UINT key must be an integer from 0 to 9223372036854775807 (got %.60s)",
                           shown ? shown : "?");
