@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- registry ------------------------------------------------------------------------------ */
 
@@ -136,15 +137,21 @@ int lsm_vtab_engine_error(lsm_vtab *v, int rc, const char *what) {
 /* ---- create, connect, disconnect, destroy --------------------------------------------------- */
 
 /* The file name the table uses: relative names are taken from the directory of the database
-** file holding the table, or the current directory for in-memory and temporary databases. */
+** file holding the table, or the current directory for in-memory and temporary databases. The
+** result is absolute, so a later chdir() of the program does not move the table's files. */
 static char *resolve_path(sqlite3 *db, const char *schema, const char *filename) {
     if (filename[0] == '/')
         return sqlite3_mprintf("%s", filename);
     const char *dbfile = sqlite3_db_filename(db, schema);
     const char *slash = dbfile ? strrchr(dbfile, '/') : NULL;
-    if (slash == NULL)
+    if (slash && dbfile[0] == '/')
+        return sqlite3_mprintf("%.*s/%s", (int)(slash - dbfile), dbfile, filename);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == NULL)
         return sqlite3_mprintf("%s", filename);
-    return sqlite3_mprintf("%.*s/%s", (int)(slash - dbfile), dbfile, filename);
+    if (slash)
+        return sqlite3_mprintf("%s/%.*s/%s", cwd, (int)(slash - dbfile), dbfile, filename);
+    return sqlite3_mprintf("%s/%s", cwd, filename);
 }
 
 static char *declare_sql(const lsm_vtab_args *a) {
