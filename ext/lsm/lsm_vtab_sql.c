@@ -310,7 +310,16 @@ static int vtab_sync(sqlite3_vtab *tab) {
     if (v->entry.kv == NULL)
         return SQLITE_OK;
     int rc = slsm_commit(v->entry.kv, 0);
-    return rc ? lsm_vtab_engine_error(v, rc, "commit failed") : SQLITE_OK;
+    if (rc)
+        return lsm_vtab_engine_error(v, rc, "commit failed");
+    /* The engine flushes an oversized memtable at the start of the next commit. After a large
+    ** transaction that could be a long while, and scans of a big skiplist are slow (every step
+    ** a cache miss), so flush now. A failure loses nothing (the log has the commit) and the
+    ** next commit tries again. */
+    slsm_stats st;
+    if (slsm_stats_get(v->entry.kv, &st) == LSM_OK && st.memtable_bytes >= v->opt.memtable_bytes)
+        slsm_flush(v->entry.kv);
+    return SQLITE_OK;
 }
 
 static int vtab_commit(sqlite3_vtab *tab) {

@@ -344,3 +344,18 @@ def test_not_usable_from_schema_objects(ldb):
     assert "unsafe use of virtual table" in error_of(ldb, "INSERT INTO log VALUES (1)")
     ldb.execute("CREATE VIEW v AS SELECT * FROM kv")
     assert "unsafe use of virtual table" in error_of(ldb, "SELECT * FROM v")
+
+
+def test_large_transaction_is_flushed_at_commit(ldb):
+    # the engine would flush an oversized memtable only at the next commit; scans of a big
+    # memtable are slow, so the table flushes right after the commit
+    make(ldb, "CREATE VIRTUAL TABLE kv USING lsm1(kv.lsm, k, UINT, v, memtable_bytes=524288)")
+    ldb.execute("BEGIN")
+    ldb.executemany("INSERT INTO kv VALUES (?, ?)", [(i, "x" * 300) for i in range(3000)])
+    ldb.execute("COMMIT")
+    stats = dict(ldb.execute("SELECT * FROM lsm_stats('kv')"))
+    assert stats["memtable_entries"] == 0 and stats["flushes"] == 1
+    ldb.execute("INSERT INTO kv VALUES (5000, 'small')")
+    stats = dict(ldb.execute("SELECT * FROM lsm_stats('kv')"))
+    assert stats["memtable_entries"] == 1 and stats["flushes"] == 1
+    assert helpers.scalar(ldb, "SELECT count(*) FROM kv") == 3001
