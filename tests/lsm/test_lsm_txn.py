@@ -1,7 +1,9 @@
 """Transactions on lsm1 tables: BEGIN/COMMIT/ROLLBACK, savepoints, statement rollback, two
 connections on one file (isolation, SQLITE_BUSY with a message), and reads during writes."""
 
+import os
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -131,3 +133,33 @@ def test_transaction_after_autocommit_writes(ldb):
     assert keys(ldb) == [b"\x01", b"\x02"]
     ldb.execute("COMMIT")
     assert keys(ldb) == [b"\x01", b"\x02"]
+
+
+def test_another_process_gets_busy(tmp_path):
+    path = tmp_path / "p.lsm"
+    holder = subprocess.Popen(
+        ["/usr/bin/python3", "-c", f"""
+import sys
+sys.path.insert(0, {str(helpers.ROOT / 'tests')!r})
+import helpers
+c = helpers.connect("lsm")
+c.execute("CREATE VIRTUAL TABLE kv USING lsm1('{path}', k, UINT, v)")
+c.execute("INSERT INTO kv VALUES (1, 'held')")
+print("ready", flush=True)
+sys.stdin.readline()
+c.close()
+"""], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        conn = helpers.connect("lsm")
+        with pytest.raises(sqlite3.OperationalError) as e:
+            conn.execute(f"CREATE VIRTUAL TABLE kv USING lsm1('{path}', k, UINT, v)")
+        assert str(e.value).startswith(f"lsm1: cannot open '{path}': ")
+        assert e.value.sqlite_errorcode == sqlite3.SQLITE_BUSY
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+    conn.execute(f"CREATE VIRTUAL TABLE kv USING lsm1('{path}', k, UINT, v)")
+    assert conn.execute("SELECT * FROM kv").fetchall() == [(1, "held")]
+    conn.close()

@@ -359,3 +359,42 @@ def test_large_transaction_is_flushed_at_commit(ldb):
     stats = dict(ldb.execute("SELECT * FROM lsm_stats('kv')"))
     assert stats["memtable_entries"] == 1 and stats["flushes"] == 1
     assert helpers.scalar(ldb, "SELECT count(*) FROM kv") == 3001
+
+
+def test_limits_and_foreign_rows(ldb):
+    make(ldb, "CREATE VIRTUAL TABLE t USING lsm1(shared.lsm, k, TEXT, v)")
+    assert error_of(ldb, "INSERT INTO t VALUES (?, 1)", "x" * (1 << 20 | 1)) == \
+        "lsm1: write failed: key too large (limit 1 MiB)"
+    ldb.execute("INSERT INTO t VALUES (?, ?)", ("big", b"\xab" * (4 << 20)))
+    assert helpers.scalar(ldb, "SELECT length(v) FROM t WHERE k = 'big'") == 4 << 20
+    # two tables on one file share its key space: rows another layout wrote read as far as
+    # they fit, and a key that is not a UINT is an error, not a wrong number
+    make(ldb, "CREATE VIRTUAL TABLE u USING lsm1(shared.lsm, k, UINT, a, b)")
+    assert error_of(ldb, "SELECT * FROM u") == "lsm1: malformed UINT key in table u"
+    ldb.execute("DELETE FROM t")
+    ldb.execute("INSERT INTO u VALUES (5, 'five', 6)")
+    assert ldb.execute("SELECT k, v FROM t").fetchall() == [("\x05", "five")]
+    ldb.execute("INSERT INTO t VALUES (char(6), 'six')")
+    assert ldb.execute("SELECT * FROM u").fetchall() == [(5, "five", 6), (6, "six", None)]
+
+
+def test_damaged_table_file(tmp_path):
+    path = str(tmp_path / "c.db")
+    conn = helpers.connect("lsm", database=path)
+    conn.execute("CREATE VIRTUAL TABLE kv USING lsm1(c.lsm, k, UINT, v)")
+    conn.executemany("INSERT INTO kv VALUES (?, ?)", [(i, "value %d" % i) for i in range(2000)])
+    conn.close()  # the last close writes everything to a table file
+    sst = [p for p in tmp_path.iterdir() if p.name.endswith(".sst")]
+    assert len(sst) == 1
+    data = bytearray(sst[0].read_bytes())
+    for i in range(100, 200):
+        data[i] ^= 0x5A
+    sst[0].write_bytes(bytes(data))
+    conn = helpers.connect("lsm", database=path)
+    msg = error_of(conn, "INSERT INTO kv(lsm1_command) VALUES ('integrity-check')")
+    assert msg.startswith("lsm1: integrity-check of kv failed: ")
+    with pytest.raises(sqlite3.DatabaseError) as e:
+        conn.execute("SELECT count(*) FROM kv").fetchall()
+    assert e.value.sqlite_errorcode == sqlite3.SQLITE_CORRUPT
+    assert str(e.value).startswith("lsm1: read failed: ")
+    conn.close()
