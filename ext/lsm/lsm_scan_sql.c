@@ -13,7 +13,8 @@
 ** are exact and their constraints are omitted. A TEXT key's comparison depends on the
 ** affinity of the other side, which a virtual table cannot see (an INTEGER column compares
 ** '05' equal to 5): its constraints narrow the scan only with a text operand and SQLite
-** checks every row again.
+** checks every row again. In a UTF-16 database SQLite orders text by its UTF-16 bytes, not
+** the keys' UTF-8 order, so TEXT keys are then neither bounded nor used for ORDER BY.
 */
 #include "lsm/lsm_codec.h"
 #include "lsm/lsm_vtab_args.h"
@@ -58,6 +59,8 @@ int lsm_vtab_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
         if (!c->usable || c->iColumn != 0)
             continue;
+        if (!v->text_order_ok)
+            break;
         if (v->key_type == LSMV_KEY_TEXT) {
             const char *coll = sqlite3_vtab_collation(info, i);
             if (coll && sqlite3_stricmp(coll, "BINARY") != 0)
@@ -107,7 +110,7 @@ int lsm_vtab_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
         }
         /* a scan yields keys in order; an equality plan may be an IN list, whose elements
         ** SQLite visits in its own order, so it leaves ORDER BY to SQLite (<= 1 row each) */
-        if (info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == 0) {
+        if (info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == 0 && v->text_order_ok) {
             info->orderByConsumed = 1;
             if (info->aOrderBy[0].desc)
                 plan |= PLAN_DESC;

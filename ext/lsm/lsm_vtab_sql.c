@@ -164,6 +164,22 @@ static char *declare_sql(const lsm_vtab_args *a) {
     return sqlite3_str_finish(s);
 }
 
+/* 1 when the database stores text as UTF-8. BINARY collation compares the stored encoding's
+** bytes, so in a UTF-16 database text sorts differently from the UTF-8 bytes of TEXT keys. */
+static int database_is_utf8(sqlite3 *db, const char *schema) {
+    char *sql = sqlite3_mprintf("PRAGMA \"%w\".encoding", schema);
+    sqlite3_stmt *st = NULL;
+    int utf8 = 0;
+    if (sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const char *enc = (const char *)sqlite3_column_text(st, 0);
+        utf8 = enc && sqlite3_stricmp(enc, "UTF-8") == 0;
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return utf8;
+}
+
 static void vtab_free(lsm_vtab *v) {
     if (v == NULL)
         return;
@@ -205,6 +221,7 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
     v->key_type = args.key_type;
     v->nval = args.nval;
     v->opt = args.opt;
+    v->text_order_ok = args.key_type != LSMV_KEY_TEXT || database_is_utf8(db, argv[1]);
     v->module = sqlite3_mprintf("%s", module);
     v->entry.schema = sqlite3_mprintf("%s", argv[1]);
     v->entry.name = sqlite3_mprintf("%s", argv[2]);

@@ -37,6 +37,7 @@ typedef struct lsm_vtab {
     slsm_options opt;
     int key_type; /* LSMV_KEY_* */
     int nval;
+    int text_order_ok; /* TEXT keys: SQLite's BINARY order is the key order (UTF-8 database) */
 } lsm_vtab;
 
 #define LSMV_COL_COMMAND(v) ((v)->nval + 1)

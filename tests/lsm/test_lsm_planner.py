@@ -176,3 +176,21 @@ print("ok", sqlite3.sqlite_version)
     proc = newer.run_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok 3.")
+
+
+def test_utf16_database_text_order(tmp_path, monkeypatch):
+    # SQLite orders UTF-16 text by its UTF-16 bytes, which is not the UTF-8 order of the keys
+    monkeypatch.chdir(tmp_path)
+    conn = helpers.connect("lsm")
+    conn.execute("PRAGMA encoding = 'UTF-16le'")
+    conn.execute("CREATE VIRTUAL TABLE v USING lsm1(v.lsm, k, TEXT, a)")
+    conn.execute("CREATE TABLE o(k TEXT PRIMARY KEY, a) WITHOUT ROWID")
+    words = ["a", "b", "ā", "é", "日本", "😀", "z", "ÿ", "Ā"]
+    for t in ("v", "o"):
+        conn.executemany(f"INSERT INTO {t} VALUES (?, 0)", [(w,) for w in words])
+    for w in words:
+        for op in ["<", ">=", "="]:
+            same(conn, f"SELECT k FROM {{t}} WHERE k {op} ? ORDER BY k", w)
+            same(conn, f"SELECT k FROM {{t}} WHERE k {op} ? ORDER BY k DESC", w)
+    same(conn, "SELECT k FROM {t} ORDER BY k")
+    conn.close()
