@@ -269,8 +269,7 @@ static int vtab_disconnect(sqlite3_vtab *tab) {
 }
 
 /* DROP TABLE removes the files, at once or when the last handle on them in this process
-** closes (see pending_drop). Another process holding the file makes the removal wait for a
-** later DROP-free close in this process, which may never come: the files then stay. */
+** closes (see pending_drop). When another process holds the file they stay. */
 static int vtab_destroy(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (v->entry.kv) {

@@ -398,3 +398,12 @@ def test_damaged_table_file(tmp_path):
     assert e.value.sqlite_errorcode == sqlite3.SQLITE_CORRUPT
     assert str(e.value).startswith("lsm1: read failed: ")
     conn.close()
+
+
+def test_rename(ldb):
+    make(ldb)
+    ldb.execute("INSERT INTO kv VALUES (1, 2, 3, 4)")
+    ldb.execute("ALTER TABLE kv RENAME TO kv2")
+    assert ldb.execute("SELECT k, a FROM kv2").fetchall() == [(1, 2)]
+    assert dict(ldb.execute("SELECT * FROM lsm_stats('kv2')"))["puts"] == 1
+    assert error_of(ldb, "SELECT * FROM lsm_stats('kv')") == "lsm_stats: no lsm1 table named 'kv'"
