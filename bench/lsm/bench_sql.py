@@ -58,21 +58,18 @@ def main():
                 conn.execute("COMMIT")
             return run
 
-        def points(table):
-            sql = f"SELECT v FROM {table} WHERE k = ?"
+        def queries(sql, params):
+            def for_table(table):
+                text = sql.format(t=table)
 
-            def run():
-                for p in probes:
-                    conn.execute(sql, p).fetchone()
-            return run
+                def run():
+                    for p in params:
+                        conn.execute(text, p).fetchall()
+                return run
+            return for_table
 
-        def scans(table):
-            sql = f"SELECT k, v FROM {table} WHERE k >= ? ORDER BY k LIMIT 100"
-
-            def run():
-                for s in starts:
-                    conn.execute(sql, s).fetchall()
-            return run
+        points = queries("SELECT v FROM {t} WHERE k = ?", probes)
+        scans = queries("SELECT k, v FROM {t} WHERE k >= ? ORDER BY k LIMIT 100", starts)
 
         print(f"rows: {ROWS} UINT keys, 100-byte values; SQLite {sqlite3.sqlite_version}")
         table = benchlib.Table("lsm1 virtual table vs WITHOUT ROWID table (SQL)")
