@@ -197,6 +197,7 @@ static void vtab_free(lsm_vtab *v) {
     sqlite3_free(v->module);
     sqlite3_free(v->path);
     sqlite3_free(v->base.zErrMsg);
+    strbuf_free(&v->row);
     sqlite3_free(v);
 }
 
@@ -217,6 +218,7 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
         return SQLITE_NOMEM;
     }
     memset(v, 0, sizeof *v);
+    strbuf_init(&v->row);
     v->db = db;
     v->key_type = args.key_type;
     v->nval = args.nval;

@@ -6,6 +6,7 @@
 #define STRATA_LSM_VTAB_SQL_H
 
 #include "common/sqlite_ext.h"
+#include "common/strbuf.h"
 #include "lsm/lsm_engine.h"
 
 /* One connected lsm table, as the registry lists it. */
@@ -38,6 +39,7 @@ typedef struct lsm_vtab {
     int key_type; /* LSMV_KEY_* */
     int nval;
     int text_order_ok; /* TEXT keys: SQLite's BINARY order is the key order (UTF-8 database) */
+    strbuf row;        /* a write's encoded values, reused from row to row */
 } lsm_vtab;
 
 #define LSMV_COL_COMMAND(v) ((v)->nval + 1)

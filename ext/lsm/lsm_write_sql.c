@@ -225,15 +225,16 @@ int lsm_vtab_update(sqlite3_vtab *tab, int argc, sqlite3_value **argv, sqlite3_i
         if (rc)
             return rc;
     }
-    strbuf sb;
-    strbuf_init(&sb);
-    rc = encode_values(v, argv + 3, &sb);
+    strbuf *sb = &v->row;
+    strbuf_reset(sb);
+    rc = encode_values(v, argv + 3, sb);
     int erc = LSM_OK;
     if (rc == SQLITE_OK && oldk && moved)
         erc = slsm_delete(v->entry.kv, oldk, nold);
     if (rc == SQLITE_OK && erc == LSM_OK)
-        erc = slsm_put(v->entry.kv, newk, nnew, sb.data ? sb.data : "", sb.len);
-    strbuf_free(&sb);
+        erc = slsm_put(v->entry.kv, newk, nnew, sb->data ? sb->data : "", sb->len);
+    if (sb->cap > (1u << 20)) /* keep a small buffer between rows, not the largest ever */
+        strbuf_free(sb);
     if (rc)
         return rc;
     return erc ? lsm_vtab_engine_error(v, erc, "write failed") : SQLITE_OK;
