@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-STEPS = 2500
+STEPS = 4000
 
 
 def random_key(rng, kt):
