@@ -209,3 +209,28 @@ def test_threads_share_one_file(tmp_path):
         (n, 200) for n in range(4)]
     conn.execute("INSERT INTO kv(lsm1_command) VALUES ('integrity-check')")
     conn.close()
+
+
+def test_threads_opening_and_closing(tmp_path):
+    # regression: a close released the process-wide registry before the lock file, so an open
+    # in another thread could find the file locked "by another process"
+    import threading
+
+    path = tmp_path / "oc.lsm"
+    errors = []
+
+    def worker():
+        for _ in range(150):
+            try:
+                conn = helpers.connect("lsm")
+                conn.execute(f"CREATE VIRTUAL TABLE kv USING lsm1('{path}', k, UINT, v)")
+                conn.close()
+            except sqlite3.Error as e:
+                errors.append(str(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
