@@ -20,6 +20,10 @@ void lsm_batch_free(lsm_batch *b) {
 
 void lsm_batch_clear(lsm_batch *b) {
     lsm_batch_truncate(b, LSM_BATCH_HEADER, 0);
+    /* an open batch numbers its ops from 0 (a transaction's overlay relies on it) until it is
+    ** sealed; clear the sequence number the last commit left in the header */
+    if (b->buf.len >= LSM_BATCH_HEADER)
+        lsm_put_fixed64((uint8_t *)b->buf.data + LSM_WAL_HEADER, 0);
 }
 
 void lsm_batch_truncate(lsm_batch *b, size_t len, uint32_t count) {

@@ -341,9 +341,11 @@ int slsm_close(slsm_db *db) {
                 rc = lsm_engine_flush(e);
         }
         pthread_mutex_unlock(&e->mu);
-        pthread_mutex_unlock(&registry_mu);
+        /* freed (its lock file closed) before another open can miss it in the registry and
+        ** find the file still locked */
         if (last)
             engine_free(e);
+        pthread_mutex_unlock(&registry_mu);
     }
     lsm_batch_free(&db->batch);
     free(db->sp_len);
@@ -378,6 +380,7 @@ int slsm_destroy(const char *path) {
     lsm_engine *e = engine_alloc(path, NULL);
     if (e == NULL)
         return LSM_NOMEM;
+    int holding = 0; /* registry_mu */
     int rc = lsm_file_open(e->lock_path, O_RDWR, &e->lock_fd);
     if (rc == LSM_NOTFOUND) {
         /* never opened (or already destroyed): still remove stray files */
@@ -385,6 +388,7 @@ int slsm_destroy(const char *path) {
     } else if (rc == LSM_OK) {
         rc = lsm_file_identity(e->lock_fd, &e->dev, &e->ino);
         pthread_mutex_lock(&registry_mu);
+        holding = 1;
         for (lsm_engine *x = registry; x && rc == LSM_OK; x = x->next_open)
             if (x->dev == e->dev && x->ino == e->ino) {
                 lsm_file_set_errmsg("%s is open", path);
@@ -392,7 +396,6 @@ int slsm_destroy(const char *path) {
             }
         if (rc == LSM_OK)
             rc = lsm_file_lock(e->lock_fd, e->lock_path);
-        pthread_mutex_unlock(&registry_mu);
     }
     if (rc == LSM_OK) {
         char dir[4096];
@@ -407,6 +410,9 @@ int slsm_destroy(const char *path) {
         lsm_file_remove(e->lock_path);
     }
     engine_free(e);
+    /* the registry stays locked until the lock file is closed, as in slsm_close */
+    if (holding)
+        pthread_mutex_unlock(&registry_mu);
     return rc;
 }
 

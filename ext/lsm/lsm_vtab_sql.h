@@ -1,0 +1,77 @@
+/*
+** ext/lsm: what the lsm1 module (lsm_vtab_sql.c) and lsm_stats (lsm_stats_sql.c) share: a
+** per-connection list of the lsm tables connected on it, so lsm_stats('t') finds t's engine.
+*/
+#ifndef STRATA_LSM_VTAB_SQL_H
+#define STRATA_LSM_VTAB_SQL_H
+
+#include "common/sqlite_ext.h"
+#include "common/strbuf.h"
+#include "lsm/lsm_engine.h"
+
+/* One connected lsm table, as the registry lists it. */
+typedef struct lsm_table_entry {
+    struct lsm_table_entry *next;
+    char *schema, *name; /* sqlite3_malloc'd */
+    slsm_db *kv;         /* NULL after a failed reopen */
+} lsm_table_entry;
+
+typedef struct lsm_registry {
+    int refs; /* modules registered with it, plus connected tables */
+    lsm_table_entry *tables;
+} lsm_registry;
+
+lsm_registry *lsm_registry_new(void);
+void lsm_registry_unref(void *registry);
+/* The table named name (schema may be NULL: any schema, main first), or NULL. */
+lsm_table_entry *lsm_registry_find(lsm_registry *reg, const char *schema, const char *name);
+
+/* An lsm1 table on one connection. Columns: 0 the key, 1..nval the values, then the hidden
+** lsm1_command, lsm1_key and lsm1_value. */
+typedef struct lsm_vtab {
+    sqlite3_vtab base;
+    lsm_table_entry entry; /* kv, names, registry link */
+    lsm_registry *reg;
+    sqlite3 *db;
+    char *module; /* "lsm1" or "lsm", as the user wrote it: errors start with it */
+    char *path;   /* resolved file name */
+    slsm_options opt;
+    int key_type; /* LSMV_KEY_* */
+    int nval;
+    int text_order_ok; /* TEXT keys: SQLite's BINARY order is the key order (UTF-8 database) */
+    strbuf row;        /* a write's encoded values, reused from row to row */
+} lsm_vtab;
+
+#define LSMV_COL_COMMAND(v) ((v)->nval + 1)
+#define LSMV_COL_KEY(v) ((v)->nval + 2)
+#define LSMV_COL_VALUE(v) ((v)->nval + 3)
+
+/* Sets the table's error message "module: ..." and returns rc. */
+int lsm_vtab_error(lsm_vtab *v, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Maps an engine failure to SQLite: the message is "module: what: engine message". */
+int lsm_vtab_engine_error(lsm_vtab *v, int rc, const char *what);
+
+/* lsm_scan_sql.c: planning and reading. */
+int lsm_vtab_best_index(sqlite3_vtab *tab, sqlite3_index_info *info);
+int lsm_vtab_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out);
+int lsm_vtab_close(sqlite3_vtab_cursor *cur);
+int lsm_vtab_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, int argc,
+                    sqlite3_value **argv);
+int lsm_vtab_next(sqlite3_vtab_cursor *cur);
+int lsm_vtab_eof(sqlite3_vtab_cursor *cur);
+int lsm_vtab_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col);
+int lsm_vtab_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid);
+
+/* lsm_write_sql.c: INSERT, UPDATE, DELETE and commands. */
+int lsm_vtab_update(sqlite3_vtab *tab, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);
+/* Encodes a key value of a write as the table's key bytes into buf (LSMC_VARINT_MAX bytes for
+** UINT keys) or points *out into the value; an unusable key sets the error and returns it. */
+int lsm_vtab_key_for_write(lsm_vtab *v, sqlite3_value *val, uint8_t *buf, const uint8_t **out,
+                           size_t *n);
+
+/* Registers the lsm1 and lsm modules (lsm_vtab_sql.c). */
+int lsm_register_vtab(sqlite3 *db, lsm_registry *reg);
+/* Registers the lsm_stats table-valued function (lsm_stats_sql.c). */
+int lsm_register_stats(sqlite3 *db, lsm_registry *reg);
+
+#endif
