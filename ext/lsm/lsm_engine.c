@@ -494,7 +494,10 @@ static int commit_batch(slsm_db *db, lsm_batch *b) {
 static int overlay_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
                       const uint8_t *v, size_t nv) {
     slsm_db *db = arg;
-    int rc = lsm_skiplist_add(db->overlay, k, nk, lsm_make_tag(LSM_OVERLAY_SEQ + seq, type), v, nv);
+    (void)seq; /* the batch header's seq is stale inside a transaction: order by op index, as
+               ** write_op does */
+    int rc = lsm_skiplist_add(db->overlay, k, nk,
+                              lsm_make_tag(LSM_OVERLAY_SEQ + db->overlay_ops, type), v, nv);
     if (rc == LSM_OK)
         db->overlay_ops++;
     return rc;
