@@ -1,0 +1,84 @@
+"""LSM engine benchmark: strata's engine vs LevelDB and RocksDB, db_bench style.
+
+bench/lsm/db_bench.c (linked with the engine archive, libleveldb and librocksdb) runs, single
+threaded, with 16-byte keys and 100-byte values: fillseq and fillrandom (one put per commit),
+fillbatch (1000 puts per transaction), readrandom (N gets) and seekrandom (N/10 seeks, each
+reading 100 entries). Every engine runs with its defaults and no fsync per commit (ours:
+durability NORMAL; peers: sync=false). The engines run alternately, ROUNDS times; the tables
+show median seconds per phase with the ratio to ours (> 1 means ours is faster), the ops/s of
+ours, the bytes on disk after fillrandom and the driver's peak RSS.
+
+Environment: LSM_BENCH_N (default 1,000,000 keys), LSM_BENCH_ROUNDS (default 3),
+LSM_BENCH_DIR (scratch directory, default a temporary one).
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import benchlib  # noqa: E402
+
+ROOT = benchlib.ROOT
+BUILD = ROOT / os.environ.get("STRATA_BUILD", "build/release")
+N = int(os.environ.get("LSM_BENCH_N", "1000000"))
+ROUNDS = int(os.environ.get("LSM_BENCH_ROUNDS", "3"))
+ENGINES = ["strata", "leveldb", "rocksdb"]
+PHASES = ["fillseq", "fillbatch", "fillrandom", "readrandom", "seekrandom"]
+
+
+def build():
+    exe = BUILD / "bench" / "db_bench"
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["make", "-s", f"{BUILD}/liblsm_engine.a", f"{BUILD}/libcommon.a"], cwd=ROOT,
+                   check=True)
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-Iext",
+                    str(ROOT / "bench/lsm/db_bench.c"), "-o", str(exe),
+                    str(BUILD / "liblsm_engine.a"), str(BUILD / "libcommon.a"),
+                    "-lleveldb", "-lrocksdb", "-lpthread", "-lm"], cwd=ROOT, check=True)
+    return exe
+
+
+def run(exe, engine, scratch):
+    out = subprocess.run([str(exe), engine, str(Path(scratch) / engine), str(N)],
+                         capture_output=True, text=True, check=True).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+
+
+def main():
+    exe = build()
+    results = {e: [] for e in ENGINES}
+    scratch = os.environ.get("LSM_BENCH_DIR") or tempfile.mkdtemp(prefix="lsm-bench-")
+    for _ in range(ROUNDS):
+        for engine in ENGINES:
+            try:
+                results[engine].append(run(exe, engine, scratch))
+            except subprocess.CalledProcessError as e:
+                print(f"  {engine}: failed: {e.stderr.strip()}", file=sys.stderr)
+
+    def median(engine, key):
+        runs = results[engine]
+        return statistics.median(r[key] for r in runs) if runs else None
+
+    table = benchlib.Table(f"{N:,} keys, 16 B keys + 100 B values (ms per phase)")
+    for phase in PHASES:
+        medians = {e: median(e, phase) for e in ENGINES}
+        ops = N // 10 if phase == "seekrandom" else N
+        ours = medians["strata"]
+        note = f"({ops / ours:,.0f} ops/s ours)" if ours else ""
+        table.add(phase, medians, note=note)
+    print(f"\n{'':40} {'contender':24} {'disk MiB':>14} {'peak RSS MiB':>14}")
+    for e in ENGINES:
+        if results[e]:
+            print(f"{'after fillrandom':40} {e:24} {median(e, 'disk_bytes') / 2**20:>14.1f} "
+                  f"{median(e, 'rss_kib') / 1024:>14.1f}")
+    found = {e: median(e, "readrandom_found") for e in ENGINES if results[e]}
+    if len(set(found.values())) > 1:
+        print(f"  warning: engines disagree on readrandom hits: {found}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
