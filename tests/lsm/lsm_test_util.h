@@ -5,6 +5,8 @@
 #ifndef STRATA_LSM_TEST_UTIL_H
 #define STRATA_LSM_TEST_UTIL_H
 
+#include "lsm/lsm_engine.h"
+
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +71,22 @@ static inline uint64_t rng_next(void) {
 
 static inline unsigned rng_below(unsigned n) {
     return (unsigned)(rng_next() % n);
+}
+
+/* Engine options scaled down so that flushes and compactions happen within a small test;
+** l0_trigger 0 keeps the default. */
+static inline slsm_options lsm_test_options(int durability, size_t memtable, size_t file,
+                                            uint64_t level1, size_t block, int l0_trigger) {
+    slsm_options o;
+    slsm_options_default(&o);
+    o.durability = durability;
+    o.memtable_bytes = memtable;
+    o.file_bytes = file;
+    o.level1_bytes = level1;
+    o.block_bytes = block;
+    if (l0_trigger > 0)
+        o.l0_trigger = l0_trigger;
+    return o;
 }
 
 #endif

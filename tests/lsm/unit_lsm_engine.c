@@ -13,14 +13,7 @@
 #include <sys/wait.h>
 
 static slsm_options small_options(void) {
-    slsm_options o;
-    slsm_options_default(&o);
-    o.durability = SLSM_DURABILITY_OFF;
-    o.memtable_bytes = 64 << 10;
-    o.file_bytes = 64 << 10;
-    o.level1_bytes = 128 << 10;
-    o.block_bytes = 512;
-    return o;
+    return lsm_test_options(SLSM_DURABILITY_OFF, 64 << 10, 64 << 10, 128 << 10, 512, 0);
 }
 
 static int key_of(char *buf, int i) {

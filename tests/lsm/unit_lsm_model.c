@@ -48,15 +48,7 @@ static int value_matches(const void *v, size_t n, mval m) {
 }
 
 static slsm_options model_options(void) {
-    slsm_options o;
-    slsm_options_default(&o);
-    o.durability = SLSM_DURABILITY_OFF;
-    o.memtable_bytes = 16 << 10;
-    o.file_bytes = 16 << 10;
-    o.level1_bytes = 32 << 10;
-    o.block_bytes = 512;
-    o.l0_trigger = 2;
-    return o;
+    return lsm_test_options(SLSM_DURABILITY_OFF, 16 << 10, 16 << 10, 32 << 10, 512, 2);
 }
 
 /* Cursor under test: its bounds (-1 = none) and the snapshot it reads. */
