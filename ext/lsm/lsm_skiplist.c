@@ -58,10 +58,12 @@ static void *arena_alloc(lsm_skiplist *sl, size_t n) {
             c->prev = sl->chunks;
             sl->chunks = c;
         }
-        sl->bytes += sizeof(chunk) + cap;
     }
     void *p = c->data + c->used;
     c->used += n;
+    /* the bytes entries use, not the chunks reserved: a memtable limit below one chunk still
+    ** holds many commits */
+    sl->bytes += n;
     return p;
 }
 
