@@ -124,8 +124,8 @@ static int node_cmp(const node *n, const uint8_t *ik, size_t nk) {
     return lsm_ikey_cmp(node_key(n), n->klen, ik, nk);
 }
 
-/* Last node < ik at each level into prev (if given); returns the first node >= ik. */
-static node *find_ge(const lsm_skiplist *sl, const uint8_t *ik, size_t nk, node **prev) {
+/* Last node < ik (or the head), with the last node < ik at each level into prev (if given). */
+static node *find_lt_levels(const lsm_skiplist *sl, const uint8_t *ik, size_t nk, node **prev) {
     node *x = sl->head;
     for (int level = sl->height - 1; level >= 0; level--) {
         for (;;) {
@@ -138,22 +138,17 @@ static node *find_ge(const lsm_skiplist *sl, const uint8_t *ik, size_t nk, node 
         if (prev)
             prev[level] = x;
     }
-    return x->next[0];
+    return x;
+}
+
+/* First node >= ik; the last node < ik at each level into prev (if given). */
+static node *find_ge(const lsm_skiplist *sl, const uint8_t *ik, size_t nk, node **prev) {
+    return find_lt_levels(sl, ik, nk, prev)->next[0];
 }
 
 /* Last node < ik, or the head. */
 static node *find_lt(const lsm_skiplist *sl, const uint8_t *ik, size_t nk) {
-    node *x = sl->head;
-    for (int level = sl->height - 1; level >= 0; level--) {
-        for (;;) {
-            node *nx = x->next[level];
-            if (nx && node_cmp(nx, ik, nk) < 0)
-                x = nx;
-            else
-                break;
-        }
-    }
-    return x;
+    return find_lt_levels(sl, ik, nk, NULL);
 }
 
 static node *find_last(const lsm_skiplist *sl) {
