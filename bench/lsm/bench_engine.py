@@ -9,7 +9,13 @@ show median seconds per phase with the ratio to ours (> 1 means ours is faster),
 ours, the bytes on disk after fillrandom and the driver's peak RSS.
 
 Environment: LSM_BENCH_N (default 1,000,000 keys), LSM_BENCH_ROUNDS (default 3),
-LSM_BENCH_DIR (scratch directory, default a temporary one).
+LSM_BENCH_DIR (scratch directory, default a temporary one). The put latency of fillrandom (each
+put with its commit) is reported as the median over rounds of the 99.9th percentile and the max.
+
+LSM_BENCH_BIG=1 adds the large load, once per engine: LSM_BENCH_BIG_N puts (default 10,000,000),
+1000 per batch, half of them overwrites, then close; reported: load time, bytes on disk (space
+amplification = disk bytes / live key+value bytes) and bytes written through write(2) by the
+whole process including background threads (write amplification = written / bytes put).
 """
 
 import os
@@ -26,6 +32,8 @@ ROOT = benchlib.ROOT
 BUILD = ROOT / os.environ.get("STRATA_BUILD", "build/release")
 N = int(os.environ.get("LSM_BENCH_N", "1000000"))
 ROUNDS = int(os.environ.get("LSM_BENCH_ROUNDS", "3"))
+BIG = os.environ.get("LSM_BENCH_BIG") == "1"
+BIG_N = int(os.environ.get("LSM_BENCH_BIG_N", "10000000"))
 ENGINES = ["strata", "leveldb", "rocksdb"]
 PHASES = ["fillseq", "fillbatch", "fillrandom", "readrandom", "seekrandom"]
 
@@ -42,8 +50,8 @@ def build():
     return exe
 
 
-def run(exe, engine, scratch):
-    out = subprocess.run([str(exe), engine, str(Path(scratch) / engine), str(N)],
+def run(exe, engine, scratch, *extra, n=N):
+    out = subprocess.run([str(exe), engine, str(Path(scratch) / engine), str(n), *extra],
                          capture_output=True, text=True, check=True).stdout
     return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
 
@@ -75,9 +83,33 @@ def main():
         if results[e]:
             print(f"{'after fillrandom':40} {e:24} {median(e, 'disk_bytes') / 2**20:>14.1f} "
                   f"{median(e, 'rss_kib') / 1024:>14.1f}")
+    print(f"\n{'fillrandom put latency':40} {'contender':24} {'p99.9 us':>14} {'max us':>14}")
+    for e in ENGINES:
+        if results[e]:
+            print(f"{'':40} {e:24} {median(e, 'put_p999_us'):>14.1f} "
+                  f"{median(e, 'put_max_us'):>14.1f}")
+    if BIG:
+        big(exe, scratch)
     found = {e: median(e, "readrandom_found") for e in ENGINES if results[e]}
     if len(set(found.values())) > 1:
         print(f"  warning: engines disagree on readrandom hits: {found}", file=sys.stderr)
+
+
+def big(exe, scratch):
+    print(f"\n{BIG_N:,} puts, 50% overwrites, 1000 per batch")
+    print(f"{'contender':24} {'load s':>10} {'disk MiB':>10} {'space amp':>10} "
+          f"{'written MiB':>12} {'write amp':>10} {'peak RSS MiB':>13}")
+    for e in ENGINES:
+        try:
+            r = run(exe, e, scratch, "big", n=BIG_N)
+        except subprocess.CalledProcessError as err:
+            print(f"  {e}: failed: {err.stderr.strip()}", file=sys.stderr)
+            continue
+        put_bytes = 2 * r["big_live_bytes"]
+        print(f"{e:24} {r['big_load']:>10.1f} {r['big_disk_bytes'] / 2**20:>10.1f} "
+              f"{r['big_disk_bytes'] / r['big_live_bytes']:>10.2f} "
+              f"{r['big_write_bytes'] / 2**20:>12.1f} {r['big_write_bytes'] / put_bytes:>10.2f} "
+              f"{r['rss_kib'] / 1024:>13.1f}")
 
 
 if __name__ == "__main__":

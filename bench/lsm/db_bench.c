@@ -3,6 +3,7 @@
 ** RocksDB (benchmarks only; run by bench/lsm/bench_engine.py).
 **
 **   db_bench ENGINE DIR N        ENGINE = strata | leveldb | rocksdb
+**   db_bench ENGINE DIR N big    the large load (space and write amplification)
 **
 ** Keys are "%016llu" (16 bytes), values 100 bytes. Phases, each on a fresh database except the
 ** reads, which use the database fillrandom left:
@@ -13,7 +14,14 @@
 **   seekrandom  N/10 seeks to random keys, each reading the next 100 entries
 ** Every engine runs with its defaults and without fsync per commit (strata: durability NORMAL;
 ** peers: sync=false). Prints "phase seconds" lines, then "disk_bytes" (after fillrandom) and
-** "rss_kib" (peak resident set).
+** "rss_kib" (peak resident set). fillrandom also prints the put latency (each put with its
+** commit) as "put_p999_us" and "put_max_us".
+**
+** The "big" mode loads N puts, 1000 per batch: a permutation of N/2 distinct keys, then another
+** permutation of the same keys (50% overwrites), closes, and prints "big_load" (seconds),
+** "big_disk_bytes" (files after close), "big_live_bytes" (N/2 x (key + value)) and
+** "big_write_bytes" (bytes the process wrote through write(2), /proc/self/io wchar, all threads
+** included).
 */
 
 #include "lsm/lsm_engine.h"
@@ -286,6 +294,14 @@ static void wipe(const char *dir) {
     closedir(d);
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double *lat; /* per-put latency in seconds, when not NULL */
+static size_t nlat;
+
 /* fill: order 0 = sequential, 1 = random; batch = puts per commit. Returns seconds. */
 static double fill(const bench_ops *ops, const char *dir, uint64_t n, int random, int batch) {
     char key[KEY_BYTES], value[VALUE_BYTES];
@@ -296,15 +312,70 @@ static double fill(const bench_ops *ops, const char *dir, uint64_t n, int random
         make_key(key, random ? rnd() % n : i);
         for (int j = 0; j < VALUE_BYTES; j++)
             value[j] = (char)('a' + (rnd() >> 59));
+        double p0 = lat ? now() : 0;
         ops->put(h, key, value, (i + 1) % (uint64_t)batch == 0 || i + 1 == n,
                  i % (uint64_t)batch == 0 && batch > 1);
+        if (lat)
+            lat[nlat++] = now() - p0;
     }
     ops->close(h); /* closing is part of the cost: it may flush */
     return now() - t0;
 }
 
+/* Bytes this process passed to write(2) so far (all threads). */
+static unsigned long long wchar(void) {
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[256];
+    unsigned long long v = 0;
+    if (!f)
+        die("fopen", "/proc/self/io");
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "wchar: %llu", &v) == 1)
+            break;
+    fclose(f);
+    return v;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b) {
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static int big(const bench_ops *ops, const char *dir, uint64_t n) {
+    char key[KEY_BYTES], value[VALUE_BYTES];
+    uint64_t m = n / 2, mul[2] = {2654435761ull, 40503ull};
+    for (int p = 0; p < 2; p++)
+        while (gcd(mul[p] % m, m) != 1)
+            mul[p]++;
+    wipe(dir);
+    unsigned long long w0 = wchar();
+    void *h = ops->open(dir);
+    double t0 = now();
+    for (uint64_t i = 0; i < 2 * m; i++) {
+        uint64_t j = i < m ? i : i - m;
+        make_key(key, (j * (mul[i >= m] % m) + 7) % m);
+        for (int b = 0; b < VALUE_BYTES; b++)
+            value[b] = (char)('a' + (rnd() >> 59));
+        ops->put(h, key, value, (i + 1) % BATCH == 0 || i + 1 == 2 * m, i % BATCH == 0);
+    }
+    ops->close(h);
+    printf("big_load %.6f\n", now() - t0);
+    printf("big_disk_bytes %llu\n", dir_bytes(dir));
+    printf("big_live_bytes %llu\n", (unsigned long long)m * (KEY_BYTES + VALUE_BYTES));
+    printf("big_write_bytes %llu\n", wchar() - w0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("rss_kib %ld\n", ru.ru_maxrss);
+    wipe(dir);
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 4) {
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "big") == 0)) {
         fprintf(stderr, "usage: db_bench strata|leveldb|rocksdb DIR N\n");
         return 2;
     }
@@ -321,10 +392,21 @@ int main(int argc, char **argv) {
         die("N", "must be at least 100");
     mkdir(dir, 0755);
     char key[KEY_BYTES];
+    if (argc == 5)
+        return big(ops, dir, n);
 
     printf("fillseq %.6f\n", fill(ops, dir, n, 0, 1));
     printf("fillbatch %.6f\n", fill(ops, dir, n, 0, BATCH));
+    lat = malloc(n * sizeof *lat);
+    if (!lat)
+        die("malloc", NULL);
+    nlat = 0;
     printf("fillrandom %.6f\n", fill(ops, dir, n, 1, 1));
+    qsort(lat, nlat, sizeof *lat, cmp_double);
+    printf("put_p999_us %.1f\n", lat[(nlat * 999) / 1000] * 1e6);
+    printf("put_max_us %.1f\n", lat[nlat - 1] * 1e6);
+    free(lat);
+    lat = NULL;
     printf("disk_bytes %llu\n", dir_bytes(dir));
     fflush(stdout);
 

@@ -152,11 +152,18 @@ static int parse_next(lsm_block_iter *it) {
     }
     const uint8_t *p = it->data + it->cur, *end = it->data + it->restarts_off;
     uint64_t shared = 0, unshared = 0, nv = 0;
-    p = lsm_get_varint_max(p, end, it->nkey, &shared);
-    if (p)
-        p = lsm_get_varint_max(p, end, (uint64_t)(end - p), &unshared);
-    if (p)
-        p = lsm_get_varint_max(p, end, (uint64_t)(end - p), &nv);
+    if (end - p >= 3 && (p[0] | p[1] | p[2]) < 0x80) { /* the common case: three 1-byte varints */
+        shared = p[0];
+        unshared = p[1];
+        nv = p[2];
+        p = shared <= it->nkey ? p + 3 : NULL;
+    } else {
+        p = lsm_get_varint_max(p, end, it->nkey, &shared);
+        if (p)
+            p = lsm_get_varint_max(p, end, (uint64_t)(end - p), &unshared);
+        if (p)
+            p = lsm_get_varint_max(p, end, (uint64_t)(end - p), &nv);
+    }
     if (p == NULL || (uint64_t)(end - p) < unshared + nv || shared + unshared < LSM_TAG_BYTES) {
         corrupt(it);
         return 0;

@@ -198,12 +198,15 @@ static int save_current(slsm_cursor *c, const uint8_t *k, size_t nk, const uint8
 
 /* Moves the merged iterator past every entry of user key k. */
 static int skip_key(slsm_cursor *c, const uint8_t *k, size_t nk) {
-    if (!lsm_grow(&c->tmp, &c->captmp, nk ? nk : 1))
-        return LSM_NOMEM;
-    if (nk)
-        memcpy(c->tmp, k, nk);
+    if (k != c->key) { /* k points into the iterator, which the steps move: copy it */
+        if (!lsm_grow(&c->tmp, &c->captmp, nk ? nk : 1))
+            return LSM_NOMEM;
+        if (nk)
+            memcpy(c->tmp, k, nk);
+        k = c->tmp;
+    }
     lsm_iter *it = c->it;
-    while (it->valid && lsm_ukey_cmp(it->key, it->klen - LSM_TAG_BYTES, c->tmp, nk) == 0)
+    while (it->valid && lsm_ukey_cmp(it->key, it->klen - LSM_TAG_BYTES, k, nk) == 0)
         it->vt->next(it);
     return LSM_OK;
 }

@@ -30,11 +30,22 @@ static inline uint64_t lsm_ikey_tag(const uint8_t *ik, size_t n) {
     return lsm_get_fixed64(ik + n - LSM_TAG_BYTES);
 }
 
+/* memcmp order, shorter prefix first; returns -1, 0 or 1. Compares 8 bytes at a time inline:
+** keys are short and a libc memcmp call cost more than the compare in merges and skiplists. */
 static inline int lsm_ukey_cmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
-    size_t n = na < nb ? na : nb;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
+    size_t n = na < nb ? na : nb, i = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+    }
+#endif
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
     return na < nb ? -1 : na > nb;
 }
 

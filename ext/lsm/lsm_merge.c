@@ -4,7 +4,10 @@
 **
 ** The smallest (or, backwards, largest) child is found by a linear scan: a database has a
 ** handful of children (overlay, memtable, up to ~12 level-0 tables, 6 levels), where a scan
-** beats maintaining a heap. Changing direction re-seeks every other child around the current
+** beats maintaining a heap. The scan also remembers the runner-up: after a step of the current
+** child one comparison with it usually shows the current child still leads (runs of
+** consecutive keys tend to come from one child), and the scan is skipped. Changing direction
+*re-seeks every other child around the current
 ** key, as in LevelDB. Internal keys are unique across children (sequence numbers differ).
 */
 #include "lsm/lsm_format.h"
@@ -18,6 +21,7 @@ typedef struct merge_iter {
     lsm_iter **kids;
     int n;
     int cur;
+    int second; /* runner-up child at the last scan, or -1 */
     int forward;
 } merge_iter;
 
@@ -31,8 +35,21 @@ static int check_errors(merge_iter *m) {
     return 0;
 }
 
+static void publish(merge_iter *m) {
+    m->base.valid = m->cur >= 0;
+    if (m->base.valid) {
+        lsm_iter *c = m->kids[m->cur];
+        m->base.key = c->key;
+        m->base.klen = c->klen;
+        m->base.val = c->val;
+        m->base.vlen = c->vlen;
+    }
+}
+
+/* Finds the leading child (smallest forwards, largest backwards) and the runner-up. */
 static void pick(merge_iter *m, int smallest) {
     m->cur = -1;
+    m->second = -1;
     if (check_errors(m))
         return;
     for (int i = 0; i < m->n; i++) {
@@ -45,17 +62,44 @@ static void pick(merge_iter *m, int smallest) {
         }
         lsm_iter *c = m->kids[m->cur];
         int cmp = lsm_ikey_cmp(k->key, k->klen, c->key, c->klen);
-        if (smallest ? cmp < 0 : cmp > 0)
+        if (smallest ? cmp < 0 : cmp > 0) {
+            m->second = m->cur;
             m->cur = i;
+        } else if (m->second < 0) {
+            m->second = i;
+        } else {
+            lsm_iter *s = m->kids[m->second];
+            cmp = lsm_ikey_cmp(k->key, k->klen, s->key, s->klen);
+            if (smallest ? cmp < 0 : cmp > 0)
+                m->second = i;
+        }
     }
-    m->base.valid = m->cur >= 0;
-    if (m->base.valid) {
-        lsm_iter *c = m->kids[m->cur];
-        m->base.key = c->key;
-        m->base.klen = c->klen;
-        m->base.val = c->val;
-        m->base.vlen = c->vlen;
+    publish(m);
+}
+
+/* After only the current child moved in the current direction: it still leads if it is
+** ahead of the runner-up; otherwise scan. */
+static void step_pick(merge_iter *m, int smallest) {
+    lsm_iter *c = m->kids[m->cur];
+    if (c->rc) {
+        m->base.rc = c->rc;
+        m->base.valid = 0;
+        m->cur = -1;
+        return;
     }
+    if (c->valid) {
+        if (m->second < 0) {
+            publish(m);
+            return;
+        }
+        lsm_iter *s = m->kids[m->second];
+        int cmp = lsm_ikey_cmp(c->key, c->klen, s->key, s->klen);
+        if (smallest ? cmp < 0 : cmp > 0) {
+            publish(m);
+            return;
+        }
+    }
+    pick(m, smallest);
 }
 
 static void mg_first(lsm_iter *b) {
@@ -96,9 +140,12 @@ static void mg_next(lsm_iter *b) {
                 k->vt->next(k);
         }
         m->forward = 1;
+        c->vt->next(c);
+        pick(m, 1);
+        return;
     }
     c->vt->next(c);
-    pick(m, 1);
+    step_pick(m, 1);
 }
 
 static void mg_prev(lsm_iter *b) {
@@ -117,9 +164,12 @@ static void mg_prev(lsm_iter *b) {
                 k->vt->last(k);
         }
         m->forward = 0;
+        c->vt->prev(c);
+        pick(m, 0);
+        return;
     }
     c->vt->prev(c);
-    pick(m, 0);
+    step_pick(m, 0);
 }
 
 static void mg_destroy(lsm_iter *b) {
@@ -147,6 +197,7 @@ lsm_iter *lsm_merge_iter_new(lsm_iter **children, int n) {
     m->kids = kids;
     m->n = n;
     m->cur = -1;
+    m->second = -1;
     m->forward = 1;
     m->base.vt = &merge_vt;
     return &m->base;
