@@ -169,14 +169,19 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
     return rc;
 }
 
-/* Publishes current - drop + add (at level) through the manifest, then installs it. */
+/* Publishes current - drop + add (at level) through the manifest, then installs it. Only the
+** owner of the tree installs, so nothing the manifest records (current, next_file,
+** flushed_seq) changes while mu is released around the manifest write and its fsyncs. */
 static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, int nadd, int level,
                    int obsolete_drops) {
     lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
     if (v == NULL)
         return LSM_NOMEM;
-    int rc = lsm_manifest_write(e->path, e->tmp_path, v, e->next_file, e->flushed_seq,
+    uint64_t next_file = e->next_file, flushed_seq = e->flushed_seq;
+    pthread_mutex_unlock(&e->mu);
+    int rc = lsm_manifest_write(e->path, e->tmp_path, v, next_file, flushed_seq,
                                 e->opt.durability != SLSM_DURABILITY_OFF);
+    pthread_mutex_lock(&e->mu);
     if (rc) {
         lsm_version_unref(v);
         return rc;
@@ -184,9 +189,13 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
     if (obsolete_drops)
         for (int i = 0; i < ndrop; i++)
             drop[i]->obsolete = 1;
-    lsm_version_unref(e->current);
+    lsm_version *old = e->current;
     e->current = v;
     e->generation++;
+    /* the last reference to replaced tables unmaps and deletes them: not under the lock */
+    pthread_mutex_unlock(&e->mu);
+    lsm_version_unref(old);
+    pthread_mutex_lock(&e->mu);
     return LSM_OK;
 }
 
@@ -420,7 +429,11 @@ static int compact_level(lsm_engine *e, int level, int unlocked) {
         }
     }
     free(in);
+    if (unlocked)
+        pthread_mutex_unlock(&e->mu);
     lsm_version_unref(v);
+    if (unlocked)
+        pthread_mutex_lock(&e->mu);
     return rc;
 }
 
