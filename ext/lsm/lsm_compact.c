@@ -3,9 +3,14 @@
 ** level 0, or deeper (up to level 2) when nothing there overlaps it. Compaction is LevelDB's
 ** leveled scheme: level 0 is compacted into level 1 once it holds l0_trigger tables; level n
 ** (n >= 1) once it holds more than level1_bytes * 10^(n-1), one table at a time (round robin
-** over its key space) merged with the tables it overlaps in level n+1. A step therefore reads
-** about one table plus its overlap (~11 tables), which bounds the pause a writer sees; the
-** writer runs at most compact_steps steps per flush.
+** over its key space) merged with the tables it overlaps in level n+1.
+**
+** The work is done by one background thread per engine (or, without it, by the writer: at most
+** compact_steps steps per flush). It owns the tree while it works (lsm_work_begin) but merges
+** without the engine mutex, taking it only to allocate file numbers and install results, so
+** commits and reads go on meanwhile. A full memtable waiting to be written is flushed between
+** the output tables of a running compaction, so a long compaction never holds up the writer;
+** such a flush goes to level 0, since the compaction's output may cover any key in its range.
 **
 ** While merging, a version is dropped when a newer version of its key is visible to every
 ** snapshot, and a tombstone is dropped when, in addition, no deeper level can hold the key.
@@ -16,6 +21,8 @@
 #include "lsm/lsm_format.h"
 #include "lsm/lsm_internal.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +77,34 @@ static int finish_table(lsm_engine *e, lsm_table_builder *b, uint64_t number, ou
     return LSM_OK;
 }
 
-/* Writes the entries of it (from its first) into tables of about max_file bytes each. */
+/* Records a background failure for the next writer (mu held). */
+static void note_failure(lsm_engine *e, int rc, const char *job) {
+    const char *m = rc == LSM_NOMEM ? "out of memory" : lsm_file_errmsg();
+    snprintf(e->bg_msg, sizeof e->bg_msg, "background %s failed: %s", job, m[0] ? m : "I/O error");
+    e->bg_rc = rc;
+    pthread_cond_broadcast(&e->bg_done);
+}
+
+/* Number for a new table file; with `unlocked`, the caller does not hold mu. During a
+** compaction a waiting memtable is flushed first (see the header comment). */
+static uint64_t new_file_number(lsm_engine *e, int unlocked, int compaction) {
+    if (!unlocked)
+        return e->next_file++;
+    pthread_mutex_lock(&e->mu);
+    if (compaction && e->imm && e->bg_rc == LSM_OK) {
+        int rc = lsm_engine_flush_imm(e);
+        if (rc)
+            note_failure(e, rc, "flush");
+    }
+    uint64_t number = e->next_file++;
+    pthread_mutex_unlock(&e->mu);
+    return number;
+}
+
+/* Writes the entries of it (from its first) into tables of about max_file bytes each.
+** `unlocked`: called without mu (by the owner of the tree); `compaction`: may flush imm. */
 static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_tombstones,
-                        uint64_t max_file, out_set *out) {
+                        uint64_t max_file, out_set *out, int unlocked, int compaction) {
     lsm_table_builder b;
     int open = 0, rc = LSM_OK, have_last = 0;
     uint64_t number = 0, last_seq_for_key = 0;
@@ -109,7 +141,7 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
                 break;
         }
         if (!open) {
-            number = e->next_file++;
+            number = new_file_number(e, unlocked, compaction);
             char *path = lsm_table_path(e->path, number);
             if (path == NULL) {
                 rc = LSM_NOMEM;
@@ -137,14 +169,19 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
     return rc;
 }
 
-/* Publishes current - drop + add (at level) through the manifest, then installs it. */
+/* Publishes current - drop + add (at level) through the manifest, then installs it. Only the
+** owner of the tree installs, so nothing the manifest records (current, next_file,
+** flushed_seq) changes while mu is released around the manifest write and its fsyncs. */
 static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, int nadd, int level,
                    int obsolete_drops) {
     lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
     if (v == NULL)
         return LSM_NOMEM;
-    int rc = lsm_manifest_write(e->path, e->tmp_path, v, e->next_file, e->flushed_seq,
+    uint64_t next_file = e->next_file, flushed_seq = e->flushed_seq;
+    pthread_mutex_unlock(&e->mu);
+    int rc = lsm_manifest_write(e->path, e->tmp_path, v, next_file, flushed_seq,
                                 e->opt.durability != SLSM_DURABILITY_OFF);
+    pthread_mutex_lock(&e->mu);
     if (rc) {
         lsm_version_unref(v);
         return rc;
@@ -152,9 +189,13 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
     if (obsolete_drops)
         for (int i = 0; i < ndrop; i++)
             drop[i]->obsolete = 1;
-    lsm_version_unref(e->current);
+    lsm_version *old = e->current;
     e->current = v;
     e->generation++;
+    /* the last reference to replaced tables unmaps and deletes them: not under the lock */
+    pthread_mutex_unlock(&e->mu);
+    lsm_version_unref(old);
+    pthread_mutex_lock(&e->mu);
     return LSM_OK;
 }
 
@@ -166,25 +207,46 @@ static int range_overlaps(const lsm_version *v, int level, const uint8_t *lo, si
     return 0;
 }
 
-int lsm_engine_flush(lsm_engine *e) {
-    if (lsm_skiplist_count(e->mem) == 0)
-        return LSM_OK;
-    lsm_skiplist *fresh = lsm_skiplist_new();
-    lsm_iter *it = lsm_skiplist_iter(e->mem);
-    if (fresh == NULL || it == NULL) {
-        lsm_skiplist_unref(fresh);
-        lsm_iter_destroy(it);
-        return LSM_NOMEM;
+int lsm_engine_switch_memtable(lsm_engine *e) {
+    int other = 1 - e->cur_log;
+    if (e->log_size[other] > 0) {
+        /* normally emptied when its memtable was flushed; that may have failed */
+        int rc = lsm_file_truncate(e->log_fd[other], e->log_path[other], 0);
+        if (rc)
+            return rc;
+        e->log_size[other] = 0;
     }
+    lsm_skiplist *fresh = lsm_skiplist_new();
+    if (fresh == NULL)
+        return LSM_NOMEM;
+    e->imm = e->mem;
+    e->imm_seq = e->last_seq;
+    e->imm_log = e->cur_log;
+    e->mem = fresh;
+    e->cur_log = other;
+    e->generation++;
+    return LSM_OK;
+}
+
+int lsm_engine_flush_imm(lsm_engine *e) {
+    if (e->imm == NULL)
+        return LSM_OK;
     out_set out = {0};
-    int rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 0, UINT64_MAX, &out);
-    lsm_iter_destroy(it);
-    if (rc) {
-        lsm_skiplist_unref(fresh);
-        return rc;
+    int rc = LSM_OK;
+    if (lsm_skiplist_count(e->imm) > 0) {
+        lsm_iter *it = lsm_skiplist_iter(e->imm);
+        if (it == NULL)
+            return LSM_NOMEM;
+        uint64_t oldest = lsm_engine_oldest_snapshot(e);
+        pthread_mutex_unlock(&e->mu);
+        rc = write_tables(e, it, oldest, 0, UINT64_MAX, &out, 1, 0);
+        lsm_iter_destroy(it);
+        pthread_mutex_lock(&e->mu);
+        if (rc)
+            return rc;
     }
     int level = 0;
-    if (out.n == 1) {
+    if (out.n == 1 && !e->compacting) {
         lsm_fmeta *f = out.files[0];
         const uint8_t *lo = f->smallest, *hi = f->largest;
         size_t nlo = f->nsmallest - LSM_TAG_BYTES, nhi = f->nlargest - LSM_TAG_BYTES;
@@ -193,24 +255,36 @@ int lsm_engine_flush(lsm_engine *e) {
                 level++;
     }
     uint64_t old_flushed = e->flushed_seq;
-    e->flushed_seq = e->last_seq;
+    e->flushed_seq = e->imm_seq;
     rc = install(e, NULL, 0, out.files, out.n, level, 0);
     if (rc) {
         e->flushed_seq = old_flushed;
         out_discard(&out);
-        lsm_skiplist_unref(fresh);
         return rc;
     }
     for (int i = 0; i < out.n; i++)
         e->st.bytes_flushed += out.files[i]->size;
     out_release(&out);
-    lsm_skiplist_unref(e->mem);
-    e->mem = fresh;
+    lsm_skiplist_unref(e->imm);
+    e->imm = NULL;
+    e->generation++;
     e->st.flushes++;
-    /* every record in the log is now in a table (the manifest says so): start it afresh */
-    rc = lsm_file_truncate(e->log_fd, e->log_path, 0);
-    if (rc == LSM_OK)
-        e->log_size = 0;
+    /* every record in imm's log is now in a table (the manifest says so): empty it. If that
+    ** fails the next switch tries again before reusing the log. */
+    int log = e->imm_log;
+    if (lsm_file_truncate(e->log_fd[log], e->log_path[log], 0) == LSM_OK)
+        e->log_size[log] = 0;
+    pthread_cond_broadcast(&e->bg_done);
+    return LSM_OK;
+}
+
+int lsm_engine_flush(lsm_engine *e) {
+    int rc = lsm_engine_flush_imm(e);
+    if (rc == LSM_OK && lsm_skiplist_count(e->mem) > 0) {
+        rc = lsm_engine_switch_memtable(e);
+        if (rc == LSM_OK)
+            rc = lsm_engine_flush_imm(e);
+    }
     return rc;
 }
 
@@ -240,8 +314,9 @@ static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo
     }
 }
 
-/* Merges the chosen inputs of `level` and their overlap in level+1 into level+1. */
-static int compact_level(lsm_engine *e, int level) {
+/* Merges the chosen inputs of `level` and their overlap in level+1 into level+1; with
+** `unlocked`, releases mu while merging. */
+static int compact_level(lsm_engine *e, int level, int unlocked) {
     lsm_version *v = e->current;
     lsm_version_ref(v);
     lsm_fmeta **in = malloc((size_t)(v->n[level] + v->n[level + 1] + 1) * sizeof *in);
@@ -330,10 +405,18 @@ static int compact_level(lsm_engine *e, int level) {
         lsm_iter_destroy(kids[i]);
     free(kids);
     out_set out = {0};
+    uint64_t oldest = lsm_engine_oldest_snapshot(e);
+    if (unlocked) {
+        e->compacting = 1;
+        pthread_mutex_unlock(&e->mu);
+    }
     if (rc == LSM_OK)
-        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), drop_tombstones, e->opt.file_bytes,
-                          &out);
+        rc = write_tables(e, it, oldest, drop_tombstones, e->opt.file_bytes, &out, unlocked, 1);
     lsm_iter_destroy(it);
+    if (unlocked) {
+        pthread_mutex_lock(&e->mu);
+        e->compacting = 0;
+    }
     if (rc == LSM_OK) {
         rc = install(e, in, n0 + n1, out.files, out.n, level + 1, 1);
         if (rc == LSM_OK) {
@@ -346,28 +429,95 @@ static int compact_level(lsm_engine *e, int level) {
         }
     }
     free(in);
+    if (unlocked)
+        pthread_mutex_unlock(&e->mu);
     lsm_version_unref(v);
+    if (unlocked)
+        pthread_mutex_lock(&e->mu);
     return rc;
 }
 
-int lsm_engine_maybe_compact(lsm_engine *e) {
-    for (int step = 0; step < e->opt.compact_steps; step++) {
-        int best = -1;
-        double best_score = 1.0;
-        for (int l = 0; l < LSM_LEVELS - 1; l++) {
-            double s = level_score(e, l);
-            if (s >= best_score) {
-                best_score = s;
-                best = l;
-            }
+/* The level most over its limit, or -1 when none is. */
+static int level_to_compact(const lsm_engine *e) {
+    int best = -1;
+    double best_score = 1.0;
+    for (int l = 0; l < LSM_LEVELS - 1; l++) {
+        double s = level_score(e, l);
+        if (s >= best_score) {
+            best_score = s;
+            best = l;
         }
-        if (best < 0)
+    }
+    return best;
+}
+
+int lsm_engine_maybe_compact(lsm_engine *e, int max_steps) {
+    for (int step = 0; step < max_steps; step++) {
+        int level = level_to_compact(e);
+        if (level < 0)
             return LSM_OK;
-        int rc = compact_level(e, best);
+        int rc = compact_level(e, level, 1);
         if (rc)
             return rc;
     }
     return LSM_OK;
+}
+
+/* ---- the background thread ----------------------------------------------------------------- */
+
+void lsm_work_begin(lsm_engine *e) {
+    while (e->bg_active)
+        pthread_cond_wait(&e->bg_done, &e->mu);
+    e->bg_active = 1;
+}
+
+void lsm_work_end(lsm_engine *e) {
+    e->bg_active = 0;
+    pthread_cond_broadcast(&e->bg_done);
+    pthread_cond_signal(&e->bg_wake);
+}
+
+static void *bg_main(void *arg) {
+    lsm_engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    while (!e->bg_stop) {
+        int level = e->imm ? -1 : level_to_compact(e);
+        if (e->bg_active || e->bg_rc || (e->imm == NULL && level < 0)) {
+            pthread_cond_wait(&e->bg_wake, &e->mu);
+            continue;
+        }
+        e->bg_active = 1;
+        int flush = e->imm != NULL;
+        int rc = flush ? lsm_engine_flush_imm(e) : compact_level(e, level, 1);
+        if (rc)
+            note_failure(e, rc, flush ? "flush" : "compaction");
+        e->bg_active = 0;
+        pthread_cond_broadcast(&e->bg_done);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+int lsm_bg_start(lsm_engine *e) {
+    /* signals belong to the host's threads, not to ours */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&e->bg_thread, NULL, bg_main, e);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    e->bg_started = err == 0;
+    return e->bg_started;
+}
+
+void lsm_bg_stop(lsm_engine *e) {
+    if (!e->bg_started)
+        return;
+    e->bg_stop = 1;
+    pthread_cond_broadcast(&e->bg_wake);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->bg_thread, NULL);
+    pthread_mutex_lock(&e->mu);
+    e->bg_started = 0;
 }
 
 int lsm_engine_compact_all(lsm_engine *e) {
@@ -418,7 +568,7 @@ int lsm_engine_compact_all(lsm_engine *e) {
     free(kids);
     out_set out = {0};
     if (rc == LSM_OK)
-        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out);
+        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0);
     lsm_iter_destroy(it);
     if (rc == LSM_OK) {
         rc = install(e, all, n, out.files, out.n, target, 1);

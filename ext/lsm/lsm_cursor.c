@@ -119,7 +119,7 @@ static int build(slsm_cursor *c) {
     c->it = NULL;
     c->valid = 0;
     lsm_version *v = e->current;
-    int cap = 2 + v->n[0] + LSM_LEVELS;
+    int cap = 3 + v->n[0] + LSM_LEVELS;
     lsm_iter **kids = malloc((size_t)cap * sizeof *kids);
     lsm_fmeta **sel = NULL;
     int n = 0, rc = LSM_OK;
@@ -135,6 +135,12 @@ static int build(slsm_cursor *c) {
     }
     if (rc == LSM_OK) {
         if ((kids[n] = lsm_skiplist_iter(e->mem)) == NULL)
+            rc = LSM_NOMEM;
+        else
+            n++;
+    }
+    if (rc == LSM_OK && e->imm) {
+        if ((kids[n] = lsm_skiplist_iter(e->imm)) == NULL)
             rc = LSM_NOMEM;
         else
             n++;

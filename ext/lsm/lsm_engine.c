@@ -6,8 +6,11 @@
 ** Commit path: the batch is sealed into one log record and written with one write() (fsynced
 ** under FULL durability), then applied to the memtable. If the write fails the log is cut back
 ** to its previous length, so a failed commit leaves no trace; if even that fails the engine
-** refuses further writes until it is reopened. A memtable over its size limit is flushed at the
-** start of the next commit, so a flush failure refuses that commit instead of losing it.
+** refuses further writes until it is reopened. A memtable over its size limit is switched out
+** (made immutable, for the background thread to write) at the start of the next commit; the
+** commit waits only when the previous one is still being written, or level 0 is far behind.
+** A failure of background work is returned by the next commit that needs room (which is then
+** not applied) and the work is retried.
 */
 #include "lsm/lsm_internal.h"
 #include "lsm/lsm_bloom.h"
@@ -35,6 +38,7 @@ void slsm_options_default(slsm_options *o) {
     o->l0_trigger = 4;
     o->level1_bytes = 10u << 20;
     o->compact_steps = 8;
+    o->background = 1;
 }
 
 static void sanitize_options(slsm_options *o) {
@@ -60,6 +64,7 @@ static void sanitize_options(slsm_options *o) {
         o->level1_bytes = o->file_bytes;
     if (o->compact_steps < 1)
         o->compact_steps = d.compact_steps;
+    o->background = o->background != 0;
 }
 
 int lsm_grow(uint8_t **buf, size_t *cap, size_t n) {
@@ -108,9 +113,15 @@ static char *path_with(const char *base, const char *suffix) {
 
 /* ---- open and recovery -------------------------------------------------------------------- */
 
+/* Private status of replay_record: a log continues after a gap in the sequence numbers. */
+#define REPLAY_GAP 1000
+
 typedef struct replay_state {
     lsm_engine *e;
-    int rc;
+    int log;        /* index of the log being replayed */
+    int gap_ends;   /* a gap ends the log (the newer log) instead of being corruption */
+    int applied;    /* records past flushed_seq replayed from this log */
+    uint64_t first; /* first sequence number in the log (0 if none) */
 } replay_state;
 
 static int replay_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
@@ -130,17 +141,25 @@ static int replay_record(void *arg, const uint8_t *payload, size_t n) {
     uint32_t count = lsm_batch_payload_count(payload);
     if (seq == 0 || seq > LSM_MAX_SEQ / 2 || count == 0)
         return LSM_CORRUPT;
+    if (st->first == 0)
+        st->first = seq;
     if (seq + count - 1 <= e->flushed_seq)
         return LSM_OK;
-    if (seq != e->last_seq + 1 && e->last_seq > e->flushed_seq) {
-        lsm_file_set_errmsg("%s: log records out of sequence", e->log_path);
+    if (seq != e->last_seq + 1 && (e->last_seq > e->flushed_seq || seq > e->flushed_seq + 1)) {
+        /* the newer log after a gap: its older neighbour lost its tail in a power cut (under
+        ** NORMAL durability), so what follows the gap was never durable as a prefix: drop it */
+        if (st->gap_ends)
+            return REPLAY_GAP;
+        lsm_file_set_errmsg("%s: log records out of sequence", e->log_path[st->log]);
         return LSM_CORRUPT;
     }
     int rc = lsm_batch_walk(payload, n, 0, replay_op, e);
-    if (rc == LSM_OK)
+    if (rc == LSM_OK) {
         e->last_seq = seq + count - 1;
-    else if (rc == LSM_CORRUPT)
-        lsm_file_set_errmsg("%s: malformed log record", e->log_path);
+        st->applied++;
+    } else if (rc == LSM_CORRUPT) {
+        lsm_file_set_errmsg("%s: malformed log record", e->log_path[st->log]);
+    }
     return rc;
 }
 
@@ -174,6 +193,13 @@ static void remove_orphan(void *arg, const char *name) {
     free(path);
 }
 
+static int first_seq_only(void *arg, const uint8_t *payload, size_t n) {
+    replay_state *st = arg;
+    if (n >= 12)
+        st->first = lsm_batch_payload_seq(payload);
+    return REPLAY_GAP; /* stop after the first record */
+}
+
 static int engine_recover(lsm_engine *e) {
     int rc = lsm_manifest_read(e->path, e->path, &e->current, &e->next_file, &e->flushed_seq);
     if (rc == LSM_NOTFOUND) {
@@ -198,18 +224,55 @@ static int engine_recover(lsm_engine *e) {
     e->mem = lsm_skiplist_new();
     if (e->mem == NULL)
         return LSM_NOMEM;
-    replay_state st = {e, LSM_OK};
-    uint64_t valid_end;
-    int torn;
-    rc = lsm_wal_replay(e->log_path, replay_record, &st, &valid_end, &torn);
-    if (rc)
-        return rc;
-    rc = lsm_file_open(e->log_path, O_WRONLY | O_CREAT, &e->log_fd);
-    if (rc)
-        return rc;
-    /* a torn tail (a crash in the middle of a write) is cut off so appends follow valid data */
-    rc = lsm_file_truncate(e->log_fd, e->log_path, (off_t)valid_end);
-    e->log_size = valid_end;
+    /* which log is older: the one whose first record has the smaller sequence number */
+    replay_state peek[2] = {{e, 0, 0, 0, 0}, {e, 1, 0, 0, 0}};
+    for (int i = 0; i < 2; i++) {
+        rc = lsm_wal_replay(e->log_path[i], first_seq_only, &peek[i], &(uint64_t){0}, &(int){0});
+        if (rc != LSM_OK && rc != REPLAY_GAP)
+            return rc;
+    }
+    int older = peek[1].first && (peek[0].first == 0 || peek[1].first < peek[0].first) ? 1 : 0;
+    uint64_t valid_end[2];
+    int applied[2];
+    for (int k = 0; k < 2; k++) {
+        int i = k == 0 ? older : 1 - older;
+        replay_state st = {e, i, k == 1, 0, 0};
+        int torn;
+        rc = lsm_wal_replay(e->log_path[i], replay_record, &st, &valid_end[i], &torn);
+        if (rc == REPLAY_GAP)
+            rc = LSM_OK;
+        if (rc)
+            return rc;
+        applied[i] = st.applied;
+        rc = lsm_file_open(e->log_path[i], O_WRONLY | O_CREAT, &e->log_fd[i]);
+        if (rc)
+            return rc;
+    }
+    if (applied[older] && applied[1 - older]) {
+        /* both logs hold unflushed commits: write them to a table now, as the next switch
+        ** would otherwise reuse the older log while its commits are only in memory */
+        e->imm = e->mem;
+        e->imm_seq = e->last_seq;
+        e->imm_log = older;
+        e->mem = lsm_skiplist_new();
+        if (e->mem == NULL)
+            return LSM_NOMEM;
+        pthread_mutex_lock(&e->mu);
+        rc = lsm_engine_flush_imm(e);
+        pthread_mutex_unlock(&e->mu);
+        if (rc)
+            return rc;
+        applied[0] = applied[1] = 0;
+    }
+    /* commits go on in the log holding unflushed ones (the first if none does). A torn tail (a
+    ** crash in the middle of a write) is cut off so appends follow valid data; a log holding
+    ** only flushed commits is emptied. */
+    e->cur_log = applied[1] && !applied[0] ? 1 : 0;
+    for (int i = 0; i < 2 && rc == LSM_OK; i++) {
+        uint64_t keep = applied[i] ? valid_end[i] : 0;
+        rc = lsm_file_truncate(e->log_fd[i], e->log_path[i], (off_t)keep);
+        e->log_size[i] = keep;
+    }
     return rc;
 }
 
@@ -217,17 +280,22 @@ static void engine_free(lsm_engine *e) {
     if (e == NULL)
         return;
     lsm_skiplist_unref(e->mem);
+    lsm_skiplist_unref(e->imm);
     lsm_version_unref(e->current);
-    if (e->log_fd >= 0)
-        lsm_file_close(e->log_fd);
+    for (int i = 0; i < 2; i++) {
+        if (e->log_fd[i] >= 0)
+            lsm_file_close(e->log_fd[i]);
+        free(e->log_path[i]);
+    }
     if (e->lock_fd >= 0)
         lsm_file_close(e->lock_fd);
     for (int l = 0; l < LSM_LEVELS; l++)
         free(e->compact_ptr[l]);
     free(e->path);
-    free(e->log_path);
     free(e->lock_path);
     free(e->tmp_path);
+    pthread_cond_destroy(&e->bg_wake);
+    pthread_cond_destroy(&e->bg_done);
     pthread_mutex_destroy(&e->mu);
     free(e);
 }
@@ -237,17 +305,20 @@ static lsm_engine *engine_alloc(const char *path, const slsm_options *opt) {
     if (e == NULL)
         return NULL;
     pthread_mutex_init(&e->mu, NULL);
-    e->lock_fd = e->log_fd = -1;
+    pthread_cond_init(&e->bg_wake, NULL);
+    pthread_cond_init(&e->bg_done, NULL);
+    e->lock_fd = e->log_fd[0] = e->log_fd[1] = -1;
     if (opt)
         e->opt = *opt;
     else
         slsm_options_default(&e->opt);
     sanitize_options(&e->opt);
     e->path = strdup(path);
-    e->log_path = path_with(path, "-log");
+    e->log_path[0] = path_with(path, "-log");
+    e->log_path[1] = path_with(path, "-log2");
     e->lock_path = path_with(path, "-lock");
     e->tmp_path = path_with(path, "-tmp");
-    if (!e->path || !e->log_path || !e->lock_path || !e->tmp_path) {
+    if (!e->path || !e->log_path[0] || !e->log_path[1] || !e->lock_path || !e->tmp_path) {
         engine_free(e);
         return NULL;
     }
@@ -296,15 +367,18 @@ int slsm_open(const char *path, const slsm_options *opt, slsm_db **out) {
             e->pid = (long)getpid();
             e->next_open = registry;
             registry = e;
+            if (e->opt.background)
+                lsm_bg_start(e); /* without a thread the writer does the work inline */
+        } else {
+            lsm_db_fail(db, rc, NULL);
+            /* freed (its lock released) before another open can look for it */
+            engine_free(e);
         }
     }
     pthread_mutex_unlock(&registry_mu);
     *out = db;
-    if (rc) {
-        lsm_db_fail(db, rc, NULL);
-        engine_free(e);
+    if (rc)
         return rc;
-    }
     db->e = e;
     return LSM_OK;
 }
@@ -336,9 +410,13 @@ int slsm_close(slsm_db *db) {
             while (*pp != e)
                 pp = &(*pp)->next_open;
             *pp = e->next_open;
-            /* the last close leaves everything in tables and an empty log */
-            if (lsm_skiplist_count(e->mem) > 0 && e->sticky_rc == LSM_OK)
+            lsm_bg_stop(e);
+            /* the last close leaves everything in tables and empty logs */
+            if (e->sticky_rc == LSM_OK) {
+                lsm_work_begin(e);
                 rc = lsm_engine_flush(e);
+                lsm_work_end(e);
+            }
         }
         pthread_mutex_unlock(&e->mu);
         /* freed (its lock file closed) before another open can miss it in the registry and
@@ -404,7 +482,8 @@ int slsm_destroy(const char *path) {
             destroy_scan s = {name, path};
             lsm_file_list_dir(path, remove_table_file, &s);
         }
-        lsm_file_remove(e->log_path);
+        lsm_file_remove(e->log_path[0]);
+        lsm_file_remove(e->log_path[1]);
         lsm_file_remove(e->tmp_path);
         lsm_file_remove(e->path);
         lsm_file_remove(e->lock_path);
@@ -442,40 +521,108 @@ static int sticky(slsm_db *db) {
     return lsm_db_fail(db, e->sticky_rc, msg);
 }
 
+/* Level 0 sizes at which writers slow down (1 ms once per commit) and stop. */
+static int l0_slowdown(const lsm_engine *e) {
+    return 2 * e->opt.l0_trigger;
+}
+
+static int l0_stop(const lsm_engine *e) {
+    return 3 * e->opt.l0_trigger;
+}
+
+/* Makes sure the memtable has room for a commit (mu held; may release it while waiting). */
+static int make_room(slsm_db *db) {
+    lsm_engine *e = db->e;
+    uint64_t t0 = 0;
+    int delayed = 0, rc = LSM_OK;
+    for (;;) {
+        if (e->bg_rc) {
+            /* report the background failure once, and let the thread try again */
+            rc = lsm_db_fail(db, e->bg_rc, e->bg_msg);
+            e->bg_rc = 0;
+            pthread_cond_signal(&e->bg_wake);
+            break;
+        }
+        if (e->bg_started && !delayed && e->current->n[0] >= l0_slowdown(e)) {
+            /* give compaction the CPU in small doses rather than stopping later for long */
+            if (t0 == 0)
+                t0 = now_us();
+            delayed = 1;
+            pthread_mutex_unlock(&e->mu);
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+            pthread_mutex_lock(&e->mu);
+            continue;
+        }
+        if (lsm_skiplist_bytes(e->mem) < e->opt.memtable_bytes)
+            break;
+        if (e->bg_started && (e->imm || e->current->n[0] >= l0_stop(e))) {
+            if (t0 == 0)
+                t0 = now_us();
+            e->st.stalls++;
+            pthread_cond_wait(&e->bg_done, &e->mu);
+            continue;
+        }
+        if (e->imm == NULL) {
+            rc = lsm_engine_switch_memtable(e);
+            if (rc) {
+                lsm_db_fail(db, rc, NULL);
+                break;
+            }
+        }
+        if (e->bg_started) {
+            pthread_cond_signal(&e->bg_wake);
+            continue;
+        }
+        /* no background thread: flush and compact here, refusing the commit on failure */
+        if (t0 == 0)
+            t0 = now_us();
+        lsm_work_begin(e);
+        rc = lsm_engine_flush_imm(e);
+        if (rc == LSM_OK)
+            rc = lsm_engine_maybe_compact(e, e->opt.compact_steps);
+        lsm_work_end(e);
+        if (rc) {
+            lsm_db_fail(db, rc, NULL);
+            break;
+        }
+    }
+    if (t0) {
+        uint64_t dt = now_us() - t0;
+        if (dt > e->st.max_stall_us)
+            e->st.max_stall_us = dt;
+    }
+    return rc;
+}
+
 static int commit_batch(slsm_db *db, lsm_batch *b) {
     lsm_engine *e = db->e;
     if (b->count == 0)
         return LSM_OK;
     if (e->sticky_rc)
         return sticky(db);
-    int rc;
-    if (lsm_skiplist_bytes(e->mem) >= e->opt.memtable_bytes) {
-        uint64_t t0 = now_us();
-        rc = lsm_engine_flush(e);
-        if (rc == LSM_OK)
-            rc = lsm_engine_maybe_compact(e);
-        uint64_t dt = now_us() - t0;
-        if (dt > e->st.max_stall_us)
-            e->st.max_stall_us = dt;
-        if (rc)
-            return lsm_db_fail(db, rc, NULL);
-    }
+    int rc = make_room(db);
+    if (rc)
+        return rc;
+    if (e->sticky_rc) /* set while make_room waited */
+        return sticky(db);
     size_t n;
     uint64_t seq = e->last_seq + 1;
     const uint8_t *rec = lsm_batch_seal(b, seq, &n);
-    rc = lsm_file_write(e->log_fd, e->log_path, rec, n);
+    int log = e->cur_log;
+    rc = lsm_file_write(e->log_fd[log], e->log_path[log], rec, n);
     if (rc == LSM_OK && e->opt.durability == SLSM_DURABILITY_FULL)
-        rc = lsm_file_sync(e->log_fd, e->log_path);
+        rc = lsm_file_sync(e->log_fd[log], e->log_path[log]);
     if (rc) {
         lsm_db_fail(db, rc, NULL);
         /* take the partial record back out, so the log stays a sequence of whole commits */
-        if (lsm_file_truncate(e->log_fd, e->log_path, (off_t)e->log_size) != LSM_OK) {
+        if (lsm_file_truncate(e->log_fd[log], e->log_path[log], (off_t)e->log_size[log]) !=
+            LSM_OK) {
             e->sticky_rc = rc;
             snprintf(e->sticky_msg, sizeof e->sticky_msg, "%s", db->errmsg);
         }
         return rc;
     }
-    e->log_size += n;
+    e->log_size[log] += n;
     rc = lsm_batch_walk(rec + LSM_WAL_HEADER, n - LSM_WAL_HEADER, 0, apply_op, e);
     e->last_seq = seq + b->count - 1;
     e->generation++;
@@ -704,6 +851,8 @@ static int get_locked(slsm_db *db, const uint8_t *k, size_t nk, const void **v, 
     uint64_t max_tag = e->last_seq << 8 | 0xff;
     if (lsm_skiplist_get(e->mem, k, nk, max_tag, &tag, &val, &nv))
         return found_value(db, tag, val, nv, v, n);
+    if (e->imm && lsm_skiplist_get(e->imm, k, nk, max_tag, &tag, &val, &nv))
+        return found_value(db, tag, val, nv, v, n);
     lsm_version *cur = e->current;
     uint32_t hash = lsm_bloom_hash(k, nk);
     for (int l = 0; l < LSM_LEVELS; l++) {
@@ -755,14 +904,22 @@ int slsm_get(slsm_db *db, const void *k, size_t nk, const void **v, size_t *n) {
 
 /* ---- maintenance --------------------------------------------------------------------------- */
 
+/* Runs fn with the background thread paused, so fn may change the tree itself. */
 static int locked_call(slsm_db *db, int (*fn)(lsm_engine *)) {
     lsm_engine *e = db->e;
     if (e == NULL)
         return lsm_db_fail(db, LSM_MISUSE, "database is not open");
     pthread_mutex_lock(&e->mu);
-    int rc = e->sticky_rc ? sticky(db) : fn(e);
-    if (rc && rc != e->sticky_rc)
-        lsm_db_fail(db, rc, NULL);
+    int rc;
+    if (e->sticky_rc) {
+        rc = sticky(db);
+    } else {
+        lsm_work_begin(e);
+        rc = fn(e);
+        lsm_work_end(e);
+        if (rc)
+            lsm_db_fail(db, rc, NULL);
+    }
     pthread_mutex_unlock(&e->mu);
     return rc;
 }
@@ -772,7 +929,11 @@ int slsm_flush(slsm_db *db) {
 }
 
 static int checkpoint(lsm_engine *e) {
-    return lsm_file_sync(e->log_fd, e->log_path);
+    int rc = LSM_OK;
+    for (int i = 0; i < 2 && rc == LSM_OK; i++)
+        if (e->log_size[i] > 0)
+            rc = lsm_file_sync(e->log_fd[i], e->log_path[i]);
+    return rc;
 }
 
 int slsm_checkpoint(slsm_db *db) {
@@ -799,7 +960,11 @@ int slsm_stats_get(slsm_db *db, slsm_stats *out) {
     }
     out->memtable_bytes = lsm_skiplist_bytes(e->mem);
     out->memtable_entries = lsm_skiplist_count(e->mem);
-    out->log_bytes = e->log_size;
+    if (e->imm) {
+        out->memtable_bytes += lsm_skiplist_bytes(e->imm);
+        out->memtable_entries += lsm_skiplist_count(e->imm);
+    }
+    out->log_bytes = e->log_size[0] + e->log_size[1];
     out->last_seq = e->last_seq;
     pthread_mutex_unlock(&e->mu);
     return LSM_OK;

@@ -12,8 +12,9 @@
 ** Keys and values are byte strings; keys sort by memcmp, a shorter prefix first. Every function
 ** returns an LSM_* status (lsm_status.h); slsm_errmsg() describes the last failure.
 **
-** Files of a database named P: P (the manifest), P-log (write-ahead log), P-lock (held with
-** flock while open), P-NNNNNN.sst (tables). Every handle opened on the same file in one process
+** Files of a database named P: P (the manifest), P-log and P-log2 (write-ahead logs, taking
+** turns), P-lock (held with flock while open), P-NNNNNN.sst (tables). Every handle opened on the
+*same file in one process
 ** shares one engine; another process gets LSM_BUSY.
 **
 ** Concurrency: one writer at a time (a handle inside a transaction, or an auto-commit write);
@@ -46,7 +47,13 @@ typedef struct slsm_options {
     int bloom_bits_per_key; /* default 10 (~1% false positives); 0 = no filter use */
     int l0_trigger;         /* compact level 0 when it has this many tables (default 4) */
     uint64_t level1_bytes;  /* size limit of level 1; each next level is 10x (default 10 MiB) */
-    int compact_steps;      /* compactions allowed per flush before the writer moves on (8) */
+    /* 1 (default): a background thread per open database writes full memtables to tables and
+    ** compacts, while commits go on into a fresh memtable; a writer waits only when the next
+    ** memtable is full before the previous one is written, or level 0 has 3 * l0_trigger
+    ** tables (from 2 * l0_trigger each commit yields 1 ms to let compaction catch up).
+    ** 0: the committing writer flushes and then runs up to compact_steps compactions itself. */
+    int background;
+    int compact_steps; /* without the background thread: compactions per flush (default 8) */
 } slsm_options;
 
 void slsm_options_default(slsm_options *o);
@@ -89,7 +96,7 @@ int slsm_cursor_valid(const slsm_cursor *c);
 const void *slsm_cursor_key(const slsm_cursor *c, size_t *n);
 const void *slsm_cursor_value(const slsm_cursor *c, size_t *n);
 
-/* Writes the memtable to a table and empties the log. */
+/* Writes the memtables to tables and empties the logs. */
 int slsm_flush(slsm_db *db);
 /* fsyncs the log: every commit so far survives a power cut. */
 int slsm_checkpoint(slsm_db *db);
@@ -106,6 +113,7 @@ typedef struct slsm_stats {
     uint64_t memtable_bytes, memtable_entries, log_bytes, last_seq;
     uint64_t puts, deletes, gets, commits, flushes, compactions;
     uint64_t bytes_flushed, bytes_compacted, bloom_skips, max_stall_us;
+    uint64_t stalls; /* times a commit waited for background work */
 } slsm_stats;
 
 int slsm_stats_get(slsm_db *db, slsm_stats *out);

@@ -1,7 +1,14 @@
 /*
 ** lsm_internal: the engine's shared state, seen by lsm_engine.c (handles, recovery,
 ** transactions, point reads), lsm_cursor.c (cursors) and lsm_compact.c (flush, compaction,
-** integrity check). Everything here is used with lsm_engine.mu held.
+** the background thread, integrity check). Everything here is used with lsm_engine.mu held,
+** except what the background thread reads while it merges: the immutable memtable, the
+** files of a version it holds a reference to, and the options.
+**
+** Two logs take turns: commits go to log[cur_log] and the memtable; when the memtable is full
+** it becomes the immutable memtable `imm` (its records stay in the other log) and a fresh
+** memtable starts in the emptied other log. The background thread writes imm to a table,
+** records in the manifest that its commits are in tables, and empties its log.
 */
 #ifndef STRATA_LSM_INTERNAL_H
 #define STRATA_LSM_INTERNAL_H
@@ -20,11 +27,16 @@ typedef struct lsm_engine {
     int refs;                     /* handles */
     uint64_t dev, ino;            /* of the lock file */
     long pid;                     /* a forked child never shares its parent's engine */
-    char *path, *log_path, *lock_path, *tmp_path;
-    int lock_fd, log_fd;
-    uint64_t log_size;
+    char *path, *lock_path, *tmp_path;
+    char *log_path[2];
+    int lock_fd, log_fd[2];
+    uint64_t log_size[2];
+    int cur_log; /* the log commits append to */
     slsm_options opt;
     lsm_skiplist *mem;
+    lsm_skiplist *imm; /* full memtable being written to a table (NULL if none) */
+    uint64_t imm_seq;  /* last sequence number in imm */
+    int imm_log;       /* the log holding imm's commits */
     lsm_version *current;
     uint64_t last_seq;    /* last committed sequence number */
     uint64_t flushed_seq; /* commits up to here are in tables */
@@ -34,6 +46,14 @@ typedef struct lsm_engine {
     int sticky_rc;       /* set when the log could not be restored after a failed write */
     char sticky_msg[600];
     struct slsm_cursor *cursors;
+    /* background work: flushes of imm and compaction steps, one at a time */
+    pthread_t bg_thread;
+    pthread_cond_t bg_wake; /* work may be waiting, or stop */
+    pthread_cond_t bg_done; /* a job finished (imm gone, a level shrank, or bg_rc set) */
+    int bg_started, bg_stop, bg_active;
+    int compacting; /* a compaction merges without the lock: a flush goes to level 0 */
+    int bg_rc;      /* failure of the last background job, reported to the next writer */
+    char bg_msg[600];
     uint8_t *compact_ptr[LSM_LEVELS];
     size_t ncompact_ptr[LSM_LEVELS];
     slsm_stats st;
@@ -75,10 +95,25 @@ lsm_skiplist *lsm_db_overlay(slsm_db *db);
 /* Oldest snapshot any cursor reads. */
 uint64_t lsm_engine_oldest_snapshot(lsm_engine *e);
 
+/* Makes the memtable immutable and starts a fresh one in the other log (imm must be NULL). */
+int lsm_engine_switch_memtable(lsm_engine *e);
+/* Writes imm to a table (without the lock while writing), installs it, empties its log. */
+int lsm_engine_flush_imm(lsm_engine *e);
+/* Flushes imm and the memtable: everything committed ends up in tables, both logs empty. */
 int lsm_engine_flush(lsm_engine *e);
-int lsm_engine_maybe_compact(lsm_engine *e);
+/* Runs up to max_steps compaction steps while some level is over its limit. */
+int lsm_engine_maybe_compact(lsm_engine *e, int max_steps);
 int lsm_engine_compact_all(lsm_engine *e);
 int lsm_engine_check(lsm_engine *e);
+
+/* The background thread (lsm_compact.c). Start: 0 when the thread could not be created (the
+** writer then does the work inline). Stop: called with mu held; releases it while joining.
+** Only the owner of the tree (bg_active) flushes, compacts or installs versions: work_begin
+** waits for the current owner to finish and takes ownership, work_end gives it back. */
+int lsm_bg_start(lsm_engine *e);
+void lsm_bg_stop(lsm_engine *e);
+void lsm_work_begin(lsm_engine *e);
+void lsm_work_end(lsm_engine *e);
 
 /* Grows *buf to hold n bytes; 0 when out of memory. */
 int lsm_grow(uint8_t **buf, size_t *cap, size_t n);

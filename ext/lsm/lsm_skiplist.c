@@ -84,12 +84,13 @@ lsm_skiplist *lsm_skiplist_new(void) {
     return sl;
 }
 
+/* Atomic: the background thread drops its reference to a flushed memtable without the lock. */
 void lsm_skiplist_ref(lsm_skiplist *sl) {
-    sl->refs++;
+    __atomic_fetch_add(&sl->refs, 1, __ATOMIC_RELAXED);
 }
 
 void lsm_skiplist_unref(lsm_skiplist *sl) {
-    if (sl == NULL || --sl->refs > 0)
+    if (sl == NULL || __atomic_sub_fetch(&sl->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     chunk *c = sl->chunks;
     while (c) {

@@ -164,6 +164,7 @@ static int stats_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_s
     add(c, "bytes_compacted", -1, st.bytes_compacted);
     add(c, "bloom_skips", -1, st.bloom_skips);
     add(c, "max_stall_us", -1, st.max_stall_us);
+    add(c, "stalls", -1, st.stalls);
     return SQLITE_OK;
 }
 

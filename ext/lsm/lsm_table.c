@@ -167,11 +167,12 @@ void lsm_table_close(lsm_table *t) {
 }
 
 static int get_block(lsm_table *t, uint32_t i, const uint8_t **data, size_t *n) {
-    if (!t->verified[i]) {
+    /* several threads may verify one block at once: harmless, but the flag must be atomic */
+    if (!__atomic_load_n(&t->verified[i], __ATOMIC_RELAXED)) {
         int rc = check_block(t, t->boff[i], t->blen[i]);
         if (rc)
             return rc;
-        t->verified[i] = 1;
+        __atomic_store_n(&t->verified[i], 1, __ATOMIC_RELAXED);
     }
     *data = t->map + t->boff[i];
     *n = (size_t)t->blen[i];
@@ -366,7 +367,7 @@ int lsm_table_verify(lsm_table *t) {
     if (it == NULL)
         return LSM_NOMEM;
     for (uint32_t i = 0; i < t->nblocks; i++)
-        t->verified[i] = 0;
+        __atomic_store_n(&t->verified[i], 0, __ATOMIC_RELAXED);
     uint64_t count = 0;
     uint8_t *prev = NULL;
     size_t nprev = 0;

@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,14 @@ lsm_fmeta *lsm_fmeta_new(const char *base, uint64_t number, uint64_t size, uint6
     return f;
 }
 
+/* Reference counts are atomic: the background thread takes and drops references to files and
+** versions while it merges without the engine mutex. */
 void lsm_fmeta_ref(lsm_fmeta *f) {
-    f->refs++;
+    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
 void lsm_fmeta_unref(lsm_fmeta *f) {
-    if (f == NULL || --f->refs > 0)
+    if (f == NULL || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     lsm_table_close(f->table);
     if (f->obsolete)
@@ -65,13 +68,25 @@ void lsm_fmeta_unref(lsm_fmeta *f) {
     free(f);
 }
 
+/* Tables open on first use, from reader threads and the background thread alike. */
+static pthread_mutex_t table_open_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int lsm_fmeta_table(lsm_fmeta *f, lsm_table **t) {
-    if (f->table == NULL) {
-        int rc = lsm_table_open(f->path, &f->table);
+    lsm_table *open = __atomic_load_n(&f->table, __ATOMIC_ACQUIRE);
+    if (open == NULL) {
+        int rc = LSM_OK;
+        pthread_mutex_lock(&table_open_mu);
+        if (f->table == NULL)
+            rc = lsm_table_open(f->path, &open);
+        else
+            open = f->table;
+        if (rc == LSM_OK)
+            __atomic_store_n(&f->table, open, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&table_open_mu);
         if (rc)
             return rc;
     }
-    *t = f->table;
+    *t = open;
     return LSM_OK;
 }
 
@@ -108,11 +123,11 @@ lsm_version *lsm_version_new(void) {
 }
 
 void lsm_version_ref(lsm_version *v) {
-    v->refs++;
+    __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
 }
 
 void lsm_version_unref(lsm_version *v) {
-    if (v == NULL || --v->refs > 0)
+    if (v == NULL || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     for (int l = 0; l < LSM_LEVELS; l++) {
         for (int i = 0; i < v->n[l]; i++)

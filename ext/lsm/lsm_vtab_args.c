@@ -69,6 +69,7 @@ static const int_option int_options[] = {
     {"l0_trigger", 2, 64},
     {"level1_bytes", 64u << 10, (uint64_t)1 << 40},
     {"compact_steps", 1, 1000},
+    {"background", 0, 1},
 };
 
 static void set_int_option(slsm_options *o, int which, uint64_t v) {
@@ -91,8 +92,11 @@ static void set_int_option(slsm_options *o, int which, uint64_t v) {
         case 5:
             o->level1_bytes = v;
             break;
-        default:
+        case 6:
             o->compact_steps = (int)v;
+            break;
+        default:
+            o->background = (int)v;
             break;
     }
 }

@@ -10,16 +10,24 @@
 ** kept, and a flipped byte in a table must give LSM_CORRUPT (open, get or integrity check),
 ** never a wrong value.
 **
+** And the two logs: a failed flush leaves the full memtable's commits in one log while later
+** commits go to the other; a crash then must recover both (written to a table at open), and
+** when the older log lost its tail (a power cut under NORMAL durability) the newer one is
+** dropped too, so what survives is a prefix of the commits.
+**
 ** LSM_TEST_SEED replays a run; LSM_CRASH_KILLS sets the number of kills per durability level.
 */
 #include "lsm/lsm_engine.h"
+#include "lsm/lsm_file.h"
 #include "lsm_test_util.h"
 #include "unit.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define KEYS_PER_BATCH 8
@@ -65,6 +73,23 @@ static void writer(const char *path, int durability, unsigned start, int report_
             _exit(8);
     }
     _exit(0);
+}
+
+static int commit_batch(slsm_db *db, unsigned b) {
+    char key[32];
+    unsigned char val[512];
+    int rc = slsm_begin(db, 1);
+    for (int j = 0; j < KEYS_PER_BATCH && rc == LSM_OK; j++) {
+        size_t nk = batch_key(key, b, j), nv = batch_value(val, b, j);
+        rc = slsm_put(db, key, nk, val, nv);
+    }
+    if (rc == LSM_OK)
+        rc = slsm_put(db, "last", 4, &b, sizeof b);
+    if (rc == LSM_OK)
+        rc = slsm_commit(db, 0);
+    if (rc != LSM_OK)
+        slsm_rollback(db, 0);
+    return rc;
 }
 
 /* How many keys of batch b are present with the right value; -1 on a wrong value or error. */
@@ -193,6 +218,99 @@ static void torn_log_tail(const char *path) {
     CHECK_EQ_INT((int)verify(path, SLSM_DURABILITY_NORMAL, 20), 20);
 }
 
+/* The child of two_logs: fills the memtable, fails the flush of the commit that switches it
+** out (no background thread, so the failure lands there), commits 20 more batches into the
+** other log and dies without closing. Reports committed batch numbers, then UINT_MAX and the
+** failed one. */
+static void two_logs_child(const char *path, int report_fd) {
+    slsm_options o = crash_options(SLSM_DURABILITY_NORMAL);
+    o.background = 0;
+    slsm_db *db;
+    if (slsm_open(path, &o, &db) != LSM_OK)
+        _exit(3);
+    unsigned failed = UINT_MAX, after = 0;
+    for (unsigned b = 0; b < 10000 && after < 20; b++) {
+        slsm_stats st;
+        slsm_stats_get(db, &st);
+        if (failed == UINT_MAX && st.memtable_bytes >= o.memtable_bytes)
+            lsm_fault_set(LSM_FAULT_WRITE, 0, ENOSPC, LSM_FAULT_ONCE);
+        int rc = commit_batch(db, b);
+        if (rc == LSM_OK) {
+            if (write(report_fd, &b, sizeof b) != (ssize_t)sizeof b)
+                _exit(8);
+            after += failed != UINT_MAX;
+        } else if (failed == UINT_MAX && rc == LSM_FULL) {
+            failed = b;
+            lsm_fault_set(0, 0, 0, 0);
+        } else {
+            _exit(4);
+        }
+    }
+    unsigned marker = UINT_MAX;
+    if (write(report_fd, &marker, sizeof marker) != (ssize_t)sizeof marker ||
+        write(report_fd, &failed, sizeof failed) != (ssize_t)sizeof failed)
+        _exit(8);
+    _exit(failed == UINT_MAX ? 9 : 0);
+}
+
+static void two_logs(const char *path, int tear_older) {
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        two_logs_child(path, fds[1]);
+    }
+    close(fds[1]);
+    unsigned *done = calloc(10000, sizeof *done), ndone = 0, b, failed = UINT_MAX;
+    while (read(fds[0], &b, sizeof b) == (ssize_t)sizeof b && ndone < 10000) {
+        if (b == UINT_MAX) {
+            CHECK(read(fds[0], &failed, sizeof failed) == (ssize_t)sizeof failed);
+            break;
+        }
+        done[ndone++] = b;
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(failed != UINT_MAX);
+    if (tear_older) {
+        /* the older log ("-log": the first memtable's) loses its last bytes */
+        char log_path[1024];
+        CHECK(snprintf(log_path, sizeof log_path, "%s-log", path) < (int)sizeof log_path);
+        struct stat st;
+        CHECK(stat(log_path, &st) == 0 && st.st_size > 1000);
+        CHECK(truncate(log_path, st.st_size - 700) == 0);
+    }
+    slsm_options o = crash_options(SLSM_DURABILITY_NORMAL);
+    slsm_db *db;
+    CHECK_EQ_INT(slsm_open(path, &o, &db), LSM_OK);
+    CHECK_EQ_INT(batch_present(db, failed), 0);
+    /* committed batches present: all of them, or (torn) a prefix that stops before the failed
+    ** flush's batch, since the newer log's batches follow it */
+    unsigned prefix = 0;
+    while (prefix < ndone && batch_present(db, done[prefix]) == KEYS_PER_BATCH)
+        prefix++;
+    for (unsigned i = prefix; i < ndone; i++)
+        CHECK_EQ_INT(batch_present(db, done[i]), 0);
+    if (tear_older)
+        CHECK(prefix > 0 && done[prefix - 1] < failed);
+    else
+        CHECK_EQ_INT((int)prefix, (int)ndone);
+    slsm_stats st;
+    CHECK_EQ_INT(slsm_stats_get(db, &st), LSM_OK);
+    if (!tear_older) /* both logs held unflushed commits: written to a table at open */
+        CHECK(st.log_bytes == 0 && st.memtable_entries == 0);
+    CHECK_EQ_INT(slsm_integrity_check(db), LSM_OK);
+    CHECK_EQ_INT(slsm_close(db), LSM_OK);
+    printf("two logs%s: %u of %u batches after recovery\n", tear_older ? " (older torn)" : "",
+           prefix, ndone);
+    free(done);
+}
+
 static int find_table(const char *dir, char *out, size_t n) {
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -279,6 +397,8 @@ int main(void) {
     crash_loop(test_path("normal.db"), SLSM_DURABILITY_NORMAL, kills);
     crash_loop(test_path("full.db"), SLSM_DURABILITY_FULL, kills);
     torn_log_tail(test_path("torn.db"));
+    two_logs(test_path("two-logs.db"), 0);
+    two_logs(test_path("two-logs-torn.db"), 1);
 
     char sub[512];
     CHECK(snprintf(sub, sizeof sub, "%s/damaged", test_dir_make()) < (int)sizeof sub);

@@ -47,8 +47,11 @@ static int value_matches(const void *v, size_t n, mval m) {
     return n == 0 || memcmp(v, buf, n) == 0;
 }
 
-static slsm_options model_options(void) {
-    return lsm_test_options(SLSM_DURABILITY_OFF, 16 << 10, 16 << 10, 32 << 10, 512, 2);
+/* background 0: the writer flushes and compacts inline, so both paths meet the model */
+static slsm_options model_options(int background) {
+    slsm_options o = lsm_test_options(SLSM_DURABILITY_OFF, 16 << 10, 16 << 10, 32 << 10, 512, 2);
+    o.background = background;
+    return o;
 }
 
 /* Cursor under test: its bounds (-1 = none) and the snapshot it reads. */
@@ -201,9 +204,9 @@ static int check_get(slsm_db *db, int i, long step) {
     return ok;
 }
 
-static void run_model(int keys, long steps) {
+static void run_model(int keys, long steps, int background) {
     const char *path = test_path(keys < 100 ? "model-small" : "model-large");
-    slsm_options o = model_options();
+    slsm_options o = model_options(background);
     slsm_db *db = NULL;
     mcursor mc;
     memset(&mc, 0, sizeof mc);
@@ -297,11 +300,15 @@ static long model_steps(void) {
 }
 
 static void test_model_small_keys(void) {
-    run_model(40, model_steps());
+    run_model(40, model_steps(), 1);
 }
 
 static void test_model_large_keys(void) {
-    run_model(MAX_KEYS, model_steps());
+    run_model(MAX_KEYS, model_steps(), 1);
+}
+
+static void test_model_inline_work(void) {
+    run_model(MAX_KEYS, model_steps(), 0);
 }
 
 int main(void) {
@@ -312,5 +319,6 @@ int main(void) {
     printf("unit_lsm_model: replay with LSM_MODEL_SEED=%llu\n", (unsigned long long)seed);
     RUN(test_model_small_keys);
     RUN(test_model_large_keys);
+    RUN(test_model_inline_work);
     return unit_report("unit_lsm_model");
 }
