@@ -101,10 +101,40 @@ static uint64_t new_file_number(lsm_engine *e, int unlocked, int compaction) {
     return number;
 }
 
+/* The level below a compaction's output level (LevelDB's "grandparents"): an output table ends
+** early once the grandparent tables its keys span exceed 10 target table sizes, so compacting
+** it later never has to rewrite much more than itself. */
+typedef struct gp_limit {
+    lsm_fmeta **files;
+    int n, next, seen;
+    uint64_t overlap, max;
+} gp_limit;
+
+/* Called at every new user key; 1 when the current output table should end before it. */
+static int gp_should_stop(gp_limit *g, const uint8_t *uk, size_t nu) {
+    if (g == NULL)
+        return 0;
+    while (g->next < g->n) {
+        lsm_fmeta *f = g->files[g->next];
+        if (lsm_ukey_cmp(uk, nu, f->largest, f->nlargest - LSM_TAG_BYTES) <= 0)
+            break;
+        if (g->seen)
+            g->overlap += f->size;
+        g->next++;
+    }
+    g->seen = 1;
+    if (g->overlap <= g->max)
+        return 0;
+    g->overlap = 0;
+    return 1;
+}
+
 /* Writes the entries of it (from its first) into tables of about max_file bytes each.
-** `unlocked`: called without mu (by the owner of the tree); `compaction`: may flush imm. */
+** `unlocked`: called without mu (by the owner of the tree); `compaction`: may flush imm;
+** gp (or NULL): the grandparent limit. */
 static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_tombstones,
-                        uint64_t max_file, out_set *out, int unlocked, int compaction) {
+                        uint64_t max_file, out_set *out, int unlocked, int compaction,
+                        gp_limit *gp) {
     lsm_table_builder b;
     int open = 0, rc = LSM_OK, have_last = 0;
     uint64_t number = 0, last_seq_for_key = 0;
@@ -115,6 +145,7 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
         size_t nu = it->klen - LSM_TAG_BYTES;
         uint64_t tag = lsm_ikey_tag(it->key, it->klen), seq = tag >> 8;
         int same = have_last && lsm_ukey_cmp(uk, nu, last, nlast) == 0;
+        int stop_before = !same && gp_should_stop(gp, uk, nu);
         if (!same) {
             if (!lsm_grow(&last, &caplast, nu ? nu : 1)) {
                 rc = LSM_NOMEM;
@@ -134,7 +165,7 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
         last_seq_for_key = seq;
         if (drop)
             continue;
-        if (open && !same && lsm_table_builder_size(&b) >= max_file) {
+        if (open && !same && (stop_before || lsm_table_builder_size(&b) >= max_file)) {
             open = 0;
             rc = finish_table(e, &b, number, out);
             if (rc)
@@ -239,7 +270,7 @@ int lsm_engine_flush_imm(lsm_engine *e) {
             return LSM_NOMEM;
         uint64_t oldest = lsm_engine_oldest_snapshot(e);
         pthread_mutex_unlock(&e->mu);
-        rc = write_tables(e, it, oldest, 0, UINT64_MAX, &out, 1, 0);
+        rc = write_tables(e, it, oldest, 0, UINT64_MAX, &out, 1, 0, NULL);
         lsm_iter_destroy(it);
         pthread_mutex_lock(&e->mu);
         if (rc)
@@ -406,12 +437,19 @@ static int compact_level(lsm_engine *e, int level, int unlocked) {
     free(kids);
     out_set out = {0};
     uint64_t oldest = lsm_engine_oldest_snapshot(e);
+    gp_limit gp = {0};
+    if (level + 2 < LSM_LEVELS) {
+        gp.files = v->files[level + 2];
+        gp.n = v->n[level + 2];
+        gp.max = 10 * (uint64_t)e->opt.file_bytes;
+    }
     if (unlocked) {
         e->compacting = 1;
         pthread_mutex_unlock(&e->mu);
     }
     if (rc == LSM_OK)
-        rc = write_tables(e, it, oldest, drop_tombstones, e->opt.file_bytes, &out, unlocked, 1);
+        rc = write_tables(e, it, oldest, drop_tombstones, e->opt.file_bytes, &out, unlocked, 1,
+                          level + 2 < LSM_LEVELS ? &gp : NULL);
     lsm_iter_destroy(it);
     if (unlocked) {
         pthread_mutex_lock(&e->mu);
@@ -568,7 +606,8 @@ int lsm_engine_compact_all(lsm_engine *e) {
     free(kids);
     out_set out = {0};
     if (rc == LSM_OK)
-        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0);
+        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0,
+                          NULL);
     lsm_iter_destroy(it);
     if (rc == LSM_OK) {
         rc = install(e, all, n, out.files, out.n, target, 1);
