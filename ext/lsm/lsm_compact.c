@@ -345,9 +345,10 @@ static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo
     }
 }
 
-/* Merges the chosen inputs of `level` and their overlap in level+1 into level+1; with
-** `unlocked`, releases mu while merging. */
-static int compact_level(lsm_engine *e, int level, int unlocked) {
+/* Merges inputs of `level` and their overlap in level+1 into level+1: every table of level 0,
+** or at a deeper level `input` (when not NULL) or the next table round robin. With `unlocked`,
+** releases mu while merging. */
+static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocked) {
     lsm_version *v = e->current;
     lsm_version_ref(v);
     lsm_fmeta **in = malloc((size_t)(v->n[level] + v->n[level + 1] + 1) * sizeof *in);
@@ -362,6 +363,8 @@ static int compact_level(lsm_engine *e, int level, int unlocked) {
     if (level == 0) {
         for (int i = 0; i < v->n[0]; i++)
             in[n0++] = v->files[0][i];
+    } else if (input) {
+        in[n0++] = input;
     } else {
         int pick = 0;
         if (e->compact_ptr[level]) {
@@ -489,12 +492,54 @@ static int level_to_compact(const lsm_engine *e) {
     return best;
 }
 
+static int compaction_wanted(const lsm_engine *e) {
+    return e->read_file != NULL || level_to_compact(e) >= 0;
+}
+
+/* The next compaction step: the level most over its size limit, else the level of the file
+** whose read budget ran out (*input), else -1. */
+static int pick_compaction(lsm_engine *e, lsm_fmeta **input) {
+    *input = NULL;
+    int level = level_to_compact(e);
+    if (level >= 0 || e->read_file == NULL)
+        return level;
+    lsm_fmeta *f = e->read_file;
+    level = e->read_level;
+    e->read_file = NULL;
+    const lsm_version *v = e->current;
+    for (int i = 0; i < v->n[level] && *input == NULL; i++)
+        if (v->files[level][i] == f)
+            *input = f; /* still there: current holds it while we merge */
+    lsm_fmeta_unref(f);
+    if (*input == NULL)
+        return -1;
+    e->st.read_compactions++;
+    return level;
+}
+
+void lsm_engine_charge_read(lsm_engine *e, lsm_fmeta *f, int level) {
+    if (--f->read_budget > 0 || e->read_file != NULL || level >= LSM_LEVELS - 1)
+        return;
+    lsm_fmeta_ref(f);
+    e->read_file = f;
+    e->read_level = level;
+    pthread_cond_signal(&e->bg_wake);
+}
+
+void lsm_engine_sample_read(lsm_engine *e, const uint8_t *k, size_t nk) {
+    lsm_fmeta *first;
+    int level;
+    if (lsm_version_lookup_files(e->current, k, nk, &first, &level) >= 2)
+        lsm_engine_charge_read(e, first, level);
+}
+
 int lsm_engine_maybe_compact(lsm_engine *e, int max_steps) {
     for (int step = 0; step < max_steps; step++) {
-        int level = level_to_compact(e);
+        lsm_fmeta *input;
+        int level = pick_compaction(e, &input);
         if (level < 0)
             return LSM_OK;
-        int rc = compact_level(e, level, 1);
+        int rc = compact_level(e, level, input, 1);
         if (rc)
             return rc;
     }
@@ -519,14 +564,20 @@ static void *bg_main(void *arg) {
     lsm_engine *e = arg;
     pthread_mutex_lock(&e->mu);
     while (!e->bg_stop) {
-        int level = e->imm ? -1 : level_to_compact(e);
-        if (e->bg_active || e->bg_rc || (e->imm == NULL && level < 0)) {
+        if (e->bg_active || e->bg_rc || (e->imm == NULL && !compaction_wanted(e))) {
             pthread_cond_wait(&e->bg_wake, &e->mu);
             continue;
         }
         e->bg_active = 1;
-        int flush = e->imm != NULL;
-        int rc = flush ? lsm_engine_flush_imm(e) : compact_level(e, level, 1);
+        int flush = e->imm != NULL, rc = LSM_OK;
+        if (flush) {
+            rc = lsm_engine_flush_imm(e);
+        } else {
+            lsm_fmeta *input;
+            int level = pick_compaction(e, &input);
+            if (level >= 0)
+                rc = compact_level(e, level, input, 1);
+        }
         if (rc)
             note_failure(e, rc, flush ? "flush" : "compaction");
         e->bg_active = 0;

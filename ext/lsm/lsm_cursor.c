@@ -217,6 +217,17 @@ static int skip_key(slsm_cursor *c, const uint8_t *k, size_t nk) {
     return LSM_OK;
 }
 
+/* Counts the bytes the handle's cursors read; every LSM_READ_SAMPLE_BYTES the current key is
+** sampled for read-triggered compaction. */
+static void account_read(slsm_cursor *c) {
+    slsm_db *db = c->db;
+    db->read_sample_left -= (int64_t)(c->nkey + c->nval);
+    if (db->read_sample_left > 0)
+        return;
+    db->read_sample_left = LSM_READ_SAMPLE_BYTES;
+    lsm_engine_sample_read(db->e, c->key, c->nkey);
+}
+
 static int find_next(slsm_cursor *c) {
     lsm_iter *it = c->it;
     c->valid = 0;
@@ -238,6 +249,7 @@ static int find_next(slsm_cursor *c) {
         if (save_current(c, uk, nu, it->val, it->vlen))
             return LSM_NOMEM;
         c->valid = 1;
+        account_read(c);
         break;
     }
     return it->rc;
@@ -269,6 +281,8 @@ static int find_prev(slsm_cursor *c) {
         it->vt->prev(it);
     }
     c->valid = have == 1;
+    if (c->valid)
+        account_read(c);
     return it->rc;
 }
 

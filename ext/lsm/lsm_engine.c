@@ -281,6 +281,7 @@ static void engine_free(lsm_engine *e) {
         return;
     lsm_skiplist_unref(e->mem);
     lsm_skiplist_unref(e->imm);
+    lsm_fmeta_unref(e->read_file);
     lsm_version_unref(e->current);
     for (int i = 0; i < 2; i++) {
         if (e->log_fd[i] >= 0)
@@ -855,24 +856,25 @@ static int get_locked(slsm_db *db, const uint8_t *k, size_t nk, const void **v, 
         return found_value(db, tag, val, nv, v, n);
     lsm_version *cur = e->current;
     uint32_t hash = lsm_bloom_hash(k, nk);
+    lsm_fmeta *first = NULL; /* the first file consulted, charged once when a second one is */
+    int first_level = 0, charged = 0;
     for (int l = 0; l < LSM_LEVELS; l++) {
         int lo = 0, hi = cur->n[l];
         if (l > 0) {
-            /* one candidate file: the first whose largest user key is >= k */
-            while (lo < hi) {
-                int mid = lo + (hi - lo) / 2;
-                lsm_fmeta *f = cur->files[l][mid];
-                if (lsm_ukey_cmp(f->largest, f->nlargest - LSM_TAG_BYTES, k, nk) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            hi = lo < cur->n[l] ? lo + 1 : lo;
+            lo = lsm_version_find_file(cur, l, k, nk);
+            hi = lo < hi ? lo + 1 : lo;
         }
         for (int i = lo; i < hi; i++) {
             lsm_fmeta *f = cur->files[l][i];
             if (!lsm_fmeta_overlaps(f, k, nk, k, nk))
                 continue;
+            if (first == NULL) {
+                first = f;
+                first_level = l;
+            } else if (!charged) {
+                lsm_engine_charge_read(e, first, first_level);
+                charged = 1;
+            }
             lsm_table *t;
             int found, rc = lsm_fmeta_table(f, &t);
             if (rc == LSM_OK)

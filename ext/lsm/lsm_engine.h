@@ -113,7 +113,8 @@ typedef struct slsm_stats {
     uint64_t memtable_bytes, memtable_entries, log_bytes, last_seq;
     uint64_t puts, deletes, gets, commits, flushes, compactions;
     uint64_t bytes_flushed, bytes_compacted, bloom_skips, max_stall_us;
-    uint64_t stalls; /* times a commit waited for background work */
+    uint64_t stalls;           /* times a commit waited for background work */
+    uint64_t read_compactions; /* compactions started because reads consulted too many files */
 } slsm_stats;
 
 int slsm_stats_get(slsm_db *db, slsm_stats *out);

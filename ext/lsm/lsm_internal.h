@@ -54,6 +54,10 @@ typedef struct lsm_engine {
     int compacting; /* a compaction merges without the lock: a flush goes to level 0 */
     int bg_rc;      /* failure of the last background job, reported to the next writer */
     char bg_msg[600];
+    /* read-triggered compaction: a file whose read budget ran out (a reference is held), to be
+    ** merged into the next level when no level is over its size limit */
+    lsm_fmeta *read_file;
+    int read_level;
     uint8_t *compact_ptr[LSM_LEVELS];
     size_t ncompact_ptr[LSM_LEVELS];
     slsm_stats st;
@@ -71,6 +75,7 @@ struct slsm_db {
     int ncursors;
     uint8_t *getbuf;
     size_t getcap;
+    int64_t read_sample_left; /* bytes this handle's cursors read before the next sample */
     char errmsg[600];
 };
 
@@ -105,6 +110,14 @@ int lsm_engine_flush(lsm_engine *e);
 int lsm_engine_maybe_compact(lsm_engine *e, int max_steps);
 int lsm_engine_compact_all(lsm_engine *e);
 int lsm_engine_check(lsm_engine *e);
+
+/* Read-triggered compaction (lsm_compact.c), with mu held. A lookup that consulted file f of
+** `level` and then another file charges f; once f's budget is spent it is compacted down.
+** Cursors sample a key every LSM_READ_SAMPLE_BYTES they read and charge the first of the files
+** a lookup of it would consult, when that is more than one. */
+#define LSM_READ_SAMPLE_BYTES (1 << 20)
+void lsm_engine_charge_read(lsm_engine *e, lsm_fmeta *f, int level);
+void lsm_engine_sample_read(lsm_engine *e, const uint8_t *k, size_t nk);
 
 /* The background thread (lsm_compact.c). Start: 0 when the thread could not be created (the
 ** writer then does the work inline). Stop: called with mu held; releases it while joining.

@@ -34,6 +34,9 @@ typedef struct lsm_fmeta {
     size_t nsmallest, nlargest;
     int refs;
     int obsolete; /* remove the file when the last reference goes */
+    /* Reads this file may cost before it is compacted down (lsm_engine_charge_read): a read
+    ** that had to look here and then in another file charges this one, the first. */
+    int64_t read_budget;
     char *path;
     lsm_table *table; /* opened on first use */
 } lsm_fmeta;
@@ -66,6 +69,13 @@ void lsm_version_unref(lsm_version *v);
 lsm_version *lsm_version_edit(const lsm_version *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
                               int nadd, int add_level);
 uint64_t lsm_version_level_bytes(const lsm_version *v, int level);
+/* Level >= 1: index of the only file that may hold user key k (the first whose largest key is
+** >= k), or n[level] when none can. */
+int lsm_version_find_file(const lsm_version *v, int level, const uint8_t *k, size_t nk);
+/* How many files a lookup of user key k has to consult (counting stops at 2), and the first of
+** them, newest level first. */
+int lsm_version_lookup_files(const lsm_version *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
+                             int *first_level);
 
 /* Concatenating iterator over the files of one sorted level (1..), holding references. */
 lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n);

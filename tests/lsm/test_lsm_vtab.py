@@ -252,7 +252,7 @@ def test_commands(ldb):
         [f"level{i}_{w}" for i in range(7) for w in ("files", "bytes")] +
         ["memtable_bytes", "memtable_entries", "log_bytes", "last_seq", "puts", "deletes",
          "gets", "commits", "flushes", "compactions", "bytes_flushed", "bytes_compacted",
-         "bloom_skips", "max_stall_us"])
+         "bloom_skips", "max_stall_us", "stalls", "read_compactions"])
 
 
 def test_lsm_stats_errors_and_lookup(tmp_path, ldb):
@@ -261,7 +261,7 @@ def test_lsm_stats_errors_and_lookup(tmp_path, ldb):
     ldb.execute("CREATE TABLE plain(x)")
     assert error_of(ldb, "SELECT * FROM lsm_stats('plain')") == \
         "lsm_stats: no lsm1 table named 'plain'"
-    assert helpers.scalar(ldb, "SELECT count(*) FROM lsm_stats('main.kv')") == 28
+    assert helpers.scalar(ldb, "SELECT count(*) FROM lsm_stats('main.kv')") == 30
     assert ldb.execute("SELECT * FROM lsm_stats(NULL)").fetchall() == []
     # a table this connection has not touched yet is connected on demand
     path = str(tmp_path / "f.db")
