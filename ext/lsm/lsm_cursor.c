@@ -190,15 +190,25 @@ static int build(slsm_cursor *c) {
     return LSM_OK;
 }
 
-static int save_current(slsm_cursor *c, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv) {
-    if (!lsm_grow(&c->key, &c->capkey, nk ? nk : 1) || !lsm_grow(&c->val, &c->capval, nv ? nv : 1))
+/* The current key is always copied (the iterator steps past it to find the next one). The
+** value is copied only when `copy` is set: forwards, the iterator rests on the entry and its
+** value stays in place until the cursor moves. */
+static int save_current(slsm_cursor *c, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv,
+                        int copy) {
+    if (!lsm_grow(&c->key, &c->capkey, nk ? nk : 1))
         return LSM_NOMEM;
     if (nk)
         memcpy(c->key, k, nk);
-    if (nv)
-        memcpy(c->val, v, nv);
     c->nkey = nk;
     c->nval = nv;
+    c->cur_val = nv ? v : (const uint8_t *)""; /* never NULL for a valid cursor */
+    if (copy) {
+        if (!lsm_grow(&c->val, &c->capval, nv ? nv : 1))
+            return LSM_NOMEM;
+        if (nv)
+            memcpy(c->val, v, nv);
+        c->cur_val = c->val;
+    }
     return LSM_OK;
 }
 
@@ -246,7 +256,7 @@ static int find_next(slsm_cursor *c) {
                 return LSM_NOMEM;
             continue;
         }
-        if (save_current(c, uk, nu, it->val, it->vlen))
+        if (save_current(c, uk, nu, it->val, it->vlen, 0))
             return LSM_NOMEM;
         c->valid = 1;
         account_read(c);
@@ -273,7 +283,7 @@ static int find_prev(slsm_cursor *c) {
                 break;
             if (!above_hi(c, uk, nu)) {
                 /* entries of one key come oldest first here: the last one seen wins */
-                if (save_current(c, uk, nu, it->val, it->vlen))
+                if (save_current(c, uk, nu, it->val, it->vlen, 1))
                     return LSM_NOMEM;
                 have = (tag & 0xff) == LSM_TYPE_PUT ? 1 : 2;
             }
@@ -435,5 +445,5 @@ const void *slsm_cursor_key(const slsm_cursor *c, size_t *n) {
 
 const void *slsm_cursor_value(const slsm_cursor *c, size_t *n) {
     *n = c->valid ? c->nval : 0;
-    return c->valid ? c->val : NULL;
+    return c->valid ? c->cur_val : NULL;
 }

@@ -89,6 +89,7 @@ struct slsm_cursor {
     uint64_t overlay_limit; /* overlay entries below this are visible */
     int valid, forward, rc;
     uint8_t *key, *val, *tmp, *lo, *hi;
+    const uint8_t *cur_val; /* the current value: val, or in place in the iterator */
     size_t nkey, capkey, nval, capval, captmp, nlo, nhi;
     int has_lo, has_hi, lo_open, hi_open;
 };
