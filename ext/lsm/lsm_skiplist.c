@@ -227,6 +227,13 @@ static void sl_set(sl_iter *it, node *n) {
         it->base.klen = n->klen;
         it->base.val = node_key(n) + n->klen;
         it->base.vlen = n->vlen;
+        /* nodes sit in the arena in insertion order, so a scan's next node is a cache miss:
+        ** start loading it while the caller works on this one */
+        const char *next = (const char *)n->next[0];
+        if (next) {
+            __builtin_prefetch(next);
+            __builtin_prefetch(next + 64);
+        }
     }
 }
 
