@@ -412,17 +412,17 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
             drop_tombstones = 0;
     if (level == 0) {
         for (int i = 0; i < n0 && rc == LSM_OK; i++) {
-            rc = lsm_fmeta_iter(in[i], &kids[nk]);
+            rc = lsm_fmeta_iter(in[i], NULL, &kids[nk]);
             if (rc == LSM_OK)
                 nk++;
         }
     } else {
-        rc = lsm_fmeta_iter(in[0], &kids[nk]);
+        rc = lsm_fmeta_iter(in[0], NULL, &kids[nk]);
         if (rc == LSM_OK)
             nk++;
     }
     if (rc == LSM_OK && n1 > 0) {
-        kids[nk] = lsm_level_iter_new(in + n0, n1);
+        kids[nk] = lsm_level_iter_new(in + n0, n1, NULL);
         if (kids[nk] == NULL)
             rc = LSM_NOMEM;
         else
@@ -633,12 +633,12 @@ int lsm_engine_compact_all(lsm_engine *e) {
             all[n++] = v->files[l][i];
         if (l == 0) {
             for (int i = 0; i < v->n[0] && rc == LSM_OK; i++) {
-                rc = lsm_fmeta_iter(v->files[0][i], &kids[nk]);
+                rc = lsm_fmeta_iter(v->files[0][i], NULL, &kids[nk]);
                 if (rc == LSM_OK)
                     nk++;
             }
         } else if (v->n[l]) {
-            kids[nk] = lsm_level_iter_new(v->files[l], v->n[l]);
+            kids[nk] = lsm_level_iter_new(v->files[l], v->n[l], NULL);
             if (kids[nk] == NULL)
                 rc = LSM_NOMEM;
             else
@@ -687,7 +687,7 @@ static int check_file(lsm_fmeta *f) {
         lsm_file_set_errmsg("%s: entry count differs from the manifest", f->path);
         return LSM_CORRUPT;
     }
-    lsm_iter *it = lsm_table_iter(t, NULL, NULL);
+    lsm_iter *it = lsm_table_iter(t, NULL, NULL, NULL);
     if (it == NULL)
         return LSM_NOMEM;
     it->vt->first(it);

@@ -89,22 +89,25 @@ static int set_bound(uint8_t **dst, size_t *n, const void *src, size_t nsrc) {
 
 int slsm_cursor_bounds(slsm_cursor *c, const void *lo, size_t nlo, int lo_open, const void *hi,
                        size_t nhi, int hi_open) {
-    c->has_lo = c->has_hi = 0;
-    if (lo && !set_bound(&c->lo, &c->nlo, lo, nlo))
-        return lsm_db_fail(c->db, LSM_NOMEM, NULL);
-    if (hi && !set_bound(&c->hi, &c->nhi, hi, nhi))
-        return lsm_db_fail(c->db, LSM_NOMEM, NULL);
-    c->has_lo = lo != NULL;
-    c->has_hi = hi != NULL;
-    c->lo_open = lo_open;
-    c->hi_open = hi_open;
-    /* bounds decide which tables take part: rebuild at the next positioning */
+    /* bounds decide which tables take part, and the tables' iterators point at them: drop the
+    ** iterator first and rebuild it at the next positioning */
     lsm_engine *e = c->db->e;
     pthread_mutex_lock(&e->mu);
     lsm_iter_destroy(c->it);
     c->it = NULL;
     c->valid = 0;
     pthread_mutex_unlock(&e->mu);
+    c->has_lo = c->has_hi = 0;
+    c->bounds = (lsm_bounds){NULL, NULL, 0, 0};
+    if (lo && !set_bound(&c->lo, &c->nlo, lo, nlo))
+        return lsm_db_fail(c->db, LSM_NOMEM, NULL);
+    if (hi && !set_bound(&c->hi, &c->nhi, hi, nhi))
+        return lsm_db_fail(c->db, LSM_NOMEM, NULL);
+    c->has_lo = lo != NULL;
+    c->has_hi = hi != NULL;
+    c->bounds = (lsm_bounds){c->has_lo ? c->lo : NULL, c->has_hi ? c->hi : NULL, c->nlo, c->nhi};
+    c->lo_open = lo_open;
+    c->hi_open = hi_open;
     return LSM_OK;
 }
 
@@ -148,7 +151,7 @@ static int build(slsm_cursor *c) {
     for (int i = 0; rc == LSM_OK && i < v->n[0]; i++) {
         if (!lsm_fmeta_overlaps(v->files[0][i], lo, c->nlo, hi, c->nhi))
             continue;
-        rc = lsm_fmeta_iter(v->files[0][i], &kids[n]);
+        rc = lsm_fmeta_iter(v->files[0][i], &c->bounds, &kids[n]);
         if (rc == LSM_OK)
             n++;
     }
@@ -167,7 +170,7 @@ static int build(slsm_cursor *c) {
                 sel[ns++] = v->files[l][i];
         if (ns == 0)
             continue;
-        if ((kids[n] = lsm_level_iter_new(sel, ns)) == NULL)
+        if ((kids[n] = lsm_level_iter_new(sel, ns, &c->bounds)) == NULL)
             rc = LSM_NOMEM;
         else
             n++;

@@ -92,6 +92,7 @@ struct slsm_cursor {
     const uint8_t *cur_val; /* the current value: val, or in place in the iterator */
     size_t nkey, capkey, nval, capval, captmp, nlo, nhi;
     int has_lo, has_hi, lo_open, hi_open;
+    lsm_bounds bounds; /* lo and hi for the tables' iterators (inclusive) */
 };
 
 /* Records rc's message on db (from the file layer or a fixed text) and returns rc. */

@@ -31,6 +31,13 @@ struct lsm_iter {
     size_t vlen;
 };
 
+/* The key range a reader wants: user keys, inclusive, NULL for no bound. Sources use it only to
+** avoid loading a block or table that lies wholly outside; the reader still checks every key. */
+typedef struct lsm_bounds {
+    const uint8_t *lo, *hi;
+    size_t nlo, nhi;
+} lsm_bounds;
+
 static inline void lsm_iter_destroy(lsm_iter *it) {
     if (it)
         it->vt->destroy(it);

@@ -243,6 +243,7 @@ typedef struct table_iter {
     lsm_table *t;
     uint32_t block; /* index of the loaded block, nblocks if none */
     lsm_block_iter bi;
+    const lsm_bounds *bounds;
     void (*release)(void *);
     void *arg;
 } table_iter;
@@ -282,9 +283,20 @@ static void check_rc(table_iter *it) {
     }
 }
 
-/* Moves forward over empty blocks. */
+/* User-key comparison of block b's last key with k. */
+static int block_last_cmp(const lsm_table *t, uint32_t b, const uint8_t *k, size_t nk) {
+    size_t n = t->koff[b + 1] - t->koff[b];
+    return lsm_ukey_cmp(t->keys + t->koff[b], n - LSM_TAG_BYTES, k, nk);
+}
+
+/* Moves forward over empty blocks, stopping before a block whose keys are all above the upper
+** bound (every key of block b + 1 is above block b's last key). */
 static void skip_forward(table_iter *it) {
+    const lsm_bounds *bd = it->bounds;
     while (!it->bi.valid && it->base.rc == LSM_OK && !it->bi.rc) {
+        if (bd && bd->hi && it->block < it->t->nblocks &&
+            block_last_cmp(it->t, it->block, bd->hi, bd->nhi) > 0)
+            break;
         if (!load(it, it->block + 1))
             break;
         lsm_block_iter_first(&it->bi);
@@ -296,8 +308,12 @@ static void skip_forward(table_iter *it) {
 }
 
 static void skip_backward(table_iter *it) {
+    const lsm_bounds *bd = it->bounds;
     while (!it->bi.valid && it->base.rc == LSM_OK && !it->bi.rc) {
-        if (it->block == 0 || !load(it, it->block - 1))
+        if (it->block == 0 ||
+            (bd && bd->lo && block_last_cmp(it->t, it->block - 1, bd->lo, bd->nlo) < 0))
+            break;
+        if (!load(it, it->block - 1))
             break;
         lsm_block_iter_last(&it->bi);
     }
@@ -350,20 +366,22 @@ static void ti_destroy(lsm_iter *b) {
 
 static const lsm_iter_vt table_vt = {ti_first, ti_last, ti_seek, ti_next, ti_prev, ti_destroy};
 
-lsm_iter *lsm_table_iter(lsm_table *t, void (*release)(void *), void *arg) {
+lsm_iter *lsm_table_iter(lsm_table *t, const lsm_bounds *bounds, void (*release)(void *),
+                         void *arg) {
     table_iter *it = calloc(1, sizeof *it);
     if (it == NULL)
         return NULL;
     it->base.vt = &table_vt;
     it->t = t;
     it->block = t->nblocks;
+    it->bounds = bounds;
     it->release = release;
     it->arg = arg;
     return &it->base;
 }
 
 int lsm_table_verify(lsm_table *t) {
-    lsm_iter *it = lsm_table_iter(t, NULL, NULL);
+    lsm_iter *it = lsm_table_iter(t, NULL, NULL, NULL);
     if (it == NULL)
         return LSM_NOMEM;
     for (uint32_t i = 0; i < t->nblocks; i++)

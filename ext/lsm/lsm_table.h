@@ -61,8 +61,11 @@ uint64_t lsm_table_entries(const lsm_table *t);
 int lsm_table_get(lsm_table *t, const uint8_t *ukey, size_t nk, uint64_t max_tag, uint32_t hash,
                   int *found, uint64_t *tag, const uint8_t **val, size_t *nv);
 
-/* Iterator over the table; release(arg) runs when it is destroyed (the owner's reference). */
-lsm_iter *lsm_table_iter(lsm_table *t, void (*release)(void *), void *arg);
+/* Iterator over the table; release(arg) runs when it is destroyed (the owner's reference).
+** bounds (NULL = none; must outlive the iterator): next and prev stop instead of loading a
+** block wholly above bounds->hi or below bounds->lo. */
+lsm_iter *lsm_table_iter(lsm_table *t, const lsm_bounds *bounds, void (*release)(void *),
+                         void *arg);
 
 /* Reads every block and checks checksums and key order; message in lsm_file_errmsg(). */
 int lsm_table_verify(lsm_table *t);

@@ -100,12 +100,12 @@ static void release_fmeta(void *arg) {
     lsm_fmeta_unref(arg);
 }
 
-int lsm_fmeta_iter(lsm_fmeta *f, lsm_iter **out) {
+int lsm_fmeta_iter(lsm_fmeta *f, const lsm_bounds *bounds, lsm_iter **out) {
     lsm_table *t;
     int rc = lsm_fmeta_table(f, &t);
     if (rc)
         return rc;
-    *out = lsm_table_iter(t, release_fmeta, f);
+    *out = lsm_table_iter(t, bounds, release_fmeta, f);
     if (*out == NULL)
         return LSM_NOMEM;
     lsm_fmeta_ref(f);
@@ -237,6 +237,7 @@ typedef struct level_iter {
     lsm_fmeta **files;
     int n, cur;
     lsm_iter *it;
+    const lsm_bounds *bounds;
 } level_iter;
 
 static void lv_sync(level_iter *li) {
@@ -262,7 +263,7 @@ static int lv_open(level_iter *li, int i) {
     li->cur = i;
     if (i < 0 || i >= li->n)
         return 0;
-    int rc = lsm_fmeta_iter(li->files[i], &li->it);
+    int rc = lsm_fmeta_iter(li->files[i], li->bounds, &li->it);
     if (rc) {
         li->base.rc = rc;
         return 0;
@@ -343,7 +344,7 @@ static void lv_destroy(lsm_iter *b) {
 
 static const lsm_iter_vt level_vt = {lv_first, lv_last, lv_seek, lv_next, lv_prev, lv_destroy};
 
-lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n) {
+lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds) {
     level_iter *li = calloc(1, sizeof *li);
     if (li == NULL)
         return NULL;
@@ -358,6 +359,7 @@ lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n) {
     }
     li->n = n;
     li->cur = -1;
+    li->bounds = bounds;
     li->base.vt = &level_vt;
     return &li->base;
 }

@@ -56,8 +56,8 @@ lsm_fmeta *lsm_fmeta_new(const char *base, uint64_t number, uint64_t size, uint6
 void lsm_fmeta_ref(lsm_fmeta *f);
 void lsm_fmeta_unref(lsm_fmeta *f);
 int lsm_fmeta_table(lsm_fmeta *f, lsm_table **t);
-/* An iterator over the file's table holding a reference to it. */
-int lsm_fmeta_iter(lsm_fmeta *f, lsm_iter **out);
+/* An iterator over the file's table holding a reference to it; bounds as in lsm_table_iter. */
+int lsm_fmeta_iter(lsm_fmeta *f, const lsm_bounds *bounds, lsm_iter **out);
 /* Does the file's user-key range intersect [lo, hi] (user keys; NULL = unbounded)? */
 int lsm_fmeta_overlaps(const lsm_fmeta *f, const uint8_t *lo, size_t nlo, const uint8_t *hi,
                        size_t nhi);
@@ -77,8 +77,9 @@ int lsm_version_find_file(const lsm_version *v, int level, const uint8_t *k, siz
 int lsm_version_lookup_files(const lsm_version *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
                              int *first_level);
 
-/* Concatenating iterator over the files of one sorted level (1..), holding references. */
-lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n);
+/* Concatenating iterator over the files of one sorted level (1..), holding references; bounds
+** (NULL = none) go to each file's iterator. */
+lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds);
 
 int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version *v,
                        uint64_t next_file, uint64_t flushed_seq, int sync);

@@ -69,7 +69,7 @@ static void test_lookup_and_scan(void) {
                                lsm_bloom_hash((uint8_t *)key, (size_t)nk), &found, &tag, &v, &nv),
                  LSM_OK);
     CHECK(found && tag == lsm_make_tag(50, LSM_TYPE_DELETE));
-    lsm_iter *it = lsm_table_iter(t, NULL, NULL);
+    lsm_iter *it = lsm_table_iter(t, NULL, NULL, NULL);
     int count = 0;
     for (it->vt->first(it); it->valid; it->vt->next(it))
         count++;
@@ -87,6 +87,54 @@ static void test_lookup_and_scan(void) {
     CHECK_EQ_INT(it->rc, LSM_OK);
     lsm_iter_destroy(it);
     CHECK_EQ_INT(lsm_table_verify(t), LSM_OK);
+    lsm_table_close(t);
+}
+
+/* User key number of an entry's key ("user%07d"). */
+static int key_number(const lsm_iter *it) {
+    return atoi((const char *)it->key + 4);
+}
+
+/* With bounds, a scan yields every entry inside them exactly as an unbounded scan does, and
+** stops within the block where it leaves them instead of reading on to the table's end. */
+static void test_bounds(void) {
+    const char *path = build("t3.sst");
+    lsm_table *t;
+    CHECK_EQ_INT(lsm_table_open(path, &t), LSM_OK);
+    static const int ranges[][2] = {{0, 0}, {10, 20}, {999, 1400}, {2500, 2501}, {4990, 6000}};
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        char lo[16], hi[16];
+        snprintf(lo, sizeof lo, "user%07d", ranges[r][0]);
+        snprintf(hi, sizeof hi, "user%07d", ranges[r][1]);
+        lsm_bounds bd = {(uint8_t *)lo, (uint8_t *)hi, 11, 11};
+        lsm_iter *it = lsm_table_iter(t, &bd, NULL, NULL);
+        uint8_t k[40];
+        size_t nk = make_key(k, ranges[r][0], UINT64_MAX >> 8, LSM_TYPE_PUT);
+        int inside = 0, beyond = 0, expect = 0;
+        for (int i = ranges[r][0]; i <= ranges[r][1] && i < N; i++)
+            expect += i % 2 == 0 ? 2 : 0;
+        for (it->vt->seek(it, k, nk); it->valid; it->vt->next(it)) {
+            if (key_number(it) <= ranges[r][1])
+                inside++;
+            else
+                beyond++;
+        }
+        CHECK_EQ_INT(inside, expect);
+        CHECK(beyond < 64); /* a 1 KiB block holds about 40 entries */
+        inside = beyond = 0;
+        for (it->vt->last(it); it->valid && key_number(it) > ranges[r][1]; it->vt->prev(it))
+            ;
+        for (; it->valid; it->vt->prev(it)) {
+            if (key_number(it) >= ranges[r][0])
+                inside++;
+            else
+                beyond++;
+        }
+        CHECK_EQ_INT(inside, expect);
+        CHECK(beyond < 64);
+        CHECK_EQ_INT(it->rc, LSM_OK);
+        lsm_iter_destroy(it);
+    }
     lsm_table_close(t);
 }
 
@@ -123,7 +171,7 @@ static void test_corruption(void) {
             detected++;
         else
             CHECK_EQ_INT(rc, LSM_OK);
-        lsm_iter *it = lsm_table_iter(t, NULL, NULL);
+        lsm_iter *it = lsm_table_iter(t, NULL, NULL, NULL);
         int count = 0;
         for (it->vt->first(it); it->valid; it->vt->next(it))
             count++;
@@ -145,6 +193,7 @@ static void test_corruption(void) {
 
 int main(void) {
     RUN(test_lookup_and_scan);
+    RUN(test_bounds);
     RUN(test_corruption);
     return unit_report("unit_lsm_table");
 }
