@@ -10,8 +10,11 @@
 **   fillseq     N puts in key order, one per commit
 **   fillbatch   N puts in key order, 1000 per transaction (write batch)
 **   fillrandom  N puts in random order, one per commit
-**   readrandom  N gets of random existing keys
-**   seekrandom  N/10 seeks to random keys, each reading the next 100 entries
+**   seekfresh   N/10 seeks to random keys, each reading the next 100 entries, right after
+**               the database is reopened (its shape as the load left it)
+**   readrandom  N gets of random keys (about 63% exist)
+**   seekrandom  seekfresh again, after the gets (engines that compact on reads, as LevelDB
+**               and strata do, may have reshaped the database by then)
 ** Every engine runs with its defaults and without fsync per commit (strata: durability NORMAL;
 ** peers: sync=false). Prints "phase seconds" lines, then "disk_bytes" (after fillrandom) and
 ** "rss_kib" (peak resident set). fillrandom also prints the put latency (each put with its
@@ -322,6 +325,20 @@ static double fill(const bench_ops *ops, const char *dir, uint64_t n, int random
     return now() - t0;
 }
 
+/* N/10 seeks to random keys, each reading up to SCAN entries: prints "<phase> seconds" and
+** "<phase>_entries". */
+static void seeks(const bench_ops *ops, void *h, uint64_t n, const char *phase) {
+    char key[KEY_BYTES];
+    uint64_t entries = 0;
+    double t0 = now();
+    for (uint64_t i = 0; i < n / 10; i++) {
+        make_key(key, rnd() % n);
+        entries += (uint64_t)ops->scan(h, key, SCAN);
+    }
+    printf("%s %.6f\n", phase, now() - t0);
+    printf("%s_entries %llu\n", phase, (unsigned long long)entries);
+}
+
 /* Bytes this process passed to write(2) so far (all threads). */
 static unsigned long long wchar(void) {
     FILE *f = fopen("/proc/self/io", "r");
@@ -413,6 +430,7 @@ int main(int argc, char **argv) {
     /* Reads on the fillrandom database, reopened. Its keys are the ~63% of [0, n) that the
     ** random fill drew; lookups draw from all of [0, n), as LevelDB's db_bench does. */
     void *h = ops->open(dir);
+    seeks(ops, h, n, "seekfresh");
     uint64_t found = 0;
     double t0 = now();
     for (uint64_t i = 0; i < n; i++) {
@@ -421,14 +439,7 @@ int main(int argc, char **argv) {
     }
     printf("readrandom %.6f\n", now() - t0);
     printf("readrandom_found %llu\n", (unsigned long long)found);
-    uint64_t seeks = n / 10, entries = 0;
-    t0 = now();
-    for (uint64_t i = 0; i < seeks; i++) {
-        make_key(key, rnd() % n);
-        entries += (uint64_t)ops->scan(h, key, SCAN);
-    }
-    printf("seekrandom %.6f\n", now() - t0);
-    printf("seekrandom_entries %llu\n", (unsigned long long)entries);
+    seeks(ops, h, n, "seekrandom");
     ops->close(h);
 
     struct rusage ru;
