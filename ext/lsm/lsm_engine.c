@@ -208,8 +208,9 @@ static int engine_recover(lsm_engine *e) {
         e->flushed_seq = 0;
         if (e->current == NULL)
             return LSM_NOMEM;
+        int published;
         rc = lsm_manifest_write(e->path, e->tmp_path, e->current, e->next_file, 0,
-                                e->opt.durability != SLSM_DURABILITY_OFF);
+                                e->opt.durability != SLSM_DURABILITY_OFF, &published);
     }
     if (rc)
         return rc;
