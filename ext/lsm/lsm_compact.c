@@ -350,6 +350,9 @@ int lsm_engine_flush(lsm_engine *e) {
         if (rc == LSM_OK)
             rc = lsm_engine_flush_imm(e);
     }
+    /* every commit is in tables now: whatever a failed log fsync lost no longer counts */
+    if (rc == LSM_OK)
+        e->log_sync_failed = 0;
     return rc;
 }
 

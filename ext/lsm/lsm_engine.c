@@ -932,10 +932,14 @@ int slsm_flush(slsm_db *db) {
 }
 
 static int checkpoint(lsm_engine *e) {
+    if (e->log_sync_failed)
+        return lsm_engine_flush(e);
     int rc = LSM_OK;
     for (int i = 0; i < 2 && rc == LSM_OK; i++)
         if (e->log_size[i] > 0)
             rc = lsm_file_sync(e->log_fd[i], e->log_path[i]);
+    if (rc)
+        e->log_sync_failed = 1;
     return rc;
 }
 
