@@ -9,8 +9,8 @@
 ** refuses further writes until it is reopened. A memtable over its size limit is switched out
 ** (made immutable, for the background thread to write) at the start of the next commit; the
 ** commit waits only when the previous one is still being written, or level 0 is far behind.
-** A failure of background work is returned by the next commit that needs room (which is then
-** not applied) and the work is retried.
+** A failure of background work is returned by the next commit (which is then not applied) and
+** the work is retried.
 */
 #include "lsm/lsm_internal.h"
 #include "lsm/lsm_bloom.h"
