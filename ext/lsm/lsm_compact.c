@@ -202,21 +202,39 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
 
 /* Publishes current - drop + add (at level) through the manifest, then installs it. Only the
 ** owner of the tree installs, so nothing the manifest records (current, next_file,
-** flushed_seq) changes while mu is released around the manifest write and its fsyncs. */
+** flushed_seq) changes while mu is released around the manifest write and its fsyncs.
+**
+** *installed tells whether the new version became current: on success, and also when the new
+** manifest replaced the old one but the directory fsync after the rename failed. The file
+** system then shows the new manifest, so memory must follow it (the added tables are live), but
+** a power cut might still bring back the old one. So the dropped tables are kept (the next open
+** removes whichever files its manifest does not name), a flushed log is not emptied, and the
+** engine refuses writes until it is reopened. Later flushes and compactions may go on: a manifest
+** written after them, its directory fsynced, settles which one is durable. */
 static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, int nadd, int level,
-                   int obsolete_drops) {
+                   int obsolete_drops, int *installed) {
+    *installed = 0;
     lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
     if (v == NULL)
         return LSM_NOMEM;
     uint64_t next_file = e->next_file, flushed_seq = e->flushed_seq;
     pthread_mutex_unlock(&e->mu);
+    int published;
     int rc = lsm_manifest_write(e->path, e->tmp_path, v, next_file, flushed_seq,
-                                e->opt.durability != SLSM_DURABILITY_OFF);
+                                e->opt.durability != SLSM_DURABILITY_OFF, &published);
     pthread_mutex_lock(&e->mu);
-    if (rc) {
+    if (rc && !published) {
         lsm_version_unref(v);
         return rc;
     }
+    if (rc) {
+        obsolete_drops = 0;
+        if (e->sticky_rc == LSM_OK) {
+            e->sticky_rc = rc;
+            snprintf(e->sticky_msg, sizeof e->sticky_msg, "%s", lsm_file_errmsg());
+        }
+    }
+    *installed = 1;
     if (obsolete_drops)
         for (int i = 0; i < ndrop; i++)
             drop[i]->obsolete = 1;
@@ -227,7 +245,20 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
     pthread_mutex_unlock(&e->mu);
     lsm_version_unref(old);
     pthread_mutex_lock(&e->mu);
-    return LSM_OK;
+    return rc;
+}
+
+/* After install of a compaction's outputs: counted and kept when they became current, else
+** removed. */
+static void install_outputs(lsm_engine *e, out_set *out, int installed) {
+    if (!installed) {
+        out_discard(out);
+        return;
+    }
+    for (int i = 0; i < out->n; i++)
+        e->st.bytes_compacted += out->files[i]->size;
+    e->st.compactions++;
+    out_release(out);
 }
 
 static int range_overlaps(const lsm_version *v, int level, const uint8_t *lo, size_t nlo,
@@ -287,8 +318,9 @@ int lsm_engine_flush_imm(lsm_engine *e) {
     }
     uint64_t old_flushed = e->flushed_seq;
     e->flushed_seq = e->imm_seq;
-    rc = install(e, NULL, 0, out.files, out.n, level, 0);
-    if (rc) {
+    int installed;
+    rc = install(e, NULL, 0, out.files, out.n, level, 0, &installed);
+    if (!installed) {
         e->flushed_seq = old_flushed;
         out_discard(&out);
         return rc;
@@ -301,12 +333,14 @@ int lsm_engine_flush_imm(lsm_engine *e) {
     e->generation++;
     e->st.flushes++;
     /* every record in imm's log is now in a table (the manifest says so): empty it. If that
-    ** fails the next switch tries again before reusing the log. */
+    ** fails the next switch tries again before reusing the log. Not when the manifest may not
+    ** be durable (rc set): if a power cut brought back the old one, the log would be the only
+    ** copy of these commits. */
     int log = e->imm_log;
-    if (lsm_file_truncate(e->log_fd[log], e->log_path[log], 0) == LSM_OK)
+    if (rc == LSM_OK && lsm_file_truncate(e->log_fd[log], e->log_path[log], 0) == LSM_OK)
         e->log_size[log] = 0;
     pthread_cond_broadcast(&e->bg_done);
-    return LSM_OK;
+    return rc;
 }
 
 int lsm_engine_flush(lsm_engine *e) {
@@ -316,6 +350,9 @@ int lsm_engine_flush(lsm_engine *e) {
         if (rc == LSM_OK)
             rc = lsm_engine_flush_imm(e);
     }
+    /* every commit is in tables now: whatever a failed log fsync lost no longer counts */
+    if (rc == LSM_OK)
+        e->log_sync_failed = 0;
     return rc;
 }
 
@@ -395,9 +432,10 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
         e->compact_ptr[level] = ptr;
         e->ncompact_ptr[level] = nhi;
     }
+    int installed;
     if (level > 0 && n0 == 1 && n1 == 0) {
         /* nothing to merge with: the table moves down as it is */
-        rc = install(e, in, 1, in, 1, level + 1, 0);
+        rc = install(e, in, 1, in, 1, level + 1, 0, &installed);
         e->st.compactions++;
         free(in);
         free(kids);
@@ -459,15 +497,8 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
         e->compacting = 0;
     }
     if (rc == LSM_OK) {
-        rc = install(e, in, n0 + n1, out.files, out.n, level + 1, 1);
-        if (rc == LSM_OK) {
-            for (int i = 0; i < out.n; i++)
-                e->st.bytes_compacted += out.files[i]->size;
-            e->st.compactions++;
-            out_release(&out);
-        } else {
-            out_discard(&out);
-        }
+        rc = install(e, in, n0 + n1, out.files, out.n, level + 1, 1, &installed);
+        install_outputs(e, &out, installed);
     }
     free(in);
     if (unlocked)
@@ -661,15 +692,9 @@ int lsm_engine_compact_all(lsm_engine *e) {
                           NULL);
     lsm_iter_destroy(it);
     if (rc == LSM_OK) {
-        rc = install(e, all, n, out.files, out.n, target, 1);
-        if (rc == LSM_OK) {
-            for (int i = 0; i < out.n; i++)
-                e->st.bytes_compacted += out.files[i]->size;
-            e->st.compactions++;
-            out_release(&out);
-        } else {
-            out_discard(&out);
-        }
+        int installed;
+        rc = install(e, all, n, out.files, out.n, target, 1, &installed);
+        install_outputs(e, &out, installed);
     }
     free(all);
     lsm_version_unref(v);

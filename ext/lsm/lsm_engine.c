@@ -9,8 +9,8 @@
 ** refuses further writes until it is reopened. A memtable over its size limit is switched out
 ** (made immutable, for the background thread to write) at the start of the next commit; the
 ** commit waits only when the previous one is still being written, or level 0 is far behind.
-** A failure of background work is returned by the next commit that needs room (which is then
-** not applied) and the work is retried.
+** A failure of background work is returned by the next commit (which is then not applied) and
+** the work is retried.
 */
 #include "lsm/lsm_internal.h"
 #include "lsm/lsm_bloom.h"
@@ -208,8 +208,9 @@ static int engine_recover(lsm_engine *e) {
         e->flushed_seq = 0;
         if (e->current == NULL)
             return LSM_NOMEM;
+        int published;
         rc = lsm_manifest_write(e->path, e->tmp_path, e->current, e->next_file, 0,
-                                e->opt.durability != SLSM_DURABILITY_OFF);
+                                e->opt.durability != SLSM_DURABILITY_OFF, &published);
     }
     if (rc)
         return rc;
@@ -931,10 +932,14 @@ int slsm_flush(slsm_db *db) {
 }
 
 static int checkpoint(lsm_engine *e) {
+    if (e->log_sync_failed)
+        return lsm_engine_flush(e);
     int rc = LSM_OK;
     for (int i = 0; i < 2 && rc == LSM_OK; i++)
         if (e->log_size[i] > 0)
             rc = lsm_file_sync(e->log_fd[i], e->log_path[i]);
+    if (rc)
+        e->log_sync_failed = 1;
     return rc;
 }
 

@@ -73,7 +73,8 @@ int slsm_get(slsm_db *db, const void *k, size_t nk, const void **v, size_t *nv);
 
 /* Transactions nest: begin(db, n) makes at least n levels open (level 1 is the transaction,
 ** deeper ones savepoints); commit(db, n) closes levels above n (n = 0 commits); rollback(db, n)
-** undoes the work of level n and leaves it open (n = 0 undoes and ends the transaction). */
+** undoes the work of level n and leaves it open (n = 0 undoes and ends the transaction). A
+** commit that fails is not applied and leaves the transaction open: commit again or roll back. */
 int slsm_begin(slsm_db *db, int level);
 int slsm_commit(slsm_db *db, int level);
 int slsm_rollback(slsm_db *db, int level);
@@ -98,7 +99,9 @@ const void *slsm_cursor_value(const slsm_cursor *c, size_t *n);
 
 /* Writes the memtables to tables and empties the logs. */
 int slsm_flush(slsm_db *db);
-/* fsyncs the log: every commit so far survives a power cut. */
+/* fsyncs the log: every commit so far survives a power cut. After a checkpoint failed, the next
+** one writes the memtables to tables instead (the failed fsync may have lost log pages that a
+** later fsync would not report). */
 int slsm_checkpoint(slsm_db *db);
 /* Flushes, then merges every table into one sorted run, dropping overwritten versions and
 ** tombstones no snapshot needs. */

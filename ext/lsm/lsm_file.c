@@ -20,17 +20,23 @@
 
 static _Thread_local char errmsg[512];
 
+/* Atomic throughout: the background thread checks for faults while a test arms them. */
 static atomic_int fault_ops;
 static atomic_long fault_after;
 static atomic_long fault_hits;
-static int fault_errno, fault_flags;
+static atomic_int fault_errno, fault_flags;
+/* operations of each armed kind checked since lsm_fault_set (index: bit number of the kind) */
+#define FAULT_KINDS 6
+static atomic_long fault_seen[FAULT_KINDS];
 
 void lsm_fault_set(int ops, long after, int err, int flags) {
     atomic_store(&fault_ops, 0);
-    fault_errno = err;
-    fault_flags = flags;
+    atomic_store(&fault_errno, err);
+    atomic_store(&fault_flags, flags);
     atomic_store(&fault_after, after);
     atomic_store(&fault_hits, 0);
+    for (int i = 0; i < FAULT_KINDS; i++)
+        atomic_store(&fault_seen[i], 0);
     atomic_store(&fault_ops, ops);
 }
 
@@ -38,16 +44,32 @@ long lsm_fault_count(void) {
     return atomic_load(&fault_hits);
 }
 
+long lsm_fault_calls(int ops) {
+    long n = 0;
+    for (int i = 0; i < FAULT_KINDS; i++)
+        if (ops & (1 << i))
+            n += atomic_load(&fault_seen[i]);
+    return n;
+}
+
+static int fault_kind(int op) {
+    int i = 0;
+    while (i < FAULT_KINDS - 1 && !(op & (1 << i)))
+        i++;
+    return i;
+}
+
 /* True when this operation must fail; sets errno. */
 static int fault_now(int op) {
     if (!(atomic_load(&fault_ops) & op))
         return 0;
+    atomic_fetch_add(&fault_seen[fault_kind(op)], 1);
     if (atomic_fetch_sub(&fault_after, 1) > 0)
         return 0;
     atomic_fetch_add(&fault_hits, 1);
-    if (fault_flags & LSM_FAULT_ONCE)
+    if (atomic_load(&fault_flags) & LSM_FAULT_ONCE)
         atomic_store(&fault_ops, 0);
-    errno = fault_errno;
+    errno = atomic_load(&fault_errno);
     return 1;
 }
 
@@ -97,7 +119,7 @@ int lsm_file_write(int fd, const char *path, const void *buf, size_t n) {
         ssize_t w;
         if (fault_now(LSM_FAULT_WRITE)) {
             int err = errno;
-            if ((fault_flags & LSM_FAULT_SHORT) && chunk > 1) {
+            if ((atomic_load(&fault_flags) & LSM_FAULT_SHORT) && chunk > 1) {
                 /* a full disk accepts part of the buffer before refusing the rest */
                 if (write(fd, p, chunk / 2) < 0) {
                     /* the real error wins over the injected one */
@@ -233,6 +255,12 @@ int lsm_file_map(const char *path, const uint8_t **map, size_t *size) {
         return rc;
     }
     if (st.st_size > 0) {
+        /* reading a table is mapping it: an injected read fault fails the map */
+        if (fault_now(LSM_FAULT_READ)) {
+            rc = fail("mmap", path, errno);
+            close(fd);
+            return rc;
+        }
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) {
             rc = fail("mmap", path, errno);

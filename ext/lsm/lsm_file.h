@@ -17,7 +17,7 @@
 enum {
     LSM_FAULT_WRITE = 1,
     LSM_FAULT_SYNC = 2,
-    LSM_FAULT_READ = 4,
+    LSM_FAULT_READ = 4, /* reads of logs and the manifest, and the mapping of a table */
     LSM_FAULT_OPEN = 8,
     LSM_FAULT_RENAME = 16,
     LSM_FAULT_TRUNCATE = 32,
@@ -30,6 +30,10 @@ enum { LSM_FAULT_ONCE = 1, LSM_FAULT_SHORT = 2 };
 void lsm_fault_set(int ops, long after, int err, int flags);
 /* How many injected failures happened since the last lsm_fault_set. */
 long lsm_fault_count(void);
+/* How many operations of the kinds in ops (a mask) the armed fault layer has seen since the
+** last lsm_fault_set, failed ones included; only kinds that call armed are counted. Arming
+** with a huge `after` counts a workload's operations without failing any. */
+long lsm_fault_calls(int ops);
 
 /* Message of the last failed call in this thread ("write /x/y-log: No space left on device"). */
 const char *lsm_file_errmsg(void);

@@ -45,6 +45,10 @@ typedef struct lsm_engine {
     slsm_db *writer;     /* handle holding the write transaction */
     int sticky_rc;       /* set when the log could not be restored after a failed write */
     char sticky_msg[600];
+    /* A checkpoint's fsync of a log failed. Linux may then have dropped the pages it could not
+    ** write and reports success to the next fsync, so until a flush has put every commit in
+    ** (fsynced) tables, a checkpoint flushes instead of trusting an fsync of the log. */
+    int log_sync_failed;
     struct slsm_cursor *cursors;
     /* background work: flushes of imm and compaction steps, one at a time */
     pthread_t bg_thread;

@@ -367,7 +367,8 @@ lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds)
 /* ---- manifest ----------------------------------------------------------------------------- */
 
 int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version *v,
-                       uint64_t next_file, uint64_t flushed_seq, int sync) {
+                       uint64_t next_file, uint64_t flushed_seq, int sync, int *published) {
+    *published = 0;
     strbuf sb;
     strbuf_init(&sb);
     uint8_t w[32], *p;
@@ -413,9 +414,16 @@ int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version
         if (rc == LSM_OK && sync)
             rc = lsm_file_sync(fd, tmp_path);
         lsm_file_close(fd);
-        if (rc == LSM_OK)
-            rc = lsm_file_rename(tmp_path, path, sync);
-        if (rc != LSM_OK)
+        if (rc == LSM_OK) {
+            rc = lsm_file_rename(tmp_path, path, 0);
+            if (rc == LSM_OK) {
+                /* from here on the new manifest is the one the file system shows */
+                *published = 1;
+                if (sync)
+                    rc = lsm_file_sync_dir(path);
+            }
+        }
+        if (rc != LSM_OK && !*published)
             lsm_file_remove(tmp_path);
     }
     strbuf_free(&sb);

@@ -81,8 +81,11 @@ int lsm_version_lookup_files(const lsm_version *v, const uint8_t *k, size_t nk, 
 ** (NULL = none) go to each file's iterator. */
 lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds);
 
+/* Writes the manifest of v (fsynced, then renamed over path, then the directory fsynced, when
+** sync is set). *published is set once the rename is done: a failure after it (the directory
+** fsync) leaves the new manifest in place, but maybe not durable. */
 int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version *v,
-                       uint64_t next_file, uint64_t flushed_seq, int sync);
+                       uint64_t next_file, uint64_t flushed_seq, int sync, int *published);
 int lsm_manifest_read(const char *path, const char *base, lsm_version **v, uint64_t *next_file,
                       uint64_t *flushed_seq);
 

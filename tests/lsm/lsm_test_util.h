@@ -1,6 +1,7 @@
 /*
-** Helpers shared by the lsm unit tests: a scratch directory removed at exit, and a seeded
-** random generator whose seed is printed so a failure can be replayed (LSM_TEST_SEED=n).
+** Helpers shared by the lsm unit tests: a scratch directory removed at exit, a seeded random
+** generator whose seed is printed so a failure can be replayed (LSM_TEST_SEED=n), and the values
+** of the model-based tests.
 */
 #ifndef STRATA_LSM_TEST_UTIL_H
 #define STRATA_LSM_TEST_UTIL_H
@@ -29,9 +30,10 @@ static inline void test_dir_cleanup(void) {
         nftw(test_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static inline const char *test_dir_make(void) {
+/* The scratch directory, made inside parent on first use (later calls return it as it is). */
+static inline const char *test_dir_make_in(const char *parent) {
     if (!test_dir[0]) {
-        snprintf(test_dir, sizeof test_dir, "/tmp/strata-lsm-XXXXXX");
+        snprintf(test_dir, sizeof test_dir, "%s/strata-lsm-XXXXXX", parent);
         if (mkdtemp(test_dir) == NULL) {
             perror("mkdtemp");
             exit(2);
@@ -39,6 +41,10 @@ static inline const char *test_dir_make(void) {
         atexit(test_dir_cleanup);
     }
     return test_dir;
+}
+
+static inline const char *test_dir_make(void) {
+    return test_dir_make_in("/tmp");
 }
 
 /* A path inside the scratch directory (static buffer rotation of 4). */
@@ -71,6 +77,33 @@ static inline uint64_t rng_next(void) {
 
 static inline unsigned rng_below(unsigned n) {
     return (unsigned)(rng_next() % n);
+}
+
+/* A value of the model-based tests, described by its length and a seed its bytes derive from;
+** len < 0: the key is absent. */
+typedef struct {
+    int len;
+    unsigned seed;
+} mval;
+
+static inline unsigned char mval_byte(mval m, size_t j) {
+    return (unsigned char)(m.seed + (unsigned)j * 31u);
+}
+
+static inline void mval_fill(unsigned char *buf, mval m) {
+    for (int j = 0; j < m.len; j++)
+        buf[j] = mval_byte(m, (size_t)j);
+}
+
+/* Are the n bytes at v the value m describes? */
+static inline int mval_matches(const void *v, size_t n, mval m) {
+    const unsigned char *p = v;
+    if (m.len < 0 || n != (size_t)m.len)
+        return 0;
+    for (size_t j = 0; j < n; j++)
+        if (p[j] != mval_byte(m, j))
+            return 0;
+    return 1;
 }
 
 /* Engine options scaled down so that flushes and compactions happen within a small test;

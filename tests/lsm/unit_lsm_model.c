@@ -15,12 +15,6 @@
 #define MAX_LEVELS 4
 #define MAX_VALUE 3000
 
-/* A value is described by its length and a seed its bytes derive from; len < 0 = absent. */
-typedef struct {
-    int len;
-    unsigned seed;
-} mval;
-
 typedef struct {
     mval v[MAX_KEYS];
 } mstate;
@@ -30,21 +24,8 @@ static mstate *cur;                   /* what the handle sees now */
 static mstate *saved[MAX_LEVELS + 1]; /* saved[l] = state before level l began */
 static int level;
 
-static void fill_value(unsigned char *buf, mval m) {
-    for (int j = 0; j < m.len; j++)
-        buf[j] = (unsigned char)(m.seed + (unsigned)j * 31u);
-}
-
 static int key_text(char *buf, int i, int after) {
     return snprintf(buf, 32, "k%05d%s", i, after ? "x" : "");
-}
-
-static int value_matches(const void *v, size_t n, mval m) {
-    static unsigned char buf[MAX_VALUE];
-    if (m.len < 0 || n != (size_t)m.len)
-        return 0;
-    fill_value(buf, m);
-    return n == 0 || memcmp(v, buf, n) == 0;
 }
 
 /* background 0: the writer flushes and compacts inline, so both paths meet the model */
@@ -93,8 +74,7 @@ static int check_cursor(const mcursor *mc, const char *what, long step) {
         int n = key_text(k, mc->pos, 0);
         const void *kk = slsm_cursor_key(mc->c, &nk);
         const void *vv = slsm_cursor_value(mc->c, &nv);
-        ok =
-            nk == (size_t)n && memcmp(kk, k, nk) == 0 && value_matches(vv, nv, mc->snap.v[mc->pos]);
+        ok = nk == (size_t)n && memcmp(kk, k, nk) == 0 && mval_matches(vv, nv, mc->snap.v[mc->pos]);
     }
     CHECK(ok);
     if (!ok)
@@ -182,7 +162,7 @@ static void model_write(slsm_db *db, long step) {
     static unsigned char buf[MAX_VALUE];
     unsigned r = rng_below(20);
     mval m = {r == 0 ? 0 : r < 16 ? (int)rng_below(40) : (int)rng_below(MAX_VALUE), (unsigned)step};
-    fill_value(buf, m);
+    mval_fill(buf, m);
     if (trace)
         fprintf(stderr, "  put %d len %d\n", i, m.len);
     CHECK_EQ_INT(slsm_put(db, k, (size_t)n, buf, (size_t)m.len), LSM_OK);
@@ -196,7 +176,7 @@ static int check_get(slsm_db *db, int i, long step) {
     int n = key_text(k, i, 0);
     int rc = slsm_get(db, k, (size_t)n, &v, &nv);
     int ok =
-        cur->v[i].len < 0 ? rc == LSM_NOTFOUND : rc == LSM_OK && value_matches(v, nv, cur->v[i]);
+        cur->v[i].len < 0 ? rc == LSM_NOTFOUND : rc == LSM_OK && mval_matches(v, nv, cur->v[i]);
     CHECK(ok);
     if (!ok)
         fprintf(stderr, "step %ld: get key %d: rc %d, expected len %d\n", step, i, rc,
