@@ -436,7 +436,8 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
     if (level > 0 && n0 == 1 && n1 == 0) {
         /* nothing to merge with: the table moves down as it is */
         rc = install(e, in, 1, in, 1, level + 1, 0, &installed);
-        e->st.compactions++;
+        if (installed)
+            e->st.compactions++;
         free(in);
         free(kids);
         lsm_version_unref(v);
