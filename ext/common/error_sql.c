@@ -2,7 +2,6 @@
 ** SQL error helpers (see error_sql.h).
 */
 #include "common/error_sql.h"
-#include "common/version.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,13 +34,4 @@ char *strata_mprintf_error(const char *fn, const char *fmt, ...) {
     char *msg = vformat_error(fn, fmt, ap);
     va_end(ap);
     return msg;
-}
-
-static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    sqlite3_result_text(ctx, STRATA_VERSION, -1, SQLITE_STATIC);
-}
-
-int strata_register_version(sqlite3 *db, const char *name) {
-    return sqlite3_create_function_v2(db, name, 0, STRATA_PURE, NULL, version_func, NULL, NULL,
-                                      NULL);
 }

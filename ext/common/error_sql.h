@@ -19,7 +19,4 @@ void strata_result_error(sqlite3_context *ctx, const char *fn, const char *fmt, 
 char *strata_mprintf_error(const char *fn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Registers name() returning STRATA_VERSION: every extension has one. */
-int strata_register_version(sqlite3 *db, const char *name);
-
 #endif

@@ -290,11 +290,8 @@ static const sqlite3_module registry_module = {
     .xRowid = registry_rowid,
 };
 
-int js_register_tables(sqlite3 *db, js_conn *c) {
-    js_conn_ref(c);
-    int rc = sqlite3_create_module_v2(db, "jsonschema_errors", &errors_module, c, js_conn_unref);
-    if (rc != SQLITE_OK)
-        return rc;
-    js_conn_ref(c);
-    return sqlite3_create_module_v2(db, "jsonschema_registry", &registry_module, c, js_conn_unref);
-}
+const strata_module js_table_modules[] = {
+    {"jsonschema_errors", &errors_module, NULL},
+    {"jsonschema_registry", &registry_module, NULL},
+};
+const size_t js_table_nmodules = STRATA_COUNT(js_table_modules);

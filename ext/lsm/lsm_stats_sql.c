@@ -193,7 +193,7 @@ static int stats_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
-static sqlite3_module stats_module = {
+const sqlite3_module lsm_stats_module = {
     .xConnect = stats_connect,
     .xBestIndex = stats_best_index,
     .xDisconnect = stats_disconnect,
@@ -205,8 +205,3 @@ static sqlite3_module stats_module = {
     .xColumn = stats_column,
     .xRowid = stats_rowid,
 };
-
-int lsm_register_stats(sqlite3 *db, lsm_registry *reg) {
-    reg->refs++;
-    return sqlite3_create_module_v2(db, "lsm_stats", &stats_module, reg, lsm_registry_unref);
-}

@@ -25,10 +25,14 @@
 lsm_registry *lsm_registry_new(void) {
     lsm_registry *reg = sqlite3_malloc(sizeof *reg);
     if (reg) {
-        reg->refs = 0;
+        reg->refs = 1; /* the creator's */
         reg->tables = NULL;
     }
     return reg;
+}
+
+void lsm_registry_ref(void *registry) {
+    ((lsm_registry *)registry)->refs++;
 }
 
 void lsm_registry_unref(void *registry) {
@@ -376,7 +380,7 @@ static int vtab_rollback_to(sqlite3_vtab *tab, int n) {
     return SQLITE_OK;
 }
 
-static sqlite3_module lsm_module = {
+const sqlite3_module lsm_vtab_module = {
     .iVersion = 2,
     .xCreate = vtab_connect,
     .xConnect = vtab_connect,
@@ -400,14 +404,3 @@ static sqlite3_module lsm_module = {
     .xRelease = vtab_release,
     .xRollbackTo = vtab_rollback_to,
 };
-
-int lsm_register_vtab(sqlite3 *db, lsm_registry *reg) {
-    static const char *const names[] = {"lsm1", "lsm"};
-    for (int i = 0; i < 2; i++) {
-        reg->refs++;
-        int rc = sqlite3_create_module_v2(db, names[i], &lsm_module, reg, lsm_registry_unref);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    return SQLITE_OK;
-}

@@ -377,9 +377,8 @@ static sqlite3_module tr_module = {
     .xRowid = tr_rowid,
 };
 
-int tz_register_tables(sqlite3 *db) {
-    int rc = sqlite3_create_module_v2(db, "tz_names", &names_module, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_module_v2(db, "tz_transitions", &tr_module, NULL, NULL);
-    return rc;
-}
+const strata_module tz_table_modules[] = {
+    {"tz_names", &names_module, NULL},
+    {"tz_transitions", &tr_module, NULL},
+};
+const size_t tz_table_nmodules = STRATA_COUNT(tz_table_modules);

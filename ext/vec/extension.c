@@ -1,27 +1,32 @@
 /*
 ** ext/vec: SQL binding of the vec extension: vector storage and KNN search, compatible with
-** sqlite-vec (issue #5).
+** sqlite-vec.
 **
 ** Registers the scalar functions (scalar_sql.c), vec_each (each_sql.c) and the vec0 module
 ** (vec0_sql.c) on one connection. The engine lives in the other files of this folder and does
 ** not depend on SQLite.
 */
-#include "common/error_sql.h"
 #include "vec/extension.h"
+#include "common/guard_sql.h"
+#include "common/version.h"
 #include "vec/scalar_sql.h"
 
 int strata_vec_register(sqlite3 *db, char **pzErrMsg) {
-    int rc = strata_register_version(db, "vec_version");
-    if (rc == SQLITE_OK)
-        rc = vec_register_scalars(db);
-    if (rc == SQLITE_OK)
-        rc = vec_register_each(db);
-    if (rc == SQLITE_OK)
-        rc = vec_register_vec0(db);
-    if (rc != SQLITE_OK && pzErrMsg)
-        *pzErrMsg =
-            strata_mprintf_error("vec", "cannot register functions: %s", sqlite3_errstr(rc));
-    return rc;
+    static const strata_module modules[] = {
+        {"vec_each", &vec_each_module, NULL},
+        {"vec0", &vec0_module, NULL},
+    };
+    int rc = strata_guard_register(db, pzErrMsg);
+    if (rc != SQLITE_OK)
+        return rc;
+    const strata_group groups[] = {
+        {vec_scalar_functions, vec_scalar_nfunctions, modules, STRATA_COUNT(modules), NULL, NULL,
+         NULL},
+    };
+    /* vec_debug() names strata: sqlite-vec's vec_debug() does not. */
+    const strata_part part = {"vec", "instr(vec_debug(), 'strata " STRATA_VERSION "') > 0",
+                              groups, STRATA_COUNT(groups)};
+    return strata_register(db, &part, pzErrMsg);
 }
 
 STRATA_EXPORT int sqlite3_vec_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {

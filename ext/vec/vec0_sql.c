@@ -928,7 +928,7 @@ static int vec0_shadow(const char *suffix) {
     return vec0_shadow_name(suffix);
 }
 
-static sqlite3_module vec0_module = {
+const sqlite3_module vec0_module = {
     .iVersion = 3,
     .xCreate = vec0_create,
     .xConnect = vec0_connect,
@@ -946,7 +946,3 @@ static sqlite3_module vec0_module = {
     .xRename = vec0_rename,
     .xShadowName = vec0_shadow,
 };
-
-int vec_register_vec0(sqlite3 *db) {
-    return sqlite3_create_module_v2(db, "vec0", &vec0_module, NULL, NULL);
-}
