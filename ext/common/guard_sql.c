@@ -162,7 +162,7 @@ static const sqlite3_module admin_module = {
 
 /* ---- registration and the check ------------------------------------------------------------ */
 
-int strata_guard_register(sqlite3 *db, char **pzErrMsg) {
+int strata_guard_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_function functions[] = {
         /* Only ever restricts, but a database file's view must not lock the operator out. */
         {"strata_lock", 0, STRATA_DIRECT, lock_func, NULL},
@@ -180,7 +180,7 @@ int strata_guard_register(sqlite3 *db, char **pzErrMsg) {
                                 guard_unref};
     /* Any strata library's guard will do: the probe asks whether one is there. */
     const strata_part part = {"strata", "strata_locked() IN (0, 1)", &group, 1};
-    int rc = strata_register(db, &part, pzErrMsg);
+    int rc = strata_register(db, ld, &part, pzErrMsg);
     guard_unref(g);
     return rc;
 }

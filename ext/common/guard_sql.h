@@ -26,10 +26,10 @@
 #ifndef STRATA_GUARD_SQL_H
 #define STRATA_GUARD_SQL_H
 
-#include "common/sqlite_ext.h"
+#include "common/register_sql.h"
 
 /* Registers strata_lock(), strata_locked() and strata_admin on db unless they are there. */
-int strata_guard_register(sqlite3 *db, char **pzErrMsg);
+int strata_guard_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg);
 
 /* NULL when SQL may change db's registries now; otherwise why not, as a static text that
 ** completes "registries are locked on this connection: ...". */

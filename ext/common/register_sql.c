@@ -86,60 +86,82 @@ static int check_replacements(sqlite3 *db, const strata_part *part, char **pzErr
     return SQLITE_OK;
 }
 
-/* Rule 3: deletes the first nfun functions and nmod modules of groups[0..g] registered by this
-** call (group g partially). Deleting cannot fail here: no statement is running (rule 2 checked
-** that, or nothing existed to replace). */
-static void undo(sqlite3 *db, const strata_part *part, size_t g_last, size_t nfun, size_t nmod) {
-    for (size_t g = 0; g <= g_last && g < part->ngroups; g++) {
-        const strata_group *grp = &part->groups[g];
-        size_t nf = g < g_last ? grp->nfunctions : nfun;
-        size_t nm = g < g_last ? grp->nmodules : nmod;
-        for (size_t i = 0; i < nf; i++)
-            sqlite3_create_function_v2(db, grp->functions[i].name, grp->functions[i].nargs,
-                                       grp->functions[i].flags, NULL, NULL, NULL, NULL, NULL);
-        for (size_t i = 0; i < nm; i++)
-            sqlite3_create_module_v2(db, grp->modules[i].name, NULL, NULL, NULL);
-    }
+/* Rule 3: deletes the first nfun functions and nmod modules of grp. Deleting cannot fail here
+** unless a statement is running, and then rule 2 made sure only new names were registered:
+** they stay, complete with their state, in a library that is never unloaded (-z nodelete). */
+static void undo_group(sqlite3 *db, const strata_group *grp, size_t nfun, size_t nmod) {
+    for (size_t i = 0; i < nfun; i++)
+        sqlite3_create_function_v2(db, grp->functions[i].name, grp->functions[i].nargs,
+                                   grp->functions[i].flags, NULL, NULL, NULL, NULL, NULL);
+    for (size_t i = 0; i < nmod; i++)
+        sqlite3_create_module_v2(db, grp->modules[i].name, NULL, NULL, NULL);
 }
 
-int strata_register(sqlite3 *db, const strata_part *part, char **pzErrMsg) {
+/* Registers one group; on failure deletes what it registered. */
+static int register_group(sqlite3 *db, const strata_group *grp) {
+    int rc = SQLITE_OK;
+    size_t i = 0;
+    for (; rc == SQLITE_OK && i < grp->nfunctions; i++) {
+        const strata_function *f = &grp->functions[i];
+        if (grp->state)
+            grp->ref(grp->state);
+        /* On failure SQLite calls the destructor itself, releasing that reference. */
+        rc = sqlite3_create_function_v2(db, f->name, f->nargs, f->flags,
+                                        grp->state ? grp->state : (void *)f->data, f->fn, NULL,
+                                        NULL, grp->state ? grp->unref : NULL);
+    }
+    if (rc != SQLITE_OK) {
+        undo_group(db, grp, i - 1, 0);
+        return rc;
+    }
+    for (i = 0; rc == SQLITE_OK && i < grp->nmodules; i++) {
+        const strata_module *m = &grp->modules[i];
+        if (grp->state)
+            grp->ref(grp->state);
+        rc = sqlite3_create_module_v2(db, m->name, m->module,
+                                      grp->state ? grp->state : (void *)m->data,
+                                      grp->state ? grp->unref : NULL);
+    }
+    if (rc != SQLITE_OK)
+        undo_group(db, grp, grp->nfunctions, i - 1);
+    return rc;
+}
+
+int strata_register(sqlite3 *db, strata_loader *ld, const strata_part *part, char **pzErrMsg) {
     if (part->probe && sql_true(db, part->probe))
         return SQLITE_OK; /* rule 1 */
-    int rc = check_replacements(db, part, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
+    if (ld->checking)
+        return check_replacements(db, part, pzErrMsg);
     for (size_t g = 0; g < part->ngroups; g++) {
-        const strata_group *grp = &part->groups[g];
-        size_t i = 0;
-        for (; rc == SQLITE_OK && i < grp->nfunctions; i++) {
-            const strata_function *f = &grp->functions[i];
-            if (grp->state)
-                grp->ref(grp->state);
-            /* On failure SQLite calls the destructor itself, releasing that reference. */
-            rc = sqlite3_create_function_v2(db, f->name, f->nargs, f->flags,
-                                            grp->state ? grp->state : (void *)f->data, f->fn,
-                                            NULL, NULL, grp->state ? grp->unref : NULL);
-        }
+        if (ld->ndone == STRATA_LOAD_MAX_GROUPS)
+            return SQLITE_INTERNAL; /* a new part needs a larger STRATA_LOAD_MAX_GROUPS */
+        int rc = register_group(db, &part->groups[g]);
         if (rc != SQLITE_OK) {
-            undo(db, part, g, i - 1, 0);
-            break;
+            if (pzErrMsg && *pzErrMsg == NULL)
+                *pzErrMsg = strata_mprintf_error(part->name, "cannot register functions: %s",
+                                                 sqlite3_errstr(rc));
+            return rc;
         }
-        for (i = 0; rc == SQLITE_OK && i < grp->nmodules; i++) {
-            const strata_module *m = &grp->modules[i];
-            if (grp->state)
-                grp->ref(grp->state);
-            rc = sqlite3_create_module_v2(db, m->name, m->module,
-                                          grp->state ? grp->state : (void *)m->data,
-                                          grp->state ? grp->unref : NULL);
-        }
-        if (rc != SQLITE_OK) {
-            undo(db, part, g, grp->nfunctions, i - 1);
-            break;
-        }
+        ld->done[ld->ndone++] = part->groups[g];
     }
-    if (rc != SQLITE_OK && pzErrMsg && *pzErrMsg == NULL)
-        *pzErrMsg =
-            strata_mprintf_error(part->name, "cannot register functions: %s", sqlite3_errstr(rc));
+    return SQLITE_OK;
+}
+
+int strata_load(sqlite3 *db, const strata_register_fn *parts, size_t nparts, char **pzErrMsg) {
+    strata_loader ld = {.checking = 1, .ndone = 0};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < nparts; i++)
+        rc = parts[i](db, &ld, pzErrMsg);
+    ld.checking = 0;
+    for (size_t i = 0; rc == SQLITE_OK && i < nparts; i++)
+        rc = parts[i](db, &ld, pzErrMsg);
+    if (rc != SQLITE_OK) {
+        for (size_t g = 0; g < ld.ndone; g++)
+            undo_group(db, &ld.done[g], ld.done[g].nfunctions, ld.done[g].nmodules);
+        if (pzErrMsg && *pzErrMsg == NULL)
+            *pzErrMsg = strata_mprintf_error("strata", "cannot register functions: %s",
+                                             sqlite3_errstr(rc));
+    }
     return rc;
 }
 

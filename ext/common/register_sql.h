@@ -4,16 +4,20 @@
 **
 ** An init function that fails halfway leaves SQLite holding functions whose library it is about
 ** to unload, and the next call or the connection's close jumps into unmapped memory. So every
-** extension registers through strata_register(), which follows three rules:
+** entry point loads through strata_load(), which follows three rules:
 **
 **  1. A part that a strata library of the same version registered on this connection already
 **     (dist/strata.so loaded after dist/vec.so, or one file loaded twice) is left as it is, so
 **     the registries it holds (clients, models, schemas) survive the second load. The part's
 **     probe, an SQL expression, tells: it answers 1 only when our own functions are there.
 **  2. SQLite cannot replace (nor delete) a function while a statement runs on the connection:
-**     when one does, every function and module the part would replace is checked first, and an
-**     existing one is an error that names it, before anything is registered.
-**  3. Any other failure (out of memory) undoes what the call registered.
+**     when one does, every function and module the library would replace is checked first, and
+**     an existing one is an error that names it, before anything is registered.
+**  3. Any other failure (out of memory) undoes what the load registered.
+**
+** strata_load() calls each part's register function twice with a loader: a first pass that
+** only checks (rules 1 and 2), then one that registers. A register function builds its part
+** and hands it to strata_register() the same way in both passes.
 **
 ** Functions and modules of one group share a reference-counted state: each registration takes
 ** a reference, released by SQLite when the function or module goes. The caller keeps its own
@@ -61,9 +65,24 @@ typedef struct strata_part {
 
 #define STRATA_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Registers every group of part on db, or nothing (see above). SQLITE_OK when registered or
-** already there; otherwise an error code with "<part>: ..." in *pzErrMsg (if not NULL). */
-int strata_register(sqlite3 *db, const strata_part *part, char **pzErrMsg);
+/* Most groups one load registers (strata.so: every part of every extension). */
+#define STRATA_LOAD_MAX_GROUPS 16
+
+typedef struct strata_loader {
+    int checking; /* first pass: check only */
+    size_t ndone; /* groups registered so far, to undo on failure */
+    strata_group done[STRATA_LOAD_MAX_GROUPS];
+} strata_loader;
+
+/* What each extension provides: builds its part(s) and calls strata_register(). */
+typedef int (*strata_register_fn)(sqlite3 *db, strata_loader *ld, char **pzErrMsg);
+
+/* The body of every entry point: checks every part, then registers them, or nothing.
+** SQLITE_OK, or an error code with "<part>: ..." in *pzErrMsg (if not NULL). */
+int strata_load(sqlite3 *db, const strata_register_fn *parts, size_t nparts, char **pzErrMsg);
+
+/* Checks or registers one part, as ld's pass says (see above). */
+int strata_register(sqlite3 *db, strata_loader *ld, const strata_part *part, char **pzErrMsg);
 
 /* A function answering STRATA_VERSION: every part has one (<name>_version). */
 void strata_version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);

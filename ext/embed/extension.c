@@ -12,13 +12,10 @@
 #include "embed/local_registry.h"
 #include "embed/remote_sql.h"
 
-int strata_embed_register(sqlite3 *db, char **pzErrMsg) {
+int strata_embed_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_function functions[] = {
         {"embed_version", 0, STRATA_PURE, strata_version_func, NULL},
     };
-    int rc = strata_guard_register(db, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
     rembed_registry *clients = rembed_registry_new();
     lembed_registry *models = lembed_registry_new();
     if (clients == NULL || models == NULL) {
@@ -36,7 +33,7 @@ int strata_embed_register(sqlite3 *db, char **pzErrMsg) {
     };
     const strata_part part = {"embed", "embed_version() = '" STRATA_VERSION "'", groups,
                               STRATA_COUNT(groups)};
-    rc = strata_register(db, &part, pzErrMsg);
+    int rc = strata_register(db, ld, &part, pzErrMsg);
     rembed_registry_unref(clients);
     lembed_registry_unref(models);
     return rc;
@@ -45,5 +42,6 @@ int strata_embed_register(sqlite3 *db, char **pzErrMsg) {
 STRATA_EXPORT int sqlite3_embed_init(sqlite3 *db, char **pzErrMsg,
                                      const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_embed_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_embed_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

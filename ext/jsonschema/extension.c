@@ -265,7 +265,7 @@ static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                         SQLITE_STATIC);
 }
 
-int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
+int strata_jsonschema_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_function functions[] = {
         {"jsonschema_matches", 2, STRATA_PURE, matches_func, NULL},
         {"jsonschema_matches", 3, STRATA_PURE, matches_func, NULL},
@@ -278,9 +278,6 @@ int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
         {"jsonschema_register", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, register_func, NULL},
         {"jsonschema_version", 0, STRATA_PURE, strata_version_func, NULL},
     };
-    int rc = strata_guard_register(db, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
     js_conn *c = js_conn_new();
     if (c == NULL)
         return SQLITE_NOMEM;
@@ -290,7 +287,7 @@ int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
     };
     const strata_part part = {"jsonschema", "jsonschema_version() = '" STRATA_VERSION "'", groups,
                               STRATA_COUNT(groups)};
-    rc = strata_register(db, &part, pzErrMsg);
+    int rc = strata_register(db, ld, &part, pzErrMsg);
     js_conn_unref(c);
     return rc;
 }
@@ -298,5 +295,6 @@ int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
 STRATA_EXPORT int sqlite3_jsonschema_init(sqlite3 *db, char **pzErrMsg,
                                           const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_jsonschema_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_jsonschema_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

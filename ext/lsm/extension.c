@@ -13,7 +13,7 @@
 #include "common/version.h"
 #include "lsm/lsm_vtab_sql.h"
 
-int strata_lsm_register(sqlite3 *db, char **pzErrMsg) {
+int strata_lsm_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_function functions[] = {
         {"lsm_version", 0, STRATA_PURE, strata_version_func, NULL},
     };
@@ -22,9 +22,6 @@ int strata_lsm_register(sqlite3 *db, char **pzErrMsg) {
         {"lsm", &lsm_vtab_module, NULL},
         {"lsm_stats", &lsm_stats_module, NULL},
     };
-    int rc = strata_guard_register(db, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
     lsm_registry *reg = lsm_registry_new();
     if (reg == NULL)
         return SQLITE_NOMEM;
@@ -34,12 +31,13 @@ int strata_lsm_register(sqlite3 *db, char **pzErrMsg) {
     };
     const strata_part part = {"lsm", "lsm_version() = '" STRATA_VERSION "'", groups,
                               STRATA_COUNT(groups)};
-    rc = strata_register(db, &part, pzErrMsg);
+    int rc = strata_register(db, ld, &part, pzErrMsg);
     lsm_registry_unref(reg);
     return rc;
 }
 
 STRATA_EXPORT int sqlite3_lsm_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_lsm_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_lsm_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

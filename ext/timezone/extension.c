@@ -190,7 +190,7 @@ static void fn_data_version(sqlite3_context *ctx, int argc, sqlite3_value **argv
         result_text(ctx, v);
 }
 
-int strata_timezone_register(sqlite3 *db, char **pzErrMsg) {
+int strata_timezone_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_function functions[] = {
         TZ_FUNCTION("tz_local", 2, fn_local),
         TZ_FUNCTION("tz_offset", 2, fn_offset),
@@ -206,9 +206,6 @@ int strata_timezone_register(sqlite3 *db, char **pzErrMsg) {
         TZ_FUNCTION("tz_data_version", 0, fn_data_version),
         {"timezone_version", 0, STRATA_PURE, strata_version_func, NULL},
     };
-    int rc = strata_guard_register(db, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
     const strata_group groups[] = {
         {functions, STRATA_COUNT(functions), NULL, 0, NULL, NULL, NULL},
         {tz_calc_functions, tz_calc_nfunctions, tz_table_modules, tz_table_nmodules, NULL, NULL,
@@ -216,11 +213,12 @@ int strata_timezone_register(sqlite3 *db, char **pzErrMsg) {
     };
     const strata_part part = {"timezone", "timezone_version() = '" STRATA_VERSION "'", groups,
                               STRATA_COUNT(groups)};
-    return strata_register(db, &part, pzErrMsg);
+    return strata_register(db, ld, &part, pzErrMsg);
 }
 
 STRATA_EXPORT int sqlite3_timezone_init(sqlite3 *db, char **pzErrMsg,
                                         const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_timezone_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_timezone_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

@@ -11,14 +11,11 @@
 #include "common/version.h"
 #include "vec/scalar_sql.h"
 
-int strata_vec_register(sqlite3 *db, char **pzErrMsg) {
+int strata_vec_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     static const strata_module modules[] = {
         {"vec_each", &vec_each_module, NULL},
         {"vec0", &vec0_module, NULL},
     };
-    int rc = strata_guard_register(db, pzErrMsg);
-    if (rc != SQLITE_OK)
-        return rc;
     const strata_group groups[] = {
         {vec_scalar_functions, vec_scalar_nfunctions, modules, STRATA_COUNT(modules), NULL, NULL,
          NULL},
@@ -26,10 +23,11 @@ int strata_vec_register(sqlite3 *db, char **pzErrMsg) {
     /* vec_debug() names strata: sqlite-vec's vec_debug() does not. */
     const strata_part part = {"vec", "instr(vec_debug(), 'strata " STRATA_VERSION "') > 0",
                               groups, STRATA_COUNT(groups)};
-    return strata_register(db, &part, pzErrMsg);
+    return strata_register(db, ld, &part, pzErrMsg);
 }
 
 STRATA_EXPORT int sqlite3_vec_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_vec_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_vec_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }
