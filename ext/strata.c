@@ -27,8 +27,8 @@ STRATA_EXPORT int sqlite3_strata_init(sqlite3 *db, char **pzErrMsg,
                                       const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
     static const strata_register_fn parts[] = {
-        strata_guard_register,      strata_lsm_register,   strata_jsonschema_register,
-        strata_timezone_register,   strata_embed_register, strata_vec_register,
+        strata_guard_register,    strata_lsm_register,   strata_jsonschema_register,
+        strata_timezone_register, strata_embed_register, strata_vec_register,
         register_strata,
     };
     return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);

@@ -10,8 +10,8 @@
 
 typedef struct guard {
     int refs;
-    bool locked;       /* strata_lock() was called */
-    int admin_tables;  /* live temp.strata_admin tables */
+    bool locked;      /* strata_lock() was called */
+    int admin_tables; /* live temp.strata_admin tables */
 } guard;
 
 static void guard_ref(void *p) {
@@ -174,10 +174,9 @@ int strata_guard_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
         return SQLITE_NOMEM;
     memset(g, 0, sizeof *g);
     g->refs = 1;
-    const strata_group group = {functions,     STRATA_COUNT(functions),
-                                modules,       STRATA_COUNT(modules),
-                                g,             guard_ref,
-                                guard_unref};
+    const strata_group group = {
+        functions,  STRATA_COUNT(functions), modules, STRATA_COUNT(modules), g, guard_ref,
+        guard_unref};
     /* Any strata library's guard will do: the probe asks whether one is there. */
     const strata_part part = {"strata", "strata_locked() IN (0, 1)", &group, 1};
     int rc = strata_register(db, ld, &part, pzErrMsg);

@@ -42,10 +42,9 @@ static bool sql_true(sqlite3 *db, const char *expr) {
 /* Whether a function of that name and arity (or a module, nargs < -1) exists. Builds without
 ** the introspection pragmas cannot tell: false, and rule 3 then does what it can. */
 static bool exists(sqlite3 *db, const char *name, int nargs, bool module) {
-    const char *sql = module
-                          ? "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE"
-                          : "SELECT 1 FROM pragma_function_list WHERE name = ?1 COLLATE NOCASE "
-                            "AND narg = ?2";
+    const char *sql = module ? "SELECT 1 FROM pragma_module_list WHERE name = ?1 COLLATE NOCASE"
+                             : "SELECT 1 FROM pragma_function_list WHERE name = ?1 COLLATE NOCASE "
+                               "AND narg = ?2";
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
         sqlite3_finalize(stmt);
@@ -159,8 +158,8 @@ int strata_load(sqlite3 *db, const strata_register_fn *parts, size_t nparts, cha
         for (size_t g = 0; g < ld.ndone; g++)
             undo_group(db, &ld.done[g], ld.done[g].nfunctions, ld.done[g].nmodules);
         if (pzErrMsg && *pzErrMsg == NULL)
-            *pzErrMsg = strata_mprintf_error("strata", "cannot register functions: %s",
-                                             sqlite3_errstr(rc));
+            *pzErrMsg =
+                strata_mprintf_error("strata", "cannot register functions: %s", sqlite3_errstr(rc));
     }
     return rc;
 }

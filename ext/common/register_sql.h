@@ -51,8 +51,8 @@ typedef struct strata_group {
     size_t nfunctions;
     const strata_module *modules;
     size_t nmodules;
-    void *state;               /* user data of every function and module, or NULL */
-    void (*ref)(void *state);  /* takes a reference (required with a state) */
+    void *state;                /* user data of every function and module, or NULL */
+    void (*ref)(void *state);   /* takes a reference (required with a state) */
     void (*unref)(void *state); /* drops one; the last frees the state */
 } strata_group;
 

@@ -227,7 +227,9 @@ static int models_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlit
 
 const sqlite3_module lembed_models_module = {
     .iVersion = 2,
-    .xCreate = NULL, /* eponymous only: exists as temp.lembed_models and main.lembed_models */
+    /* Eponymous (main.lembed_models, also reached as temp.lembed_models); on a read-only
+    ** connection an operator creates a temp table of the module, sharing the registry. */
+    .xCreate = models_connect,
     .xConnect = models_connect,
     .xBestIndex = models_best_index,
     .xDisconnect = models_disconnect,

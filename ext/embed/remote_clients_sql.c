@@ -260,10 +260,13 @@ static int clients_update(sqlite3_vtab *base, int argc, sqlite3_value **argv,
     return clients_update_row(vt, id, name, argv[3]);
 }
 
-/* Eponymous only (no xCreate): it exists on every connection as temp.rembed_clients without a
-** CREATE at load time, which a read-only or query_only connection would refuse. */
+/* Eponymous: temp.rembed_clients exists on every connection without a CREATE at load time,
+** which a read-only or query_only connection would refuse. It lives in main, which SQLite does
+** not let a read-only connection write: there an operator creates a temp table of the module
+** (as sqlite-rembed did), which shares the connection's registry. */
 const sqlite3_module rembed_clients_module = {
     .iVersion = 1,
+    .xCreate = clients_connect,
     .xConnect = clients_connect,
     .xBestIndex = clients_best_index,
     .xDisconnect = clients_disconnect,

@@ -107,7 +107,7 @@ static int errors_close(sqlite3_vtab_cursor *cur) {
 static int vtab_error(sqlite3_vtab_cursor *cur, const char *msg) {
     sqlite3_vtab *v = cur->pVtab;
     sqlite3_free(v->zErrMsg);
-    v->zErrMsg = sqlite3_mprintf("jsonschema_errors: %s", msg);
+    v->zErrMsg = strata_mprintf_error("jsonschema_errors", "%s", msg);
     return SQLITE_ERROR;
 }
 

@@ -26,8 +26,8 @@ int strata_lsm_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
     if (reg == NULL)
         return SQLITE_NOMEM;
     const strata_group groups[] = {
-        {functions, STRATA_COUNT(functions), modules, STRATA_COUNT(modules), reg,
-         lsm_registry_ref, lsm_registry_unref},
+        {functions, STRATA_COUNT(functions), modules, STRATA_COUNT(modules), reg, lsm_registry_ref,
+         lsm_registry_unref},
     };
     const strata_part part = {"lsm", "lsm_version() = '" STRATA_VERSION "'", groups,
                               STRATA_COUNT(groups)};

@@ -115,11 +115,10 @@ static void pending_settle(const char *path, int remove_files) {
 int lsm_vtab_error(lsm_vtab *v, int rc, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = sqlite3_vmprintf(fmt, ap);
+    char *msg = strata_vmprintf_error(v->module, fmt, ap);
     va_end(ap);
     sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = msg ? sqlite3_mprintf("%s: %s", v->module, msg) : NULL;
-    sqlite3_free(msg);
+    v->base.zErrMsg = msg;
     return msg ? rc : SQLITE_NOMEM;
 }
 

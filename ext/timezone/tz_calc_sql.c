@@ -266,12 +266,18 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 const strata_function tz_calc_functions[] = {
-    TZ_FUNCTION("tz_duration", 3, fn_duration),   TZ_FUNCTION("jiff_duration", 3, fn_duration),
-    TZ_FUNCTION("tz_trunc", 3, fn_trunc),         TZ_FUNCTION("tz_trunc", 4, fn_trunc),
-    TZ_FUNCTION("tz_hours_in_day", 2, fn_hours_in_day), TZ_FUNCTION("tz_add", 2, fn_add),
-    TZ_FUNCTION("tz_diff", 2, fn_diff),           TZ_FUNCTION("tz_diff", 3, fn_diff),
-    TZ_FUNCTION("tz_diff", 4, fn_diff),           TZ_FUNCTION("tz_diff", 5, fn_diff),
-    TZ_FUNCTION("tz_diff", 6, fn_diff),           TZ_FUNCTION("tz_format", 3, fn_format),
+    TZ_FUNCTION("tz_duration", 3, fn_duration),
+    TZ_FUNCTION("jiff_duration", 3, fn_duration),
+    TZ_FUNCTION("tz_trunc", 3, fn_trunc),
+    TZ_FUNCTION("tz_trunc", 4, fn_trunc),
+    TZ_FUNCTION("tz_hours_in_day", 2, fn_hours_in_day),
+    TZ_FUNCTION("tz_add", 2, fn_add),
+    TZ_FUNCTION("tz_diff", 2, fn_diff),
+    TZ_FUNCTION("tz_diff", 3, fn_diff),
+    TZ_FUNCTION("tz_diff", 4, fn_diff),
+    TZ_FUNCTION("tz_diff", 5, fn_diff),
+    TZ_FUNCTION("tz_diff", 6, fn_diff),
+    TZ_FUNCTION("tz_format", 3, fn_format),
     TZ_FUNCTION("tz_format", 4, fn_format),
 };
 const size_t tz_calc_nfunctions = STRATA_COUNT(tz_calc_functions);

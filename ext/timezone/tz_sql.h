@@ -15,7 +15,8 @@ void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t);
 /* Zone data can change under a running process (tzdata upgrade): INNOCUOUS, not DETERMINISTIC.
 ** Each function's user data is its name, for error messages (TZ_FN). */
 #define TZ_FLAGS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
-#define TZ_FUNCTION(name, nargs, fn) {name, nargs, TZ_FLAGS, fn, name}
+#define TZ_FUNCTION(name, nargs, fn)                                                               \
+    { name, nargs, TZ_FLAGS, fn, name }
 
 /* tz_calc_sql.c: durations, truncation, arithmetic, formatting. */
 extern const strata_function tz_calc_functions[];

@@ -236,7 +236,7 @@ static int tr_close(sqlite3_vtab_cursor *cur) {
 
 static int tr_set_error(tr_cursor *c, const char *msg) {
     sqlite3_free(c->base.pVtab->zErrMsg);
-    c->base.pVtab->zErrMsg = sqlite3_mprintf("tz_transitions: %s", msg);
+    c->base.pVtab->zErrMsg = strata_mprintf_error("tz_transitions", "%s", msg);
     return SQLITE_ERROR;
 }
 

@@ -21,8 +21,8 @@ int strata_vec_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
          NULL},
     };
     /* vec_debug() names strata: sqlite-vec's vec_debug() does not. */
-    const strata_part part = {"vec", "instr(vec_debug(), 'strata " STRATA_VERSION "') > 0",
-                              groups, STRATA_COUNT(groups)};
+    const strata_part part = {"vec", "instr(vec_debug(), 'strata " STRATA_VERSION "') > 0", groups,
+                              STRATA_COUNT(groups)};
     return strata_register(db, ld, &part, pzErrMsg);
 }
 

@@ -374,10 +374,10 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     /* The Engine line is how a second strata library recognises our functions (extension.c). */
-    char *s = sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s\n"
-                              "Engine: strata %s",
-                              STRATA_VERSION, strata_cpu_describe(), vec_distance_isa(),
-                              STRATA_VERSION);
+    char *s =
+        sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s\n"
+                        "Engine: strata %s",
+                        STRATA_VERSION, strata_cpu_describe(), vec_distance_isa(), STRATA_VERSION);
     if (s == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;

@@ -351,7 +351,7 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
         return SQLITE_ERROR;
     }
     if (vec0_schema_parse(&v->s, argc - 3, argv + 3, msg, sizeof msg) != 0) {
-        *pzErr = sqlite3_mprintf("vec0 constructor error: %s", msg);
+        *pzErr = strata_mprintf_error("vec0 constructor error", "%s", msg);
         vtab_free(v);
         return SQLITE_ERROR;
     }
