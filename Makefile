@@ -132,7 +132,16 @@ $(DIST)/strata.so: $(STRATA_SO_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SO_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(STATIC_LIB): $(STRATA_STATIC_OBJS)
+# libstrata.a holds one object: every static object partially linked (ld -r), then every symbol
+# but the six entry points made local, so a program that defines strbuf_init, jv_parse, ... of
+# its own (git has a strbuf_init) neither clashes with ours nor has ours call its functions.
+STATIC_ENTRY_POINTS := sqlite3_strata_init $(EXTENSIONS:%=sqlite3_%_init)
+$(BUILD)/static/libstrata.o: $(STRATA_STATIC_OBJS)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@.tmp $^
+	objcopy $(STATIC_ENTRY_POINTS:%=--keep-global-symbol=%) $@.tmp $@ && rm -f $@.tmp
+
+$(STATIC_LIB): $(BUILD)/static/libstrata.o
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
