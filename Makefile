@@ -101,7 +101,11 @@ $(BUILD)/obj/%_avx512.o: ISA_FLAGS := $(AVX512_FLAGS)
 
 # -Bsymbolic binds each .so's own symbols to itself even when SQLite dlopen()s with RTLD_GLOBAL
 # and another strata .so is already loaded in the process.
-SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,--no-undefined -Wl,--as-needed $(MODE_LDFLAGS)
+# -z nodelete keeps a .so mapped after SQLite dlclose()s it (a failed init, a closed connection):
+# a function or module of it may still be registered on another connection, or be called by a
+# statement still open, and would jump into unmapped memory.
+SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,-z,nodelete -Wl,--no-undefined -Wl,--as-needed \
+              $(MODE_LDFLAGS)
 
 define EXTENSION_RULES
 $(DIST)/$(1).so: $$(COMMON_SO_OBJS) $$($(1)_SO_OBJS)
