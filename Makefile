@@ -101,7 +101,11 @@ $(BUILD)/obj/%_avx512.o: ISA_FLAGS := $(AVX512_FLAGS)
 
 # -Bsymbolic binds each .so's own symbols to itself even when SQLite dlopen()s with RTLD_GLOBAL
 # and another strata .so is already loaded in the process.
-SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,--no-undefined -Wl,--as-needed $(MODE_LDFLAGS)
+# -z nodelete keeps a .so mapped after SQLite dlclose()s it (a failed init, a closed connection):
+# a function or module of it may still be registered on another connection, or be called by a
+# statement still open, and would jump into unmapped memory.
+SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,-z,nodelete -Wl,--no-undefined -Wl,--as-needed \
+              $(MODE_LDFLAGS)
 
 define EXTENSION_RULES
 $(DIST)/$(1).so: $$(COMMON_SO_OBJS) $$($(1)_SO_OBJS)
@@ -132,7 +136,16 @@ $(DIST)/strata.so: $(STRATA_SO_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SO_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(STATIC_LIB): $(STRATA_STATIC_OBJS)
+# libstrata.a holds one object: every static object partially linked (ld -r), then every symbol
+# but the six entry points made local, so a program that defines strbuf_init, jv_parse, ... of
+# its own (git has a strbuf_init) neither clashes with ours nor has ours call its functions.
+STATIC_ENTRY_POINTS := sqlite3_strata_init $(EXTENSIONS:%=sqlite3_%_init)
+$(BUILD)/static/libstrata.o: $(STRATA_STATIC_OBJS)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@.tmp $^
+	objcopy $(STATIC_ENTRY_POINTS:%=--keep-global-symbol=%) $@.tmp $@ && rm -f $@.tmp
+
+$(STATIC_LIB): $(BUILD)/static/libstrata.o
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 

@@ -61,7 +61,7 @@ bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static bool in_range(sqlite3_context *ctx, int64_t secs) {
-    if (secs < TZ_SECONDS_MIN - 86400 || secs > TZ_SECONDS_MAX + 86400) {
+    if (!tz_seconds_accepted(secs)) {
         strata_result_error(ctx, TZ_FN(ctx), "timestamp out of range (years 0000 to 9999)");
         return false;
     }
