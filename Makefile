@@ -88,7 +88,12 @@ all: $(SO_FILES) $(STATIC_LIB) $(DIST)/strata.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(EXT_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ENGINE_GUARD) $(BASE_CFLAGS) $(EXT_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+
+# Engine objects see SQLite's headers as #error (ext/common/engine_guard): the engine/binding
+# split is a guarantee, not a habit.
+ENGINE_OBJS := $(COMMON_ENGINE_OBJS) $(foreach e,$(EXTENSIONS),$($(e)_ENGINE_OBJS))
+$(ENGINE_OBJS): ENGINE_GUARD := -Iext/common/engine_guard
 
 # The static library is linked into programs that link SQLite itself: SQLITE_CORE turns the
 # sqlite3ext.h indirection off. Only binding files differ between the two builds.
