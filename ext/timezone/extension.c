@@ -71,15 +71,6 @@ static void fn_is_dst(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_arg_zone_done(a.z, a.owned);
 }
 
-void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
-    tz_civil c;
-    if (!tz_local_civil(ctx, z, t, &c))
-        return;
-    char buf[TZ_TEXT_MAX];
-    tz_text_rfc9557(z, t, buf);
-    result_text(ctx, buf);
-}
-
 static void fn_convert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     ts_zone a;
     if (!ts_zone_args(ctx, argv, &a))

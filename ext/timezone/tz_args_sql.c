@@ -171,3 +171,12 @@ bool tz_local_civil(sqlite3_context *ctx, const tz_zone *z, tz_instant t, tz_civ
     }
     return true;
 }
+
+void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
+    tz_civil c;
+    if (!tz_local_civil(ctx, z, t, &c))
+        return;
+    char buf[TZ_TEXT_MAX];
+    tz_text_rfc9557(z, t, buf);
+    sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}

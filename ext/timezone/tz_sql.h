@@ -9,9 +9,6 @@
 #include "timezone/tz_text.h"
 #include "timezone/tz_zone.h"
 
-/* Sets the RFC 9557 text of instant t in zone z as the result (error if out of range). */
-void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t);
-
 /* Zone data can change under a running process (tzdata upgrade): INNOCUOUS, not DETERMINISTIC.
 ** Each function's user data is its name, for error messages (TZ_FN). */
 #define TZ_FLAGS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
