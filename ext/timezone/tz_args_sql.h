@@ -1,7 +1,7 @@
 /*
 ** tz_args_sql: turning SQL arguments into engine values (zones, instants, wall times), and
-** instants into results, with
-** "tz_x: problem" errors. Shared by extension.c and the other *_sql.c files of this extension.
+** instants into results, with "tz_x: problem" errors. Shared by extension.c and the other
+** *_sql.c files of this extension.
 */
 #ifndef STRATA_TZ_ARGS_SQL_H
 #define STRATA_TZ_ARGS_SQL_H
