@@ -4,6 +4,7 @@
 #include "embed/remote_client.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,11 @@ remote_client *remote_client_new(const char *name, remote_config *cfg, char *err
         return NULL;
     }
     return c;
+}
+
+/* Counters saturate rather than overflow (a provider may report any token count). */
+static void add_saturating(long long *counter, long long n) {
+    *counter = n > 0 && *counter > LLONG_MAX - n ? LLONG_MAX : *counter + n;
 }
 
 static unsigned next_random(unsigned *state) {
@@ -201,7 +207,7 @@ static int embed_batch(remote_client *c, const char *const *texts, const size_t 
     }
     memcpy(out->data + (size_t)first * (size_t)got.dim, got.data,
            (size_t)n * (size_t)got.dim * sizeof(float));
-    out->tokens += got.tokens;
+    add_saturating(&out->tokens, got.tokens);
     free(got.data);
     return 0;
 }
@@ -230,6 +236,6 @@ int remote_client_embed(remote_client *c, const char *const *texts, const size_t
     }
     out->count = n;
     c->usage.inputs += n;
-    c->usage.tokens += out->tokens;
+    add_saturating(&c->usage.tokens, out->tokens);
     return 0;
 }

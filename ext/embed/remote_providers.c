@@ -7,6 +7,7 @@
 #include "common/strbuf.h"
 #include "embed/remote_base64.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,8 +363,13 @@ static long long usage_tokens(const cJSON *root) {
         const cJSON *node = root;
         for (int k = 0; k < 3 && paths[p][k] != NULL && node != NULL; k++)
             node = cJSON_GetObjectItemCaseSensitive(node, paths[p][k]);
-        if (cJSON_IsNumber(node) && node->valuedouble >= 0)
-            return (long long)node->valuedouble;
+        if (!cJSON_IsNumber(node) || !(node->valuedouble >= 0))
+            continue;
+        /* A provider may claim any number (1e19, 1e999 parsed as infinity): converting one
+        ** past the range of long long is undefined, so it saturates. */
+        if (node->valuedouble >= 9223372036854775807.0)
+            return LLONG_MAX;
+        return (long long)node->valuedouble;
     }
     return 0;
 }

@@ -440,6 +440,18 @@ def test_batch_size_option_and_usage(db, server):
                      "errors": 0}
 
 
+def test_token_counts_saturate(db, server):
+    # A provider's usage.total_tokens of 1e19 was converted to long long out of range (undefined
+    # behaviour; rembed_usage showed -9223372036854775808). Counters now saturate.
+    add_client(db, server, "c", "openai", batch_size=1)
+    huge = {"data": [{"index": 0, "embedding": [1.0]}], "usage": {"total_tokens": 1e19}}
+    server.queue(Scripted(200, huge), Scripted(200, huge), Scripted(200, huge))
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'x')")) == [1.0]
+    assert len(db.execute("SELECT * FROM rembed_each('c', '[\"a\", \"b\"]')").fetchall()) == 2
+    usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))
+    assert usage["tokens"] == 2**63 - 1 and usage["inputs"] == 3
+
+
 def test_one_connection_is_reused(db, server):
     add_client(db, server, "c", "openai")
     for i in range(20):

@@ -8,6 +8,7 @@
 #include "embed/remote_providers.h"
 #include "unit.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,16 @@ static void test_parse(void) {
     free(v.data);
     CHECK_EQ_INT(parse("{\"embeddings\":[[1],[2]],\"prompt_eval_count\":5}", 2, &v), 0);
     CHECK_EQ_INT(v.tokens, 5);
+    free(v.data);
+    /* token counts past the range of long long saturate (converting them was undefined) */
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":1e19}}", 1, &v), 0);
+    CHECK(v.tokens == LLONG_MAX);
+    free(v.data);
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":1e999}}", 1, &v), 0);
+    CHECK(v.tokens == LLONG_MAX);
+    free(v.data);
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":-5}}", 1, &v), 0);
+    CHECK(v.tokens == 0);
     free(v.data);
     CHECK_EQ_INT(parse("{\"embeddings\":[[1],[2,3]]}", 2, &v), -1);
     CHECK_EQ_STR(err, "embedding 1 has 2 dimensions, embedding 0 had 1");
