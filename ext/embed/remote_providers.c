@@ -455,10 +455,11 @@ void remote_format_error_text(const char *body, size_t len, const char *secret, 
     if (outlen == 0)
         return;
     out[0] = '\0';
+    /* Only the message of an error JSON is quoted, never the body as such: a client may point
+    ** at any host, and echoing its pages would let SQL read internal services. */
     cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-    const char *msg = error_message(root);
-    const char *src = msg ? msg : (body ? body : "");
-    size_t srclen = msg ? strlen(msg) : (body ? len : 0);
+    const char *src = error_message(root);
+    size_t srclen = src ? strlen(src) : 0;
     size_t slen = secret ? strlen(secret) : 0;
     size_t o = 0, i = 0;
     if (max > outlen - 1)

@@ -84,7 +84,8 @@ int remote_format_parse(const char *body, size_t len, int n, remote_vectors *out
                         size_t errlen);
 
 /* The provider's error message in an error response body (error.message, error, message,
-** detail, or the body itself), made printable and cut to at most max bytes, with every
+** detail or msg of a JSON object; nothing for any other body), made printable and cut to at
+** most max bytes, with every
 ** occurrence of secret (when not NULL or empty) replaced by "***". Writes into out (size
 ** outlen). */
 void remote_format_error_text(const char *body, size_t len, const char *secret, char *out,

@@ -529,7 +529,7 @@ def test_exponential_backoff_without_retry_after(db, server):
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     elapsed = time.monotonic() - start
-    assert str(e.value) == "rembed: client 'c': HTTP 504: still down (after 2 retries)"
+    assert str(e.value) == "rembed: client 'c': HTTP 504 (after 2 retries)"
     # waits of 100 ms and 200 ms, each with jitter in [50 %, 100 %]
     assert 0.15 <= elapsed < 5
     usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))
@@ -579,12 +579,34 @@ def test_error_body_never_shows_the_key(db, server):
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert str(e.value) == "rembed: client 'c': HTTP 401: Incorrect API key provided: ***."
-    server.queue(Scripted(500, "x" * 5000 + KEY), Scripted(500, "y" * 5000))
+    server.queue(Scripted(500, {"error": {"message": "x" * 5000 + KEY}}))
     db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.max_retries', 0)")
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert KEY not in str(e.value)
     assert str(e.value) == "rembed: client 'c': HTTP 500: " + "x" * 300 + "..."
+
+
+@pytest.mark.parametrize("body", [
+    "<html><body>internal admin page: db password hunter2</body></html>",
+    "hunter2",
+    {"rows": ["hunter2"]},
+    {"error": {"code": 7, "data": "hunter2"}},
+    [{"message": "hunter2"}],
+])
+def test_bodies_of_other_hosts_are_never_quoted(db, server, body):
+    # A client may point at any address the server can reach (an internal service): an error
+    # quotes the message of a provider's error JSON, and nothing of any other body.
+    add_client(db, server, "c", "openai", max_retries=0)
+    for status in (404, 500):
+        server.queue(Scripted(status, body))
+        with pytest.raises(sqlite3.OperationalError) as e:
+            db.execute("SELECT rembed('c', 'x')").fetchone()
+        assert str(e.value) == f"rembed: client 'c': HTTP {status}"
+    server.queue(Scripted(200, body))  # a 2xx body that is not embeddings is not quoted either
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert "hunter2" not in str(e.value)
 
 
 @pytest.mark.parametrize("body,message", [

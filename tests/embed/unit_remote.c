@@ -130,13 +130,22 @@ static void test_error_text(void) {
     const char *body = "{\"error\":{\"message\":\"bad key sk-123 given\"}}";
     remote_format_error_text(body, strlen(body), "sk-123", out, sizeof out, 40);
     CHECK_EQ_STR(out, "bad key *** given");
-    remote_format_error_text("line1\nline2", 11, NULL, out, sizeof out, 40);
+    body = "{\"message\":\"line1\\nline2\"}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 40);
     CHECK_EQ_STR(out, "line1 line2");
-    remote_format_error_text("abcdefghij", 10, "", out, sizeof out, 4);
+    body = "{\"detail\":\"abcdefghij\"}";
+    remote_format_error_text(body, strlen(body), "", out, sizeof out, 4);
     CHECK_EQ_STR(out, "abcd...");
     /* a two-byte character cut in half is dropped */
-    remote_format_error_text("abc\xc3\xa9z", 6, NULL, out, sizeof out, 4);
+    body = "{\"error\":\"abc\xc3\xa9z\"}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 4);
     CHECK_EQ_STR(out, "abc...");
+    /* bodies that are not a provider's error JSON are never quoted: any host may answer */
+    remote_format_error_text("line1\nline2", 11, NULL, out, sizeof out, 40);
+    CHECK_EQ_STR(out, "");
+    body = "{\"data\":\"internal\",\"error\":{\"code\":5}}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 40);
+    CHECK_EQ_STR(out, "");
     remote_format_error_text(NULL, 0, NULL, out, sizeof out, 4);
     CHECK_EQ_STR(out, "");
 }
