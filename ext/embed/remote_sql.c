@@ -13,6 +13,7 @@
 #include "common/error_sql.h"
 #include "common/version.h"
 #include "embed/embed_parts.h"
+#include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
 #include <stdbool.h>
@@ -72,8 +73,14 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *input_type = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     remote_vectors out;
     char err[REMOTE_ERR_SIZE];
-    if (remote_client_embed(c, &text, &len, 1, input_type, &out, err, sizeof err) != 0) {
+    rembed_cancel cancel;
+    rembed_cancel_init(&cancel, sqlite3_context_db_handle(ctx));
+    int rc =
+        remote_client_embed(c, &text, &len, 1, input_type, &cancel.cancel, &out, err, sizeof err);
+    if (rc != 0) {
         strata_result_error(ctx, "rembed", "%s", err);
+        if (rc == REMOTE_CANCELLED)
+            sqlite3_result_error_code(ctx, SQLITE_INTERRUPT); /* keeps the message */
         return;
     }
     sqlite3_result_blob64(ctx, out.data, (sqlite3_uint64)out.dim * sizeof(float), SQLITE_TRANSIENT);
@@ -156,9 +163,9 @@ static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     char *s = sqlite3_mprintf("Version: v%s\nEngine: strata embed (C, libcurl, cJSON %d.%d.%d)\n"
-                              "HTTP: %s",
+                              "HTTP: %s\nInterrupts: %s",
                               STRATA_VERSION, CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
-                              CJSON_VERSION_PATCH, remote_http_describe());
+                              CJSON_VERSION_PATCH, remote_http_describe(), rembed_cancel_method());
     if (s == NULL)
         sqlite3_result_error_nomem(ctx);
     else

@@ -3,15 +3,18 @@
 
 import email.utils
 import json
+import re
+import socket
 import sqlite3
 import subprocess
 import struct
+import threading
 import time
 
 import pytest
 
 import helpers
-from test_remote_server import ProviderServer, Scripted, vector, tokens
+from test_remote_server import ProviderServer, Scripted, SilentServer, vector, tokens
 
 KEY = "sk-test-SECRET-4242"
 
@@ -182,6 +185,18 @@ def test_bad_options(db, options, message):
      "option 'url' must not carry credentials"),
     ("rembed_client_options('timeout_ms', 'soon')", "option 'timeout_ms' must be an integer"),
     ("rembed_client_options('max_retries', 99)", "option 'max_retries' must be an integer"),
+    # a call holds its statement at most deadline_ms; the parts are capped too (they were up to
+    # an hour per request and 20 retries)
+    ("rembed_client_options('max_retries', 11)",
+     "option 'max_retries' must be an integer from 0 to 10, not '11'"),
+    ("rembed_client_options('timeout_ms', 300001)",
+     "option 'timeout_ms' must be an integer from 1 to 300000, not '300001'"),
+    ("rembed_client_options('connect_timeout_ms', 60001)",
+     "option 'connect_timeout_ms' must be an integer from 1 to 60000, not '60001'"),
+    ("rembed_client_options('deadline_ms', 0)",
+     "option 'deadline_ms' must be an integer from 1 to 3600000, not '0'"),
+    ("rembed_client_options('deadline_ms', 3600001)",
+     "option 'deadline_ms' must be an integer from 1 to 3600000, not '3600001'"),
     ("rembed_client_options('headers', '[1]')", "option 'headers' must be a JSON object"),
     ("rembed_client_options('key', NULL)", "option value is NULL"),
 ])
@@ -518,7 +533,8 @@ def test_dropped_connection_is_retried(db, server):
     server.queue(*[Scripted(0)] * 5)
     db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.max_retries', 1)")
     with pytest.raises(sqlite3.OperationalError,
-                       match=r"request failed: Empty reply from server \(after 1 retry\)"):
+                       match=r"request failed: the connection closed before a complete response "
+                             r"\(after 1 retry\)$"):
         db.execute("SELECT rembed('c', 'x')").fetchone()
 
 
@@ -558,8 +574,8 @@ def test_timeout(db, server):
     add_client(db, server, "c", "openai", timeout_ms=300, retry_base_ms=0)
     server.queue(Scripted(200, "{}", delay=2.0))
     start = time.monotonic()
-    with pytest.raises(sqlite3.OperationalError, match=r"^rembed: client 'c': request failed: "
-                                                       r"Operation timed out"):
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"^rembed: client 'c': request failed: timed out$"):
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert time.monotonic() - start < 1.8
     assert len(server.requests) == 1  # a timeout is not retried
@@ -569,8 +585,216 @@ def test_connection_refused(db):
     db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('c', "
                "rembed_client_options('format', 'ollama', 'model', 'm', "
                "'url', 'http://127.0.0.1:9/api/embed', 'connect_timeout_ms', 1000))")
-    with pytest.raises(sqlite3.OperationalError, match="^rembed: client 'c': request failed: "):
+    with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert str(e.value) == ("rembed: client 'c': request failed: no HTTP response (cannot connect, "
+                            "or the connection failed)")
+
+
+@pytest.fixture
+def silent():
+    with SilentServer() as url:
+        yield url
+
+
+def add_silent_client(db, url, **opts):
+    """A client of a server that never answers."""
+    db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('s', ?)",
+               [json.dumps({"format": "openai", "model": "m", "key": KEY,
+                            "url": url + "/v1/embeddings", **opts})])
+
+
+def interrupt_after(db, seconds):
+    timer = threading.Timer(seconds, db.interrupt)
+    timer.start()
+    return timer
+
+
+CALLS = {"rembed": "SELECT rembed('s', 'x')",
+         "rembed_each": "SELECT * FROM rembed_each('s', '[\"a\", \"b\"]')"}
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+def test_deadline_ends_a_call_that_gets_no_answer(db, silent, fn):
+    # timeout_ms alone let a call wait 4 x 30 s (or, at the old caps, 21 x 1 h); the deadline
+    # bounds the whole call.
+    add_silent_client(db, silent, timeout_ms=5000, deadline_ms=300)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(CALLS[fn]).fetchall()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == f"{fn}: client 's': the call took longer than deadline_ms (300 ms)"
+    usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('s')"))
+    assert usage["requests"] == 1 and usage["errors"] == 1
+
+
+def test_deadline_spans_retries(db, server):
+    add_client(db, server, "c", "openai", retry_base_ms=100, max_retries=10, deadline_ms=600)
+    server.queue(*[Scripted(503, {"error": {"message": "overloaded"}})] * 30)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.5
+    assert re.fullmatch(r"rembed: client 'c': HTTP 503: overloaded \(after \d+ retr(y|ies); "
+                        r"deadline_ms leaves no time for another\)", str(e.value)), str(e.value)
+    assert 2 <= len(server.requests) < 11
+
+
+def test_retry_after_past_the_deadline_fails_at_once(db, server):
+    add_client(db, server, "c", "openai", deadline_ms=2000)
+    server.queue(Scripted(429, {"error": {"message": "slow down"}}, {"Retry-After": "30"}))
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == ("rembed: client 'c': HTTP 429: slow down "
+                            "(deadline_ms leaves no time for a retry)")
+    assert len(server.requests) == 1
+
+
+def test_deadline_reports_progress_of_rembed_each(db, server):
+    add_client(db, server, "c", "openai", batch_size=2, deadline_ms=800, timeout_ms=5000)
+    server.queue(Scripted(200, {"data": [{"index": 0, "embedding": [1]},
+                                         {"index": 1, "embedding": [2]}]}, delay=0.5),
+                 Scripted(200, {}, delay=3))
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT * FROM rembed_each('c', '[\"a\", \"b\", \"c\"]')").fetchall()
+    assert str(e.value) == ("rembed_each: client 'c': the call took longer than deadline_ms "
+                            "(800 ms) (at text 2 of 3)")
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+def test_interrupt_stops_a_request(db, silent, fn):
+    # sqlite3_interrupt() (Python's Connection.interrupt, the shell's Ctrl-C) used to go
+    # unnoticed until the request timed out.
+    add_silent_client(db, silent, timeout_ms=20000, deadline_ms=20000)
+    interrupt_after(db, 0.2)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(CALLS[fn]).fetchall()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == f"{fn}: client 's': interrupted"
+    assert e.value.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT
+    # the connection and the client stay usable
+    assert helpers.scalar(db, "SELECT 1") == 1
+    assert json.loads(helpers.scalar(db, "SELECT rembed_usage('s')"))["errors"] == 1
+
+
+def test_interrupt_stops_a_retry_wait(db, server):
+    add_client(db, server, "c", "openai")
+    server.queue(Scripted(503, {"error": {"message": "busy"}}, {"Retry-After": "20"}))
+    interrupt_after(db, 0.3)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == "rembed: client 'c': interrupted"
+    assert len(server.requests) == 1
+    # the next call works, over a fresh connection if need be
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'y')")) == vector("y")
+
+
+INTERRUPT_SCRIPT = """
+import json, sqlite3, sys, threading, time
+conn = sqlite3.connect(":memory:", isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[1])
+conn.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('s', "
+             "rembed_client_options('format', 'openai', 'model', 'm', 'key', 'k', 'url', ?, "
+             "'timeout_ms', 20000, 'deadline_ms', 20000))", [sys.argv[2]])
+out = {"sqlite": sqlite3.sqlite_version,
+       "debug": conn.execute("SELECT rembed_debug()").fetchone()[0]}
+for sql in ["SELECT rembed('s', 'x')", "SELECT * FROM rembed_each('s', '[\\"a\\"]')"]:
+    threading.Timer(0.2, conn.interrupt).start()
+    start = time.monotonic()
+    try:
+        conn.execute(sql).fetchall()
+        out[sql] = "no error"
+    except sqlite3.Error as e:
+        out[sql] = [str(e), e.sqlite_errorcode, time.monotonic() - start]
+print(json.dumps(out))
+"""
+
+
+def test_interrupt_under_newer_sqlite(silent):
+    # 3.41+ has sqlite3_is_interrupted, reached through the routines table of the running
+    # SQLite; Debian's 3.40.1 is asked with a probe statement (the tests above).
+    newer = helpers.newer_sqlite()
+    proc = subprocess.run(["/usr/bin/python3", "-c", INTERRUPT_SCRIPT, helpers.so_path("embed"),
+                           silent + "/v1/embeddings"], env=newer.env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["sqlite"].startswith("3.5")
+    assert out["debug"].endswith("\nInterrupts: sqlite3_is_interrupted")
+    for sql, fn in [("SELECT rembed('s', 'x')", "rembed"),
+                    ("SELECT * FROM rembed_each('s', '[\"a\"]')", "rembed_each")]:
+        message, code, elapsed = out[sql]
+        assert message == f"{fn}: client 's': interrupted"
+        assert code == sqlite3.SQLITE_INTERRUPT and elapsed < 1.5
+
+
+def test_debug_names_the_interrupt_method(db):
+    method = "sqlite3_is_interrupted" if sqlite3.sqlite_version_info >= (3, 41) else \
+        "a probe statement (SQLite < 3.41)"
+    assert helpers.scalar(db, "SELECT rembed_debug()").endswith("\nInterrupts: " + method)
+
+
+class BannerServer:
+    """A non-HTTP service on a loopback port: it sends a banner to each connection and then
+    waits (as SSH or SMTP servers do)."""
+
+    def __init__(self, banner):
+        self.banner, self.conns = banner, []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d/v1/embeddings" % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            conn.sendall(self.banner)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+def test_connection_errors_do_not_tell_ports_apart(db):
+    # A client can point at any address: errors say no more than "no HTTP response", whether
+    # the port is closed, the name does not resolve or another protocol answers (libcurl's own
+    # messages named the port, the failing step and the reply).
+    services = [BannerServer(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+                BannerServer(b"220 mail.internal ESMTP Postfix\r\n")]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    urls = [s.url for s in services] + [
+        "http://127.0.0.1:%d/v1/embeddings" % closed.getsockname()[1],
+        "http://no-such-host.invalid/v1/embeddings"]
+    messages = set()
+    try:
+        for i, url in enumerate(urls):
+            db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES (?, ?)",
+                       [f"p{i}", json.dumps({"format": "openai", "model": "m", "key": KEY,
+                                             "url": url, "max_retries": 0,
+                                             "timeout_ms": 3000})])
+            with pytest.raises(sqlite3.OperationalError) as e:
+                db.execute(f"SELECT rembed('p{i}', 'x')").fetchone()
+            messages.add(str(e.value).replace(f"'p{i}'", "'p'"))
+    finally:
+        closed.close()
+        for s in services:
+            s.close()
+    assert messages == {"rembed: client 'p': request failed: no HTTP response (cannot connect, "
+                        "or the connection failed)"}
 
 
 def test_error_body_never_shows_the_key(db, server):

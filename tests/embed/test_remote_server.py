@@ -172,6 +172,23 @@ class ProviderServer:
             self.script.clear()
 
 
+class SilentServer:
+    """A loopback port that accepts connections (the kernel does, up to its backlog) and never
+    answers: with SilentServer() as url: ... requests to url wait until they time out."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def __enter__(self):
+        return self.url
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
 if __name__ == "__main__":
     # Standalone, for benchmarks: prints the URL, serves until stdin closes.
     import sys

@@ -165,7 +165,8 @@ static void test_config(void) {
     char *json = remote_config_json(&c);
     CHECK_EQ_STR(json, "{\"format\":\"openai\",\"model\":\"m\",\"url\":\"https://api.openai.com/"
                        "v1/embeddings\",\"key_from\":\"OPENAI_API_KEY\",\"encoding\":\"float\","
-                       "\"timeout_ms\":5,\"connect_timeout_ms\":10000,\"max_retries\":3,"
+                       "\"timeout_ms\":5,\"connect_timeout_ms\":10000,\"deadline_ms\":120000,"
+                       "\"max_retries\":3,"
                        "\"retry_base_ms\":500,\"batch_size\":2048,\"headers\":{\"X-A\":"
                        "\"(redacted)\"},\"extra\":{\"user\":\"u\"}}");
     /* the redacted JSON given back keeps the old header value and re-reads the environment */
