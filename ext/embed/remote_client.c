@@ -250,7 +250,15 @@ static int embed_batch(remote_client *c, const char *const *texts, const size_t 
         snprintf(err, errlen, "client '%s': %s", c->name, detail);
         return -1;
     }
-    int rc = post_with_retries(c, body, strlen(body), call, err, errlen);
+    size_t body_len = strlen(body);
+    if (body_len > REMOTE_MAX_REQUEST_BYTES) { /* the texts fit: extra or the model is huge */
+        free(body);
+        snprintf(err, errlen,
+                 "client '%s': a request of %zu bytes is larger than the limit of %zu MiB", c->name,
+                 body_len, REMOTE_MAX_REQUEST_BYTES >> 20);
+        return -1;
+    }
+    int rc = post_with_retries(c, body, body_len, call, err, errlen);
     free(body);
     if (rc != 0)
         return rc;
@@ -281,6 +289,35 @@ static int embed_batch(remote_client *c, const char *const *texts, const size_t 
     return 0;
 }
 
+int remote_client_text_too_large(remote_client *c, size_t bytes, char *err, size_t errlen) {
+    snprintf(err, errlen,
+             "client '%s': a text of %zu bytes does not fit in a request (at most %zu MiB as "
+             "JSON; split it first)",
+             c->name, bytes, REMOTE_MAX_REQUEST_BYTES >> 20);
+    c->usage.errors++;
+    return -1;
+}
+
+/* Room in a request for the texts themselves; the rest is for the model, options and syntax
+** around each text. */
+#define TEXT_ROOM (REMOTE_MAX_REQUEST_BYTES - ((size_t)1 << 20))
+#define PER_TEXT_SYNTAX 64
+
+/* How many texts from first on go in the next request: at most batch, and their JSON within
+** TEXT_ROOM (always at least one). */
+static int next_batch(const char *const *texts, const size_t *lens, int n, int first, int batch) {
+    size_t bytes = 0;
+    int k = 0;
+    while (first + k < n && k < batch) {
+        size_t t = remote_text_json_bytes(texts[first + k], lens[first + k]) + PER_TEXT_SYNTAX;
+        if (k > 0 && bytes + t > TEXT_ROOM)
+            break;
+        bytes += t;
+        k++;
+    }
+    return k;
+}
+
 int remote_client_embed(remote_client *c, const char *const *texts, const size_t *lens, int n,
                         const char *input_type, const remote_cancel *cancel, remote_vectors *out,
                         char *err, size_t errlen) {
@@ -292,12 +329,17 @@ int remote_client_embed(remote_client *c, const char *const *texts, const size_t
         c->usage.errors++;
         return -1;
     }
+    /* Refused before anything is sent: a call fails whole or not at all. */
+    for (int i = 0; i < n; i++)
+        if (lens[i] > TEXT_ROOM ||
+            remote_text_json_bytes(texts[i], lens[i]) + PER_TEXT_SYNTAX > TEXT_ROOM)
+            return remote_client_text_too_large(c, lens[i], err, errlen);
     call_state call = {cancel, now_ms() + cfg->deadline_ms, cfg->deadline_ms};
     remote_request req = {cfg->model, input_type ? input_type : cfg->input_type, cfg->dimensions,
                           cfg->base64, cfg->extra};
     int batch = remote_config_batch_size(cfg);
-    for (int first = 0; first < n; first += batch) {
-        int k = n - first < batch ? n - first : batch;
+    for (int first = 0; first < n;) {
+        int k = next_batch(texts, lens, n, first, batch);
         int rc =
             embed_batch(c, texts + first, lens + first, k, &req, &call, out, first, n, err, errlen);
         if (rc == -1 && first > 0) {
@@ -310,6 +352,7 @@ int remote_client_embed(remote_client *c, const char *const *texts, const size_t
             c->usage.errors++;
             return rc;
         }
+        first += k;
     }
     out->count = n;
     c->usage.inputs += n;

@@ -10,6 +10,7 @@
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,19 @@ static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char
     return cursor_fail_code(cur, rc == REMOTE_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
 }
 
+/* True when the JSON text has a \u0000 escape: cJSON's strings end at the NUL it decodes to,
+** so such a text would be sent cut short. (A backslash only ever starts an escape.) */
+static bool has_nul_escape(const char *json, size_t n) {
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (json[i] != '\\')
+            continue;
+        if (json[i + 1] == 'u' && i + 5 < n && memcmp(json + i + 2, "0000", 4) == 0)
+            return true;
+        i++; /* the escaped character */
+    }
+    return false;
+}
+
 static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, int argc,
                        sqlite3_value **argv) {
     each_cursor *cur = (each_cursor *)base;
@@ -181,7 +195,11 @@ static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, 
     const char *input_type = (idx & 1) ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     if (json == NULL)
         return SQLITE_NOMEM;
-    cur->texts = cJSON_ParseWithLength(json, (size_t)sqlite3_value_bytes(argv[1]));
+    size_t json_len = (size_t)sqlite3_value_bytes(argv[1]);
+    if (has_nul_escape(json, json_len))
+        return cursor_fail(cur, "a text holds U+0000 (\\u0000), which rembed_each cannot pass on "
+                                "whole; embed it with rembed()");
+    cur->texts = cJSON_ParseWithLength(json, json_len);
     if (!cJSON_IsArray(cur->texts))
         return cursor_fail(cur, "the texts must be a JSON array of strings");
     int n = cJSON_GetArraySize(cur->texts);

@@ -209,6 +209,20 @@ char *remote_format_body(const remote_format *f, const remote_request *req,
     return body;
 }
 
+size_t remote_text_json_bytes(const char *text, size_t n) {
+    /* As strbuf_append_json_string escapes: two-character escapes for these, \u00XX for the
+    ** other control characters, every other byte as it is. */
+    size_t bytes = n + 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+            bytes += 1;
+        else if (c < 0x20)
+            bytes += 5;
+    }
+    return bytes;
+}
+
 char *remote_format_url(const remote_format *f, const char *url, const char *model) {
     if (url == NULL)
         url = f->url;

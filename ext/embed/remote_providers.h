@@ -67,6 +67,9 @@ char *remote_format_body(const remote_format *f, const remote_request *req,
                          const char *const *texts, const size_t *lens, int n, char *err,
                          size_t errlen);
 
+/* Bytes text[0..n) takes in a request body as a JSON string literal, quotes included. */
+size_t remote_text_json_bytes(const char *text, size_t n);
+
 /* The URL to call: url (or the default) with "{model}" replaced. malloc'd; NULL when out of
 ** memory. */
 char *remote_format_url(const remote_format *f, const char *url, const char *model);

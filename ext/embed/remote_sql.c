@@ -64,6 +64,14 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return; /* NULL text, NULL embedding */
+    char err[REMOTE_ERR_SIZE];
+    /* Refused before SQLite copies a huge BLOB (zeroblob(50000000)) into text. */
+    size_t bytes = (size_t)sqlite3_value_bytes(argv[1]);
+    if (bytes > REMOTE_MAX_REQUEST_BYTES) {
+        remote_client_text_too_large(c, bytes, err, sizeof err);
+        strata_result_error(ctx, "rembed", "%s", err);
+        return;
+    }
     const char *text = (const char *)sqlite3_value_text(argv[1]);
     if (text == NULL) {
         sqlite3_result_error_nomem(ctx);
@@ -72,7 +80,6 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     size_t len = (size_t)sqlite3_value_bytes(argv[1]);
     const char *input_type = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     remote_vectors out;
-    char err[REMOTE_ERR_SIZE];
     rembed_cancel cancel;
     rembed_cancel_init(&cancel, sqlite3_context_db_handle(ctx));
     int rc =

@@ -378,6 +378,21 @@ def test_text_with_nul_and_control_characters(db, server):
     assert floats(blob) == vector(text)
 
 
+def test_rembed_each_refuses_nul_rather_than_cut_texts(db, server):
+    # cJSON ends a string at the NUL that \u0000 decodes to: "a\u0000b" was sent as "a".
+    add_client(db, server, "c", "openai")
+    for texts in (["ok", "a\x00b"], ["\x00"]):
+        with pytest.raises(sqlite3.OperationalError) as e:
+            db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(texts)]).fetchall()
+        assert str(e.value) == ("rembed_each: a text holds U+0000 (\\u0000), which rembed_each "
+                                "cannot pass on whole; embed it with rembed()")
+    assert server.requests == []
+    # an escaped backslash before "u0000" is ordinary text
+    rows = db.execute("SELECT text FROM rembed_each('c', ?)", [json.dumps(["\\u0000"])]).fetchall()
+    assert rows == [("\\u0000",)]
+    assert server.requests[0]["body"]["input"] == ["\\u0000"]
+
+
 def test_null_text_and_null_elements(db, server):
     add_client(db, server, "c", "openai")
     assert helpers.scalar(db, "SELECT rembed('c', NULL)") is None
@@ -453,6 +468,43 @@ def test_batch_size_option_and_usage(db, server):
     usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))
     assert usage == {"requests": 4, "inputs": 10, "tokens": tokens(texts), "retries": 0,
                      "errors": 0}
+
+
+@pytest.mark.parametrize("arg,size", [
+    ("zeroblob(50000000)", 50000000),  # once a 300 MB request: every NUL is \u0000 in JSON
+    ("CAST(zeroblob(20000000) AS TEXT)", 20000000),  # fits as text, not as JSON
+    ("printf('%.*c', 34000000, 'a')", 34000000),
+])
+def test_request_size_limit(db, server, arg, size):
+    add_client(db, server, "c", "openai")
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(f"SELECT rembed('c', {arg})").fetchone()
+    assert str(e.value) == (f"rembed: client 'c': a text of {size} bytes does not fit in a "
+                            "request (at most 32 MiB as JSON; split it first)")
+    assert time.monotonic() - start < 5
+    assert server.requests == []
+    assert json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))["errors"] == 1
+
+
+@pytest.mark.parametrize("char,count", [("a", 34000000), ("\x01", 6000000)])
+def test_request_size_limit_of_rembed_each(db, server, char, count):
+    text = char * count  # the second fits as text, not as JSON (\u0001 each)
+    add_client(db, server, "c", "openai")
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(["ok", text])]).fetchall()
+    assert str(e.value) == (f"rembed_each: client 'c': a text of {len(text)} bytes does not fit "
+                            "in a request (at most 32 MiB as JSON; split it first)")
+    assert server.requests == []  # nothing was sent, not even the text that fits
+
+
+def test_large_texts_are_split_across_requests(db, server):
+    add_client(db, server, "c", "openai")
+    texts = [ch * (11 << 20) for ch in "abc"]  # 33 MiB: more than one request may carry
+    rows = db.execute("SELECT key, embedding FROM rembed_each('c', ?)",
+                      [json.dumps(texts)]).fetchall()
+    assert [floats(r[1]) for r in rows] == [vector(t) for t in texts]
+    assert [len(r["body"]["input"]) for r in server.requests] == [2, 1]
 
 
 def test_token_counts_saturate(db, server):

@@ -2,6 +2,7 @@
 ** Unit tests of the remote half's engine: base64, request bodies, response parsing, error
 ** texts, settings and backoff. No network, no SQLite (the SQL tests use a local server).
 */
+#include "common/strbuf.h"
 #include "embed/remote_base64.h"
 #include "embed/remote_client.h"
 #include "embed/remote_config.h"
@@ -26,6 +27,24 @@ static void test_base64(void) {
     CHECK_EQ_INT(remote_base64_floats("A", 1, out, 4), -1);
     CHECK_EQ_INT(remote_base64_floats("", 0, out, 4), 0);
     CHECK(remote_base64_max_floats(12) >= 2);
+}
+
+static void test_text_json_bytes(void) {
+    /* exactly what strbuf_append_json_string writes: each byte value alone, then all of them */
+    char text[256];
+    strbuf sb;
+    strbuf_init(&sb);
+    for (int i = 0; i < 256; i++) {
+        text[i] = (char)i;
+        strbuf_reset(&sb);
+        strbuf_append_json_string(&sb, text + i, 1);
+        CHECK_EQ_INT((long long)remote_text_json_bytes(text + i, 1), (long long)sb.len);
+    }
+    strbuf_reset(&sb);
+    strbuf_append_json_string(&sb, text, 256);
+    CHECK_EQ_INT((long long)remote_text_json_bytes(text, 256), (long long)sb.len);
+    CHECK_EQ_INT((long long)remote_text_json_bytes("", 0), 2);
+    strbuf_free(&sb);
 }
 
 static char *body_for(const char *format, const remote_request *req, int n,
@@ -221,6 +240,7 @@ static void test_backoff(void) {
 
 int main(void) {
     RUN(test_base64);
+    RUN(test_text_json_bytes);
     RUN(test_bodies);
     RUN(test_parse);
     RUN(test_error_text);
