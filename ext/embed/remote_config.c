@@ -270,9 +270,17 @@ static int check_headers(const cJSON *headers, char *err, size_t errlen) {
 }
 
 int remote_config_finish(remote_config *c, char *err, size_t errlen) {
-    const remote_format *f = c->format;
-    if (f == NULL) {
+    if (c->format == NULL) {
         snprintf(err, errlen, "option 'format' is required (one of %s)", remote_format_names());
+        return -1;
+    }
+    c->format = remote_format_for_url(c->format, c->url);
+    const remote_format *f = c->format;
+    if (remote_format_is_legacy(f) && (c->dimensions > 0 || c->batch_size > 1)) {
+        snprintf(err, errlen,
+                 "format ollama at /api/embeddings (the legacy endpoint) embeds one text per "
+                 "request and has no '%s' option; use /api/embed",
+                 c->dimensions > 0 ? "dimensions" : "batch_size");
         return -1;
     }
     if (f->needs_model && c->model == NULL) {

@@ -46,6 +46,39 @@ static const remote_format FORMATS[] = {
 
 #define N_FORMATS (sizeof FORMATS / sizeof FORMATS[0])
 
+/* Ollama's legacy endpoint /api/embeddings, which sqlite-rembed's ollama client calls: one
+** {"model", "prompt"} per request, {"embedding": [...]} back, no dimensions. */
+static const remote_format OLLAMA_LEGACY = {"ollama",
+                                            "http://localhost:11434/api/embeddings",
+                                            NULL,
+                                            1,
+                                            true,
+                                            REMOTE_LAYOUT_SINGLE,
+                                            REMOTE_AUTH_BEARER,
+                                            "prompt",
+                                            NULL,
+                                            NULL,
+                                            NULL,
+                                            NULL,
+                                            false};
+
+/* True when the path of url (before any query or fragment) ends with suffix. */
+static bool path_ends_with(const char *url, const char *suffix) {
+    size_t n = strcspn(url, "?#"), k = strlen(suffix);
+    return n >= k && strncmp(url + n - k, suffix, k) == 0;
+}
+
+const remote_format *remote_format_for_url(const remote_format *f, const char *url) {
+    if (f == NULL || strcmp(f->name, "ollama") != 0)
+        return f;
+    bool legacy = url != NULL && path_ends_with(url, "/api/embeddings");
+    return legacy ? &OLLAMA_LEGACY : remote_format_find("ollama");
+}
+
+bool remote_format_is_legacy(const remote_format *f) {
+    return f == &OLLAMA_LEGACY;
+}
+
 const remote_format *remote_format_find(const char *name) {
     if (name == NULL)
         return NULL;

@@ -50,6 +50,12 @@ typedef struct remote_format {
 const remote_format *remote_format_find(const char *name);
 /* Comma-separated list of every format name, for error messages. */
 const char *remote_format_names(void);
+/* The wire format f speaks at url: Ollama's legacy endpoint (a URL whose path ends in
+** /api/embeddings, as sqlite-rembed calls) takes {"model", "prompt"}, one text per request;
+** every other format, and Ollama elsewhere, is f itself. */
+const remote_format *remote_format_for_url(const remote_format *f, const char *url);
+/* True for the legacy Ollama format remote_format_for_url may return. */
+bool remote_format_is_legacy(const remote_format *f);
 
 /* What a request asks for beyond the texts. */
 typedef struct remote_request {

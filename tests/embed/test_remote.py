@@ -254,6 +254,38 @@ def test_request_and_response_per_format(db, server, fmt):
     assert server.requests[0]["body"] == expected_body(fmt, texts[:1])
 
 
+@pytest.mark.parametrize("path", ["/api/embeddings", "/api/embeddings?keep_alive=5m"])
+def test_ollama_legacy_endpoint(db, server, path):
+    # sqlite-rembed's ollama client posts {"model", "prompt"} to /api/embeddings; users carry that
+    # URL over. It once got {"model", "input"} and failed with HTTP 400.
+    add_client(db, server, "c", "ollama", url=server.url + path)
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'hello world')")) == \
+        vector("hello world")
+    texts = ["one", "two words", "three"]
+    rows = db.execute("SELECT key, embedding FROM rembed_each('c', ?)",
+                      [json.dumps(texts)]).fetchall()
+    assert [floats(r[1]) for r in rows] == [vector(t) for t in texts]
+    assert [(r["path"], r["body"]) for r in server.requests] == \
+        [(path, {"model": "m-1", "prompt": t}) for t in ["hello world", *texts]]
+    options = json.loads(helpers.scalar(db, "SELECT options FROM temp.rembed_clients"))
+    assert options["format"] == "ollama" and options["batch_size"] == 1
+    # the current endpoint keeps the batched shape
+    server.reset()
+    db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.url', ?, "
+               "'$.batch_size', NULL)", [server.url + "/api/embed"])
+    db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(texts)]).fetchall()
+    assert [r["body"] for r in server.requests] == [{"model": "m-1", "input": texts}]
+
+
+def test_ollama_legacy_endpoint_refuses_what_it_cannot_send(db, server):
+    for opt in ({"dimensions": 8}, {"batch_size": 4}):
+        with pytest.raises(sqlite3.OperationalError) as e:
+            add_client(db, server, "c", "ollama", url=server.url + "/api/embeddings", **opt)
+        assert str(e.value) == (
+            "rembed_clients: format ollama at /api/embeddings (the legacy endpoint) embeds one "
+            f"text per request and has no '{next(iter(opt))}' option; use /api/embed")
+
+
 def test_llamacpp_without_model_and_key(db, server):
     db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('c', "
                "rembed_client_options('format', 'llamacpp', 'url', ?))",

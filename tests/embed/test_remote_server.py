@@ -71,6 +71,10 @@ def respond(path, req):
         emb = {k: ([b64(v) for v in vecs] if k == "base64" else vecs) for k in kinds}
         return {"id": "x", "embeddings": emb, "texts": texts,
                 "meta": {"billed_units": {"input_tokens": tokens(texts)}}}
+    if path.split("?")[0].endswith("/api/embeddings"):  # ollama's legacy endpoint
+        if not isinstance(req.get("prompt"), str) or "input" in req:
+            raise ValueError("'prompt' must be a string")
+        return {"embedding": vector(req["prompt"])}
     if path.endswith("/api/embed"):  # ollama
         texts = req["input"] if isinstance(req["input"], list) else [req["input"]]
         return {"model": req["model"],

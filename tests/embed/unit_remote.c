@@ -89,6 +89,20 @@ static void test_bodies(void) {
                       "text-embedding-004:batchEmbedContents");
     free(url);
     CHECK(remote_format_find("OpenAI") == NULL);
+    /* Ollama's legacy endpoint: {"model", "prompt"}, one text per request */
+    const remote_format *ollama = remote_format_find("ollama");
+    const remote_format *legacy = remote_format_for_url(ollama, "http://h:11434/api/embeddings");
+    CHECK(legacy != ollama && remote_format_is_legacy(legacy) && legacy->max_batch == 1);
+    CHECK(remote_format_for_url(ollama, "http://h/api/embeddings?x=1#y") == legacy);
+    CHECK(remote_format_for_url(legacy, "http://h/api/embed") == ollama);
+    CHECK(remote_format_for_url(ollama, NULL) == ollama);
+    CHECK(remote_format_for_url(ollama, "http://h/api/embeddings/x") == ollama);
+    CHECK(remote_format_for_url(remote_format_find("openai"), "http://h/api/embeddings") ==
+          remote_format_find("openai"));
+    req = (remote_request){"nomic-embed-text", NULL, 0, false, NULL};
+    b = remote_format_body(legacy, &req, texts, lens, 1, err, sizeof err);
+    CHECK_EQ_STR(b, "{\"model\":\"nomic-embed-text\",\"prompt\":\"a\"}");
+    free(b);
 }
 
 static int parse(const char *json, int n, remote_vectors *v) {
