@@ -1,7 +1,7 @@
 /*
-** ext/embed (remote): one keep-alive HTTP connection (a reused libcurl easy handle) that POSTs
-** JSON and collects the response, its status and its Retry-After header. No retries here:
-** remote_client.c decides those.
+** ext/embed (remote): one keep-alive HTTP connection (reused libcurl easy and multi handles)
+** that POSTs JSON and collects the response, its status and its Retry-After header, and that a
+** cancel callback can stop at any moment. No retries here: remote_client.c decides those.
 */
 #ifndef STRATA_EMBED_REMOTE_HTTP_H
 #define STRATA_EMBED_REMOTE_HTTP_H

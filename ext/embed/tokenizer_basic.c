@@ -49,9 +49,9 @@ static bool is_control(UChar32 c) {
 }
 
 static bool is_punct(UChar32 c) {
-    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
-        (c >= 123 && c <= 126))
-        return true;
+    if (c < 0x80) /* the ranges hold every ASCII character of category P* */
+        return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+               (c >= 123 && c <= 126);
     int32_t mask = U_GET_GC_MASK(c);
     return (mask & U_GC_P_MASK) != 0;
 }
