@@ -12,6 +12,7 @@
 #include "embed/remote_cancel_sql.h"
 
 #include <stddef.h>
+#include <time.h>
 
 typedef int (*is_interrupted_fn)(sqlite3 *);
 
@@ -49,14 +50,29 @@ static int probe_interrupted(sqlite3 *db) {
     return rc == SQLITE_INTERRUPT;
 }
 
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int stop(void *arg) {
     rembed_cancel *rc = arg;
-    return rc->is_interrupted ? rc->is_interrupted(rc->db) != 0 : probe_interrupted(rc->db);
+    if (rc->is_interrupted)
+        return rc->is_interrupted(rc->db) != 0;
+    /* A probe costs a prepared statement: at most one per poll interval, and none in a call's
+    ** first interval, so quick requests (most of them) never pay for one. */
+    long long now = now_ms();
+    if (now < rc->next_probe_ms)
+        return 0;
+    rc->next_probe_ms = now + REMOTE_HTTP_POLL_MS;
+    return probe_interrupted(rc->db);
 }
 
 void rembed_cancel_init(rembed_cancel *rc, sqlite3 *db) {
     rc->db = db;
     rc->is_interrupted = resolve_is_interrupted();
+    rc->next_probe_ms = now_ms() + REMOTE_HTTP_POLL_MS;
     rc->cancel.stop = stop;
     rc->cancel.arg = rc;
 }

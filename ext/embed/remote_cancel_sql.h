@@ -12,6 +12,7 @@ typedef struct rembed_cancel {
     remote_cancel cancel; /* what the engine calls */
     sqlite3 *db;
     int (*is_interrupted)(sqlite3 *); /* sqlite3_is_interrupted (3.41+), or NULL */
+    long long next_probe_ms;          /* before 3.41: no probe statement before this time */
 } rembed_cancel;
 
 /* Fills rc for a call running on db; pass &rc->cancel to the engine. */
