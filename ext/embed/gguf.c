@@ -148,6 +148,10 @@ static int cmp_offset(const void *a, const void *b) {
 
 static int parse(gguf_ctx *g, char *err, size_t errlen) {
     char nm[72], nm2[72];
+    if (g->file.size == 0) { /* an empty file is not mapped: data is NULL */
+        snprintf(err, errlen, "cannot load '%s': empty file", g->path);
+        return -1;
+    }
     reader r = {g->file.data, g->file.data + g->file.size, NULL};
     uint32_t magic;
     if (!rd_u32(&r, &magic) || magic != 0x46554747) {

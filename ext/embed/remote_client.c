@@ -4,6 +4,7 @@
 #include "embed/remote_client.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,11 @@ remote_client *remote_client_new(const char *name, remote_config *cfg, char *err
     return c;
 }
 
+/* Counters saturate rather than overflow (a provider may report any token count). */
+static void add_saturating(long long *counter, long long n) {
+    *counter = n > 0 && *counter > LLONG_MAX - n ? LLONG_MAX : *counter + n;
+}
+
 static unsigned next_random(unsigned *state) {
     unsigned x = *state ? *state : 0x9e3779b9u;
     x ^= x << 13;
@@ -118,6 +124,12 @@ long remote_backoff_ms(long base_ms, int attempt, double retry_after_s, unsigned
     return (long)wait;
 }
 
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -128,27 +140,88 @@ static bool retryable_status(long status) {
     return status == 429 || (status >= 500 && status <= 599);
 }
 
+/* One rembed/rembed_each call: when it must end, and who may stop it. */
+typedef struct call_state {
+    const remote_cancel *cancel;
+    long long deadline; /* now_ms() value */
+    long deadline_ms;
+} call_state;
+
+static bool cancelled(const call_state *call) {
+    return call->cancel != NULL && call->cancel->stop != NULL &&
+           call->cancel->stop(call->cancel->arg) != 0;
+}
+
+/* Sleeps ms in short steps, looking at cancel; false when cancelled. */
+static bool wait_ms(const call_state *call, long ms) {
+    long long end = now_ms() + ms;
+    for (;;) {
+        if (cancelled(call))
+            return false;
+        long long left = end - now_ms();
+        if (left <= 0)
+            return true;
+        sleep_ms(left < REMOTE_HTTP_POLL_MS ? (long)left : REMOTE_HTTP_POLL_MS);
+    }
+}
+
+static int deadline_error(const remote_client *c, const call_state *call, const char *after,
+                          char *err, size_t errlen) {
+    snprintf(err, errlen, "client '%s': the call took longer than deadline_ms (%ld ms)%s", c->name,
+             call->deadline_ms, after);
+    return -1;
+}
+
+static void after_text(char *after, size_t n, int attempt, bool out_of_time) {
+    after[0] = '\0';
+    if (attempt > 0 && out_of_time)
+        snprintf(after, n, " (after %d %s; deadline_ms leaves no time for another)", attempt,
+                 attempt == 1 ? "retry" : "retries");
+    else if (attempt > 0)
+        snprintf(after, n, " (after %d %s)", attempt, attempt == 1 ? "retry" : "retries");
+    else if (out_of_time)
+        snprintf(after, n, " (deadline_ms leaves no time for a retry)");
+}
+
 /* One request with retries: on success h->response holds a 2xx body. */
-static int post_with_retries(remote_client *c, const char *body, size_t len, char *err,
-                             size_t errlen) {
+static int post_with_retries(remote_client *c, const char *body, size_t len, const call_state *call,
+                             char *err, size_t errlen) {
     const remote_config *cfg = &c->cfg;
     remote_headers headers = {(const char *const *)c->header_lines, c->n_headers};
+    char after[96];
     for (int attempt = 0;; attempt++) {
         char detail[REMOTE_ERR_SIZE / 2];
-        int dropped;
+        long long left = call->deadline - now_ms();
+        after_text(after, sizeof after, attempt, false);
+        if (left <= 0)
+            return deadline_error(c, call, after, err, errlen);
+        /* The deadline shortens the last requests: their timeouts end with it. */
+        long timeout = left < cfg->timeout_ms ? (long)left : cfg->timeout_ms;
+        long connect = left < cfg->connect_timeout_ms ? (long)left : cfg->connect_timeout_ms;
         c->usage.requests++;
-        int rc = remote_http_post(&c->http, c->url, &headers, body, len, cfg->connect_timeout_ms,
-                                  cfg->timeout_ms, &dropped, detail, sizeof detail);
+        remote_failure f = remote_http_post(&c->http, c->url, &headers, body, len, connect, timeout,
+                                            call->cancel, detail, sizeof detail);
         long status = c->http.status;
-        if (rc == 0 && status >= 200 && status < 300)
+        if (f == REMOTE_OK && status >= 200 && status < 300)
             return 0;
-        bool retry = rc == 0 ? retryable_status(status) : dropped != 0;
-        if (!retry || attempt >= cfg->max_retries) {
-            char after[48] = "";
-            if (attempt > 0)
-                snprintf(after, sizeof after, " (after %d %s)", attempt,
-                         attempt == 1 ? "retry" : "retries");
-            if (rc != 0) {
+        if (f == REMOTE_FAIL_CANCELLED) {
+            snprintf(err, errlen, "client '%s': interrupted", c->name);
+            return REMOTE_CANCELLED;
+        }
+        /* libcurl's timers may fire a little before our clock reaches the deadline. */
+        if (f == REMOTE_FAIL_TIMEOUT && call->deadline - now_ms() < REMOTE_HTTP_POLL_MS)
+            return deadline_error(c, call, after, err, errlen);
+        bool retry = f == REMOTE_OK ? retryable_status(status) : f == REMOTE_FAIL_DROPPED;
+        long wait = 0;
+        bool out_of_time = false;
+        if (retry && attempt < cfg->max_retries) {
+            wait = remote_backoff_ms(cfg->retry_base_ms, attempt,
+                                     f == REMOTE_OK ? c->http.retry_after_s : -1, &c->rng);
+            out_of_time = now_ms() + wait >= call->deadline;
+        }
+        if (!retry || attempt >= cfg->max_retries || out_of_time) {
+            after_text(after, sizeof after, attempt, out_of_time);
+            if (f != REMOTE_OK) {
                 snprintf(err, errlen, "client '%s': request failed: %s%s", c->name, detail, after);
             } else {
                 char msg[REMOTE_ERROR_QUOTE + 8];
@@ -160,25 +233,35 @@ static int post_with_retries(remote_client *c, const char *body, size_t len, cha
             return -1;
         }
         c->usage.retries++;
-        sleep_ms(remote_backoff_ms(cfg->retry_base_ms, attempt,
-                                   rc == 0 ? c->http.retry_after_s : -1, &c->rng));
+        if (!wait_ms(call, wait)) {
+            snprintf(err, errlen, "client '%s': interrupted", c->name);
+            return REMOTE_CANCELLED;
+        }
     }
 }
 
 /* Embeds one request's worth of texts into out rows [first, first+n). */
 static int embed_batch(remote_client *c, const char *const *texts, const size_t *lens, int n,
-                       const remote_request *req, remote_vectors *out, int first, int total,
-                       char *err, size_t errlen) {
+                       const remote_request *req, const call_state *call, remote_vectors *out,
+                       int first, int total, char *err, size_t errlen) {
     char detail[REMOTE_ERR_SIZE / 2];
     char *body = remote_format_body(c->cfg.format, req, texts, lens, n, detail, sizeof detail);
     if (body == NULL) {
         snprintf(err, errlen, "client '%s': %s", c->name, detail);
         return -1;
     }
-    int rc = post_with_retries(c, body, strlen(body), err, errlen);
+    size_t body_len = strlen(body);
+    if (body_len > REMOTE_MAX_REQUEST_BYTES) { /* the texts fit: extra or the model is huge */
+        free(body);
+        snprintf(err, errlen,
+                 "client '%s': a request of %zu bytes is larger than the limit of %zu MiB", c->name,
+                 body_len, REMOTE_MAX_REQUEST_BYTES >> 20);
+        return -1;
+    }
+    int rc = post_with_retries(c, body, body_len, call, err, errlen);
     free(body);
     if (rc != 0)
-        return -1;
+        return rc;
     remote_vectors got;
     if (remote_format_parse(c->http.response.data, c->http.response.len, n, &got, detail,
                             sizeof detail) != 0) {
@@ -201,13 +284,43 @@ static int embed_batch(remote_client *c, const char *const *texts, const size_t 
     }
     memcpy(out->data + (size_t)first * (size_t)got.dim, got.data,
            (size_t)n * (size_t)got.dim * sizeof(float));
-    out->tokens += got.tokens;
+    add_saturating(&out->tokens, got.tokens);
     free(got.data);
     return 0;
 }
 
+int remote_client_text_too_large(remote_client *c, size_t bytes, char *err, size_t errlen) {
+    snprintf(err, errlen,
+             "client '%s': a text of %zu bytes does not fit in a request (at most %zu MiB as "
+             "JSON; split it first)",
+             c->name, bytes, REMOTE_MAX_REQUEST_BYTES >> 20);
+    c->usage.errors++;
+    return -1;
+}
+
+/* Room in a request for the texts themselves; the rest is for the model, options and syntax
+** around each text. */
+#define TEXT_ROOM (REMOTE_MAX_REQUEST_BYTES - ((size_t)1 << 20))
+#define PER_TEXT_SYNTAX 64
+
+/* How many texts from first on go in the next request: at most batch, and their JSON within
+** TEXT_ROOM (always at least one). */
+static int next_batch(const char *const *texts, const size_t *lens, int n, int first, int batch) {
+    size_t bytes = 0;
+    int k = 0;
+    while (first + k < n && k < batch) {
+        size_t t = remote_text_json_bytes(texts[first + k], lens[first + k]) + PER_TEXT_SYNTAX;
+        if (k > 0 && bytes + t > TEXT_ROOM)
+            break;
+        bytes += t;
+        k++;
+    }
+    return k;
+}
+
 int remote_client_embed(remote_client *c, const char *const *texts, const size_t *lens, int n,
-                        const char *input_type, remote_vectors *out, char *err, size_t errlen) {
+                        const char *input_type, const remote_cancel *cancel, remote_vectors *out,
+                        char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     const remote_config *cfg = &c->cfg;
     if (input_type != NULL && cfg->format->task_field == NULL) {
@@ -216,20 +329,33 @@ int remote_client_embed(remote_client *c, const char *const *texts, const size_t
         c->usage.errors++;
         return -1;
     }
+    /* Refused before anything is sent: a call fails whole or not at all. */
+    for (int i = 0; i < n; i++)
+        if (lens[i] > TEXT_ROOM ||
+            remote_text_json_bytes(texts[i], lens[i]) + PER_TEXT_SYNTAX > TEXT_ROOM)
+            return remote_client_text_too_large(c, lens[i], err, errlen);
+    call_state call = {cancel, now_ms() + cfg->deadline_ms, cfg->deadline_ms};
     remote_request req = {cfg->model, input_type ? input_type : cfg->input_type, cfg->dimensions,
                           cfg->base64, cfg->extra};
     int batch = remote_config_batch_size(cfg);
-    for (int first = 0; first < n; first += batch) {
-        int k = n - first < batch ? n - first : batch;
-        if (embed_batch(c, texts + first, lens + first, k, &req, out, first, n, err, errlen) != 0) {
+    for (int first = 0; first < n;) {
+        int k = next_batch(texts, lens, n, first, batch);
+        int rc =
+            embed_batch(c, texts + first, lens + first, k, &req, &call, out, first, n, err, errlen);
+        if (rc == -1 && first > 0) {
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, " (at text %d of %d)", first, n);
+        }
+        if (rc != 0) {
             free(out->data);
             memset(out, 0, sizeof *out);
             c->usage.errors++;
-            return -1;
+            return rc;
         }
+        first += k;
     }
     out->count = n;
     c->usage.inputs += n;
-    c->usage.tokens += out->tokens;
+    add_saturating(&c->usage.tokens, out->tokens);
     return 0;
 }

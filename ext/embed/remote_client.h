@@ -15,8 +15,11 @@
 
 /* Longest wait between two attempts, whatever Retry-After says. */
 #define REMOTE_MAX_WAIT_MS 60000L
-/* Longest provider message quoted in an error. */
+/* Longest provider message quoted in an error (only an error JSON's message is quoted). */
 #define REMOTE_ERROR_QUOTE 300
+/* Largest request body (as JSON), like lembed's limit on texts: a longer text is refused, and
+** rembed_each packs fewer texts into a request when theirs would pass it. */
+#define REMOTE_MAX_REQUEST_BYTES ((size_t)32 << 20)
 /* Size of the error buffers callers pass. */
 #define REMOTE_ERR_SIZE 768
 
@@ -44,11 +47,22 @@ typedef struct remote_client {
 remote_client *remote_client_new(const char *name, remote_config *cfg, char *err, size_t errlen);
 void remote_client_free(remote_client *c);
 
+/* remote_client_embed's result when cancel stopped it. */
+#define REMOTE_CANCELLED (-2)
+
 /* Embeds texts[0..n) (lengths lens) into out (remote_vectors; free out->data), in input order,
 ** splitting into requests of at most the client's batch size. input_type overrides the client's
-** (NULL keeps it). Returns 0, or -1 with err "client 'name': ..." (never the key). */
+** (NULL keeps it). The whole call, retries and waits included, ends within the client's
+** deadline_ms; cancel (may be NULL) is asked while it waits. Returns 0, -1 with err
+** "client 'name': ..." (never the key), or REMOTE_CANCELLED with err "client 'name':
+** interrupted". */
 int remote_client_embed(remote_client *c, const char *const *texts, const size_t *lens, int n,
-                        const char *input_type, remote_vectors *out, char *err, size_t errlen);
+                        const char *input_type, const remote_cancel *cancel, remote_vectors *out,
+                        char *err, size_t errlen);
+
+/* Refuses a text of bytes bytes that no request can hold: fills err and counts a failed call.
+** For callers that can tell before they copy the text (rembed of a huge BLOB). Returns -1. */
+int remote_client_text_too_large(remote_client *c, size_t bytes, char *err, size_t errlen);
 
 /* The wait in ms before retry number attempt (0-based): Retry-After when the server sent one
 ** (retry_after_s >= 0), else base * 2^attempt with jitter in [50%, 100%]; capped at

@@ -16,6 +16,7 @@ void remote_config_init(remote_config *c) {
     memset(c, 0, sizeof *c);
     c->timeout_ms = 30000;
     c->connect_timeout_ms = 10000;
+    c->deadline_ms = REMOTE_DEFAULT_DEADLINE_MS;
     c->max_retries = 3;
     c->retry_base_ms = 500;
 }
@@ -156,11 +157,14 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
         return 0;
     }
     if (strcmp(name, "timeout_ms") == 0)
-        return set_long(&c->timeout_ms, name, value, 1, 3600000, err, errlen);
+        return set_long(&c->timeout_ms, name, value, 1, REMOTE_MAX_TIMEOUT_MS, err, errlen);
     if (strcmp(name, "connect_timeout_ms") == 0)
-        return set_long(&c->connect_timeout_ms, name, value, 1, 600000, err, errlen);
+        return set_long(&c->connect_timeout_ms, name, value, 1, REMOTE_MAX_CONNECT_TIMEOUT_MS, err,
+                        errlen);
+    if (strcmp(name, "deadline_ms") == 0)
+        return set_long(&c->deadline_ms, name, value, 1, REMOTE_MAX_DEADLINE_MS, err, errlen);
     if (strcmp(name, "max_retries") == 0)
-        return set_int(&c->max_retries, name, value, 0, 20, err, errlen);
+        return set_int(&c->max_retries, name, value, 0, REMOTE_MAX_RETRIES, err, errlen);
     if (strcmp(name, "retry_base_ms") == 0)
         return set_long(&c->retry_base_ms, name, value, 0, 60000, err, errlen);
     if (strcmp(name, "batch_size") == 0)
@@ -170,8 +174,8 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
                           errlen);
     snprintf(err, errlen,
              "unknown option '%.60s' (expected format, model, url, key, input_type, dimensions, "
-             "encoding, timeout_ms, connect_timeout_ms, max_retries, retry_base_ms, batch_size, "
-             "headers, extra)",
+             "encoding, timeout_ms, connect_timeout_ms, deadline_ms, max_retries, retry_base_ms, "
+             "batch_size, headers, extra)",
              name);
     return -1;
 }
@@ -266,9 +270,17 @@ static int check_headers(const cJSON *headers, char *err, size_t errlen) {
 }
 
 int remote_config_finish(remote_config *c, char *err, size_t errlen) {
-    const remote_format *f = c->format;
-    if (f == NULL) {
+    if (c->format == NULL) {
         snprintf(err, errlen, "option 'format' is required (one of %s)", remote_format_names());
+        return -1;
+    }
+    c->format = remote_format_for_url(c->format, c->url);
+    const remote_format *f = c->format;
+    if (remote_format_is_legacy(f) && (c->dimensions > 0 || c->batch_size > 1)) {
+        snprintf(err, errlen,
+                 "format ollama at /api/embeddings (the legacy endpoint) embeds one text per "
+                 "request and has no '%s' option; use /api/embed",
+                 c->dimensions > 0 ? "dimensions" : "batch_size");
         return -1;
     }
     if (f->needs_model && c->model == NULL) {
@@ -352,6 +364,7 @@ char *remote_config_json(const remote_config *c) {
     ADD(cJSON_AddStringToObject(o, "encoding", c->base64 ? "base64" : "float"));
     ADD(cJSON_AddNumberToObject(o, "timeout_ms", (double)c->timeout_ms));
     ADD(cJSON_AddNumberToObject(o, "connect_timeout_ms", (double)c->connect_timeout_ms));
+    ADD(cJSON_AddNumberToObject(o, "deadline_ms", (double)c->deadline_ms));
     ADD(cJSON_AddNumberToObject(o, "max_retries", c->max_retries));
     ADD(cJSON_AddNumberToObject(o, "retry_base_ms", (double)c->retry_base_ms));
     ADD(cJSON_AddNumberToObject(o, "batch_size", remote_config_batch_size(c)));

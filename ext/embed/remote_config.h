@@ -16,6 +16,14 @@
 /* What SELECT shows instead of a secret; given back in an UPDATE it keeps the old secret. */
 #define REMOTE_REDACTED "(redacted)"
 
+/* Limits of the time options. A call can hold a statement (and a host's worker thread) no
+** longer than deadline_ms, whatever the other settings. */
+#define REMOTE_MAX_TIMEOUT_MS 300000L
+#define REMOTE_MAX_CONNECT_TIMEOUT_MS 60000L
+#define REMOTE_MAX_DEADLINE_MS 3600000L
+#define REMOTE_DEFAULT_DEADLINE_MS 120000L
+#define REMOTE_MAX_RETRIES 10
+
 typedef struct remote_config {
     const remote_format *format;
     char *model;
@@ -25,8 +33,9 @@ typedef struct remote_config {
     char *input_type; /* default task of the client, NULL for none */
     int dimensions;   /* 0: the model's default */
     bool base64;
-    long timeout_ms;
-    long connect_timeout_ms;
+    long timeout_ms;         /* one request */
+    long connect_timeout_ms; /* connecting, within a request */
+    long deadline_ms;        /* one rembed/rembed_each call: every request, retry and wait */
     int max_retries;
     long retry_base_ms;
     int batch_size; /* 0: the format's limit */

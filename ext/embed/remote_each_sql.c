@@ -7,8 +7,10 @@
 ** sent. The module is SQLITE_VTAB_DIRECTONLY.
 */
 #include "common/error_sql.h"
+#include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ enum { COL_KEY, COL_TEXT, COL_EMBEDDING, COL_CLIENT, COL_INPUT, COL_INPUT_TYPE }
 typedef struct each_vtab {
     sqlite3_vtab base;
     rembed_registry *reg;
+    sqlite3 *db; /* asked for sqlite3_interrupt() while requests run */
 } each_vtab;
 
 typedef struct each_cursor {
@@ -41,6 +44,7 @@ static int each_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
         return SQLITE_NOMEM;
     memset(vt, 0, sizeof *vt);
     vt->reg = aux;
+    vt->db = db;
     rembed_registry_ref(vt->reg);
     sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
     *out = &vt->base;
@@ -112,15 +116,19 @@ static int each_close(sqlite3_vtab_cursor *base) {
     return SQLITE_OK;
 }
 
-static int cursor_fail(each_cursor *cur, const char *msg) {
+static int cursor_fail_code(each_cursor *cur, int code, const char *msg) {
     sqlite3_vtab *vt = cur->base.pVtab;
     sqlite3_free(vt->zErrMsg);
     vt->zErrMsg = strata_mprintf_error("rembed_each", "%s", msg);
-    return vt->zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
+    return vt->zErrMsg ? code : SQLITE_NOMEM;
+}
+
+static int cursor_fail(each_cursor *cur, const char *msg) {
+    return cursor_fail_code(cur, SQLITE_ERROR, msg);
 }
 
 /* Embeds the non-null elements; texts/lens list them in order. */
-static int embed_all(each_cursor *cur, remote_client *c, const char *input_type) {
+static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char *input_type) {
     int m = 0;
     for (int i = 0; i < cur->n; i++)
         if (cur->row_of[i] >= 0)
@@ -142,10 +150,28 @@ static int embed_all(each_cursor *cur, remote_client *c, const char *input_type)
         }
     }
     char err[REMOTE_ERR_SIZE];
-    int rc = remote_client_embed(c, texts, lens, m, input_type, &cur->vectors, err, sizeof err);
+    rembed_cancel cancel;
+    rembed_cancel_init(&cancel, db);
+    int rc = remote_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
+                                 sizeof err);
     free(texts);
     free(lens);
-    return rc == 0 ? SQLITE_OK : cursor_fail(cur, err);
+    if (rc == 0)
+        return SQLITE_OK;
+    return cursor_fail_code(cur, rc == REMOTE_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
+}
+
+/* True when the JSON text has a \u0000 escape: cJSON's strings end at the NUL it decodes to,
+** so such a text would be sent cut short. (A backslash only ever starts an escape.) */
+static bool has_nul_escape(const char *json, size_t n) {
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (json[i] != '\\')
+            continue;
+        if (json[i + 1] == 'u' && i + 5 < n && memcmp(json + i + 2, "0000", 4) == 0)
+            return true;
+        i++; /* the escaped character */
+    }
+    return false;
 }
 
 static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, int argc,
@@ -169,7 +195,11 @@ static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, 
     const char *input_type = (idx & 1) ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     if (json == NULL)
         return SQLITE_NOMEM;
-    cur->texts = cJSON_ParseWithLength(json, (size_t)sqlite3_value_bytes(argv[1]));
+    size_t json_len = (size_t)sqlite3_value_bytes(argv[1]);
+    if (has_nul_escape(json, json_len))
+        return cursor_fail(cur, "a text holds U+0000 (\\u0000), which rembed_each cannot pass on "
+                                "whole; embed it with rembed()");
+    cur->texts = cJSON_ParseWithLength(json, json_len);
     if (!cJSON_IsArray(cur->texts))
         return cursor_fail(cur, "the texts must be a JSON array of strings");
     int n = cJSON_GetArraySize(cur->texts);
@@ -194,7 +224,7 @@ static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, 
         cur->row_of[i] = rows++;
     }
     cur->n = n;
-    return embed_all(cur, vt->reg->entries[ci].client, input_type);
+    return embed_all(cur, vt->db, vt->reg->entries[ci].client, input_type);
 }
 
 static int each_next(sqlite3_vtab_cursor *base) {

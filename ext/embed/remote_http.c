@@ -1,7 +1,9 @@
 /*
 ** ext/embed (remote): one keep-alive HTTP connection over libcurl (see remote_http.h).
 **
-** The easy handle is kept between requests, so libcurl reuses the TCP (and TLS) connection.
+** The easy and multi handles are kept between requests, so libcurl reuses the TCP (and TLS)
+** connection. Transfers run on the multi handle in short polls, so that a cancel request (an
+** interrupted SQL statement) is seen within REMOTE_HTTP_POLL_MS whatever the network does.
 ** TLS peer and host verification stay at libcurl's defaults (on); proxies come from the
 ** environment as libcurl reads them; redirects are not followed, so a request never leaves the
 ** configured host; only http and https are allowed.
@@ -11,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +34,12 @@ void remote_http_init(remote_http *h) {
 }
 
 void remote_http_free(remote_http *h) {
+    if (h->curl != NULL && h->multi != NULL)
+        curl_multi_remove_handle((CURLM *)h->multi, (CURL *)h->curl);
     if (h->curl != NULL)
         curl_easy_cleanup((CURL *)h->curl);
+    if (h->multi != NULL)
+        curl_multi_cleanup((CURLM *)h->multi);
     strbuf_free(&h->response);
     memset(h, 0, sizeof *h);
 }
@@ -111,6 +118,10 @@ static CURL *handle(remote_http *h, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot initialise libcurl: %s", curl_easy_strerror(global_rc));
         return NULL;
     }
+    if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL) {
+        snprintf(err, errlen, "cannot create a libcurl handle");
+        return NULL;
+    }
     CURL *c = curl_easy_init();
     if (c == NULL) {
         snprintf(err, errlen, "cannot create a libcurl handle");
@@ -134,16 +145,89 @@ static CURL *handle(remote_http *h, char *err, size_t errlen) {
     return c;
 }
 
-int remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
-                     const char *body, size_t body_len, long connect_timeout_ms, long timeout_ms,
-                     int *dropped, char *err, size_t errlen) {
-    *dropped = 0;
+/* Runs the transfer of c on the multi handle (which keeps the connection for the next request),
+** looking at cancel every REMOTE_HTTP_POLL_MS. Sets *cancelled when it stopped for cancel. */
+static CURLcode perform(CURLM *m, CURL *c, const remote_cancel *cancel, bool *cancelled) {
+    *cancelled = false;
+    if (curl_multi_add_handle(m, c) != CURLM_OK)
+        return CURLE_FAILED_INIT;
+    CURLcode rc = CURLE_FAILED_INIT;
+    for (;;) {
+        int running = 0;
+        if (curl_multi_perform(m, &running) != CURLM_OK)
+            break;
+        CURLMsg *msg;
+        int left;
+        bool done = false;
+        while ((msg = curl_multi_info_read(m, &left)) != NULL)
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) {
+                rc = msg->data.result;
+                done = true;
+            }
+        if (done)
+            break;
+        if (cancel != NULL && cancel->stop != NULL && cancel->stop(cancel->arg)) {
+            *cancelled = true;
+            rc = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (curl_multi_poll(m, NULL, 0, REMOTE_HTTP_POLL_MS, NULL) != CURLM_OK)
+            break;
+    }
+    /* A transfer cut short closes its connection; a finished one stays cached for reuse. */
+    curl_multi_remove_handle(m, c);
+    return rc;
+}
+
+/* The coarse class and message of a transport failure. */
+static remote_failure classify(const remote_http *h, CURLcode rc, char *err, size_t errlen) {
+    switch (rc) {
+        case CURLE_OPERATION_TIMEDOUT:
+            snprintf(err, errlen, "timed out");
+            return REMOTE_FAIL_TIMEOUT;
+        case CURLE_GOT_NOTHING:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_PARTIAL_FILE:
+            snprintf(err, errlen, "the connection closed before a complete response");
+            return REMOTE_FAIL_DROPPED;
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+            snprintf(err, errlen, "the server's TLS certificate could not be verified");
+            return REMOTE_FAIL_TLS;
+        case CURLE_WRITE_ERROR:
+            if (h->response.len > 0 && !h->response.failed) {
+                snprintf(err, errlen, "response larger than %zu MiB",
+                         REMOTE_HTTP_MAX_RESPONSE >> 20);
+                return REMOTE_FAIL_OTHER;
+            }
+            snprintf(err, errlen, "out of memory reading the response");
+            return REMOTE_FAIL_OTHER;
+        case CURLE_OUT_OF_MEMORY:
+            snprintf(err, errlen, "out of memory");
+            return REMOTE_FAIL_OTHER;
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            /* libcurl also says "unsupported protocol" of an HTTP/0.9 reply: the URL was
+            ** checked when the client was registered, so both are a failed connection. */
+        default:
+            /* Resolving, connecting, proxies, TLS handshakes, replies that are not HTTP: one
+            ** message, so that an error never tells a closed port from a non-HTTP service. */
+            snprintf(err, errlen, "no HTTP response (cannot connect, or the connection failed)");
+            return REMOTE_FAIL_CONNECT;
+    }
+}
+
+remote_failure remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
+                                const char *body, size_t body_len, long connect_timeout_ms,
+                                long timeout_ms, const remote_cancel *cancel, char *err,
+                                size_t errlen) {
     h->status = 0;
     h->retry_after_s = -1;
     strbuf_reset(&h->response);
     CURL *c = handle(h, err, errlen);
     if (c == NULL)
-        return -1;
+        return REMOTE_FAIL_OTHER;
     struct curl_slist *list = NULL, *next;
     /* No "Expect: 100-continue" round trip before large bodies. */
     const char *fixed[] = {"Content-Type: application/json", "Accept: application/json", "Expect:"};
@@ -164,32 +248,27 @@ int remote_http_post(remote_http *h, const char *url, const remote_headers *head
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    char curl_err[CURL_ERROR_SIZE];
-    curl_err[0] = '\0';
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    bool cancelled;
+    CURLcode rc = perform((CURLM *)h->multi, c, cancel, &cancelled);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
     curl_slist_free_all(list);
-    if (rc != CURLE_OK) {
-        if (rc == CURLE_WRITE_ERROR && h->response.len > 0)
-            snprintf(err, errlen, "response too large or out of memory");
-        else
-            snprintf(err, errlen, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
-        *dropped = rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR;
-        return -1;
+    if (cancelled) {
+        snprintf(err, errlen, "interrupted");
+        return REMOTE_FAIL_CANCELLED;
     }
+    if (rc != CURLE_OK)
+        return classify(h, rc, err, errlen);
     if (h->response.failed) {
         snprintf(err, errlen, "out of memory reading the response");
-        return -1;
+        return REMOTE_FAIL_OTHER;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
-    return 0;
+    return REMOTE_OK;
 oom:
     curl_slist_free_all(list);
     snprintf(err, errlen, "out of memory");
-    return -1;
+    return REMOTE_FAIL_OTHER;
 }
 
 const char *remote_http_describe(void) {

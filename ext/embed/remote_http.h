@@ -1,7 +1,7 @@
 /*
-** ext/embed (remote): one keep-alive HTTP connection (a reused libcurl easy handle) that POSTs
-** JSON and collects the response, its status and its Retry-After header. No retries here:
-** remote_client.c decides those.
+** ext/embed (remote): one keep-alive HTTP connection (reused libcurl easy and multi handles)
+** that POSTs JSON and collects the response, its status and its Retry-After header, and that a
+** cancel callback can stop at any moment. No retries here: remote_client.c decides those.
 */
 #ifndef STRATA_EMBED_REMOTE_HTTP_H
 #define STRATA_EMBED_REMOTE_HTTP_H
@@ -12,8 +12,11 @@
 
 /* Responses larger than this are refused (2048 inputs of 3072 floats as JSON fit easily). */
 #define REMOTE_HTTP_MAX_RESPONSE ((size_t)512 << 20)
+/* Longest pause between two looks at the cancel callback while a request is under way. */
+#define REMOTE_HTTP_POLL_MS 25
 
 typedef struct remote_http {
+    void *multi;          /* CURLM *: drives transfers and keeps the connection between them */
     void *curl;           /* CURL *, created on first use */
     strbuf response;      /* body of the last response */
     double retry_after_s; /* Retry-After of the last response in seconds, -1 when absent */
@@ -26,6 +29,26 @@ typedef struct remote_headers {
     int count;
 } remote_headers;
 
+/* Asked every REMOTE_HTTP_POLL_MS while a request runs and while a retry waits: nonzero stops
+** the call. The SQL binding answers sqlite3_interrupt() through it. */
+typedef struct remote_cancel {
+    int (*stop)(void *arg);
+    void *arg;
+} remote_cancel;
+
+/* Why a request got no response. The messages are coarse on purpose: a client may point at any
+** address, and fine transport detail ("connection refused" versus "no HTTP reply", protocol
+** banners) would turn rembed() into a port scanner. */
+typedef enum remote_failure {
+    REMOTE_OK = 0,         /* a response arrived (any status) */
+    REMOTE_FAIL_CONNECT,   /* no HTTP response: resolving, connecting or the reply failed */
+    REMOTE_FAIL_DROPPED,   /* the connection broke after the request went out: worth a retry */
+    REMOTE_FAIL_TIMEOUT,   /* connect_timeout_ms or timeout_ms passed */
+    REMOTE_FAIL_TLS,       /* the server's certificate could not be verified */
+    REMOTE_FAIL_CANCELLED, /* the cancel callback asked to stop */
+    REMOTE_FAIL_OTHER      /* out of memory, response too large, libcurl refused the request */
+} remote_failure;
+
 void remote_http_init(remote_http *h);
 void remote_http_free(remote_http *h);
 
@@ -35,13 +58,13 @@ int remote_http_url_ok(const char *url);
 ** and sent in the clear to proxies' logs, so clients refuse them. */
 int remote_http_url_has_userinfo(const char *url);
 
-/* POSTs body to url. Returns 0 when a response arrived (any status; see h->status, h->response,
-** h->retry_after_s), -1 on a transport failure (err names it; *dropped set when the connection
-** broke after it was made, which is worth another attempt; refused connections and timeouts
-** are not). */
-int remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
-                     const char *body, size_t body_len, long connect_timeout_ms, long timeout_ms,
-                     int *dropped, char *err, size_t errlen);
+/* POSTs body to url. Returns REMOTE_OK when a response arrived (see h->status, h->response,
+** h->retry_after_s), else why not, with err filled (never with the server's words). cancel may
+** be NULL. */
+remote_failure remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
+                                const char *body, size_t body_len, long connect_timeout_ms,
+                                long timeout_ms, const remote_cancel *cancel, char *err,
+                                size_t errlen);
 
 /* libcurl's version line, for rembed_debug(). */
 const char *remote_http_describe(void);

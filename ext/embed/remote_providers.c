@@ -7,6 +7,7 @@
 #include "common/strbuf.h"
 #include "embed/remote_base64.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,39 @@ static const remote_format FORMATS[] = {
 };
 
 #define N_FORMATS (sizeof FORMATS / sizeof FORMATS[0])
+
+/* Ollama's legacy endpoint /api/embeddings, which sqlite-rembed's ollama client calls: one
+** {"model", "prompt"} per request, {"embedding": [...]} back, no dimensions. */
+static const remote_format OLLAMA_LEGACY = {"ollama",
+                                            "http://localhost:11434/api/embeddings",
+                                            NULL,
+                                            1,
+                                            true,
+                                            REMOTE_LAYOUT_SINGLE,
+                                            REMOTE_AUTH_BEARER,
+                                            "prompt",
+                                            NULL,
+                                            NULL,
+                                            NULL,
+                                            NULL,
+                                            false};
+
+/* True when the path of url (before any query or fragment) ends with suffix. */
+static bool path_ends_with(const char *url, const char *suffix) {
+    size_t n = strcspn(url, "?#"), k = strlen(suffix);
+    return n >= k && strncmp(url + n - k, suffix, k) == 0;
+}
+
+const remote_format *remote_format_for_url(const remote_format *f, const char *url) {
+    if (f == NULL || strcmp(f->name, "ollama") != 0)
+        return f;
+    bool legacy = url != NULL && path_ends_with(url, "/api/embeddings");
+    return legacy ? &OLLAMA_LEGACY : remote_format_find("ollama");
+}
+
+bool remote_format_is_legacy(const remote_format *f) {
+    return f == &OLLAMA_LEGACY;
+}
 
 const remote_format *remote_format_find(const char *name) {
     if (name == NULL)
@@ -208,6 +242,20 @@ char *remote_format_body(const remote_format *f, const remote_request *req,
     return body;
 }
 
+size_t remote_text_json_bytes(const char *text, size_t n) {
+    /* As strbuf_append_json_string escapes: two-character escapes for these, \u00XX for the
+    ** other control characters, every other byte as it is. */
+    size_t bytes = n + 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+            bytes += 1;
+        else if (c < 0x20)
+            bytes += 5;
+    }
+    return bytes;
+}
+
 char *remote_format_url(const remote_format *f, const char *url, const char *model) {
     if (url == NULL)
         url = f->url;
@@ -362,8 +410,13 @@ static long long usage_tokens(const cJSON *root) {
         const cJSON *node = root;
         for (int k = 0; k < 3 && paths[p][k] != NULL && node != NULL; k++)
             node = cJSON_GetObjectItemCaseSensitive(node, paths[p][k]);
-        if (cJSON_IsNumber(node) && node->valuedouble >= 0)
-            return (long long)node->valuedouble;
+        if (!cJSON_IsNumber(node) || !(node->valuedouble >= 0))
+            continue;
+        /* A provider may claim any number (1e19, 1e999 parsed as infinity): converting one
+        ** past the range of long long is undefined, so it saturates. */
+        if (node->valuedouble >= 9223372036854775807.0)
+            return LLONG_MAX;
+        return (long long)node->valuedouble;
     }
     return 0;
 }
@@ -449,10 +502,11 @@ void remote_format_error_text(const char *body, size_t len, const char *secret, 
     if (outlen == 0)
         return;
     out[0] = '\0';
+    /* Only the message of an error JSON is quoted, never the body as such: a client may point
+    ** at any host, and echoing its pages would let SQL read internal services. */
     cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-    const char *msg = error_message(root);
-    const char *src = msg ? msg : (body ? body : "");
-    size_t srclen = msg ? strlen(msg) : (body ? len : 0);
+    const char *src = error_message(root);
+    size_t srclen = src ? strlen(src) : 0;
     size_t slen = secret ? strlen(secret) : 0;
     size_t o = 0, i = 0;
     if (max > outlen - 1)

@@ -50,6 +50,12 @@ typedef struct remote_format {
 const remote_format *remote_format_find(const char *name);
 /* Comma-separated list of every format name, for error messages. */
 const char *remote_format_names(void);
+/* The wire format f speaks at url: Ollama's legacy endpoint (a URL whose path ends in
+** /api/embeddings, as sqlite-rembed calls) takes {"model", "prompt"}, one text per request;
+** every other format, and Ollama elsewhere, is f itself. */
+const remote_format *remote_format_for_url(const remote_format *f, const char *url);
+/* True for the legacy Ollama format remote_format_for_url may return. */
+bool remote_format_is_legacy(const remote_format *f);
 
 /* What a request asks for beyond the texts. */
 typedef struct remote_request {
@@ -66,6 +72,9 @@ typedef struct remote_request {
 char *remote_format_body(const remote_format *f, const remote_request *req,
                          const char *const *texts, const size_t *lens, int n, char *err,
                          size_t errlen);
+
+/* Bytes text[0..n) takes in a request body as a JSON string literal, quotes included. */
+size_t remote_text_json_bytes(const char *text, size_t n);
 
 /* The URL to call: url (or the default) with "{model}" replaced. malloc'd; NULL when out of
 ** memory. */
@@ -84,7 +93,8 @@ int remote_format_parse(const char *body, size_t len, int n, remote_vectors *out
                         size_t errlen);
 
 /* The provider's error message in an error response body (error.message, error, message,
-** detail, or the body itself), made printable and cut to at most max bytes, with every
+** detail or msg of a JSON object; nothing for any other body), made printable and cut to at
+** most max bytes, with every
 ** occurrence of secret (when not NULL or empty) replaced by "***". Writes into out (size
 ** outlen). */
 void remote_format_error_text(const char *body, size_t len, const char *secret, char *out,

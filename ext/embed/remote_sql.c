@@ -12,6 +12,7 @@
 */
 #include "common/error_sql.h"
 #include "common/version.h"
+#include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
 #include <stdbool.h>
@@ -72,6 +73,14 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return; /* NULL text, NULL embedding */
+    char err[REMOTE_ERR_SIZE];
+    /* Refused before SQLite copies a huge BLOB (zeroblob(50000000)) into text. */
+    size_t bytes = (size_t)sqlite3_value_bytes(argv[1]);
+    if (bytes > REMOTE_MAX_REQUEST_BYTES) {
+        remote_client_text_too_large(c, bytes, err, sizeof err);
+        strata_result_error(ctx, "rembed", "%s", err);
+        return;
+    }
     const char *text = (const char *)sqlite3_value_text(argv[1]);
     if (text == NULL) {
         sqlite3_result_error_nomem(ctx);
@@ -80,9 +89,14 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     size_t len = (size_t)sqlite3_value_bytes(argv[1]);
     const char *input_type = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
     remote_vectors out;
-    char err[REMOTE_ERR_SIZE];
-    if (remote_client_embed(c, &text, &len, 1, input_type, &out, err, sizeof err) != 0) {
+    rembed_cancel cancel;
+    rembed_cancel_init(&cancel, sqlite3_context_db_handle(ctx));
+    int rc =
+        remote_client_embed(c, &text, &len, 1, input_type, &cancel.cancel, &out, err, sizeof err);
+    if (rc != 0) {
         strata_result_error(ctx, "rembed", "%s", err);
+        if (rc == REMOTE_CANCELLED)
+            sqlite3_result_error_code(ctx, SQLITE_INTERRUPT); /* keeps the message */
         return;
     }
     sqlite3_result_blob64(ctx, out.data, (sqlite3_uint64)out.dim * sizeof(float), SQLITE_TRANSIENT);
@@ -165,9 +179,9 @@ static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     char *s = sqlite3_mprintf("Version: v%s\nEngine: strata embed (C, libcurl, cJSON %d.%d.%d)\n"
-                              "HTTP: %s",
+                              "HTTP: %s\nInterrupts: %s",
                               STRATA_VERSION, CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
-                              CJSON_VERSION_PATCH, remote_http_describe());
+                              CJSON_VERSION_PATCH, remote_http_describe(), rembed_cancel_method());
     if (s == NULL)
         sqlite3_result_error_nomem(ctx);
     else

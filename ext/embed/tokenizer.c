@@ -3,6 +3,7 @@
 */
 #include "embed/tokenizer.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/utf8.h>
@@ -174,12 +175,23 @@ static int32_t literal_at(const lembed_vocab *v, const char *text, size_t n, siz
     return -1;
 }
 
+/* Tokens that still fit before [SEP]. */
+static size_t room_left(const lembed_tokens *out, size_t max_tokens) {
+    return out->count + 1 < max_tokens ? max_tokens - 1 - out->count : 0;
+}
+
 /* Appends the pieces of text[start, end) (no special tokens inside); last_end tracks the end
-** of the last token. */
+** of the last token. Every word gives at least one token, so once room_left + 1 words are
+** split the text is cut within them: the rest is not split at all, and a word of more than
+** LEMBED_WORDPIECE_MAX_CHARS characters (one [UNK] whatever follows) is not kept whole. The
+** work is bounded by the context, not the text, and the tokens are the same. */
 static int encode_segment(const lembed_vocab *v, const char *text, size_t start, size_t end,
                           size_t max_tokens, lembed_wordlist *wl, lembed_tokens *out,
                           uint32_t *last_end) {
-    if (lembed_basic_split(text + start, end - start, v->split_flags, wl) != 0)
+    size_t room = room_left(out, max_tokens);
+    size_t max_words = room < SIZE_MAX ? room + 1 : room;
+    if (lembed_basic_split_bounded(text + start, end - start, v->split_flags, max_words,
+                                   LEMBED_WORDPIECE_MAX_CHARS + 1, wl) != 0)
         return -1;
     int32_t pieces[LEMBED_WORDPIECE_MAX_CHARS + 1];
     for (size_t i = 0; i < wl->count && !out->truncated; i++) {
@@ -214,12 +226,24 @@ int lembed_tokenize(const lembed_vocab *v, const char *text, size_t n, size_t ma
     if (!tokens_push(out, v->cls_id, 0, 0))
         return -1;
     uint32_t last_end = 0;
-    size_t seg = 0;
-    for (size_t i = 0; i < n && !out->truncated; i++) {
+    size_t seg = 0, i = 0;
+    /* '[' characters of the current segment that start no special token: each is a word of
+    ** its own, so once they outnumber the room left the text is cut before the next literal,
+    ** and the search for literals can stop. */
+    size_t brackets = 0;
+    while (i < n) {
+        const char *b = memchr(text + i, '[', n - i);
+        if (b == NULL)
+            break;
+        i = (size_t)(b - text);
         size_t len;
-        int32_t id = text[i] == '[' ? literal_at(v, text + i, n - i, &len) : -1;
-        if (id < 0)
+        int32_t id = literal_at(v, text + i, n - i, &len);
+        if (id < 0) {
+            if (++brackets > room_left(out, max_tokens))
+                break;
+            i++;
             continue;
+        }
         if (encode_segment(v, text, seg, i, max_tokens, wl, out, &last_end) != 0)
             return -1;
         if (out->truncated)
@@ -231,8 +255,9 @@ int lembed_tokenize(const lembed_vocab *v, const char *text, size_t n, size_t ma
         if (!tokens_push(out, id, (uint32_t)i, (uint32_t)(i + len)))
             return -1;
         last_end = (uint32_t)(i + len);
-        i += len - 1;
-        seg = i + 1;
+        i += len;
+        seg = i;
+        brackets = 0;
     }
     if (!out->truncated && encode_segment(v, text, seg, n, max_tokens, wl, out, &last_end) != 0)
         return -1;

@@ -28,12 +28,14 @@ void lembed_wordlist_free(lembed_wordlist *wl) {
 static bool is_whitespace(UChar32 c) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
         return true;
-    return u_charType(c) == U_SPACE_SEPARATOR;
+    return c >= 0x80 && u_charType(c) == U_SPACE_SEPARATOR;
 }
 
 static bool is_control(UChar32 c) {
     if (c == '\t' || c == '\n' || c == '\r')
         return false;
+    if (c < 0x80)
+        return c < 0x20 || c == 0x7F;
     switch (u_charType(c)) {
         case U_CONTROL_CHAR:
         case U_FORMAT_CHAR:
@@ -47,9 +49,9 @@ static bool is_control(UChar32 c) {
 }
 
 static bool is_punct(UChar32 c) {
-    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
-        (c >= 123 && c <= 126))
-        return true;
+    if (c < 0x80) /* the ranges hold every ASCII character of category P* */
+        return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+               (c >= 123 && c <= 126);
     int32_t mask = U_GET_GC_MASK(c);
     return (mask & U_GC_P_MASK) != 0;
 }
@@ -66,6 +68,10 @@ typedef struct splitter {
     lembed_wordlist *wl;
     bool open; /* a word is in progress */
     bool failed;
+    bool full;               /* max_words words are complete: stop */
+    size_t max_words;        /* 0: no limit */
+    uint32_t max_word_chars; /* 0: no limit */
+    uint32_t open_chars;     /* code points kept of the open word */
 } splitter;
 
 static bool buf_put(lembed_wordlist *wl, const char *s, size_t n) {
@@ -116,17 +122,57 @@ static void put_cp(splitter *sp, UChar32 c, bool own_word, bool punct, size_t s,
         return;
     if (own_word)
         sp->open = false;
+    if (!sp->open && sp->max_words && sp->wl->count >= sp->max_words) {
+        sp->full = true; /* the words wanted are complete */
+        return;
+    }
+    if (!sp->open)
+        sp->open_chars = 0;
     lembed_word *w = sp->open ? &sp->wl->words[sp->wl->count - 1] : word_new(sp, s);
     if (!w)
         return;
+    w->src_end = (uint32_t)e;
+    w->punct = punct;
+    sp->open = !own_word;
+    if (sp->max_word_chars && sp->open_chars >= sp->max_word_chars)
+        return; /* long enough for the caller: the rest only moves the word's end */
     if (!buf_put(sp->wl, utf8, (size_t)n)) {
         sp->failed = true;
         return;
     }
+    sp->open_chars++;
     w->len += (uint32_t)n;
-    w->src_end = (uint32_t)e;
-    w->punct = punct;
-    sp->open = !own_word;
+}
+
+/* True when the open word has as many characters as the caller keeps. */
+static bool overlong(const splitter *sp) {
+    return sp->open && sp->max_word_chars && sp->open_chars >= sp->max_word_chars;
+}
+
+/* An ASCII byte that continues a word: printable, not space, not punctuation. */
+static bool ascii_word_char(unsigned char c) {
+    return c > 0x20 && c < 0x7F && !is_punct(c);
+}
+
+enum { MAY_END, EXTENDS, DROPPED };
+
+/* What a code point (not whitespace, control or CJK) does to an open word, when that can be told
+** without normalizing it: normalized, a letter or mark gives letters and marks (lowercase maps
+** letters to letters; canonical decompositions of letters and marks are letters and marks),
+** and a code point without a canonical decomposition gives itself or its lowercase, so it is
+** punctuation only if it is punctuation. Only punctuation ends a word. A nonspacing mark gives
+** nonspacing marks, which stripping drops. MAY_END: normalize to know. */
+static int cannot_end_word(UChar32 c, unsigned flags) {
+    if (c < 0x80)
+        return is_punct(c) ? MAY_END : EXTENDS;
+    int8_t type = u_charType(c);
+    if (type == U_NON_SPACING_MARK && (flags & LEMBED_SPLIT_STRIP_ACCENTS))
+        return DROPPED;
+    if (U_MASK(type) & (U_GC_L_MASK | U_GC_M_MASK))
+        return EXTENDS;
+    if (!is_punct(c) && u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE) != U_DT_CANONICAL)
+        return EXTENDS;
+    return MAY_END;
 }
 
 /* Lowercases (and maybe decomposes and strips) one code point into out; returns the count. */
@@ -200,12 +246,28 @@ static bool sigma_is_final(const char *t, size_t n, size_t s, size_t e) {
 }
 
 int lembed_basic_split(const char *text, size_t n, unsigned flags, lembed_wordlist *wl) {
+    return lembed_basic_split_bounded(text, n, flags, 0, 0, wl);
+}
+
+int lembed_basic_split_bounded(const char *text, size_t n, unsigned flags, size_t max_words,
+                               uint32_t max_word_chars, lembed_wordlist *wl) {
     wl->buf_len = 0;
     wl->count = 0;
     if (n > LEMBED_SPLIT_MAX_INPUT)
         return -1;
-    splitter sp = {wl, false, false};
-    for (int32_t i = 0; i < (int32_t)n && !sp.failed;) {
+    splitter sp = {wl, false, false, false, max_words, max_word_chars, 0};
+    for (int32_t i = 0; i < (int32_t)n && !sp.failed && !sp.full;) {
+        if (overlong(&sp)) {
+            /* A run of ASCII letters and digits only moves the end of a word not kept. */
+            int32_t j = i;
+            while (j < (int32_t)n && ascii_word_char((unsigned char)text[j]))
+                j++;
+            if (j > i) {
+                wl->words[wl->count - 1].src_end = (uint32_t)j;
+                i = j;
+                continue;
+            }
+        }
         size_t s = (size_t)i;
         UChar32 c;
         U8_NEXT(text, i, (int32_t)n, c);
@@ -219,6 +281,18 @@ int lembed_basic_split(const char *text, size_t n, unsigned flags, lembed_wordli
         if (is_cjk(c)) {
             put_cp(&sp, c, true, false, s, e);
             continue;
+        }
+        if (overlong(&sp)) {
+            /* Past what the caller keeps, only where the word ends matters: skip normalizing
+            ** characters that cannot end it. A nonspacing mark that stripping drops does not
+            ** even extend it. */
+            int kind = cannot_end_word(c, flags);
+            if (kind == DROPPED)
+                continue;
+            if (kind == EXTENDS) {
+                wl->words[wl->count - 1].src_end = (uint32_t)e;
+                continue;
+            }
         }
         UChar32 outs[16];
         bool fs = c == 0x03A3 && (flags & LEMBED_SPLIT_LOWER) && sigma_is_final(text, n, s, e);

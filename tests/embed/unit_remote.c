@@ -2,12 +2,14 @@
 ** Unit tests of the remote half's engine: base64, request bodies, response parsing, error
 ** texts, settings and backoff. No network, no SQLite (the SQL tests use a local server).
 */
+#include "common/strbuf.h"
 #include "embed/remote_base64.h"
 #include "embed/remote_client.h"
 #include "embed/remote_config.h"
 #include "embed/remote_providers.h"
 #include "unit.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,24 @@ static void test_base64(void) {
     CHECK_EQ_INT(remote_base64_floats("A", 1, out, 4), -1);
     CHECK_EQ_INT(remote_base64_floats("", 0, out, 4), 0);
     CHECK(remote_base64_max_floats(12) >= 2);
+}
+
+static void test_text_json_bytes(void) {
+    /* exactly what strbuf_append_json_string writes: each byte value alone, then all of them */
+    char text[256];
+    strbuf sb;
+    strbuf_init(&sb);
+    for (int i = 0; i < 256; i++) {
+        text[i] = (char)i;
+        strbuf_reset(&sb);
+        strbuf_append_json_string(&sb, text + i, 1);
+        CHECK_EQ_INT((long long)remote_text_json_bytes(text + i, 1), (long long)sb.len);
+    }
+    strbuf_reset(&sb);
+    strbuf_append_json_string(&sb, text, 256);
+    CHECK_EQ_INT((long long)remote_text_json_bytes(text, 256), (long long)sb.len);
+    CHECK_EQ_INT((long long)remote_text_json_bytes("", 0), 2);
+    strbuf_free(&sb);
 }
 
 static char *body_for(const char *format, const remote_request *req, int n,
@@ -69,6 +89,20 @@ static void test_bodies(void) {
                       "text-embedding-004:batchEmbedContents");
     free(url);
     CHECK(remote_format_find("OpenAI") == NULL);
+    /* Ollama's legacy endpoint: {"model", "prompt"}, one text per request */
+    const remote_format *ollama = remote_format_find("ollama");
+    const remote_format *legacy = remote_format_for_url(ollama, "http://h:11434/api/embeddings");
+    CHECK(legacy != ollama && remote_format_is_legacy(legacy) && legacy->max_batch == 1);
+    CHECK(remote_format_for_url(ollama, "http://h/api/embeddings?x=1#y") == legacy);
+    CHECK(remote_format_for_url(legacy, "http://h/api/embed") == ollama);
+    CHECK(remote_format_for_url(ollama, NULL) == ollama);
+    CHECK(remote_format_for_url(ollama, "http://h/api/embeddings/x") == ollama);
+    CHECK(remote_format_for_url(remote_format_find("openai"), "http://h/api/embeddings") ==
+          remote_format_find("openai"));
+    req = (remote_request){"nomic-embed-text", NULL, 0, false, NULL};
+    b = remote_format_body(legacy, &req, texts, lens, 1, err, sizeof err);
+    CHECK_EQ_STR(b, "{\"model\":\"nomic-embed-text\",\"prompt\":\"a\"}");
+    free(b);
 }
 
 static int parse(const char *json, int n, remote_vectors *v) {
@@ -103,6 +137,16 @@ static void test_parse(void) {
     CHECK_EQ_INT(parse("{\"embeddings\":[[1],[2]],\"prompt_eval_count\":5}", 2, &v), 0);
     CHECK_EQ_INT(v.tokens, 5);
     free(v.data);
+    /* token counts past the range of long long saturate (converting them was undefined) */
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":1e19}}", 1, &v), 0);
+    CHECK(v.tokens == LLONG_MAX);
+    free(v.data);
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":1e999}}", 1, &v), 0);
+    CHECK(v.tokens == LLONG_MAX);
+    free(v.data);
+    CHECK_EQ_INT(parse("{\"embeddings\":[[1]],\"usage\":{\"total_tokens\":-5}}", 1, &v), 0);
+    CHECK(v.tokens == 0);
+    free(v.data);
     CHECK_EQ_INT(parse("{\"embeddings\":[[1],[2,3]]}", 2, &v), -1);
     CHECK_EQ_STR(err, "embedding 1 has 2 dimensions, embedding 0 had 1");
     CHECK(v.data == NULL);
@@ -119,13 +163,22 @@ static void test_error_text(void) {
     const char *body = "{\"error\":{\"message\":\"bad key sk-123 given\"}}";
     remote_format_error_text(body, strlen(body), "sk-123", out, sizeof out, 40);
     CHECK_EQ_STR(out, "bad key *** given");
-    remote_format_error_text("line1\nline2", 11, NULL, out, sizeof out, 40);
+    body = "{\"message\":\"line1\\nline2\"}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 40);
     CHECK_EQ_STR(out, "line1 line2");
-    remote_format_error_text("abcdefghij", 10, "", out, sizeof out, 4);
+    body = "{\"detail\":\"abcdefghij\"}";
+    remote_format_error_text(body, strlen(body), "", out, sizeof out, 4);
     CHECK_EQ_STR(out, "abcd...");
     /* a two-byte character cut in half is dropped */
-    remote_format_error_text("abc\xc3\xa9z", 6, NULL, out, sizeof out, 4);
+    body = "{\"error\":\"abc\xc3\xa9z\"}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 4);
     CHECK_EQ_STR(out, "abc...");
+    /* bodies that are not a provider's error JSON are never quoted: any host may answer */
+    remote_format_error_text("line1\nline2", 11, NULL, out, sizeof out, 40);
+    CHECK_EQ_STR(out, "");
+    body = "{\"data\":\"internal\",\"error\":{\"code\":5}}";
+    remote_format_error_text(body, strlen(body), NULL, out, sizeof out, 40);
+    CHECK_EQ_STR(out, "");
     remote_format_error_text(NULL, 0, NULL, out, sizeof out, 4);
     CHECK_EQ_STR(out, "");
 }
@@ -145,7 +198,8 @@ static void test_config(void) {
     char *json = remote_config_json(&c);
     CHECK_EQ_STR(json, "{\"format\":\"openai\",\"model\":\"m\",\"url\":\"https://api.openai.com/"
                        "v1/embeddings\",\"key_from\":\"OPENAI_API_KEY\",\"encoding\":\"float\","
-                       "\"timeout_ms\":5,\"connect_timeout_ms\":10000,\"max_retries\":3,"
+                       "\"timeout_ms\":5,\"connect_timeout_ms\":10000,\"deadline_ms\":120000,"
+                       "\"max_retries\":3,"
                        "\"retry_base_ms\":500,\"batch_size\":2048,\"headers\":{\"X-A\":"
                        "\"(redacted)\"},\"extra\":{\"user\":\"u\"}}");
     /* the redacted JSON given back keeps the old header value and re-reads the environment */
@@ -200,6 +254,7 @@ static void test_backoff(void) {
 
 int main(void) {
     RUN(test_base64);
+    RUN(test_text_json_bytes);
     RUN(test_bodies);
     RUN(test_parse);
     RUN(test_error_text);

@@ -7,8 +7,10 @@
 #include "embed/tokenizer_basic.h"
 #include "unit.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unicode/utf8.h>
 
 static char *word(const lembed_wordlist *wl, size_t i, char *buf, size_t cap) {
     snprintf(buf, cap, "%.*s", (int)wl->words[i].len, wl->buf + wl->words[i].off);
@@ -125,9 +127,169 @@ static void test_wordpiece(void) {
     lembed_vocab_free(&v);
 }
 
+/* The words of a bounded split are the unbounded split's first words, with the same byte
+** ranges; a word cut at max_word_chars keeps its prefix. */
+static bool same_words(const lembed_wordlist *full, const lembed_wordlist *cut, size_t max_words,
+                       uint32_t max_chars) {
+    size_t want = max_words && full->count > max_words ? max_words : full->count;
+    if (cut->count != want)
+        return false;
+    for (size_t i = 0; i < want; i++) {
+        const lembed_word *a = &full->words[i], *b = &cut->words[i];
+        if (a->src_start != b->src_start || a->src_end != b->src_end || a->punct != b->punct ||
+            b->len > a->len || memcmp(full->buf + a->off, cut->buf + b->off, b->len) != 0)
+            return false;
+        int32_t chars = 0;
+        for (int32_t k = 0; k < (int32_t)b->len; chars++)
+            U8_FWD_1(cut->buf + b->off, k, (int32_t)b->len);
+        if (b->len < a->len && (uint32_t)chars != max_chars)
+            return false;
+    }
+    return true;
+}
+
+/* Past the characters it keeps, the bounded split decides where a word ends without
+** normalizing most code points: every code point, after a word already long enough, must end
+** (or not end, or vanish from) the word exactly as normalizing it does. */
+static void test_bounded_split_every_code_point(void) {
+    lembed_wordlist full, cut;
+    lembed_wordlist_init(&full);
+    lembed_wordlist_init(&cut);
+    static const unsigned flag_sets[] = {LEMBED_SPLIT_LOWER | LEMBED_SPLIT_STRIP_ACCENTS,
+                                         LEMBED_SPLIT_LOWER, 0};
+    int failures = 0;
+    for (size_t f = 0; f < 3; f++) {
+        for (UChar32 c = 0x80; c <= 0x10FFFF && failures < 5; c++) {
+            if (U_IS_SURROGATE(c))
+                continue;
+            char text[32];
+            int32_t n = 0;
+            text[n++] = 'x';
+            text[n++] = 'y';
+            U8_APPEND_UNSAFE(text, n, c);
+            text[n++] = 'z';
+            U8_APPEND_UNSAFE(text, n, c);
+            text[n++] = '.';
+            CHECK_EQ_INT(lembed_basic_split(text, (size_t)n, flag_sets[f], &full), 0);
+            CHECK_EQ_INT(lembed_basic_split_bounded(text, (size_t)n, flag_sets[f], 0, 1, &cut), 0);
+            if (!same_words(&full, &cut, 0, 1)) {
+                failures++;
+                CHECK(!"bounded split differs");
+                fprintf(stderr, "  code point U+%04X, flags %u\n", (unsigned)c, flag_sets[f]);
+            }
+        }
+    }
+    lembed_wordlist_free(&full);
+    lembed_wordlist_free(&cut);
+}
+
+/* Pseudo-random text from pieces that exercise the tokenizer: vocabulary words, unknown and
+** over-long words, literals, stray brackets, punctuation, accents, sigma, controls, CJK. */
+static size_t random_text(unsigned *state, char *out, size_t cap) {
+    static const char *const pieces[] = {"unaffable", "a",        ",",     " ",     "  ",  "\t",
+                                         "[",         "[SEP]",    "[CLS]", "[MASK", "xyz", "é",
+                                         "Σ",         "ΑΣ ",      "\x07",  "東",    "un",  "able",
+                                         "!",         "\xcc\x81", "[[",    "]",     "AFF"};
+    size_t n = 0;
+    unsigned count = 1 + (*state >> 7) % 60;
+    for (unsigned k = 0; k < count; k++) {
+        *state = *state * 1103515245u + 12345u;
+        unsigned r = (*state >> 8) % 40;
+        const char *p = r < sizeof pieces / sizeof pieces[0] ? pieces[r] : NULL;
+        char longword[260];
+        if (p == NULL) { /* a word over the WordPiece limit, sometimes with accents inside */
+            size_t len = 95 + (*state >> 20) % 40, j = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (i % 17 == 16)
+                    j += (size_t)snprintf(longword + j, sizeof longword - j, "é");
+                else
+                    longword[j++] = (char)('a' + i % 3);
+            }
+            longword[j] = '\0';
+            p = longword;
+        }
+        size_t pn = strlen(p);
+        if (n + pn >= cap)
+            break;
+        memcpy(out + n, p, pn);
+        n += pn;
+    }
+    return n;
+}
+
+/* A context cut short gives the first tokens of the whole text, whatever the text: the work
+** stops early, the answer does not change. */
+static void test_truncation_matches_the_whole(void) {
+    lembed_vocab v = tiny_vocab();
+    lembed_wordlist wl;
+    lembed_tokens whole, cut;
+    lembed_wordlist_init(&wl);
+    lembed_tokens_init(&whole);
+    lembed_tokens_init(&cut);
+    static const size_t limits[] = {2, 3, 4, 5, 6, 8, 13, 32, 64};
+    unsigned state = 7;
+    char text[4096];
+    int failures = 0;
+    for (int t = 0; t < 3000 && failures < 5; t++) {
+        size_t n = random_text(&state, text, sizeof text);
+        CHECK_EQ_INT(lembed_tokenize(&v, text, n, SIZE_MAX, &wl, &whole), 0);
+        for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+            size_t max = limits[k];
+            CHECK_EQ_INT(lembed_tokenize(&v, text, n, max, &wl, &cut), 0);
+            bool ok;
+            if (whole.count <= max) {
+                ok = !cut.truncated && cut.count == whole.count &&
+                     memcmp(cut.ids, whole.ids, whole.count * sizeof(int32_t)) == 0 &&
+                     memcmp(cut.src_start, whole.src_start, whole.count * sizeof(uint32_t)) == 0 &&
+                     memcmp(cut.src_end, whole.src_end, whole.count * sizeof(uint32_t)) == 0;
+            } else {
+                size_t keep = max - 1;
+                uint32_t end = keep > 1 ? whole.src_end[keep - 1] : 0;
+                ok = cut.truncated && cut.count == max &&
+                     memcmp(cut.ids, whole.ids, keep * sizeof(int32_t)) == 0 &&
+                     memcmp(cut.src_start, whole.src_start, keep * sizeof(uint32_t)) == 0 &&
+                     memcmp(cut.src_end, whole.src_end, keep * sizeof(uint32_t)) == 0 &&
+                     cut.ids[keep] == v.sep_id && cut.src_start[keep] == end &&
+                     cut.src_end[keep] == end;
+            }
+            if (!ok) {
+                failures++;
+                CHECK(!"truncated tokens differ from the whole text's");
+                fprintf(stderr, "  max_tokens %zu, text '%.*s'\n", max, (int)n, text);
+            }
+        }
+    }
+    lembed_tokens_free(&whole);
+    lembed_tokens_free(&cut);
+    lembed_wordlist_free(&wl);
+    lembed_vocab_free(&v);
+}
+
+/* max_words stops the split once that many words are complete. */
+static void test_bounded_split_words(void) {
+    lembed_wordlist full, cut;
+    lembed_wordlist_init(&full);
+    lembed_wordlist_init(&cut);
+    const char *text = "one, two Σ three  東京 four";
+    unsigned flags = LEMBED_SPLIT_LOWER | LEMBED_SPLIT_STRIP_ACCENTS;
+    CHECK_EQ_INT(lembed_basic_split(text, strlen(text), flags, &full), 0);
+    for (size_t max = 1; max <= full.count + 1; max++) {
+        for (uint32_t chars = 1; chars <= 6; chars++) {
+            CHECK_EQ_INT(lembed_basic_split_bounded(text, strlen(text), flags, max, chars, &cut),
+                         0);
+            CHECK(same_words(&full, &cut, max, chars));
+        }
+    }
+    lembed_wordlist_free(&full);
+    lembed_wordlist_free(&cut);
+}
+
 int main(void) {
     RUN(test_basic_split);
+    RUN(test_bounded_split_words);
+    RUN(test_bounded_split_every_code_point);
     RUN(test_strmap);
     RUN(test_wordpiece);
+    RUN(test_truncation_matches_the_whole);
     return unit_report("unit_tokenizer");
 }
