@@ -4,34 +4,12 @@
 #include "embed/matmul.h"
 
 #include "common/cpu.h"
+#include "common/f16.h"
 #include "embed/gguf.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-float lembed_f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
-    if (exp == 0) {
-        if (mant == 0)
-            bits = sign;
-        else { /* subnormal: renormalize */
-            exp = 127 - 15 + 1;
-            while (!(mant & 0x400)) {
-                mant <<= 1;
-                exp--;
-            }
-            bits = sign | (exp << 23) | ((mant & 0x3FF) << 13);
-        }
-    } else if (exp == 31)
-        bits = sign | 0x7F800000 | (mant << 13);
-    else
-        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
 
 static void gemm_f32_scalar(const float *X, size_t n, size_t k, const float *W, size_t m, float *Y,
                             size_t ldy) {
@@ -57,7 +35,7 @@ static void dequant_f16_scalar(const void *src, float *dst, size_t k) {
     for (size_t i = 0; i < k; i++) {
         uint16_t h;
         memcpy(&h, p + 2 * i, 2);
-        dst[i] = lembed_f16_to_f32(h);
+        dst[i] = strata_f16_to_f32(h);
     }
 }
 
@@ -66,7 +44,7 @@ static void dequant_q8_0_scalar(const void *src, float *dst, size_t k) {
     for (size_t b = 0; b < k / 32; b++, p += 34) {
         uint16_t h;
         memcpy(&h, p, 2);
-        float d = lembed_f16_to_f32(h);
+        float d = strata_f16_to_f32(h);
         for (int i = 0; i < 32; i++)
             dst[b * 32 + i] = d * (float)(int8_t)p[2 + i];
     }
@@ -144,7 +122,7 @@ void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
             for (size_t b = 0; b < k / 32; b++, p += 18) {
                 uint16_t h;
                 memcpy(&h, p, 2);
-                float d = lembed_f16_to_f32(h);
+                float d = strata_f16_to_f32(h);
                 for (int i = 0; i < 16; i++) {
                     dst[b * 32 + i] = d * (float)((p[2 + i] & 0x0F) - 8);
                     dst[b * 32 + 16 + i] = d * (float)((p[2 + i] >> 4) - 8);

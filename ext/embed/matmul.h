@@ -49,7 +49,4 @@ void lembed_gemm_q8_0_avx2(const int8_t *XQ, const float *XD, size_t n, size_t k
 void lembed_gemm_q8_0_avx512(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
                              size_t m, float *Y, size_t ldy);
 
-/* Scalar half-precision conversion (IEEE binary16). */
-float lembed_f16_to_f32(uint16_t h);
-
 #endif

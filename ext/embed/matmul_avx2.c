@@ -2,6 +2,7 @@
 ** matmul_avx2: AVX2/FMA/F16C kernels (compiled with -mavx2 -mfma -mf16c; called only after
 ** run-time dispatch in matmul.c).
 */
+#include "common/f16.h"
 #include "embed/matmul.h"
 
 #include <immintrin.h>
@@ -91,7 +92,7 @@ void lembed_dequant_f16_avx2(const void *src, float *dst, size_t k) {
     for (; i < k; i++) {
         uint16_t h;
         memcpy(&h, p + 2 * i, 2);
-        dst[i] = lembed_f16_to_f32(h);
+        dst[i] = strata_f16_to_f32(h);
     }
 }
 

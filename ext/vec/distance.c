@@ -1,6 +1,7 @@
 /*
 ** ext/vec: scalar reference distance kernels and the one-time choice of SIMD kernels.
 */
+#include "common/f16.h"
 #include "vec/distance.h"
 
 #include "common/cpu.h"
@@ -22,7 +23,7 @@ static inline float load_f32(const void *p, size_t i) {
 static inline float load_f16(const void *p, size_t i) {
     uint16_t h;
     memcpy(&h, (const char *)p + i * 2, 2);
-    return vec_f16_to_f32(h);
+    return strata_f16_to_f32(h);
 }
 
 #define FLOAT_KERNELS(SUFFIX, LOAD)                                                                \

@@ -5,6 +5,7 @@
 **
 ** Errors read "<function>: <problem>". NULL in gives NULL out (sqlite-vec raises an error).
 */
+#include "common/f16.h"
 #include "common/cpu.h"
 #include "common/error_sql.h"
 #include "common/version.h"
@@ -67,7 +68,7 @@ static void fn_constructor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                     free(out);
                     return;
                 }
-                uint16_t h = vec_f32_to_f16(f);
+                uint16_t h = strata_f32_to_f16(f);
                 memcpy(out + 2 * i, &h, 2);
             } else {
                 memcpy(out + 4 * i, &f, 4);
@@ -186,7 +187,7 @@ static void fn_add_sub(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                 strata_result_error(ctx, fn, "float16 overflow at element %lld", (long long)i);
                 goto done;
             }
-            uint16_t h = vec_f32_to_f16((float)r);
+            uint16_t h = strata_f32_to_f16((float)r);
             memcpy(out + 2 * i, &h, 2);
         } else {
             float f = sub ? (float)x - (float)y : (float)x + (float)y;
@@ -235,7 +236,7 @@ static void fn_normalize(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         if (v.type == VEC_F32) {
             memcpy(out + 4 * i, &f, 4);
         } else {
-            uint16_t h = vec_f32_to_f16(f);
+            uint16_t h = strata_f32_to_f16(f);
             memcpy(out + 2 * i, &h, 2);
         }
     }

@@ -1,6 +1,7 @@
 /*
 ** ext/vec: reading vectors out of SQL values (see value_sql.h).
 */
+#include "common/f16.h"
 #include "vec/value_sql.h"
 
 #include <stdlib.h>
@@ -145,7 +146,7 @@ int vec_value_read_column(sqlite3_value *v, vec_type t, size_t dims, vec_value *
                     vec_value_clear(&f);
                     return -1;
                 }
-                h[i] = vec_f32_to_f16(x);
+                h[i] = strata_f32_to_f16(x);
             }
             memset(out, 0, sizeof *out);
             out->type = VEC_F16;

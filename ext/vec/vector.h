@@ -43,8 +43,4 @@ char *vec_to_json_text(vec_type t, const void *v, size_t dims, size_t *len);
 /* Element i of a vector as a double (bit: 0 or 1). */
 double vec_element(vec_type t, const void *v, size_t i);
 
-/* IEEE half <-> single precision (round to nearest even). */
-float vec_f16_to_f32(uint16_t h);
-uint16_t vec_f32_to_f16(float f);
-
 #endif

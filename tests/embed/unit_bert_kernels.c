@@ -3,6 +3,7 @@
 ** Q8_0 / Q4_0 rows, and lembed_linear against a double-precision loop, with the kernels the CPU
 ** dispatches to (AVX2 here; tests/embed/test_local_bert.py also runs STRATA_CPU=scalar).
 */
+#include "common/f16.h"
 #include "embed/gguf.h"
 #include "embed/matmul.h"
 #include "unit.h"
@@ -27,13 +28,13 @@ static uint16_t f16_bits(float f) {
 }
 
 static void test_f16(void) {
-    CHECK(lembed_f16_to_f32(0x3C00) == 1.0f);
-    CHECK(lembed_f16_to_f32(0xC000) == -2.0f);
-    CHECK(lembed_f16_to_f32(0x0000) == 0.0f);
-    CHECK(lembed_f16_to_f32(0x0001) == ldexpf(1.0f, -24)); /* smallest subnormal */
-    CHECK(isinf(lembed_f16_to_f32(0x7C00)));
-    CHECK(isnan(lembed_f16_to_f32(0x7E00)));
-    CHECK(lembed_f16_to_f32(f16_bits(0.333251953125f)) == 0.333251953125f);
+    CHECK(strata_f16_to_f32(0x3C00) == 1.0f);
+    CHECK(strata_f16_to_f32(0xC000) == -2.0f);
+    CHECK(strata_f16_to_f32(0x0000) == 0.0f);
+    CHECK(strata_f16_to_f32(0x0001) == ldexpf(1.0f, -24)); /* smallest subnormal */
+    CHECK(isinf(strata_f16_to_f32(0x7C00)));
+    CHECK(isnan(strata_f16_to_f32(0x7E00)));
+    CHECK(strata_f16_to_f32(f16_bits(0.333251953125f)) == 0.333251953125f);
 }
 
 static void test_dequant(void) {

@@ -3,6 +3,7 @@
 ** runs) agrees with the scalar reference on random vectors of awkward lengths, known values
 ** come out exactly, and STRATA_CPU caps the dispatch (checked in child processes).
 */
+#include "common/f16.h"
 #include "common/cpu.h"
 #include "unit.h"
 #include "vec/distance.h"
@@ -28,7 +29,7 @@ static void fill(vec_type t, unsigned char *buf, size_t dims) {
             float f = rand_float();
             memcpy(buf + 4 * i, &f, 4);
         } else if (t == VEC_F16) {
-            uint16_t h = vec_f32_to_f16(rand_float());
+            uint16_t h = strata_f32_to_f16(rand_float());
             memcpy(buf + 2 * i, &h, 2);
         } else if (t == VEC_INT8) {
             buf[i] = (unsigned char)(next_rand() & 0xff);

@@ -2,6 +2,7 @@
 ** Unit tests for ext/vec vector parsing and formatting, float16 conversion and the top-k heap.
 */
 #include "unit.h"
+#include "common/f16.h"
 #include "vec/topk.h"
 #include "vec/vector.h"
 
@@ -27,7 +28,7 @@ static void test_parse_ok(void) {
     free(v);
     CHECK_EQ_INT(parse("[1.5, 65504]", VEC_F16, &v, &n, err), 0);
     uint16_t *h = v;
-    CHECK(vec_f16_to_f32(h[0]) == 1.5f && vec_f16_to_f32(h[1]) == 65504.0f);
+    CHECK(strata_f16_to_f32(h[0]) == 1.5f && strata_f16_to_f32(h[1]) == 65504.0f);
     free(v);
 }
 
@@ -72,13 +73,13 @@ static void test_f16_roundtrip(void) {
     for (uint32_t h = 0; h < 0x10000; h++) {
         if (((h >> 10) & 0x1f) == 0x1f)
             continue;
-        if (vec_f32_to_f16(vec_f16_to_f32((uint16_t)h)) != h)
+        if (strata_f32_to_f16(strata_f16_to_f32((uint16_t)h)) != h)
             bad++;
     }
     CHECK_EQ_INT(bad, 0);
-    CHECK_EQ_INT(vec_f32_to_f16(1.0f), 0x3c00);
-    CHECK_EQ_INT(vec_f32_to_f16(1e6f), 0x7c00);
-    CHECK_EQ_INT(vec_f32_to_f16(1.0f + 1.0f / 4096), 0x3c00); /* ties round to even */
+    CHECK_EQ_INT(strata_f32_to_f16(1.0f), 0x3c00);
+    CHECK_EQ_INT(strata_f32_to_f16(1e6f), 0x7c00);
+    CHECK_EQ_INT(strata_f32_to_f16(1.0f + 1.0f / 4096), 0x3c00); /* ties round to even */
 }
 
 static void test_topk(void) {
