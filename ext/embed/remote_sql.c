@@ -19,37 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-rembed_registry *rembed_registry_new(void) {
-    rembed_registry *r = sqlite3_malloc64(sizeof *r);
-    if (r != NULL) {
-        memset(r, 0, sizeof *r);
-        r->refs = 1;
-        r->next_id = 1;
-    }
-    return r;
-}
-
-void rembed_registry_ref(void *r) {
-    ((rembed_registry *)r)->refs++;
-}
-
-void rembed_registry_unref(void *p) {
-    rembed_registry *r = p;
-    if (r == NULL || --r->refs > 0)
-        return;
-    for (int i = 0; i < r->n; i++)
-        remote_client_free(r->entries[i].client);
-    sqlite3_free(r->entries);
-    sqlite3_free(r);
-}
-
-int rembed_registry_find(const rembed_registry *r, const char *name, sqlite3_int64 id) {
-    for (int i = 0; i < r->n; i++)
-        if (name ? strcmp(r->entries[i].client->name, name) == 0 : r->entries[i].id == id)
-            return i;
-    return -1;
-}
-
 static remote_client *lookup(sqlite3_context *ctx, const char *fn, sqlite3_value *name) {
     rembed_registry *r = sqlite3_user_data(ctx);
     const char *z = (const char *)sqlite3_value_text(name);
