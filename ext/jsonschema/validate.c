@@ -19,16 +19,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A path segment that an error keeps. The stacks below copy a segment here once, on the first
+** error under it, and every later error under the same prefix shares it: reporting an error
+** costs O(1) however deep it is, and location strings are built once, for the errors that
+** survive (anyOf and oneOf drop their branches' errors when a branch passes). */
+typedef struct pnode {
+    const struct pnode *up;
+    const char *s; /* NULL for an array index */
+    uint32_t n;
+    uint32_t idx;
+    size_t bytes; /* about the length of the pointer up to here (escapes not counted) */
+} pnode;
+
+/* Reported errors stop at the caller's count (1,000 by default) or when their locations and
+** messages reach this many bytes: a schema key of 100 KB under a 1,000-level recursion would
+** otherwise make every location 100 MB long. */
+#define JS_MAX_REPORT_BYTES ((size_t)8 << 20)
+
 typedef struct seg {
     const char *s; /* NULL for an array index */
     uint32_t n;
     uint32_t idx;
+    const pnode *pn; /* this segment's kept copy, once an error needed it */
 } seg;
 
 typedef struct segs {
     seg *v;
     uint32_t n, cap;
 } segs;
+
+/* An error before its strings are built (js_check builds them at the end). */
+typedef struct verr {
+    const pnode *kpath, *ipath;
+    const js_node *node;
+    const char *kw;
+    char *message; /* malloc'd */
+    size_t bytes;  /* counted against JS_MAX_REPORT_BYTES */
+} verr;
 
 typedef struct ann {
     uint8_t *m;
@@ -37,13 +64,15 @@ typedef struct ann {
 
 typedef struct vstate {
     js_schema *s;
-    js_errors *errs;
     bool collect;
     const char *fatal;
     int depth;
     segs ipath, kpath;
     js_resource **scope;
     uint32_t nscope, capscope;
+    verr *errv;
+    size_t nerr, caperr, limit;
+    size_t report_bytes;
 } vstate;
 
 #define NOINLINE __attribute__((noinline))
@@ -68,7 +97,7 @@ static void spush(vstate *st, segs *p, const char *s, uint32_t n, uint32_t idx) 
         p->v = v;
         p->cap = cap;
     }
-    p->v[p->n++] = (seg){s, n, idx};
+    p->v[p->n++] = (seg){s, n, idx, NULL};
 }
 
 static void spop(vstate *st, segs *p) {
@@ -105,28 +134,69 @@ static void ipop(vstate *st) {
     spop(st, &st->ipath);
 }
 
-static void append_token(strbuf *sb, const char *s, size_t n) {
-    strbuf_append_char(sb, '/');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '~')
-            strbuf_append_str(sb, "~0");
-        else if (s[i] == '/')
-            strbuf_append_str(sb, "~1");
-        else
-            strbuf_append_char(sb, s[i]);
+/* The kept copy of the whole path p (NULL for the empty path). Segments kept earlier form a
+** prefix of the stack (a pushed segment starts without one), so only the rest is copied. */
+static const pnode *keep_path(vstate *st, segs *p, bool *ok) {
+    uint32_t j = p->n;
+    while (j > 0 && p->v[j - 1].pn == NULL)
+        j--;
+    const pnode *up = j ? p->v[j - 1].pn : NULL;
+    for (; j < p->n; j++) {
+        pnode *pn = arena_alloc(&st->s->scratch, sizeof *pn);
+        if (pn == NULL) {
+            set_fatal(st, "out of memory");
+            *ok = false;
+            return NULL;
+        }
+        size_t len = p->v[j].s ? p->v[j].n : 10;
+        *pn = (pnode){up, p->v[j].s, p->v[j].n, p->v[j].idx, (up ? up->bytes : 0) + 1 + len};
+        p->v[j].pn = pn;
+        up = pn;
     }
+    return up;
 }
 
-static char *path_string(const segs *p, const char *last) {
+/* Appends "/" and s as a JSON Pointer token ('~' and '/' escaped), in runs. */
+static void append_token(strbuf *sb, const char *s, size_t n) {
+    strbuf_append_char(sb, '/');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '~' && s[i] != '/')
+            continue;
+        strbuf_append(sb, s + run, i - run);
+        strbuf_append(sb, s[i] == '~' ? "~0" : "~1", 2);
+        run = i + 1;
+    }
+    strbuf_append(sb, s + run, n - run);
+}
+
+/* Appends the JSON Pointer of a kept path. */
+static void append_path(strbuf *sb, const pnode *p) {
+    size_t depth = 0;
+    for (const pnode *q = p; q; q = q->up)
+        depth++;
+    const pnode **v = depth ? malloc(depth * sizeof *v) : NULL;
+    if (depth && v == NULL) {
+        sb->failed = true;
+        return;
+    }
+    size_t i = depth;
+    for (const pnode *q = p; q; q = q->up)
+        v[--i] = q;
+    for (i = 0; i < depth; i++) {
+        if (v[i]->s)
+            append_token(sb, v[i]->s, v[i]->n);
+        else
+            strbuf_appendf(sb, "/%u", v[i]->idx);
+    }
+    free(v);
+}
+
+static char *path_string(const pnode *p, const char *last) {
     strbuf sb;
     strbuf_init(&sb);
     strbuf_append(&sb, "", 0);
-    for (uint32_t i = 0; i < p->n; i++) {
-        if (p->v[i].s)
-            append_token(&sb, p->v[i].s, p->v[i].n);
-        else
-            strbuf_appendf(&sb, "/%u", p->v[i].idx);
-    }
+    append_path(&sb, p);
     if (last)
         append_token(&sb, last, strlen(last));
     return strbuf_take(&sb, NULL);
@@ -135,52 +205,73 @@ static char *path_string(const segs *p, const char *last) {
 static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, ...) {
-    if (!st->collect)
+    /* After a fatal problem nothing is reported (the call fails), so unwinding a deep
+    ** evaluation builds nothing. */
+    if (!st->collect || st->fatal || st->nerr >= st->limit)
         return;
-    js_errors *e = st->errs;
-    size_t limit = e->limit ? e->limit : 1000;
-    if (e->n >= limit)
-        return;
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        js_error *items = realloc(e->items, cap * sizeof *items);
-        if (items == NULL) {
+    if (st->nerr == st->caperr) {
+        size_t cap = st->caperr ? st->caperr * 2 : 8;
+        verr *v = realloc(st->errv, cap * sizeof *v);
+        if (v == NULL) {
             set_fatal(st, "out of memory");
             return;
         }
-        e->items = items;
-        e->cap = cap;
+        st->errv = v;
+        st->caperr = cap;
     }
-    js_error *er = &e->items[e->n];
-    er->instance_location = path_string(&st->ipath, NULL);
-    er->keyword_location = path_string(&st->kpath, kw);
-    strbuf sb;
-    strbuf_init(&sb);
-    strbuf_append_str(&sb, n->res->uri);
-    strbuf_append_char(&sb, '#');
-    strbuf_append_str(&sb, n->ptr);
-    if (kw)
-        append_token(&sb, kw, strlen(kw));
-    er->absolute_keyword_location = strbuf_take(&sb, NULL);
+    bool ok = true;
+    verr e = {keep_path(st, &st->kpath, &ok), keep_path(st, &st->ipath, &ok), n, kw, NULL, 0};
+    if (!ok)
+        return;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    er->message = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (er->message)
-        vsnprintf(er->message, (size_t)len + 1, fmt, ap2);
+    e.bytes = (e.kpath ? e.kpath->bytes : 0) + (e.ipath ? e.ipath->bytes : 0) +
+              strlen(n->res->uri) + strlen(n->ptr) + (len > 0 ? (size_t)len : 0) + 64;
+    if (st->report_bytes + e.bytes > JS_MAX_REPORT_BYTES) {
+        va_end(ap2);
+        return;
+    }
+    e.message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (e.message)
+        vsnprintf(e.message, (size_t)len + 1, fmt, ap2);
     va_end(ap2);
-    if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location ||
-        !er->message) {
-        free(er->instance_location);
-        free(er->keyword_location);
-        free(er->absolute_keyword_location);
-        free(er->message);
+    if (e.message == NULL) {
         set_fatal(st, "out of memory");
         return;
     }
-    e->n++;
+    st->report_bytes += e.bytes;
+    st->errv[st->nerr++] = e;
+}
+
+/* Builds the location strings of the kept errors into errs. False when out of memory. */
+static bool finish_errors(vstate *st, js_errors *errs) {
+    errs->items = st->nerr ? malloc(st->nerr * sizeof *errs->items) : NULL;
+    if (st->nerr && errs->items == NULL)
+        return false;
+    errs->cap = st->nerr;
+    for (size_t i = 0; i < st->nerr; i++) {
+        verr *v = &st->errv[i];
+        js_error *er = &errs->items[errs->n];
+        er->instance_location = path_string(v->ipath, NULL);
+        er->keyword_location = path_string(v->kpath, v->kw);
+        strbuf sb;
+        strbuf_init(&sb);
+        strbuf_append_str(&sb, v->node->res->uri);
+        strbuf_append_char(&sb, '#');
+        strbuf_append_str(&sb, v->node->ptr);
+        if (v->kw)
+            append_token(&sb, v->kw, strlen(v->kw));
+        er->absolute_keyword_location = strbuf_take(&sb, NULL);
+        er->message = v->message;
+        v->message = NULL;
+        errs->n++;
+        if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location)
+            return false;
+    }
+    return true;
 }
 
 /* How much of a name to quote in a message: at most 200 bytes, never half a UTF-8 sequence. */
@@ -194,20 +285,15 @@ static int clip(const char *s, uint32_t n) {
 }
 
 static void truncate_errors(vstate *st, size_t n) {
-    if (!st->collect)
-        return;
-    js_errors *e = st->errs;
-    while (e->n > n) {
-        js_error *er = &e->items[--e->n];
-        free(er->instance_location);
-        free(er->keyword_location);
-        free(er->absolute_keyword_location);
-        free(er->message);
+    while (st->nerr > n) {
+        verr *v = &st->errv[--st->nerr];
+        st->report_bytes -= v->bytes;
+        free(v->message);
     }
 }
 
 static size_t error_count(const vstate *st) {
-    return st->collect ? st->errs->n : 0;
+    return st->nerr;
 }
 
 /* ---- annotations ---------------------------------------------------------------------------- */
@@ -592,10 +678,8 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
         for (uint32_t i = 0; i < dep->names->n; i++) {
             const jv *name = dep->names->u.items[i];
             if (!has_key(inst, name)) {
-                kpush(st, n->dep_req_kw);
-                emit(st, n, NULL, "property '%.*s' is required by '%.*s'",
+                emit(st, n, n->dep_req_kw, "property '%.*s' is required by '%.*s'",
                      clip(name->u.str, name->n), name->u.str, clip(dep->key, dep->klen), dep->key);
-                kpop(st);
                 ok = false;
                 if (!st->collect)
                     return false;
@@ -1009,6 +1093,11 @@ bool js_errors_add_document_error(js_errors *e, const char *problem) {
 js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
                    const char **problem) {
     arena_reset(&s->scratch);
+    if (errs) {
+        size_t limit = errs->limit;
+        js_errors_free(errs);
+        errs->limit = limit;
+    }
     jv_error perr;
     jv *inst = jv_parse(&s->scratch, doc, len, &perr);
     if (inst == NULL) {
@@ -1017,8 +1106,15 @@ js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
             *problem = s->problem;
         return strcmp(perr.msg, "out of memory") == 0 ? JS_FAILED : JS_BAD_DOCUMENT;
     }
-    vstate st = {.s = s, .errs = errs, .collect = errs != NULL};
+    vstate st = {.s = s, .collect = errs != NULL};
+    st.limit = errs && errs->limit ? errs->limit : 1000;
     bool ok = validate(&st, s->root, inst, NULL);
+    /* Location strings point into the document and the schema: built before the scratch arena
+    ** goes. */
+    if (!st.fatal && errs && !finish_errors(&st, errs))
+        set_fatal(&st, "out of memory");
+    truncate_errors(&st, 0);
+    free(st.errv);
     free(st.ipath.v);
     free(st.kpath.v);
     free(st.scope);
