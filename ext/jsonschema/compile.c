@@ -1008,11 +1008,15 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
         n->format_assert = fm == JS_FORMAT_ASSERT || n->res->format_assertion ||
                            (fm == JS_FORMAT_DEFAULT && d <= JS_DRAFT7);
     }
-    if (d <= JS_DRAFT7 && cc->s->opts.format != JS_FORMAT_ANNOTATE) {
-        /* Draft 7 lets validators assert contentEncoding and contentMediaType; we do, for the
-        ** two the specification names, under the same switch as format. */
+    if (cc->s->opts.content == JS_CONTENT_ASSERT && d >= JS_DRAFT7) {
+        /* Asked for: the encoding and media type the specifications name, and from 2019-09 the
+        ** decoded document against contentSchema (which only means anything beside a media
+        ** type). Other encodings and media types stay annotations. */
         n->content_base64 = jv_str_is(jv_get(v, "contentEncoding"), "base64");
         n->content_json = jv_str_is(jv_get(v, "contentMediaType"), "application/json");
+        if (n->content_json && d >= JS_DRAFT2019 && (k = jv_get(v, "contentSchema")) &&
+            (n->content_schema = sub(cc, n, k, "contentSchema")) == NULL)
+            return false;
     }
     /* Applicators. */
     if (d >= JS_DRAFT2020) {

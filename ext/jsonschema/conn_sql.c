@@ -103,8 +103,17 @@ int js_parse_options(const char *text, size_t len, js_options *out, char **err) 
                 *err = dup_msg("option \"format\" must be \"assert\" or \"annotate\"");
                 rc = SQLITE_ERROR;
             }
+        } else if (m->klen == 7 && memcmp(m->key, "content", 7) == 0) {
+            if (jv_str_is(v, "assert") || v->type == JV_TRUE) {
+                out->content = JS_CONTENT_ASSERT;
+            } else if (jv_str_is(v, "annotate") || v->type == JV_FALSE) {
+                out->content = JS_CONTENT_ANNOTATE;
+            } else {
+                *err = dup_msg("option \"content\" must be \"assert\" or \"annotate\"");
+                rc = SQLITE_ERROR;
+            }
         } else {
-            *err = sqlite3_mprintf("unknown option \"%.*s\" (known: draft, format)",
+            *err = sqlite3_mprintf("unknown option \"%.*s\" (known: draft, format, content)",
                                    (int)(m->klen > 100 ? 100 : m->klen), m->key);
             rc = SQLITE_ERROR;
         }
@@ -152,6 +161,11 @@ static uint64_t hash_text(const char *s, size_t n) {
     return h ^ (h >> 29);
 }
 
+/* The options that change what a schema compiles to. */
+static bool same_options(const js_options *a, const js_options *b) {
+    return a->draft == b->draft && a->format == b->format && a->content == b->content;
+}
+
 static void move_to_front(js_conn *c, js_cache_entry *e) {
     if (c->head == e)
         return;
@@ -178,15 +192,15 @@ js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const 
     *entry = NULL;
     /* The common case, one schema used row after row (a CHECK constraint), needs no hash. */
     js_cache_entry *mru = c->head;
-    if (mru && mru->len == len && mru->opts.draft == opts->draft &&
-        mru->opts.format == opts->format && memcmp(mru->text, text, len) == 0) {
+    if (mru && mru->len == len && same_options(&mru->opts, opts) &&
+        memcmp(mru->text, text, len) == 0) {
         *entry = mru;
         return mru->schema;
     }
     uint64_t h = hash_text(text, len);
     for (js_cache_entry *e = c->head; e; e = e->next) {
-        if (e->hash == h && e->len == len && e->opts.draft == opts->draft &&
-            e->opts.format == opts->format && memcmp(e->text, text, len) == 0) {
+        if (e->hash == h && e->len == len && same_options(&e->opts, opts) &&
+            memcmp(e->text, text, len) == 0) {
             move_to_front(c, e);
             *entry = e;
             return e->schema;

@@ -205,7 +205,7 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
     strbuf_append_str(&ref, "{\"$ref\":");
     strbuf_append_json_string(&ref, uri, strlen(uri));
     strbuf_append_char(&ref, '}');
-    js_options mopts = {js_draft_parse(uri, strlen(uri)), JS_FORMAT_ANNOTATE};
+    js_options mopts = {js_draft_parse(uri, strlen(uri)), JS_FORMAT_ANNOTATE, JS_CONTENT_ANNOTATE};
     sqlite3_free(uri);
     if (ref.failed) {
         strbuf_free(&ref);

@@ -102,7 +102,10 @@ struct js_node {
     int64_t max_contains, min_contains;
     js_regex *pattern;
     int format;
-    bool content_base64, content_json; /* draft 7 contentEncoding/contentMediaType */
+    /* contentEncoding "base64", contentMediaType "application/json" and contentSchema, set only
+    ** when content assertion is on. */
+    bool content_base64, content_json;
+    js_node *content_schema;
 
     js_list prefix; /* prefixItems, or array-form items before 2020-12 */
     const char *prefix_kw;

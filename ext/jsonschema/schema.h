@@ -31,9 +31,19 @@ typedef enum js_format_mode {
     JS_FORMAT_ASSERT = 2,
 } js_format_mode;
 
+/* contentEncoding, contentMediaType and contentSchema: annotations in every draft unless asked
+** (draft 7 makes asserting them optional, 2019-09 and 2020-12 annotations; ajv and most
+** validators never assert them, and real documents rely on that). */
+typedef enum js_content_mode {
+    JS_CONTENT_DEFAULT = 0, /* annotate */
+    JS_CONTENT_ANNOTATE = 1,
+    JS_CONTENT_ASSERT = 2,
+} js_content_mode;
+
 typedef struct js_options {
     js_draft draft; /* used when the schema has no $schema (DEFAULT: 2020-12) */
     js_format_mode format;
+    js_content_mode content;
 } js_options;
 
 /* Returns the text of a schema registered under uri (no fragment), or NULL. */

@@ -459,13 +459,23 @@ static bool check_content(vstate *st, const js_node *n, const jv *inst) {
         text = buf;
     }
     if (n->content_json) {
-        arena tmp;
-        arena_init(&tmp);
-        bool ok = jv_parse(&tmp, text, (size_t)len, NULL) != NULL;
-        arena_free(&tmp);
-        if (!ok) {
+        /* The decoded document lives in the scratch arena, beside the document, for as long as
+        ** contentSchema's errors may point into it. */
+        jv_error perr;
+        jv *decoded = jv_parse(&st->s->scratch, text, (size_t)len, &perr);
+        if (decoded == NULL && strcmp(perr.msg, "out of memory") == 0) {
+            set_fatal(st, "out of memory");
+            return false;
+        }
+        if (decoded == NULL) {
             emit(st, n, "contentMediaType", "string is not valid JSON");
             return false;
+        }
+        if (n->content_schema) {
+            kpush(st, "contentSchema");
+            bool ok = validate(st, n->content_schema, decoded, NULL);
+            kpop(st);
+            return ok;
         }
     }
     return true;
