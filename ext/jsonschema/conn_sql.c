@@ -94,23 +94,20 @@ int js_parse_options(const char *text, size_t len, js_options *out, char **err) 
                 *err = dup_msg("option \"draft\" must be one of 4, 6, 7, \"2019-09\", \"2020-12\"");
                 rc = SQLITE_ERROR;
             }
-        } else if (m->klen == 6 && memcmp(m->key, "format", 6) == 0) {
-            if (jv_str_is(v, "assert") || v->type == JV_TRUE) {
-                out->format = JS_FORMAT_ASSERT;
-            } else if (jv_str_is(v, "annotate") || v->type == JV_FALSE) {
-                out->format = JS_FORMAT_ANNOTATE;
-            } else {
-                *err = dup_msg("option \"format\" must be \"assert\" or \"annotate\"");
+        } else if ((m->klen == 6 && memcmp(m->key, "format", 6) == 0) ||
+                   (m->klen == 7 && memcmp(m->key, "content", 7) == 0)) {
+            /* Both take the same values: 2 assert, 1 annotate (js_format_mode, js_content_mode). */
+            int mode = jv_str_is(v, "assert") || v->type == JV_TRUE      ? 2
+                       : jv_str_is(v, "annotate") || v->type == JV_FALSE ? 1
+                                                                         : 0;
+            if (mode == 0) {
+                *err = sqlite3_mprintf("option \"%.*s\" must be \"assert\" or \"annotate\"",
+                                       (int)m->klen, m->key);
                 rc = SQLITE_ERROR;
-            }
-        } else if (m->klen == 7 && memcmp(m->key, "content", 7) == 0) {
-            if (jv_str_is(v, "assert") || v->type == JV_TRUE) {
-                out->content = JS_CONTENT_ASSERT;
-            } else if (jv_str_is(v, "annotate") || v->type == JV_FALSE) {
-                out->content = JS_CONTENT_ANNOTATE;
+            } else if (m->klen == 6) {
+                out->format = (js_format_mode)mode;
             } else {
-                *err = dup_msg("option \"content\" must be \"assert\" or \"annotate\"");
-                rc = SQLITE_ERROR;
+                out->content = (js_content_mode)mode;
             }
         } else {
             *err = sqlite3_mprintf("unknown option \"%.*s\" (known: draft, format, content)",
