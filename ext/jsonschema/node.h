@@ -46,6 +46,7 @@ struct js_resource {
     js_danchor *danchors;
     uint32_t ndanchors, capdanchors;
     js_resource *alias_of; /* a registration URI that differs from the document's $id */
+    const char *ignored_id; /* drafts 4-7: the root's $id, ignored because $ref is beside it */
     js_resource *next;
 };
 

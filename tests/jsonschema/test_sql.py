@@ -523,3 +523,39 @@ def test_registered_schema_with_its_own_id(db):
     rows = db.execute("SELECT absoluteKeywordLocation FROM jsonschema_errors(?, '{\"name\": 1}')",
                       (schema,)).fetchall()
     assert rows == [("https://other.example/name.json#/type",)]
+
+
+@pytest.mark.parametrize("draft,id_kw", [("04", "id"), ("06", "$id"), ("07", "$id")])
+def test_root_id_beside_ref_is_ignored_and_the_error_says_so(db, draft, id_kw):
+    """Drafts 4-7 ignore every keyword beside $ref, $id included (the suite's "$ref prevents a
+    sibling $id from changing the base uri"). A published schema with both at its root, passed
+    as text, has no base URI: the error explains it and names the way out, which works."""
+    schema = {"$schema": f"http://json-schema.org/draft-{draft}/schema#",
+              id_kw: "https://example.com/order.json", "$ref": "#/definitions/order",
+              "definitions": {"order": {"type": "object",
+                                        "properties": {"item": {"$ref": "item.json"}}}}}
+    with pytest.raises(sqlite3.OperationalError) as e:
+        one(db, "SELECT jsonschema_matches(?, '{}')", json.dumps(schema))
+    assert str(e.value) == (
+        "jsonschema_matches: cannot resolve $ref 'item.json': the $id "
+        f"'https://example.com/order.json' beside $ref is ignored in draft-{draft}, so references "
+        "do not resolve against it; register the schema under its URI with jsonschema_register "
+        "and validate through {\"$ref\": \"https://example.com/order.json\"} "
+        "(at #/definitions/order/properties/item)")
+    one(db, "SELECT jsonschema_register('https://example.com/order.json', ?)", json.dumps(schema))
+    one(db, "SELECT jsonschema_register('https://example.com/item.json', '{\"type\":\"string\"}')")
+    through = '{"$ref": "https://example.com/order.json"}'
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": \"pen\"}')", through) == 1
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": 1}')", through) == 0
+
+
+def test_id_beside_ref_applies_from_2019_09(db):
+    one(db, "SELECT jsonschema_register('https://example.com/item.json', '{\"type\":\"string\"}')")
+    schema = {"$id": "https://example.com/order.json", "$ref": "#/$defs/order",
+              "$defs": {"order": {"properties": {"item": {"$ref": "item.json"}}}}}
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": 1}')", json.dumps(schema)) == 0
+    # Without the $id clash, an unresolvable reference keeps its plain message.
+    with pytest.raises(sqlite3.OperationalError, match=r"cannot resolve \$ref 'other.json' "
+                                                        r"\(register the schema with"):
+        one(db, "SELECT jsonschema_matches(?, '1')",
+            '{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "other.json"}')
