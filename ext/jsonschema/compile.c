@@ -542,12 +542,12 @@ static const char *draft_name(js_draft d) {
 ** every keyword beside $ref, $id included, so a published schema with both at its root, passed as
 ** text, has no base URI: a common trap that the message explains. */
 static void ref_failed(cctx *cc, const js_resource *res, const char *full, const char *why) {
-    if (res->ignored_id)
+    if (res->ignored_id && uri_base_len(full) > 0) /* not a fragment of this document */
         cfail(cc,
-              "cannot resolve $ref '%.200s'%s%s: the $id '%.200s' beside $ref is ignored in %s, "
+              "cannot resolve $ref '%.200s'%s%s%s: the $id '%.200s' beside $ref is ignored in %s, "
               "so references do not resolve against it; register the schema under its URI with "
               "jsonschema_register and validate through {\"$ref\": \"%.200s\"}",
-              full, why[0] ? " (" : "", why[0] ? why : "", res->ignored_id,
+              full, why[0] ? " (" : "", why, why[0] ? ")" : "", res->ignored_id,
               draft_name(res->draft), res->ignored_id);
     else if (why[0])
         cfail(cc, "cannot resolve $ref '%s': %s", full, why);

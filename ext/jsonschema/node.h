@@ -45,7 +45,7 @@ struct js_resource {
     bool format_assertion; /* its meta-schema lists the format-assertion vocabulary */
     js_danchor *danchors;
     uint32_t ndanchors, capdanchors;
-    js_resource *alias_of; /* a registration URI that differs from the document's $id */
+    js_resource *alias_of;  /* a registration URI that differs from the document's $id */
     const char *ignored_id; /* drafts 4-7: the root's $id, ignored because $ref is beside it */
     js_resource *next;
 };

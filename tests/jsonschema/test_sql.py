@@ -559,3 +559,12 @@ def test_id_beside_ref_applies_from_2019_09(db):
                                                         r"\(register the schema with"):
         one(db, "SELECT jsonschema_matches(?, '1')",
             '{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "other.json"}')
+
+
+def test_ignored_id_is_not_blamed_for_a_missing_fragment(db):
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://x.example/s",
+              "$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/nope"}}}
+    with pytest.raises(sqlite3.OperationalError) as e:
+        one(db, "SELECT jsonschema_matches(?, '1')", json.dumps(schema))
+    assert str(e.value) == ("jsonschema_matches: cannot resolve $ref '#/nope': no such location "
+                            "(at #/definitions/a)")
