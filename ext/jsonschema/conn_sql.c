@@ -6,6 +6,7 @@
 ** and options, bounded (LRU) and emptied whenever the registry changes, because a registered
 ** schema may change what a $ref means.
 */
+#include "common/hash.h"
 #include "jsonschema/conn.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/uri.h"
@@ -143,19 +144,19 @@ static const char *lookup(void *ctx, const char *uri, size_t *len) {
     return NULL;
 }
 
-/* 64-bit multiply-xor hash, 8 bytes per step: schema texts run to kilobytes. */
-static uint64_t hash_text(const char *s, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
+/* The cache key's hash: the length and at most 256 bytes sampled across the text, so computing
+** it costs the same for a 200-byte schema and a 2 MB one (hashing the whole text cost 33 us for
+** 218 KB). It only picks the candidates: memcmp against the cached copy decides, so two texts
+** that differ only between the samples cost a comparison, never a wrong answer. */
+static uint64_t sample_hash(const char *s, size_t n) {
+    if (n <= 256)
+        return strata_fnv1a(s, n) ^ n;
+    uint64_t h = strata_fnv1a(s, 64) ^ strata_fnv1a(s + n - 64, 64) * 31;
+    for (size_t i = 1; i <= 8; i++) {
+        size_t at = (n - 16) / 9 * i;
+        h = (h ^ strata_fnv1a(s + at, 16)) * 0x100000001B3ULL;
     }
-    for (; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001B3ULL;
-    return h ^ (h >> 29);
+    return h ^ n;
 }
 
 /* The options that change what a schema compiles to. */
@@ -194,7 +195,7 @@ js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const 
         *entry = mru;
         return mru->schema;
     }
-    uint64_t h = hash_text(text, len);
+    uint64_t h = sample_hash(text, len);
     for (js_cache_entry *e = c->head; e; e = e->next) {
         if (e->hash == h && e->len == len && same_options(&e->opts, opts) &&
             memcmp(e->text, text, len) == 0) {

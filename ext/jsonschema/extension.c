@@ -21,11 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What auxdata keeps on argument 0: the cache entry compiled for that exact text. SQLite drops
-** it when the argument changes; the generation drops it when the cache freed any entry. */
+/* What auxdata keeps on argument 0: the cache entry compiled for that exact text, with the
+** options it was compiled with. SQLite drops it when the argument changes; the generation drops
+** it when the cache freed any entry. With an options argument, argument 2 keeps its parsed
+** options too: both present and equal means neither argument changed since they were set. */
 typedef struct aux_ref {
     js_cache_entry *entry;
     uint64_t generation;
+    js_options opts;
 } aux_ref;
 
 /* Raises "fn: err" (out of memory when err is NULL) and frees err. */
@@ -40,9 +43,10 @@ static void raise_error(sqlite3_context *ctx, const char *fn, char *err) {
 /* Compiles argv[0] with the options in argv[2] (if any). NULL after raising an error. */
 static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv) {
     js_conn *c = sqlite3_user_data(ctx);
-    if (argc == 2) {
-        const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
-        if (a && a->generation == c->generation)
+    const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
+    if (a && a->generation == c->generation) {
+        const js_options *o = argc > 2 ? sqlite3_get_auxdata(ctx, 2) : NULL;
+        if (argc == 2 || (o && memcmp(o, &a->opts, sizeof *o) == 0))
             return a->entry->schema;
     }
     js_options opts;
@@ -64,12 +68,19 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
         raise_error(ctx, fn, err);
         return NULL;
     }
-    if (argc == 2 && entry) {
-        aux_ref *a = sqlite3_malloc(sizeof *a);
-        if (a) {
-            a->entry = entry;
-            a->generation = c->generation;
-            sqlite3_set_auxdata(ctx, 0, a, sqlite3_free);
+    if (entry) {
+        aux_ref *fresh = sqlite3_malloc(sizeof *fresh);
+        if (fresh) {
+            memset(fresh, 0, sizeof *fresh);
+            fresh->entry = entry;
+            fresh->generation = c->generation;
+            fresh->opts = opts;
+            sqlite3_set_auxdata(ctx, 0, fresh, sqlite3_free);
+        }
+        js_options *kept = argc > 2 ? sqlite3_malloc(sizeof *kept) : NULL;
+        if (kept) {
+            *kept = opts;
+            sqlite3_set_auxdata(ctx, 2, kept, sqlite3_free);
         }
     }
     return s;

@@ -568,3 +568,23 @@ def test_ignored_id_is_not_blamed_for_a_missing_fragment(db):
         one(db, "SELECT jsonschema_matches(?, '1')", json.dumps(schema))
     assert str(e.value) == ("jsonschema_matches: cannot resolve $ref '#/nope': no such location "
                             "(at #/definitions/a)")
+
+
+def test_auxdata_follows_each_argument(db):
+    """A constant schema with options that change from row to row (and the reverse) must use
+    each row's own pair: auxdata is kept per argument, for the options argument too."""
+    db.execute("CREATE TABLE t(i INTEGER PRIMARY KEY, schema TEXT, opts TEXT)")
+    prefix = '{"prefixItems": [{"type": "string"}]}'
+    empty = '{"type": "array", "maxItems": 0}'
+    rows = [(prefix, '{"draft": 7}'), (prefix, '{"draft": "2020-12"}'),
+            (empty, '{"draft": "2020-12"}'), (empty, '{"draft": 7}')] * 3
+    db.executemany("INSERT INTO t(schema, opts) VALUES (?, ?)", rows)
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(?, '[1]', opts) FROM t ORDER BY i", (prefix,))]
+    assert got == [1, 0, 0, 1] * 3
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(schema, '[1]', '{\"draft\": 7}') FROM t ORDER BY i")]
+    assert got == [1, 1, 0, 0] * 3
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(schema, '[1]', opts) FROM t ORDER BY i")]
+    assert got == [1, 0, 0, 0] * 3
