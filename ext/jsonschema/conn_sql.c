@@ -8,6 +8,7 @@
 */
 #include "common/hash.h"
 #include "jsonschema/conn.h"
+#include "jsonschema/jsonb.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/uri.h"
 
@@ -131,6 +132,41 @@ int js_read_options(sqlite3_value *v, js_options *opts, char **err) {
     if (t == NULL)
         return SQLITE_NOMEM;
     return js_parse_options(t, (size_t)sqlite3_value_bytes(v), opts, err);
+}
+
+int js_value_json(sqlite3_value *v, strbuf *buf, const char **text, size_t *len, const char **why) {
+    *why = NULL;
+    if (sqlite3_value_type(v) == SQLITE_BLOB) {
+        const unsigned char *b = sqlite3_value_blob(v);
+        size_t n = (size_t)sqlite3_value_bytes(v);
+        jsonb_kind kind = b ? jsonb_detect(b, n) : JSONB_NOT;
+        if (kind != JSONB_NOT) {
+            strbuf_reset(buf);
+            bool ok = jsonb_to_json(b, n, buf, why);
+            if (buf->failed)
+                return SQLITE_NOMEM;
+            if (ok && kind == JSONB_IF_VALID) {
+                /* A few bytes that start like JSON text: JSONB only if its JSON is valid. */
+                arena a;
+                arena_init(&a);
+                ok = jv_parse(&a, buf->data, buf->len, NULL) != NULL;
+                arena_free(&a);
+            }
+            if (ok) {
+                *text = buf->data;
+                *len = buf->len;
+                return SQLITE_OK;
+            }
+            if (kind == JSONB_YES)
+                return SQLITE_MISMATCH;
+            *why = NULL;
+        }
+    }
+    *text = (const char *)sqlite3_value_text(v);
+    *len = (size_t)sqlite3_value_bytes(v);
+    if (*text == NULL && *len == 0)
+        *text = "";
+    return *text ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 static const char *lookup(void *ctx, const char *uri, size_t *len) {

@@ -56,14 +56,22 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
         raise_error(ctx, fn, err);
         return NULL;
     }
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *text, *why;
+    size_t len;
+    rc = js_value_json(argv[0], &buf, &text, &len, &why);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_MISMATCH)
+            strata_result_error(ctx, fn, "schema is not valid JSON: %s", why);
+        else
+            sqlite3_result_error_nomem(ctx);
+        strbuf_free(&buf);
         return NULL;
     }
     js_cache_entry *entry = NULL;
-    js_schema *s =
-        js_conn_schema_entry(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err, &entry);
+    js_schema *s = js_conn_schema_entry(c, text, len, &opts, &err, &entry);
+    strbuf_free(&buf);
     if (s == NULL) {
         raise_error(ctx, fn, err);
         return NULL;
@@ -102,12 +110,20 @@ static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_v
     js_schema *s = schema_arg(ctx, fn, argc, argv);
     if (s == NULL)
         return false;
-    const char *doc = (const char *)sqlite3_value_text(argv[1]);
-    if (doc == NULL) {
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *doc;
+    size_t len;
+    int rc = js_value_json(argv[1], &buf, &doc, &len, problem);
+    if (rc == SQLITE_OK)
+        *out = js_check(s, doc, len, errs, problem);
+    else
+        *out = JS_BAD_DOCUMENT; /* malformed JSONB; *problem says how */
+    strbuf_free(&buf);
+    if (rc == SQLITE_NOMEM) {
         sqlite3_result_error_nomem(ctx);
         return false;
     }
-    *out = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), errs, problem);
     if (*out == JS_FAILED) {
         strata_result_error(ctx, fn, "%s", *problem);
         return false;
@@ -182,31 +198,19 @@ static char *meta_uri(const char *text, size_t len, const js_options *opts) {
     return uri;
 }
 
-static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-        return;
-    js_conn *c = sqlite3_user_data(ctx);
-    js_options opts;
+/* Sets jsonschema_valid_schema's result for the schema text[0..len). */
+static void valid_schema(sqlite3_context *ctx, js_conn *c, const char *text, size_t len,
+                         const js_options *opts) {
     char *err = NULL;
-    if (js_read_options(argc > 1 ? argv[1] : NULL, &opts, &err) != SQLITE_OK) {
-        raise_error(ctx, "jsonschema_valid_schema", err);
-        return;
-    }
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    size_t len = (size_t)sqlite3_value_bytes(argv[0]);
     /* First: does it compile (refs resolve, patterns compile, keyword types)? */
-    js_schema *s = js_conn_schema(c, text, len, &opts, &err);
+    js_schema *s = js_conn_schema(c, text, len, opts, &err);
     if (s == NULL) {
         sqlite3_free(err);
         sqlite3_result_int(ctx, 0);
         return;
     }
     /* Then: does it validate against its meta-schema? */
-    char *uri = meta_uri(text, len, &opts);
+    char *uri = meta_uri(text, len, opts);
     if (uri == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -237,6 +241,29 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
         strata_result_error(ctx, "jsonschema_valid_schema", "%s", problem);
     else
         sqlite3_result_int(ctx, r == JS_VALID);
+}
+
+static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    js_options opts;
+    char *err = NULL;
+    if (js_read_options(argc > 1 ? argv[1] : NULL, &opts, &err) != SQLITE_OK) {
+        raise_error(ctx, "jsonschema_valid_schema", err);
+        return;
+    }
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *text, *why;
+    size_t len;
+    int rc = js_value_json(argv[0], &buf, &text, &len, &why);
+    if (rc == SQLITE_OK)
+        valid_schema(ctx, sqlite3_user_data(ctx), text, len, &opts);
+    else if (rc == SQLITE_MISMATCH)
+        sqlite3_result_int(ctx, 0); /* malformed JSONB is no schema */
+    else
+        sqlite3_result_error_nomem(ctx);
+    strbuf_free(&buf);
 }
 
 static void register_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

@@ -10,19 +10,11 @@ import json
 
 import pytest
 
-import helpers
 import suite
 
 ROOT = suite.suite_dir()
 D7 = "http://json-schema.org/draft-07/schema#"
 ASSERT = '{"content":"assert"}'
-
-
-@pytest.fixture
-def db():
-    conn = helpers.connect("jsonschema")
-    yield conn
-    conn.close()
 
 
 def matches(db, schema, doc, options=None):

@@ -10,13 +10,6 @@ import pytest
 import helpers
 
 
-@pytest.fixture
-def db():
-    conn = helpers.connect("jsonschema")
-    yield conn
-    conn.close()
-
-
 def one(db, sql, *args):
     return db.execute(sql, args).fetchone()[0]
 
