@@ -593,7 +593,7 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
             return NULL;
         }
         uri_percent_decode(frag, fl, dec);
-        hint->ptr = adup(cc, frag, fl);
+        hint->ptr = adup(cc, dec, strlen(dec));
         /* Walk the pointer token by token. */
         const char *t = dec + 1;
         for (;;) {

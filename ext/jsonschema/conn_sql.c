@@ -111,8 +111,20 @@ int js_parse_options(const char *text, size_t len, js_options *out, char **err) 
             } else {
                 out->content = (js_content_mode)mode;
             }
+        } else if (m->klen == 6 && memcmp(m->key, "output", 6) == 0) {
+            static const char *const FORMATS[] = {"flag", "basic", "detailed", "verbose"};
+            out->output = JS_OUTPUT_LIST;
+            for (int f = 0; f < 4; f++)
+                if (jv_str_is(v, FORMATS[f]))
+                    out->output = (js_output_format)(JS_OUTPUT_FLAG + f);
+            if (out->output == JS_OUTPUT_LIST) {
+                *err = dup_msg("option \"output\" must be \"flag\", \"basic\", \"detailed\" or "
+                               "\"verbose\"");
+                rc = SQLITE_ERROR;
+            }
         } else {
-            *err = sqlite3_mprintf("unknown option \"%.*s\" (known: draft, format, content)",
+            *err = sqlite3_mprintf("unknown option \"%.*s\" (known: draft, format, content, "
+                                   "output)",
                                    (int)(m->klen > 100 ? 100 : m->klen), m->key);
             rc = SQLITE_ERROR;
         }

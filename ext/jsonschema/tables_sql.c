@@ -127,6 +127,8 @@ static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
         sqlite3_free(err);
         return rc;
     }
+    if (opts.output != JS_OUTPUT_LIST)
+        return vtab_error(cur, "option \"output\" is for jsonschema_validate");
     strbuf buf;
     strbuf_init(&buf);
     const char *text, *why;
