@@ -7,7 +7,8 @@ schema is found in the per-connection cache by its text: a hash of 256 sampled b
 entry and one memcmp of the whole text confirms it (exact: see docs/jsonschema.md). Workloads:
 
   - single-row INSERTs (executemany: one execution per row) into a table with
-    CHECK (jsonschema_matches('<200 KB schema>', doc)), against CHECK (json_valid(doc));
+    CHECK (jsonschema_matches('<200 KB schema>', doc)), against CHECK (json_valid(doc)), and
+    with the schema registered and the CHECK holding {"$ref": uri} (a 40-byte text to find);
   - the same with two CHECK constraints on two different 200 KB schemas (every call misses the
     most recently used entry), against two json_valid CHECKs;
   - per call: one statement over the documents whose schema argument is not a constant
@@ -87,8 +88,10 @@ def alternate(runners):
     return {n: (sorted(t)[len(t) // 2] if t else None) for n, t in times.items()}
 
 
-def insert_runner(checks, ncols, rows):
+def insert_runner(checks, ncols, rows, register=None):
     conn = connect()
+    if register:
+        conn.execute("SELECT jsonschema_register(?, ?)", register)
     cols = ", ".join(f"c{i} TEXT CHECK ({check.replace('COL', f'c{i}')})"
                      for i, check in enumerate(checks))
     conn.execute(f"CREATE TABLE t({cols})")
@@ -116,9 +119,14 @@ def insert_tables(schemas, docs):
     two = [(d, d) for d in docs]
     table = benchlib.Table(f"{ROWS:,} single-row INSERTs, 200 KB schema in CHECK (per row)",
                            unit="us", scale=1e6 / ROWS)
+    uri = "https://example.com/large.json"
     table.add("one CHECK", alternate({
         "strata": insert_runner([f"jsonschema_matches({a}, COL)"], 1, one),
         "CHECK (json_valid(doc))": insert_runner(["json_valid(COL)"], 1, one),
+        # The schema registered, the CHECK holding a 40-byte reference to it.
+        "strata, {\"$ref\": uri}": insert_runner(
+            [f"jsonschema_matches('{{\"$ref\": \"{uri}\"}}', COL)"], 1, one,
+            register=(uri, schemas[0])),
     }))
     table.add("two CHECKs, two 200 KB schemas", alternate({
         "strata": insert_runner([f"jsonschema_matches({a}, COL)",
@@ -148,11 +156,18 @@ def per_call_table(schema, docs):
            "WHERE jsonschema_matches(CASE WHEN rowid > 0 THEN ? END, doc)")
     valid = conn.execute(sql, (schema,)).fetchone()[0]
 
-    def strata():
-        start = time.perf_counter()
-        conn.execute(sql, (schema,)).fetchone()
-        return time.perf_counter() - start
-    runners = {"strata": strata}
+    uri = "https://example.com/large.json"
+    conn.execute("SELECT jsonschema_register(?, ?)", (uri, schema))
+    ref = json.dumps({"$ref": uri})
+    assert conn.execute(sql, (ref,)).fetchone()[0] == valid
+
+    def strata(text):
+        def run():
+            start = time.perf_counter()
+            conn.execute(sql, (text,)).fetchone()
+            return time.perf_counter() - start
+        return run
+    runners = {"strata": strata(schema), "strata, {\"$ref\": uri}": strata(ref)}
     try:
         directory = str(benchlib.peers.npm_package("ajv-formats").parent)
         runners["ajv validate(schema, doc)"] = ajv_runner(directory, schema, docs, True)
