@@ -76,3 +76,13 @@ char *arena_strndup(arena *a, const char *s, size_t n) {
     p[n] = '\0';
     return p;
 }
+
+void *js_grow(void *items, size_t *cap, size_t size, size_t first) {
+    size_t n = *cap ? *cap * 2 : first;
+    if (n > SIZE_MAX / size)
+        return NULL;
+    void *grown = realloc(items, n * size);
+    if (grown)
+        *cap = n;
+    return grown;
+}

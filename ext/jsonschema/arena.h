@@ -48,6 +48,11 @@ static inline void *arena_alloc(arena *a, size_t n) {
     }
     return arena_alloc_block(a, n);
 }
+/* Room for one more item in the malloc'd array items of *cap items of `size` bytes (doubling,
+** from `first`): the array, moved or not, with *cap updated; NULL when out of memory (items is
+** then unchanged). For the growing stacks and lists of the parser and the validator. */
+void *js_grow(void *items, size_t *cap, size_t size, size_t first);
+
 /* A NUL-terminated copy of s[0..n). */
 char *arena_strndup(arena *a, const char *s, size_t n);
 

@@ -534,6 +534,27 @@ static void index_schema(cctx *cc, const jv *v, js_resource *res, const char *pt
 
 /* ---- reference resolution ------------------------------------------------------------------- */
 
+static const char *draft_name(js_draft d) {
+    return d == JS_DRAFT4 ? "draft-04" : d == JS_DRAFT6 ? "draft-06" : "draft-07";
+}
+
+/* Fails a $ref that did not resolve (why: "" when no document has its URI). Drafts 4-7 ignore
+** every keyword beside $ref, $id included, so a published schema with both at its root, passed as
+** text, has no base URI: a common trap that the message explains. */
+static void ref_failed(cctx *cc, const js_resource *res, const char *full, const char *why) {
+    if (res->ignored_id && uri_base_len(full) > 0) /* not a fragment of this document */
+        cfail(cc,
+              "cannot resolve $ref '%.200s'%s%s%s: the $id '%.200s' beside $ref is ignored in %s, "
+              "so references do not resolve against it; register the schema under its URI with "
+              "jsonschema_register and validate through {\"$ref\": \"%.200s\"}",
+              full, why[0] ? " (" : "", why, why[0] ? ")" : "", res->ignored_id,
+              draft_name(res->draft), res->ignored_id);
+    else if (why[0])
+        cfail(cc, "cannot resolve $ref '%s': %s", full, why);
+    else
+        cfail(cc, "cannot resolve $ref '%s' (register the schema with jsonschema_register)", full);
+}
+
 /* Resolves ref against res; returns the target value and its location (for targets the index
 ** did not reach, such as values under unknown keywords). */
 static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint) {
@@ -552,8 +573,7 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
         if (base)
             target = load_document(cc, base, res->draft, 0);
         if (target == NULL) {
-            cfail(cc, "cannot resolve $ref '%s' (register the schema with jsonschema_register)",
-                  full);
+            ref_failed(cc, res, full, "");
             free(full);
             return NULL;
         }
@@ -573,7 +593,7 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
             return NULL;
         }
         uri_percent_decode(frag, fl, dec);
-        hint->ptr = adup(cc, frag, fl);
+        hint->ptr = adup(cc, dec, strlen(dec));
         /* Walk the pointer token by token. */
         const char *t = dec + 1;
         for (;;) {
@@ -605,7 +625,7 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
                     next = v->u.items[idx];
             }
             if (next == NULL) {
-                cfail(cc, "cannot resolve $ref '%s': no such location", full);
+                ref_failed(cc, res, full, "no such location");
                 free(full);
                 return NULL;
             }
@@ -631,7 +651,7 @@ static const jv *resolve(cctx *cc, js_resource *res, const jv *ref, js_loc *hint
             }
         }
         if (found == NULL) {
-            cfail(cc, "cannot resolve $ref '%s': no such anchor", key);
+            ref_failed(cc, res, key, "no such anchor");
             free(full);
             return NULL;
         }
@@ -1008,11 +1028,15 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
         n->format_assert = fm == JS_FORMAT_ASSERT || n->res->format_assertion ||
                            (fm == JS_FORMAT_DEFAULT && d <= JS_DRAFT7);
     }
-    if (d <= JS_DRAFT7 && cc->s->opts.format != JS_FORMAT_ANNOTATE) {
-        /* Draft 7 lets validators assert contentEncoding and contentMediaType; we do, for the
-        ** two the specification names, under the same switch as format. */
+    if (cc->s->opts.content == JS_CONTENT_ASSERT && d >= JS_DRAFT7) {
+        /* Asked for: the encoding and media type the specifications name, and from 2019-09 the
+        ** decoded document against contentSchema (which only means anything beside a media
+        ** type). Other encodings and media types stay annotations. */
         n->content_base64 = jv_str_is(jv_get(v, "contentEncoding"), "base64");
         n->content_json = jv_str_is(jv_get(v, "contentMediaType"), "application/json");
+        if (n->content_json && d >= JS_DRAFT2019 && (k = jv_get(v, "contentSchema")) &&
+            (n->content_schema = sub(cc, n, k, "contentSchema")) == NULL)
+            return false;
     }
     /* Applicators. */
     if (d >= JS_DRAFT2020) {
@@ -1225,9 +1249,12 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
         const char *rid = "";
         size_t rlen = 0;
         char *full = NULL;
+        const char *ignored_id = NULL;
         if (root->type == JV_OBJECT && !cc.err) {
             const jv *id = jv_get(root, d == JS_DRAFT4 ? "id" : "$id");
-            if (id && id->type == JV_STRING && !(d <= JS_DRAFT7 && jv_get(root, "$ref"))) {
+            if (id && id->type == JV_STRING && d <= JS_DRAFT7 && jv_get(root, "$ref")) {
+                ignored_id = adup(&cc, id->u.str, id->n);
+            } else if (id && id->type == JV_STRING) {
                 char *ids = adup(&cc, id->u.str, id->n);
                 full = ids ? uri_resolve("", ids) : NULL;
                 if (full) {
@@ -1238,6 +1265,7 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
         }
         js_resource *res = cc.err ? NULL : new_resource(&cc, rid, rlen, root, d);
         if (res) {
+            res->ignored_id = ignored_id;
             res->no_validation = voc.no_validation;
             res->format_assertion = voc.format_assertion;
             index_schema(&cc, root, res, "", d, 0);

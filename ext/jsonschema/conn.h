@@ -8,6 +8,7 @@
 
 #include "common/register_sql.h"
 #include "common/sqlite_ext.h"
+#include "common/strbuf.h"
 #include "jsonschema/schema.h"
 
 #include <stdint.h>
@@ -70,6 +71,12 @@ int js_conn_register(js_conn *c, const char *uri, const char *text, size_t len, 
 /* Reads (schema, doc, options) the way every function does: opts from argv[2] if present.
 ** Returns SQLITE_OK, or an error with a message. */
 int js_read_options(sqlite3_value *v, js_options *opts, char **err);
+
+/* The JSON text of a function argument: a BLOB holding JSONB (SQLite 3.45+) is converted into
+** buf (the caller frees it); anything else is read as text, as SQLite's JSON functions read a
+** BLOB that is not JSONB. SQLITE_OK with *text and *len; SQLITE_MISMATCH for malformed JSONB
+** (*why: a static "malformed JSONB: ..." message); SQLITE_NOMEM. */
+int js_value_json(sqlite3_value *v, strbuf *buf, const char **text, size_t *len, const char **why);
 
 /* The jsonschema_errors and jsonschema_registry modules, whose client data is a js_conn. */
 extern const strata_module js_table_modules[];

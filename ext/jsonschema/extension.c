@@ -3,7 +3,8 @@
 ** functions (issue #4).
 **
 **   jsonschema_matches(schema, doc [, options])      1 / 0 (NULL doc or schema: NULL)
-**   jsonschema_validate(schema, doc [, options])     NULL when valid, else a JSON array of errors
+**   jsonschema_validate(schema, doc [, options])     NULL when valid, else a JSON array of errors;
+**                                                     with {"output": ...} a standard output format
 **   jsonschema_valid_schema(schema)                   1 / 0 against the schema's meta-schema
 **   jsonschema_register(uri, schema)                  adds a schema for $ref resolution
 **   jsonschema_version()
@@ -23,11 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What auxdata keeps on argument 0: the cache entry compiled for that exact text. SQLite drops
-** it when the argument changes; the generation drops it when the cache freed any entry. */
+/* What auxdata keeps on argument 0: the cache entry compiled for that exact text, with the
+** options it was compiled with. SQLite drops it when the argument changes; the generation drops
+** it when the cache freed any entry. With an options argument, argument 2 keeps its parsed
+** options too: both present and equal means neither argument changed since they were set. */
 typedef struct aux_ref {
     js_cache_entry *entry;
     uint64_t generation;
+    js_options opts;
 } aux_ref;
 
 /* Raises "fn: err" (out of memory when err is NULL) and frees err. */
@@ -39,39 +43,62 @@ static void raise_error(sqlite3_context *ctx, const char *fn, char *err) {
     sqlite3_free(err);
 }
 
-/* Compiles argv[0] with the options in argv[2] (if any). NULL after raising an error. */
-static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv) {
+/* Compiles argv[0] with the options in argv[2] (if any), which *opts receives. NULL after raising
+** an error. The output option is jsonschema_validate's only. */
+static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
+                             js_options *opts) {
     js_conn *c = sqlite3_user_data(ctx);
-    if (argc == 2) {
-        const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
-        if (a && a->generation == c->generation)
+    const aux_ref *a = sqlite3_get_auxdata(ctx, 0);
+    if (a && a->generation == c->generation) {
+        const js_options *o = argc > 2 ? sqlite3_get_auxdata(ctx, 2) : NULL;
+        if (argc == 2 || (o && memcmp(o, &a->opts, sizeof *o) == 0)) {
+            *opts = a->opts;
             return a->entry->schema;
+        }
     }
-    js_options opts;
     char *err = NULL;
-    int rc = js_read_options(argc > 2 ? argv[2] : NULL, &opts, &err);
+    int rc = js_read_options(argc > 2 ? argv[2] : NULL, opts, &err);
+    if (rc == SQLITE_OK && opts->output != JS_OUTPUT_LIST && strcmp(fn, "jsonschema_validate")) {
+        strata_result_error(ctx, fn, "option \"output\" is for jsonschema_validate");
+        return NULL;
+    }
     if (rc != SQLITE_OK) {
         raise_error(ctx, fn, err);
         return NULL;
     }
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *text, *why;
+    size_t len;
+    rc = js_value_json(argv[0], &buf, &text, &len, &why);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_MISMATCH)
+            strata_result_error(ctx, fn, "schema is not valid JSON: %s", why);
+        else
+            sqlite3_result_error_nomem(ctx);
+        strbuf_free(&buf);
         return NULL;
     }
     js_cache_entry *entry = NULL;
-    js_schema *s =
-        js_conn_schema_entry(c, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err, &entry);
+    js_schema *s = js_conn_schema_entry(c, text, len, opts, &err, &entry);
+    strbuf_free(&buf);
     if (s == NULL) {
         raise_error(ctx, fn, err);
         return NULL;
     }
-    if (argc == 2 && entry) {
-        aux_ref *a = sqlite3_malloc(sizeof *a);
-        if (a) {
-            a->entry = entry;
-            a->generation = c->generation;
-            sqlite3_set_auxdata(ctx, 0, a, sqlite3_free);
+    if (entry) {
+        aux_ref *fresh = sqlite3_malloc(sizeof *fresh);
+        if (fresh) {
+            memset(fresh, 0, sizeof *fresh);
+            fresh->entry = entry;
+            fresh->generation = c->generation;
+            fresh->opts = *opts;
+            sqlite3_set_auxdata(ctx, 0, fresh, sqlite3_free);
+        }
+        js_options *kept = argc > 2 ? sqlite3_malloc(sizeof *kept) : NULL;
+        if (kept) {
+            *kept = *opts;
+            sqlite3_set_auxdata(ctx, 2, kept, sqlite3_free);
         }
     }
     return s;
@@ -84,23 +111,37 @@ static bool any_null(int argc, sqlite3_value **argv) {
     return false;
 }
 
-/* Validates argv[1] against argv[0] (options in argv[2]). Returns false when the result is
-** already set: NULL for a NULL argument, or an error. */
+/* Validates argv[1] against argv[0] (options in argv[2]); with out, writes the result there in
+** the output format the options ask for. Returns false when the function's result is already
+** set: NULL for a NULL argument, or an error. */
 static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
-                       js_errors *errs, js_result *out, const char **problem) {
+                       strbuf *out, js_result *r) {
     if (any_null(argc, argv))
         return false;
-    js_schema *s = schema_arg(ctx, fn, argc, argv);
+    js_options opts;
+    js_schema *s = schema_arg(ctx, fn, argc, argv, &opts);
     if (s == NULL)
         return false;
-    const char *doc = (const char *)sqlite3_value_text(argv[1]);
-    if (doc == NULL) {
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *doc, *problem = NULL;
+    size_t len;
+    int rc = js_value_json(argv[1], &buf, &doc, &len, &problem);
+    if (rc == SQLITE_OK && out)
+        *r = js_check_output(s, doc, len, opts.output, out, &problem);
+    else if (rc == SQLITE_OK)
+        *r = js_check(s, doc, len, NULL, &problem);
+    else
+        *r = JS_BAD_DOCUMENT; /* malformed JSONB; problem says how */
+    strbuf_free(&buf);
+    if (rc == SQLITE_MISMATCH && out)
+        js_write_document_error(opts.output, problem, out);
+    if (rc == SQLITE_NOMEM || (out && out->failed)) {
         sqlite3_result_error_nomem(ctx);
         return false;
     }
-    *out = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), errs, problem);
-    if (*out == JS_FAILED) {
-        strata_result_error(ctx, fn, "%s", *problem);
+    if (*r == JS_FAILED) {
+        strata_result_error(ctx, fn, "%s", problem);
         return false;
     }
     return true;
@@ -108,53 +149,24 @@ static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_v
 
 static void matches_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     js_result r;
-    const char *problem = NULL;
-    if (check_args(ctx, "jsonschema_matches", argc, argv, NULL, &r, &problem))
+    if (check_args(ctx, "jsonschema_matches", argc, argv, NULL, &r))
         sqlite3_result_int(ctx, r == JS_VALID);
 }
 
-/* Appends the errors as a JSON array in the "basic" output shape. */
-static void errors_json(strbuf *sb, const js_errors *e) {
-    strbuf_append_char(sb, '[');
-    for (size_t i = 0; i < e->n; i++) {
-        const js_error *er = &e->items[i];
-        if (i)
-            strbuf_append_char(sb, ',');
-        strbuf_append_str(sb, "{\"instanceLocation\":");
-        strbuf_append_json_string(sb, er->instance_location, strlen(er->instance_location));
-        strbuf_append_str(sb, ",\"keywordLocation\":");
-        strbuf_append_json_string(sb, er->keyword_location, strlen(er->keyword_location));
-        strbuf_append_str(sb, ",\"absoluteKeywordLocation\":");
-        strbuf_append_json_string(sb, er->absolute_keyword_location,
-                                  strlen(er->absolute_keyword_location));
-        strbuf_append_str(sb, ",\"error\":");
-        strbuf_append_json_string(sb, er->message, strlen(er->message));
-        strbuf_append_char(sb, '}');
-    }
-    strbuf_append_char(sb, ']');
-}
-
 static void validate_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    js_errors errs;
-    js_errors_init(&errs);
+    strbuf out;
+    strbuf_init(&out);
     js_result r;
-    const char *problem = NULL;
-    if (check_args(ctx, "jsonschema_validate", argc, argv, &errs, &r, &problem) && r != JS_VALID) {
-        if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&errs, problem)) {
+    /* An empty result is the error list of a valid document: NULL. */
+    if (check_args(ctx, "jsonschema_validate", argc, argv, &out, &r) && out.len > 0) {
+        size_t n;
+        char *text = strbuf_take(&out, &n);
+        if (text == NULL)
             sqlite3_result_error_nomem(ctx);
-        } else {
-            strbuf sb;
-            strbuf_init(&sb);
-            errors_json(&sb, &errs);
-            size_t n;
-            char *out = strbuf_take(&sb, &n);
-            if (out == NULL)
-                sqlite3_result_error_nomem(ctx);
-            else
-                sqlite3_result_text64(ctx, out, n, free, SQLITE_UTF8);
-        }
+        else
+            sqlite3_result_text64(ctx, text, n, free, SQLITE_UTF8);
     }
-    js_errors_free(&errs);
+    strbuf_free(&out);
 }
 
 /* The meta-schema URI a schema declares, or the default draft's. */
@@ -173,31 +185,19 @@ static char *meta_uri(const char *text, size_t len, const js_options *opts) {
     return uri;
 }
 
-static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-        return;
-    js_conn *c = sqlite3_user_data(ctx);
-    js_options opts;
+/* Sets jsonschema_valid_schema's result for the schema text[0..len). */
+static void valid_schema(sqlite3_context *ctx, js_conn *c, const char *text, size_t len,
+                         const js_options *opts) {
     char *err = NULL;
-    if (js_read_options(argc > 1 ? argv[1] : NULL, &opts, &err) != SQLITE_OK) {
-        raise_error(ctx, "jsonschema_valid_schema", err);
-        return;
-    }
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    size_t len = (size_t)sqlite3_value_bytes(argv[0]);
     /* First: does it compile (refs resolve, patterns compile, keyword types)? */
-    js_schema *s = js_conn_schema(c, text, len, &opts, &err);
+    js_schema *s = js_conn_schema(c, text, len, opts, &err);
     if (s == NULL) {
         sqlite3_free(err);
         sqlite3_result_int(ctx, 0);
         return;
     }
     /* Then: does it validate against its meta-schema? */
-    char *uri = meta_uri(text, len, &opts);
+    char *uri = meta_uri(text, len, opts);
     if (uri == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -207,7 +207,8 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
     strbuf_append_str(&ref, "{\"$ref\":");
     strbuf_append_json_string(&ref, uri, strlen(uri));
     strbuf_append_char(&ref, '}');
-    js_options mopts = {js_draft_parse(uri, strlen(uri)), JS_FORMAT_ANNOTATE};
+    js_options mopts = {js_draft_parse(uri, strlen(uri)), JS_FORMAT_ANNOTATE, JS_CONTENT_ANNOTATE,
+                        JS_OUTPUT_LIST};
     sqlite3_free(uri);
     if (ref.failed) {
         strbuf_free(&ref);
@@ -228,6 +229,34 @@ static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
         strata_result_error(ctx, "jsonschema_valid_schema", "%s", problem);
     else
         sqlite3_result_int(ctx, r == JS_VALID);
+}
+
+static void valid_schema_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    js_options opts;
+    char *err = NULL;
+    if (js_read_options(argc > 1 ? argv[1] : NULL, &opts, &err) != SQLITE_OK) {
+        raise_error(ctx, "jsonschema_valid_schema", err);
+        return;
+    }
+    if (opts.output != JS_OUTPUT_LIST) {
+        strata_result_error(ctx, "jsonschema_valid_schema",
+                            "option \"output\" is for jsonschema_validate");
+        return;
+    }
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *text, *why;
+    size_t len;
+    int rc = js_value_json(argv[0], &buf, &text, &len, &why);
+    if (rc == SQLITE_OK)
+        valid_schema(ctx, sqlite3_user_data(ctx), text, len, &opts);
+    else if (rc == SQLITE_MISMATCH)
+        sqlite3_result_int(ctx, 0); /* malformed JSONB is no schema */
+    else
+        sqlite3_result_error_nomem(ctx);
+    strbuf_free(&buf);
 }
 
 static void register_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

@@ -43,14 +43,12 @@ static void *palloc(parser *p, size_t n) {
 
 static bool push(parser *p, void *v) {
     if (p->top == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        void **st = realloc(p->stack, cap * sizeof *st);
+        void **st = js_grow(p->stack, &p->cap, sizeof *st, 64);
         if (st == NULL) {
             fail(p, "out of memory");
             return false;
         }
         p->stack = st;
-        p->cap = cap;
     }
     p->stack[p->top++] = v;
     return true;
@@ -58,14 +56,12 @@ static bool push(parser *p, void *v) {
 
 static bool push_member(parser *p, const jv_member *m) {
     if (p->mtop == p->mcap) {
-        size_t cap = p->mcap ? p->mcap * 2 : 32;
-        jv_member *st = realloc(p->mstack, cap * sizeof *st);
+        jv_member *st = js_grow(p->mstack, &p->mcap, sizeof *st, 32);
         if (st == NULL) {
             fail(p, "out of memory");
             return false;
         }
         p->mstack = st;
-        p->mcap = cap;
     }
     p->mstack[p->mtop++] = *m;
     return true;

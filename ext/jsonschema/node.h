@@ -45,7 +45,8 @@ struct js_resource {
     bool format_assertion; /* its meta-schema lists the format-assertion vocabulary */
     js_danchor *danchors;
     uint32_t ndanchors, capdanchors;
-    js_resource *alias_of; /* a registration URI that differs from the document's $id */
+    js_resource *alias_of;  /* a registration URI that differs from the document's $id */
+    const char *ignored_id; /* drafts 4-7: the root's $id, ignored because $ref is beside it */
     js_resource *next;
 };
 
@@ -102,7 +103,10 @@ struct js_node {
     int64_t max_contains, min_contains;
     js_regex *pattern;
     int format;
-    bool content_base64, content_json; /* draft 7 contentEncoding/contentMediaType */
+    /* contentEncoding "base64", contentMediaType "application/json" and contentSchema, set only
+    ** when content assertion is on. */
+    bool content_base64, content_json;
+    js_node *content_schema;
 
     js_list prefix; /* prefixItems, or array-form items before 2020-12 */
     const char *prefix_kw;

@@ -13,6 +13,8 @@
 #ifndef STRATA_JSONSCHEMA_SCHEMA_H
 #define STRATA_JSONSCHEMA_SCHEMA_H
 
+#include "common/strbuf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,9 +33,30 @@ typedef enum js_format_mode {
     JS_FORMAT_ASSERT = 2,
 } js_format_mode;
 
+/* contentEncoding, contentMediaType and contentSchema: annotations in every draft unless asked
+** (draft 7 makes asserting them optional, 2019-09 and 2020-12 annotations; ajv and most
+** validators never assert them, and real documents rely on that). */
+typedef enum js_content_mode {
+    JS_CONTENT_DEFAULT = 0, /* annotate */
+    JS_CONTENT_ANNOTATE = 1,
+    JS_CONTENT_ASSERT = 2,
+} js_content_mode;
+
+/* What jsonschema_validate returns (js_check_output): this extension's list of errors (NULL
+** when valid), or one of the output formats of JSON Schema 2019-09/2020-12. */
+typedef enum js_output_format {
+    JS_OUTPUT_LIST = 0,
+    JS_OUTPUT_FLAG,
+    JS_OUTPUT_BASIC,
+    JS_OUTPUT_DETAILED,
+    JS_OUTPUT_VERBOSE,
+} js_output_format;
+
 typedef struct js_options {
     js_draft draft; /* used when the schema has no $schema (DEFAULT: 2020-12) */
     js_format_mode format;
+    js_content_mode content;
+    js_output_format output; /* not part of what a schema compiles to */
 } js_options;
 
 /* Returns the text of a schema registered under uri (no fragment), or NULL. */
@@ -83,6 +106,15 @@ typedef enum js_result {
 ** next call on s. */
 js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
                    const char **problem);
+
+/* Validates doc[0..len) and appends the result to out as JSON text in `format`: for
+** JS_OUTPUT_LIST the errors (nothing when valid), for the others the whole output, valid or not.
+** A document that is not JSON gives an invalid output with that one error. Returns like
+** js_check; after JS_FAILED, out holds nothing useful. */
+js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_format format,
+                          strbuf *out, const char **problem);
+/* Appends the output of a document that is not JSON (problem says why) in `format`. */
+void js_write_document_error(js_output_format format, const char *problem, strbuf *out);
 
 /* The text of a built-in meta-schema for uri (no fragment), or NULL. */
 const char *js_builtin_schema(const char *uri, size_t *len);

@@ -127,20 +127,36 @@ static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
         sqlite3_free(err);
         return rc;
     }
-    const char *text = (const char *)sqlite3_value_text(argv[0]);
-    if (text == NULL)
-        return SQLITE_NOMEM;
-    js_schema *s = js_conn_schema(v->conn, text, (size_t)sqlite3_value_bytes(argv[0]), &opts, &err);
+    if (opts.output != JS_OUTPUT_LIST)
+        return vtab_error(cur, "option \"output\" is for jsonschema_validate");
+    strbuf buf;
+    strbuf_init(&buf);
+    const char *text, *why;
+    size_t len;
+    int rc = js_value_json(argv[0], &buf, &text, &len, &why);
+    if (rc != SQLITE_OK) {
+        strbuf_free(&buf);
+        if (rc != SQLITE_MISMATCH)
+            return rc;
+        char msg[160];
+        snprintf(msg, sizeof msg, "schema is not valid JSON: %s", why);
+        return vtab_error(cur, msg);
+    }
+    js_schema *s = js_conn_schema(v->conn, text, len, &opts, &err);
     if (s == NULL) {
-        int rc = err ? vtab_error(cur, err) : SQLITE_NOMEM;
+        strbuf_free(&buf);
+        rc = err ? vtab_error(cur, err) : SQLITE_NOMEM;
         sqlite3_free(err);
         return rc;
     }
-    const char *doc = (const char *)sqlite3_value_text(argv[1]);
-    if (doc == NULL)
-        return SQLITE_NOMEM;
     const char *problem = NULL;
-    js_result r = js_check(s, doc, (size_t)sqlite3_value_bytes(argv[1]), &c->errs, &problem);
+    js_result r = JS_BAD_DOCUMENT; /* malformed JSONB unless it converts */
+    rc = js_value_json(argv[1], &buf, &text, &len, &problem);
+    if (rc == SQLITE_OK)
+        r = js_check(s, text, len, &c->errs, &problem);
+    strbuf_free(&buf);
+    if (rc == SQLITE_NOMEM)
+        return rc;
     if (r == JS_FAILED)
         return vtab_error(cur, problem);
     if (r == JS_BAD_DOCUMENT && !js_errors_add_document_error(&c->errs, problem))

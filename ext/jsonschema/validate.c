@@ -3,7 +3,10 @@
 **
 ** One recursive function, validate(), handles a node; keyword groups live in their own
 ** functions so the recursive frame stays small. Errors are only built when the caller asked
-** for them (js_errors); a yes/no check stops at the first failure.
+** for them (js_errors); a yes/no check stops at the first failure. For the detailed and verbose
+** output formats every evaluation becomes a unit of a tree (output.h) instead: a frame per
+** subschema evaluated, a keyword unit per applicator, a leaf per assertion (passing ones too
+** for verbose; detailed drops a frame as soon as it passes).
 **
 ** Annotations for unevaluatedProperties/unevaluatedItems are one mark per object member or
 ** array item. A node with an unevaluated* keyword starts fresh marks, passes them to the
@@ -13,22 +16,44 @@
 */
 #include "common/strbuf.h"
 #include "jsonschema/node.h"
+#include "jsonschema/output.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Locations are kept as shared path nodes (output.h): the stacks below copy a segment once, on
+** the first result under it, and every later result under the same prefix shares it, so
+** reporting costs O(1) however deep it is, and location strings are built only for the errors
+** that survive (anyOf and oneOf drop their branches' errors when a branch passes). */
+
+/* Reported errors stop at the caller's count (1,000 by default) or when their locations and
+** messages reach this many bytes: a schema key of 100 KB under a 1,000-level recursion would
+** otherwise make every location 100 MB long. */
+#define JS_MAX_REPORT_BYTES ((size_t)8 << 20)
+
 typedef struct seg {
     const char *s; /* NULL for an array index */
     uint32_t n;
     uint32_t idx;
+    const pnode *pn; /* this segment's kept copy, once an error needed it */
 } seg;
 
 typedef struct segs {
     seg *v;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } segs;
+
+/* An error before its strings are built (js_check builds them at the end). */
+typedef struct verr {
+    const pnode *kpath, *ipath;
+    const js_node *node;
+    const char *kw;
+    char *message; /* malloc'd */
+    size_t bytes;  /* counted against JS_MAX_REPORT_BYTES */
+} verr;
 
 typedef struct ann {
     uint8_t *m;
@@ -37,13 +62,21 @@ typedef struct ann {
 
 typedef struct vstate {
     js_schema *s;
-    js_errors *errs;
     bool collect;
     const char *fatal;
     int depth;
     segs ipath, kpath;
     js_resource **scope;
-    uint32_t nscope, capscope;
+    uint32_t nscope;
+    size_t capscope;
+    verr *errv;
+    size_t nerr, caperr, limit;
+    size_t report_bytes;
+    /* The detailed and verbose formats: every result as a unit of a tree (output.h). */
+    otree *tree;    /* NULL unless building one */
+    bool verbose;   /* keep passing results too (detailed keeps failures only) */
+    uint32_t cur;   /* the frame being evaluated */
+    uint32_t lastk; /* the keyword unit found last (a cache for tree_keyword) */
 } vstate;
 
 #define NOINLINE __attribute__((noinline))
@@ -59,16 +92,14 @@ static void spush(vstate *st, segs *p, const char *s, uint32_t n, uint32_t idx) 
     if (!st->collect)
         return;
     if (p->n == p->cap) {
-        uint32_t cap = p->cap ? p->cap * 2 : 32;
-        seg *v = realloc(p->v, cap * sizeof *v);
+        seg *v = js_grow(p->v, &p->cap, sizeof *v, 32);
         if (v == NULL) {
             set_fatal(st, "out of memory");
             return;
         }
         p->v = v;
-        p->cap = cap;
     }
-    p->v[p->n++] = (seg){s, n, idx};
+    p->v[p->n++] = (seg){s, n, idx, NULL};
 }
 
 static void spop(vstate *st, segs *p) {
@@ -105,82 +136,298 @@ static void ipop(vstate *st) {
     spop(st, &st->ipath);
 }
 
-static void append_token(strbuf *sb, const char *s, size_t n) {
-    strbuf_append_char(sb, '/');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '~')
-            strbuf_append_str(sb, "~0");
-        else if (s[i] == '/')
-            strbuf_append_str(sb, "~1");
-        else
-            strbuf_append_char(sb, s[i]);
+/* The kept copy of the whole path p (NULL for the empty path). Segments kept earlier form a
+** prefix of the stack (a pushed segment starts without one), so only the rest is copied. */
+static const pnode *keep_path(vstate *st, segs *p, bool *ok) {
+    uint32_t j = p->n;
+    while (j > 0 && p->v[j - 1].pn == NULL)
+        j--;
+    const pnode *up = j ? p->v[j - 1].pn : NULL;
+    for (; j < p->n; j++) {
+        pnode *pn = arena_alloc(&st->s->scratch, sizeof *pn);
+        if (pn == NULL) {
+            set_fatal(st, "out of memory");
+            *ok = false;
+            return NULL;
+        }
+        size_t len = p->v[j].s ? p->v[j].n : 10;
+        *pn = (pnode){up, p->v[j].s, p->v[j].n, p->v[j].idx, (up ? up->bytes : 0) + 1 + len};
+        p->v[j].pn = pn;
+        up = pn;
     }
+    return up;
 }
 
-static char *path_string(const segs *p, const char *last) {
+static char *path_string(const pnode *p, const char *last) {
     strbuf sb;
     strbuf_init(&sb);
     strbuf_append(&sb, "", 0);
-    for (uint32_t i = 0; i < p->n; i++) {
-        if (p->v[i].s)
-            append_token(&sb, p->v[i].s, p->v[i].n);
-        else
-            strbuf_appendf(&sb, "/%u", p->v[i].idx);
-    }
+    js_append_path(&sb, p);
     if (last)
-        append_token(&sb, last, strlen(last));
+        js_append_token(&sb, last, strlen(last));
     return strbuf_take(&sb, NULL);
+}
+
+/* ---- results for the detailed and verbose formats ------------------------------------------ */
+
+/* Bounds on the tree: a verbose result holds a unit per keyword evaluated. */
+#define JS_MAX_OUTPUT_UNITS 100000
+#define JS_MAX_OUTPUT_BYTES ((size_t)64 << 20)
+
+/* Appends a unit under parent (OU_NONE: the root). OU_NONE after a fatal problem. */
+static uint32_t tree_add(vstate *st, uint32_t parent, uint8_t kind, const pnode *kp,
+                         const pnode *ip, const js_node *n, const char *kw, uint32_t kwlen) {
+    otree *t = st->tree;
+    if (st->fatal)
+        return OU_NONE;
+    if (t->n >= JS_MAX_OUTPUT_UNITS || t->bytes > JS_MAX_OUTPUT_BYTES) {
+        set_fatal(st, "the output would pass 100000 units or 64 MiB (the \"basic\" and "
+                      "\"detailed\" formats are smaller)");
+        return OU_NONE;
+    }
+    if (t->n == t->cap) {
+        ounit *u = js_grow(t->u, &t->cap, sizeof *u, 64);
+        if (u == NULL) {
+            set_fatal(st, "out of memory");
+            return OU_NONE;
+        }
+        t->u = u;
+    }
+    uint32_t at = t->n++;
+    ounit *u = &t->u[at];
+    *u = (ounit){.kpath = kp,
+                 .ipath = ip,
+                 .node = n,
+                 .kw = kw,
+                 .kwlen = kwlen,
+                 .kdepth = st->kpath.n,
+                 .parent = parent,
+                 .first = OU_NONE,
+                 .last = OU_NONE,
+                 .prev = OU_NONE,
+                 .next = OU_NONE,
+                 .kind = kind,
+                 .valid = true};
+    u->bytes = (kp ? kp->bytes : 0) + (ip ? ip->bytes : 0) + kwlen + strlen(n->res->uri) +
+               strlen(n->ptr) + 100;
+    t->bytes += u->bytes;
+    if (parent != OU_NONE) {
+        ounit *p = &t->u[parent];
+        u->prev = p->last;
+        if (p->last != OU_NONE)
+            t->u[p->last].next = at;
+        else
+            p->first = at;
+        p->last = at;
+    }
+    return at;
+}
+
+/* A unit at the current locations. */
+static uint32_t tree_here(vstate *st, uint32_t parent, uint8_t kind, const js_node *n,
+                          const char *kw) {
+    bool ok = true;
+    const pnode *kp = keep_path(st, &st->kpath, &ok);
+    const pnode *ip = keep_path(st, &st->ipath, &ok);
+    return ok ? tree_add(st, parent, kind, kp, ip, n, kw, kw ? (uint32_t)strlen(kw) : 0) : OU_NONE;
+}
+
+/* The current frame's unit for keyword kw, created when `create`; OU_NONE when absent. */
+static uint32_t tree_keyword(vstate *st, const char *kw, uint32_t kwlen, bool create) {
+    otree *t = st->tree;
+    uint32_t f = st->cur;
+    if (f == OU_NONE)
+        return OU_NONE;
+    uint32_t k = st->lastk;
+    if (k != OU_NONE && k < t->n && t->u[k].parent == f && t->u[k].kind == OU_KEYWORD &&
+        t->u[k].kwlen == kwlen && memcmp(t->u[k].kw, kw, kwlen) == 0)
+        return k;
+    for (k = t->u[f].first; k != OU_NONE; k = t->u[k].next)
+        if (t->u[k].kind == OU_KEYWORD && t->u[k].kwlen == kwlen &&
+            memcmp(t->u[k].kw, kw, kwlen) == 0)
+            break;
+    if (k == OU_NONE && create)
+        k = tree_add(st, f, OU_KEYWORD, t->u[f].kpath, t->u[f].ipath, t->u[f].node, kw, kwlen);
+    if (k != OU_NONE)
+        st->lastk = k;
+    return k;
+}
+
+/* Where a unit at the current keyword path goes: under the current frame, or under the frame's
+** keyword unit when the path goes past the frame's keywords (the keyword's subschemas). */
+static uint32_t tree_parent(vstate *st) {
+    uint32_t f = st->cur;
+    if (f == OU_NONE)
+        return OU_NONE;
+    uint32_t d = st->tree->u[f].kdepth;
+    if (st->kpath.n > d && st->kpath.v[d].s)
+        return tree_keyword(st, st->kpath.v[d].s, st->kpath.v[d].n, true);
+    return f;
+}
+
+/* Sets the result of a keyword whose validity is its own (anyOf, oneOf, not, if, contains)
+** rather than that of all its subschemas. */
+static NOINLINE void record_fix(vstate *st, const char *kw, bool valid) {
+    if (st->fatal)
+        return;
+    uint32_t k = tree_keyword(st, kw, (uint32_t)strlen(kw), true);
+    if (k != OU_NONE) {
+        st->tree->u[k].fixed = true;
+        st->tree->u[k].valid = valid;
+    }
+}
+
+static inline void tree_fix(vstate *st, const char *kw, bool valid) {
+    if (__builtin_expect(st->tree != NULL, 0))
+        record_fix(st, kw, valid);
+}
+
+/* Records a failure in the tree: the keyword's own unit takes the message when it has one. */
+static void tree_error(vstate *st, const js_node *n, const char *kw, char *message) {
+    otree *t = st->tree;
+    uint32_t k = OU_NONE;
+    if (kw && st->cur != OU_NONE && st->kpath.n == t->u[st->cur].kdepth)
+        k = tree_keyword(st, kw, (uint32_t)strlen(kw), false);
+    if (k == OU_NONE)
+        k = tree_here(st, tree_parent(st), OU_LEAF, n, kw);
+    if (k == OU_NONE || t->u[k].error) {
+        free(message);
+        return;
+    }
+    t->u[k].error = message;
+    t->u[k].valid = false;
+}
+
+static NOINLINE void record_pass(vstate *st, const js_node *n, const char *kw) {
+    if (!st->fatal)
+        tree_here(st, st->cur, OU_LEAF, n, kw);
+}
+
+static NOINLINE void record_keyword(vstate *st, const char *kw) {
+    if (!st->fatal && kw)
+        tree_keyword(st, kw, (uint32_t)strlen(kw), true);
+}
+
+/* Records a keyword that passed (verbose only: one test on the validation's hot path). */
+static inline void passed(vstate *st, const js_node *n, const char *kw) {
+    if (__builtin_expect(st->verbose, 0))
+        record_pass(st, n, kw);
+}
+
+/* Gives an applicator keyword its unit even when it applies no subschema (verbose only). */
+static inline void touched(vstate *st, const char *kw) {
+    if (__builtin_expect(st->verbose, 0))
+        record_keyword(st, kw);
+}
+
+/* Drops a frame that passed, with everything under it (detailed keeps failures only); it is the
+** last subtree built. A keyword unit made just for it goes too. */
+static void tree_prune(vstate *st, uint32_t frame) {
+    otree *t = st->tree;
+    for (;;) {
+        ounit *u = &t->u[frame];
+        uint32_t parent = u->parent;
+        if (parent != OU_NONE) {
+            ounit *p = &t->u[parent];
+            p->last = u->prev;
+            if (u->prev != OU_NONE)
+                t->u[u->prev].next = OU_NONE;
+            else
+                p->first = OU_NONE;
+        }
+        otree_truncate(t, frame);
+        st->lastk = OU_NONE;
+        if (parent == OU_NONE || parent != t->n - 1)
+            return;
+        const ounit *p = &t->u[parent];
+        if (p->kind != OU_KEYWORD || p->first != OU_NONE || p->error || p->fixed)
+            return;
+        frame = parent;
+    }
 }
 
 static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, ...) {
-    if (!st->collect)
+    /* After a fatal problem nothing is reported (the call fails), so unwinding a deep
+    ** evaluation builds nothing. */
+    if (!st->collect || st->fatal)
         return;
-    js_errors *e = st->errs;
-    size_t limit = e->limit ? e->limit : 1000;
-    if (e->n >= limit)
+    if (st->tree) {
+        va_list ap, ap2;
+        va_start(ap, fmt);
+        va_copy(ap2, ap);
+        int len = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        char *message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+        if (message)
+            vsnprintf(message, (size_t)len + 1, fmt, ap2);
+        va_end(ap2);
+        if (message == NULL)
+            set_fatal(st, "out of memory");
+        else
+            tree_error(st, n, kw, message);
         return;
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        js_error *items = realloc(e->items, cap * sizeof *items);
-        if (items == NULL) {
+    }
+    if (st->nerr >= st->limit)
+        return;
+    if (st->nerr == st->caperr) {
+        verr *v = js_grow(st->errv, &st->caperr, sizeof *v, 8);
+        if (v == NULL) {
             set_fatal(st, "out of memory");
             return;
         }
-        e->items = items;
-        e->cap = cap;
+        st->errv = v;
     }
-    js_error *er = &e->items[e->n];
-    er->instance_location = path_string(&st->ipath, NULL);
-    er->keyword_location = path_string(&st->kpath, kw);
-    strbuf sb;
-    strbuf_init(&sb);
-    strbuf_append_str(&sb, n->res->uri);
-    strbuf_append_char(&sb, '#');
-    strbuf_append_str(&sb, n->ptr);
-    if (kw)
-        append_token(&sb, kw, strlen(kw));
-    er->absolute_keyword_location = strbuf_take(&sb, NULL);
+    bool ok = true;
+    verr e = {keep_path(st, &st->kpath, &ok), keep_path(st, &st->ipath, &ok), n, kw, NULL, 0};
+    if (!ok)
+        return;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    er->message = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (er->message)
-        vsnprintf(er->message, (size_t)len + 1, fmt, ap2);
+    e.bytes = (e.kpath ? e.kpath->bytes : 0) + (e.ipath ? e.ipath->bytes : 0) +
+              strlen(n->res->uri) + strlen(n->ptr) + (len > 0 ? (size_t)len : 0) + 64;
+    if (st->report_bytes + e.bytes > JS_MAX_REPORT_BYTES) {
+        va_end(ap2);
+        return;
+    }
+    e.message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (e.message)
+        vsnprintf(e.message, (size_t)len + 1, fmt, ap2);
     va_end(ap2);
-    if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location ||
-        !er->message) {
-        free(er->instance_location);
-        free(er->keyword_location);
-        free(er->absolute_keyword_location);
-        free(er->message);
+    if (e.message == NULL) {
         set_fatal(st, "out of memory");
         return;
     }
-    e->n++;
+    st->report_bytes += e.bytes;
+    st->errv[st->nerr++] = e;
+}
+
+/* Builds the location strings of the kept errors into errs. False when out of memory. */
+static bool finish_errors(vstate *st, js_errors *errs) {
+    errs->items = st->nerr ? malloc(st->nerr * sizeof *errs->items) : NULL;
+    if (st->nerr && errs->items == NULL)
+        return false;
+    errs->cap = st->nerr;
+    for (size_t i = 0; i < st->nerr; i++) {
+        verr *v = &st->errv[i];
+        js_error *er = &errs->items[errs->n];
+        er->instance_location = path_string(v->ipath, NULL);
+        er->keyword_location = path_string(v->kpath, v->kw);
+        strbuf sb;
+        strbuf_init(&sb);
+        js_append_absolute(&sb, v->node, v->kw, v->kw ? strlen(v->kw) : 0);
+        er->absolute_keyword_location = strbuf_take(&sb, NULL);
+        er->message = v->message;
+        v->message = NULL;
+        errs->n++;
+        if (!er->instance_location || !er->keyword_location || !er->absolute_keyword_location)
+            return false;
+    }
+    return true;
 }
 
 /* How much of a name to quote in a message: at most 200 bytes, never half a UTF-8 sequence. */
@@ -194,20 +441,15 @@ static int clip(const char *s, uint32_t n) {
 }
 
 static void truncate_errors(vstate *st, size_t n) {
-    if (!st->collect)
-        return;
-    js_errors *e = st->errs;
-    while (e->n > n) {
-        js_error *er = &e->items[--e->n];
-        free(er->instance_location);
-        free(er->keyword_location);
-        free(er->absolute_keyword_location);
-        free(er->message);
+    while (st->nerr > n) {
+        verr *v = &st->errv[--st->nerr];
+        st->report_bytes -= v->bytes;
+        free(v->message);
     }
 }
 
 static size_t error_count(const vstate *st) {
-    return st->collect ? st->errs->n : 0;
+    return st->nerr;
 }
 
 /* ---- annotations ---------------------------------------------------------------------------- */
@@ -300,6 +542,8 @@ static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst)
         if (!st->collect)
             return false;
         ok = false;
+    } else if (n->types) {
+        passed(st, n, "type");
     }
     if (n->enum_) {
         bool found = false;
@@ -315,6 +559,8 @@ static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst)
                 strbuf_free(&sb);
             }
             ok = false;
+        } else {
+            passed(st, n, "enum");
         }
     }
     if (n->has_const && !jv_equal(n->const_, inst)) {
@@ -326,6 +572,8 @@ static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst)
             strbuf_free(&sb);
         }
         ok = false;
+    } else if (n->has_const) {
+        passed(st, n, "const");
     }
     return ok;
 }
@@ -336,22 +584,32 @@ static NOINLINE bool check_number(vstate *st, const js_node *n, const jv *inst) 
     if (n->multiple_of && !jv_num_multiple_of(x, n->multiple_of)) {
         emit(st, n, "multipleOf", "number is not a multiple of %.17g", n->multiple_of->d);
         ok = false;
+    } else if (n->multiple_of) {
+        passed(st, n, "multipleOf");
     }
     if (n->maximum && jv_num_cmp(x, n->maximum) > 0) {
         emit(st, n, "maximum", "number is greater than the maximum %.17g", n->maximum->d);
         ok = false;
+    } else if (n->maximum) {
+        passed(st, n, "maximum");
     }
     if (n->ex_maximum && jv_num_cmp(x, n->ex_maximum) >= 0) {
         emit(st, n, n->max_kw, "number is not less than %.17g", n->ex_maximum->d);
         ok = false;
+    } else if (n->ex_maximum) {
+        passed(st, n, n->max_kw);
     }
     if (n->minimum && jv_num_cmp(x, n->minimum) < 0) {
         emit(st, n, "minimum", "number is less than the minimum %.17g", n->minimum->d);
         ok = false;
+    } else if (n->minimum) {
+        passed(st, n, "minimum");
     }
     if (n->ex_minimum && jv_num_cmp(x, n->ex_minimum) <= 0) {
         emit(st, n, n->min_kw, "number is not greater than %.17g", n->ex_minimum->d);
         ok = false;
+    } else if (n->ex_minimum) {
+        passed(st, n, n->min_kw);
     }
     return ok;
 }
@@ -370,16 +628,28 @@ static bool check_content(vstate *st, const js_node *n, const jv *inst) {
             emit(st, n, "contentEncoding", "string is not valid base64");
             return false;
         }
+        passed(st, n, "contentEncoding");
         text = buf;
     }
     if (n->content_json) {
-        arena tmp;
-        arena_init(&tmp);
-        bool ok = jv_parse(&tmp, text, (size_t)len, NULL) != NULL;
-        arena_free(&tmp);
-        if (!ok) {
+        /* The decoded document lives in the scratch arena, beside the document, for as long as
+        ** contentSchema's errors may point into it. */
+        jv_error perr;
+        jv *decoded = jv_parse(&st->s->scratch, text, (size_t)len, &perr);
+        if (decoded == NULL && strcmp(perr.msg, "out of memory") == 0) {
+            set_fatal(st, "out of memory");
+            return false;
+        }
+        if (decoded == NULL) {
             emit(st, n, "contentMediaType", "string is not valid JSON");
             return false;
+        }
+        passed(st, n, "contentMediaType");
+        if (n->content_schema) {
+            kpush(st, "contentSchema");
+            bool ok = validate(st, n->content_schema, decoded, NULL);
+            kpop(st);
+            return ok;
         }
     }
     return true;
@@ -393,11 +663,15 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
             emit(st, n, "maxLength", "string is longer than %lld characters",
                  (long long)n->max_length);
             ok = false;
+        } else if (n->max_length >= 0) {
+            passed(st, n, "maxLength");
         }
         if (n->min_length >= 0 && len < n->min_length) {
             emit(st, n, "minLength", "string is shorter than %lld characters",
                  (long long)n->min_length);
             ok = false;
+        } else if (n->min_length >= 0) {
+            passed(st, n, "minLength");
         }
     }
     if (n->pattern) {
@@ -409,6 +683,8 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
         if (r == 0) {
             emit(st, n, "pattern", "string does not match the pattern");
             ok = false;
+        } else {
+            passed(st, n, "pattern");
         }
     }
     if ((n->content_base64 || n->content_json) && !check_content(st, n, inst))
@@ -418,6 +694,8 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
         emit(st, n, "format", "string is not a valid \"%.*s\"", f ? (int)f->n : 0,
              f ? f->u.str : "");
         ok = false;
+    } else if (n->format && n->format_assert) {
+        passed(st, n, "format");
     }
     return ok;
 }
@@ -472,10 +750,14 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
     if (n->max_items >= 0 && len > n->max_items) {
         emit(st, n, "maxItems", "array has more than %lld items", (long long)n->max_items);
         ok = false;
+    } else if (n->max_items >= 0) {
+        passed(st, n, "maxItems");
     }
     if (n->min_items >= 0 && len < n->min_items) {
         emit(st, n, "minItems", "array has fewer than %lld items", (long long)n->min_items);
         ok = false;
+    } else if (n->min_items >= 0) {
+        passed(st, n, "minItems");
     }
     if (!ok && !st->collect)
         return false;
@@ -483,8 +765,12 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
         ok = false;
         if (!st->collect)
             return false;
+    } else if (n->unique) {
+        passed(st, n, "uniqueItems");
     }
     uint32_t np = n->prefix.n < len ? n->prefix.n : len;
+    touched(st, n->prefix.n ? n->prefix_kw : NULL);
+    touched(st, n->items ? n->items_kw : NULL);
     if (np) {
         kpush(st, n->prefix_kw);
         for (uint32_t i = 0; i < np; i++) {
@@ -524,21 +810,30 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
             return false;
     }
     if (n->contains) {
+        /* Items that do not match are no errors, so nothing is collected, except in a tree,
+        ** where they are the contains keyword's results. */
         bool saved = st->collect;
         int64_t found = 0;
         bool mark = a && n->draft >= JS_DRAFT2020;
-        st->collect = false;
+        st->collect = st->tree != NULL;
+        kpush(st, "contains");
         for (uint32_t i = 0; i < len; i++) {
-            if (validate(st, n->contains, inst->u.items[i], NULL)) {
+            ipush_idx(st, i);
+            bool r = validate(st, n->contains, inst->u.items[i], NULL);
+            ipop(st);
+            if (r) {
                 found++;
                 if (mark)
                     a->m[i] = 1;
-                else if (n->max_contains < 0 && n->min_contains < 0 && !a)
+                else if (n->max_contains < 0 && n->min_contains < 0 && !a && !st->verbose)
                     break;
             }
         }
+        kpop(st);
         st->collect = saved;
         int64_t min = n->min_contains >= 0 ? n->min_contains : 1;
+        bool contains_ok = found >= min && !(n->max_contains >= 0 && found > n->max_contains);
+        tree_fix(st, "contains", contains_ok);
         if (found < min) {
             if (n->min_contains >= 0)
                 emit(st, n, "minContains", "array contains fewer than %lld matching items",
@@ -546,11 +841,15 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
             else
                 emit(st, n, "contains", "array does not contain a matching item");
             ok = false;
+        } else if (n->min_contains >= 0) {
+            passed(st, n, "minContains");
         }
         if (n->max_contains >= 0 && found > n->max_contains) {
             emit(st, n, "maxContains", "array contains more than %lld matching items",
                  (long long)n->max_contains);
             ok = false;
+        } else if (n->max_contains >= 0) {
+            passed(st, n, "maxContains");
         }
     }
     return ok;
@@ -567,24 +866,32 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
         emit(st, n, "maxProperties", "object has more than %lld properties",
              (long long)n->max_props);
         ok = false;
+    } else if (n->max_props >= 0) {
+        passed(st, n, "maxProperties");
     }
     if (n->min_props >= 0 && len < n->min_props) {
         emit(st, n, "minProperties", "object has fewer than %lld properties",
              (long long)n->min_props);
         ok = false;
+    } else if (n->min_props >= 0) {
+        passed(st, n, "minProperties");
     }
     if (n->required) {
+        bool all = true;
         for (uint32_t i = 0; i < n->required->n; i++) {
             const jv *name = n->required->u.items[i];
             if (name->type == JV_STRING && !has_key(inst, name)) {
                 emit(st, n, "required", "required property '%.*s' is missing",
                      clip(name->u.str, name->n), name->u.str);
-                ok = false;
+                ok = all = false;
                 if (!st->collect)
                     return false;
             }
         }
+        if (all)
+            passed(st, n, "required");
     }
+    bool deps_ok = true;
     for (uint32_t d = 0; d < n->ndep_req; d++) {
         const js_dep *dep = &n->dep_req[d];
         if (!jv_getn(inst, dep->key, dep->klen))
@@ -592,19 +899,23 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
         for (uint32_t i = 0; i < dep->names->n; i++) {
             const jv *name = dep->names->u.items[i];
             if (!has_key(inst, name)) {
-                kpush(st, n->dep_req_kw);
-                emit(st, n, NULL, "property '%.*s' is required by '%.*s'",
+                emit(st, n, n->dep_req_kw, "property '%.*s' is required by '%.*s'",
                      clip(name->u.str, name->n), name->u.str, clip(dep->key, dep->klen), dep->key);
-                kpop(st);
-                ok = false;
+                ok = deps_ok = false;
                 if (!st->collect)
                     return false;
             }
         }
     }
+    if (n->ndep_req && deps_ok)
+        passed(st, n, n->dep_req_kw);
     if (!ok && !st->collect)
         return false;
     if (n->nprops || n->npatprops || n->additional || n->property_names) {
+        touched(st, n->nprops ? "properties" : NULL);
+        touched(st, n->npatprops ? "patternProperties" : NULL);
+        touched(st, n->additional ? "additionalProperties" : NULL);
+        touched(st, n->property_names ? "propertyNames" : NULL);
         for (uint32_t i = 0; i < len; i++) {
             const jv_member *m = &inst->u.members[i];
             bool matched = false;
@@ -660,6 +971,7 @@ static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, 
                 return false;
         }
     }
+    touched(st, n->ndep_sch ? n->dep_sch_kw : NULL);
     for (uint32_t d = 0; d < n->ndep_sch; d++) {
         const js_dep *dep = &n->dep_sch[d];
         if (!jv_getn(inst, dep->key, dep->klen))
@@ -742,11 +1054,12 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
             if (r) {
                 valid++;
                 ann_merge(a, tp);
-                if (!a)
+                if (!a && !st->verbose)
                     break;
             }
         }
         kpop(st);
+        tree_fix(st, "anyOf", valid > 0);
         if (valid) {
             truncate_errors(st, before);
         } else {
@@ -780,6 +1093,7 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
             }
         }
         kpop(st);
+        tree_fix(st, "oneOf", valid == 1);
         if (valid == 1) {
             truncate_errors(st, before);
             if (a)
@@ -796,11 +1110,16 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
                 return false;
         }
     }
+    /* not and if report nothing of their subschemas' failures, except in a tree, where those
+    ** are their keywords' results. */
     if (n->not_) {
         bool saved = st->collect;
-        st->collect = false;
+        st->collect = st->tree != NULL;
+        kpush(st, "not");
         bool r = validate(st, n->not_, inst, NULL);
+        kpop(st);
         st->collect = saved;
+        tree_fix(st, "not", !r);
         if (r) {
             emit(st, n, "not", "value must not match the schema of not");
             ok = false;
@@ -813,9 +1132,12 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
         ann t = {NULL, 0}, *tp = NULL;
         if (a && ann_new(st, &t, a->n))
             tp = &t;
-        st->collect = false;
+        st->collect = st->tree != NULL;
+        kpush(st, "if");
         bool r = validate(st, n->if_, inst, tp);
+        kpop(st);
         st->collect = saved;
+        tree_fix(st, "if", true);
         if (r) {
             ann_merge(a, tp);
             if (n->then_ && !in_place(st, n, "then", n->then_, inst, a))
@@ -830,6 +1152,7 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
 static NOINLINE bool check_unevaluated(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     if (inst->type == JV_OBJECT && n->uneval_props) {
+        touched(st, "unevaluatedProperties");
         kpush(st, "unevaluatedProperties");
         for (uint32_t i = 0; i < inst->n; i++) {
             if (a->m[i])
@@ -846,6 +1169,7 @@ static NOINLINE bool check_unevaluated(vstate *st, const js_node *n, const jv *i
         kpop(st);
     }
     if (inst->type == JV_ARRAY && n->uneval_items) {
+        touched(st, "unevaluatedItems");
         kpush(st, "unevaluatedItems");
         for (uint32_t i = 0; i < inst->n; i++) {
             if (a->m[i])
@@ -863,7 +1187,9 @@ static NOINLINE bool check_unevaluated(vstate *st, const js_node *n, const jv *i
     return ok;
 }
 
-static bool validate_object_node(vstate *st, const js_node *n, const jv *inst, ann *pa) {
+/* Inlined into validate() and validate_frame(): the hot path keeps one frame per evaluation. */
+static inline __attribute__((always_inline)) bool validate_object_node(vstate *st, const js_node *n,
+                                                                       const jv *inst, ann *pa) {
     ann local, *a = pa;
     bool need_local =
         (inst->type == JV_OBJECT && n->uneval_props) || (inst->type == JV_ARRAY && n->uneval_items);
@@ -930,9 +1256,27 @@ static void emit_false(vstate *st, const js_node *n) {
         emit(st, n, NULL, "no value is allowed here (false schema)");
 }
 
+/* validate_object_node as a frame of the tree: its keywords' results go under it. */
+static NOINLINE bool validate_frame(vstate *st, const js_node *n, const jv *inst, ann *pa) {
+    uint32_t outer = st->cur;
+    uint32_t frame = tree_here(st, tree_parent(st), OU_FRAME, n, NULL);
+    if (frame == OU_NONE)
+        return false;
+    st->cur = frame;
+    bool ok = validate_object_node(st, n, inst, pa) && !st->fatal;
+    st->cur = outer;
+    st->tree->u[frame].valid = ok;
+    if (ok && !st->verbose && outer != OU_NONE)
+        tree_prune(st, frame);
+    return ok;
+}
+
 static bool validate(vstate *st, const js_node *n, const jv *inst, ann *pa) {
-    if (n->kind == JS_KIND_TRUE)
+    if (n->kind == JS_KIND_TRUE) {
+        if (__builtin_expect(st->verbose, 0) && !st->fatal)
+            tree_here(st, tree_parent(st), OU_LEAF, n, NULL);
         return true;
+    }
     if (n->kind == JS_KIND_FALSE) {
         if (st->collect)
             emit_false(st, n);
@@ -949,18 +1293,23 @@ static bool validate(vstate *st, const js_node *n, const jv *inst, ann *pa) {
     bool pushed = false;
     if (st->nscope == 0 || st->scope[st->nscope - 1] != n->res) {
         if (st->nscope == st->capscope) {
-            uint32_t cap = st->capscope ? st->capscope * 2 : 16;
-            js_resource **sc = realloc(st->scope, cap * sizeof *sc);
+            js_resource **sc = js_grow(st->scope, &st->capscope, sizeof *sc, 16);
             if (sc == NULL) {
                 set_fatal(st, "out of memory");
                 st->depth--;
                 return false;
             }
             st->scope = sc;
-            st->capscope = cap;
         }
         st->scope[st->nscope++] = n->res;
         pushed = true;
+    }
+    if (__builtin_expect(st->tree != NULL, 0)) {
+        bool ok = validate_frame(st, n, inst, pa);
+        if (pushed)
+            st->nscope--;
+        st->depth--;
+        return ok;
     }
     bool ok = validate_object_node(st, n, inst, pa);
     if (pushed)
@@ -1006,9 +1355,15 @@ bool js_errors_add_document_error(js_errors *e, const char *problem) {
 /* Scratch memory above this is returned to the system after a call. */
 #define SCRATCH_KEEP ((size_t)4 << 20)
 
-js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
-                   const char **problem) {
+/* Validates doc, collecting errors into errs or results into tree (either may be NULL). */
+static js_result run(js_schema *s, const char *doc, size_t len, js_errors *errs, otree *tree,
+                     bool verbose, const char **problem) {
     arena_reset(&s->scratch);
+    if (errs) {
+        size_t limit = errs->limit;
+        js_errors_free(errs);
+        errs->limit = limit;
+    }
     jv_error perr;
     jv *inst = jv_parse(&s->scratch, doc, len, &perr);
     if (inst == NULL) {
@@ -1017,13 +1372,22 @@ js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
             *problem = s->problem;
         return strcmp(perr.msg, "out of memory") == 0 ? JS_FAILED : JS_BAD_DOCUMENT;
     }
-    vstate st = {.s = s, .errs = errs, .collect = errs != NULL};
+    vstate st = {.s = s, .collect = errs != NULL || tree != NULL, .tree = tree};
+    st.verbose = tree && verbose;
+    st.cur = st.lastk = OU_NONE;
+    st.limit = errs && errs->limit ? errs->limit : 1000;
     bool ok = validate(&st, s->root, inst, NULL);
+    if (tree && tree->n == 0 && !st.fatal) /* a root schema `true` left nothing */
+        tree_here(&st, OU_NONE, OU_LEAF, s->root, NULL);
+    /* Location strings point into the document and the schema: built before the scratch arena
+    ** goes. */
+    if (!st.fatal && errs && !finish_errors(&st, errs))
+        set_fatal(&st, "out of memory");
+    truncate_errors(&st, 0);
+    free(st.errv);
     free(st.ipath.v);
     free(st.kpath.v);
     free(st.scope);
-    if (s->scratch.total > SCRATCH_KEEP)
-        arena_free(&s->scratch);
     if (st.fatal) {
         snprintf(s->problem, sizeof s->problem, "%s", st.fatal);
         if (problem)
@@ -1031,4 +1395,49 @@ js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
         return JS_FAILED;
     }
     return ok ? JS_VALID : JS_INVALID;
+}
+
+js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
+                   const char **problem) {
+    js_result r = run(s, doc, len, errs, NULL, false, problem);
+    if (s->scratch.total > SCRATCH_KEEP)
+        arena_free(&s->scratch);
+    return r;
+}
+
+js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_format format,
+                          strbuf *out, const char **problem) {
+    const char *why = NULL;
+    js_result r;
+    if (format == JS_OUTPUT_DETAILED || format == JS_OUTPUT_VERBOSE) {
+        otree tree = {NULL, 0, 0, 0};
+        r = run(s, doc, len, NULL, &tree, format == JS_OUTPUT_VERBOSE, &why);
+        /* The tree points into the document (scratch arena): written before it is reset. */
+        if (r == JS_VALID || r == JS_INVALID)
+            otree_write(&tree, format == JS_OUTPUT_VERBOSE, out);
+        otree_free(&tree);
+    } else {
+        js_errors errs;
+        js_errors_init(&errs);
+        r = run(s, doc, len, format == JS_OUTPUT_FLAG ? NULL : &errs, NULL, false, &why);
+        if (format == JS_OUTPUT_LIST) {
+            if (r == JS_INVALID)
+                js_write_errors(&errs, false, out);
+        } else if (r == JS_VALID || r == JS_INVALID) {
+            strbuf_append_str(out, r == JS_VALID ? "{\"valid\":true" : "{\"valid\":false");
+            if (r == JS_INVALID && format == JS_OUTPUT_BASIC) {
+                strbuf_append_str(out, ",\"errors\":");
+                js_write_errors(&errs, true, out);
+            }
+            strbuf_append_char(out, '}');
+        }
+        js_errors_free(&errs);
+    }
+    if (r == JS_BAD_DOCUMENT)
+        js_write_document_error(format, why, out);
+    if (problem)
+        *problem = why;
+    if (s->scratch.total > SCRATCH_KEEP)
+        arena_free(&s->scratch);
+    return r;
 }

@@ -25,6 +25,14 @@ SELECT jsonschema_matches('{{', '1');
 SELECT jsonschema_validate('{{}}', '{{');
 SELECT jsonschema_matches('{{"unevaluatedProperties":false,"properties":{{"a":true}}}}', '{{"a":1,"b":2}}');
 SELECT jsonschema_matches('{{"format":"idn-hostname"}}', '"bücher.example"', '{{"format":"assert"}}');
+SELECT jsonschema_validate('{{"anyOf":[{{"type":"string"}},{{"contains":{{"minimum":3}}}}]}}', '[1,[2]]', '{{"output":"detailed"}}');
+SELECT jsonschema_validate('{{"items":{{"not":{{"type":"null"}}}},"if":true,"then":false}}', '[1,null]', '{{"output":"verbose"}}');
+SELECT jsonschema_validate('{{"items":{{"minimum":0}}}}', '[1,2]', '{{"output":"basic"}}');
+SELECT jsonschema_validate('{{}}', '{{', '{{"output":"verbose"}}');
+SELECT jsonschema_validate('{{"oneOf":[{{"$ref":"#"}}]}}', '1', '{{"output":"verbose"}}');
+SELECT jsonschema_matches(X'4C17611331', X'4C17611331');
+SELECT jsonschema_validate('{{}}', X'5B1331', '{{"output":"detailed"}}');
+SELECT jsonschema_matches('{{"contentMediaType":"application/json","contentSchema":{{"type":"array"}}}}', '"[1]"', '{{"content":"assert"}}');
 CREATE TABLE t(d TEXT CHECK (jsonschema_matches('{{"type":"object"}}', d)));
 INSERT INTO t VALUES ('{{}}'), ('{{"x":1}}');
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 100)

@@ -3,17 +3,11 @@ error output locations, and bad input (which must give clear errors, never crash
 
 import json
 import sqlite3
+import time
 
 import pytest
 
 import helpers
-
-
-@pytest.fixture
-def db():
-    conn = helpers.connect("jsonschema")
-    yield conn
-    conn.close()
 
 
 def one(db, sql, *args):
@@ -194,6 +188,52 @@ def test_cyclic_refs_are_errors(db, schema):
     with pytest.raises(sqlite3.OperationalError, match="jsonschema_matches: schema evaluation "
                                                        "nested too deeply"):
         one(db, "SELECT jsonschema_matches(?, '1')", schema)
+
+
+SELF_LOOPS = [
+    '{"oneOf":[{"$ref":"#"}]}',
+    '{"anyOf":[{"$ref":"#"}]}',
+    '{"$defs":{"a":{"$dynamicAnchor":"x","oneOf":[{"$dynamicRef":"#x"}]}},"$ref":"#/$defs/a"}',
+]
+
+
+@pytest.mark.parametrize("schema", SELF_LOOPS)
+def test_reports_of_deep_loops_are_linear(db, schema):
+    """Each of the 4,000 levels used to build its keyword location on the way back out of a loop
+    that ends in the depth error (quadratic: 0.5-2 s); nothing is built once the call fails."""
+    for sql in ["SELECT jsonschema_validate(?, '1')",
+                "SELECT count(*) FROM jsonschema_errors(?, '1')"]:
+        start = time.perf_counter()
+        with pytest.raises(sqlite3.OperationalError, match="nested too deeply"):
+            one(db, sql, schema)
+        assert time.perf_counter() - start < 0.25, sql
+
+
+def test_errors_dropped_by_passing_branches_cost_nothing_to_build(db):
+    """At every level of a 999-deep array, anyOf's first branch fails before the second passes:
+    the branch's error (999 levels deep) was built and then dropped at each level (quadratic)."""
+    schema = '{"anyOf":[{"type":"string"},{"items":{"$ref":"#"}}]}'
+    doc = "[" * 999 + "1" + "]" * 999
+    start = time.perf_counter()
+    assert one(db, "SELECT jsonschema_validate(?, ?)", schema, doc) is None
+    assert db.execute("SELECT count(*) FROM jsonschema_errors(?, ?)", (schema, doc)).fetchone() \
+        == (0,)
+    assert time.perf_counter() - start < 0.25
+
+
+def test_reports_are_bounded_in_bytes(db):
+    """A 100 KB pattern key in every keyword location of a 999-level recursion would make
+    1,000 errors of 100 MB each: reports stop at about 8 MiB."""
+    key = "^a" + "(?:b|c)?" * 12000 + "$"
+    schema = json.dumps({"patternProperties": {key: {"$ref": "#"}}, "required": ["z"]})
+    doc = '{"a":' * 999 + "{}" + "}" * 999
+    start = time.perf_counter()
+    out = one(db, "SELECT jsonschema_validate(?, ?)", schema, doc)
+    assert time.perf_counter() - start < 5
+    assert 0 < len(out) < 10 << 20
+    errors = json.loads(out)
+    assert 5 < len(errors) < 1000
+    assert errors[0]["error"] == "required property 'z' is missing"
 
 
 def test_catastrophic_pattern_is_an_error(db):
@@ -476,3 +516,68 @@ def test_registered_schema_with_its_own_id(db):
     rows = db.execute("SELECT absoluteKeywordLocation FROM jsonschema_errors(?, '{\"name\": 1}')",
                       (schema,)).fetchall()
     assert rows == [("https://other.example/name.json#/type",)]
+
+
+@pytest.mark.parametrize("draft,id_kw", [("04", "id"), ("06", "$id"), ("07", "$id")])
+def test_root_id_beside_ref_is_ignored_and_the_error_says_so(db, draft, id_kw):
+    """Drafts 4-7 ignore every keyword beside $ref, $id included (the suite's "$ref prevents a
+    sibling $id from changing the base uri"). A published schema with both at its root, passed
+    as text, has no base URI: the error explains it and names the way out, which works."""
+    schema = {"$schema": f"http://json-schema.org/draft-{draft}/schema#",
+              id_kw: "https://example.com/order.json", "$ref": "#/definitions/order",
+              "definitions": {"order": {"type": "object",
+                                        "properties": {"item": {"$ref": "item.json"}}}}}
+    with pytest.raises(sqlite3.OperationalError) as e:
+        one(db, "SELECT jsonschema_matches(?, '{}')", json.dumps(schema))
+    assert str(e.value) == (
+        "jsonschema_matches: cannot resolve $ref 'item.json': the $id "
+        f"'https://example.com/order.json' beside $ref is ignored in draft-{draft}, so references "
+        "do not resolve against it; register the schema under its URI with jsonschema_register "
+        "and validate through {\"$ref\": \"https://example.com/order.json\"} "
+        "(at #/definitions/order/properties/item)")
+    one(db, "SELECT jsonschema_register('https://example.com/order.json', ?)", json.dumps(schema))
+    one(db, "SELECT jsonschema_register('https://example.com/item.json', '{\"type\":\"string\"}')")
+    through = '{"$ref": "https://example.com/order.json"}'
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": \"pen\"}')", through) == 1
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": 1}')", through) == 0
+
+
+def test_id_beside_ref_applies_from_2019_09(db):
+    one(db, "SELECT jsonschema_register('https://example.com/item.json', '{\"type\":\"string\"}')")
+    schema = {"$id": "https://example.com/order.json", "$ref": "#/$defs/order",
+              "$defs": {"order": {"properties": {"item": {"$ref": "item.json"}}}}}
+    assert one(db, "SELECT jsonschema_matches(?, '{\"item\": 1}')", json.dumps(schema)) == 0
+    # Without the $id clash, an unresolvable reference keeps its plain message.
+    with pytest.raises(sqlite3.OperationalError, match=r"cannot resolve \$ref 'other.json' "
+                                                        r"\(register the schema with"):
+        one(db, "SELECT jsonschema_matches(?, '1')",
+            '{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "other.json"}')
+
+
+def test_ignored_id_is_not_blamed_for_a_missing_fragment(db):
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://x.example/s",
+              "$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/nope"}}}
+    with pytest.raises(sqlite3.OperationalError) as e:
+        one(db, "SELECT jsonschema_matches(?, '1')", json.dumps(schema))
+    assert str(e.value) == ("jsonschema_matches: cannot resolve $ref '#/nope': no such location "
+                            "(at #/definitions/a)")
+
+
+def test_auxdata_follows_each_argument(db):
+    """A constant schema with options that change from row to row (and the reverse) must use
+    each row's own pair: auxdata is kept per argument, for the options argument too."""
+    db.execute("CREATE TABLE t(i INTEGER PRIMARY KEY, schema TEXT, opts TEXT)")
+    prefix = '{"prefixItems": [{"type": "string"}]}'
+    empty = '{"type": "array", "maxItems": 0}'
+    rows = [(prefix, '{"draft": 7}'), (prefix, '{"draft": "2020-12"}'),
+            (empty, '{"draft": "2020-12"}'), (empty, '{"draft": 7}')] * 3
+    db.executemany("INSERT INTO t(schema, opts) VALUES (?, ?)", rows)
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(?, '[1]', opts) FROM t ORDER BY i", (prefix,))]
+    assert got == [1, 0, 0, 1] * 3
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(schema, '[1]', '{\"draft\": 7}') FROM t ORDER BY i")]
+    assert got == [1, 1, 0, 0] * 3
+    got = [r[0] for r in db.execute(
+        "SELECT jsonschema_matches(schema, '[1]', opts) FROM t ORDER BY i")]
+    assert got == [1, 0, 0, 0] * 3

@@ -119,7 +119,7 @@ static void test_validate_api(void) {
     CHECK(s == NULL && err != NULL);
     free(err);
 
-    js_options o = {JS_DRAFT4, JS_FORMAT_DEFAULT};
+    js_options o = {.draft = JS_DRAFT4, .format = JS_FORMAT_DEFAULT};
     text = "{\"maximum\":3,\"exclusiveMaximum\":true}";
     s = js_compile(text, strlen(text), &o, NULL, NULL, &err);
     CHECK(s != NULL);

@@ -1,8 +1,15 @@
 #!/usr/bin/python3
-"""Regenerates ext/jsonschema/metaschemas.c from the meta-schema JSON files beside this script."""
+"""Regenerates ext/jsonschema/metaschemas.c from the meta-schema JSON files beside this script.
+
+    metaschemas/gen.py [OUT]     writes OUT (default: ../metaschemas.c)
+
+tests/jsonschema/test_metaschemas.py writes into a temporary folder and checks that the result is
+metaschemas.c byte for byte, so a data file changed without regenerating fails the tests.
+"""
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -17,7 +24,7 @@ def c_string(text):
     return "\n".join(out)
 
 
-def main():
+def main(out):
     entries = []
     for path in sorted(HERE.glob("*.json")):
         doc = json.loads(path.read_text())
@@ -59,9 +66,12 @@ def main():
         "}",
         "",
     ]
-    OUT.write_text("\n".join(lines))
-    subprocess.run(["clang-format", "-i", str(OUT)], check=True)
+    # Formatted as if it were the repository's file, wherever it is written, so the repository's
+    # .clang-format applies even in a temporary folder.
+    formatted = subprocess.run(["clang-format", f"--assume-filename={OUT}"],
+                               input="\n".join(lines), capture_output=True, text=True, check=True)
+    Path(out).write_text(formatted.stdout)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else OUT)
