@@ -50,8 +50,8 @@ int lembed_model_embed_batch(lembed_model *m, const char *const *texts, const si
                              size_t count, float *out, char *err, size_t errlen);
 
 /* Tokenizes text into toks ([CLS]/[SEP] included for transformers; the rows of known words for
-** static models), truncated to max_tokens (0: the model's limit; SIZE_MAX: no limit). Returns 0, or
-*-1 with err set. */
+** static models), truncated to max_tokens (0: the model's limit; SIZE_MAX: no limit). Returns 0,
+** or -1 with err set. */
 int lembed_model_tokenize(lembed_model *m, const char *text, size_t n, size_t max_tokens,
                           lembed_tokens *toks, char *err, size_t errlen);
 

@@ -1,5 +1,5 @@
 /*
-** ext/embed: SQL binding of the local half (issue #8): scalar functions over models registered
+** ext/embed: SQL binding of the local half: scalar functions over models registered
 ** in temp.lembed_models. Compatible with sqlite-lembed: lembed(), lembed_model_from_file(),
 ** lembed_tokenize_json(), lembed_token_to_piece(); beyond it: lembed_detokenize(), exact name
 ** matching, lembed_each() and lembed_chunks() (local_each_sql.c).

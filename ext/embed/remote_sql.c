@@ -1,5 +1,5 @@
 /*
-** ext/embed: SQL binding of the remote half (issue #7): embeddings from HTTP APIs.
+** ext/embed: SQL binding of the remote half: embeddings from HTTP APIs.
 **
 **   rembed(client, text [, input_type])   float32 BLOB, subtype 223
 **   rembed_client_options(k, v, ...)      options for temp.rembed_clients

@@ -1,6 +1,6 @@
 /*
 ** ext/jsonschema: SQL binding of the jsonschema extension: JSON Schema validation as SQL
-** functions (issue #4).
+** functions.
 **
 **   jsonschema_matches(schema, doc [, options])      1 / 0 (NULL doc or schema: NULL)
 **   jsonschema_validate(schema, doc [, options])     NULL when valid, else a JSON array of errors;

