@@ -158,8 +158,8 @@ def test_same_failures_as_ajv(db, ajv, index):
 
 
 def test_content_media_type_on_empty_strings_like_ajv(db, ajv):
-    """The real-world case (a large public corpus of schemas): a draft-7 schema with contentMediaType
-    application/json on properties whose values are ""."""
+    """The real-world case, from a large public corpus of schemas: a draft-7 schema with
+    contentMediaType application/json on properties whose values are ""."""
     schema = {"$schema": D7, "properties": {"config": {"type": "string",
                                                        "contentMediaType": "application/json"},
                                             "blob": {"contentEncoding": "base64"}}}
