@@ -209,6 +209,7 @@ conn = helpers.connect("lsm", database={db!r})
 conn.execute("PRAGMA busy_timeout=1000")
 rng = random.Random({seed})
 i = {start}
+print("ready", flush=True)
 while True:
     conn.execute("BEGIN")
     conn.execute("INSERT INTO o VALUES (?)", (i,))
@@ -253,7 +254,8 @@ def test_random_kills_keep_tables_agreeing(tmp_path):
                 [sys.executable, "-c", CHILD_PRELUDE + WRITER.format(
                     db=str(path), seed=rng.randrange(1 << 30), start=start)],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(0.15 + rng.random() * 0.35)
+            assert proc.stdout.readline() == b"ready\n"  # connected: the kill lands in writes
+            time.sleep(rng.random() * (1.0 if helpers.ASAN else 0.3))
             proc.kill()
             _, err = proc.communicate(timeout=30)
             assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
