@@ -88,7 +88,12 @@ all: $(SO_FILES) $(STATIC_LIB) $(DIST)/strata.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(EXT_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ENGINE_GUARD) $(BASE_CFLAGS) $(EXT_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+
+# Engine objects see SQLite's headers as #error (ext/common/engine_guard): the engine/binding
+# split is a guarantee, not a habit.
+ENGINE_OBJS := $(COMMON_ENGINE_OBJS) $(foreach e,$(EXTENSIONS),$($(e)_ENGINE_OBJS))
+$(ENGINE_OBJS): ENGINE_GUARD := -Iext/common/engine_guard
 
 # The static library is linked into programs that link SQLite itself: SQLITE_CORE turns the
 # sqlite3ext.h indirection off. Only binding files differ between the two builds.
@@ -101,7 +106,11 @@ $(BUILD)/obj/%_avx512.o: ISA_FLAGS := $(AVX512_FLAGS)
 
 # -Bsymbolic binds each .so's own symbols to itself even when SQLite dlopen()s with RTLD_GLOBAL
 # and another strata .so is already loaded in the process.
-SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,--no-undefined -Wl,--as-needed $(MODE_LDFLAGS)
+# -z nodelete keeps a .so mapped after SQLite dlclose()s it (a failed init, a closed connection):
+# a function or module of it may still be registered on another connection, or be called by a
+# statement still open, and would jump into unmapped memory.
+SO_LDFLAGS := -shared -Wl,-Bsymbolic -Wl,-z,nodelete -Wl,--no-undefined -Wl,--as-needed \
+              $(MODE_LDFLAGS)
 
 define EXTENSION_RULES
 $(DIST)/$(1).so: $$(COMMON_SO_OBJS) $$($(1)_SO_OBJS)
@@ -132,7 +141,16 @@ $(DIST)/strata.so: $(STRATA_SO_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SO_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(STATIC_LIB): $(STRATA_STATIC_OBJS)
+# libstrata.a holds one object: every static object partially linked (ld -r), then every symbol
+# but the six entry points made local, so a program that defines strbuf_init, jv_parse, ... of
+# its own (git has a strbuf_init) neither clashes with ours nor has ours call its functions.
+STATIC_ENTRY_POINTS := sqlite3_strata_init $(EXTENSIONS:%=sqlite3_%_init)
+$(BUILD)/static/libstrata.o: $(STRATA_STATIC_OBJS)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@.tmp $^
+	objcopy $(STATIC_ENTRY_POINTS:%=--keep-global-symbol=%) $@.tmp $@ && rm -f $@.tmp
+
+$(STATIC_LIB): $(BUILD)/static/libstrata.o
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = (ROOT / os.environ.get("STRATA_DIST", "dist")).resolve()
 BUILD = (ROOT / os.environ.get("STRATA_BUILD", "build/release")).resolve()
 ASAN = os.environ.get("STRATA_ASAN") == "1"
+CI = os.environ.get("CI") == "true"
 EXTENSIONS = ["lsm", "jsonschema", "timezone", "embed", "vec"]
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -59,3 +60,43 @@ def newer_sqlite():
     except peers.PeerUnavailable as e:
         pytest.skip(f"newer SQLite unavailable: {e}")
     return module
+
+
+def skip_or_fail(reason):
+    """pytest.skip(reason), or pytest.fail under CI=true: CI has every shared/ folder beside its
+    clone, so a skip there would let a claim rest on tests that never ran."""
+    import pytest
+
+    if CI:
+        pytest.fail(f"{reason} (CI=true: a missing test resource fails the run)")
+    pytest.skip(reason)
+
+
+def shared_dir(name):
+    """shared/<name> beside the repository (CI's clone and developers have it there; for a git
+    worktree, beside its main checkout too), or None where it is absent."""
+    checkouts = [ROOT]
+    git = ROOT / ".git"
+    if git.is_file():  # a worktree: .git names <main>/.git/worktrees/<name>
+        try:
+            gitdir = Path(git.read_text().split("gitdir:", 1)[1].strip())
+            common = gitdir / (gitdir / "commondir").read_text().strip()
+            checkouts.append(common.resolve().parent)
+        except (OSError, IndexError):
+            pass
+    for checkout in checkouts:
+        path = checkout.parent / "shared" / name
+        if path.is_dir():
+            return path
+    return None
+
+
+def shared_hosts():
+    """The folder of host sources (shared/hosts: Datasette 0.64.8 and asgi-csrf, installed as its
+    README says), or skip_or_fail where it is absent. $STRATA_SHARED_HOSTS overrides."""
+    override = os.environ.get("STRATA_SHARED_HOSTS")
+    path = Path(override) if override else shared_dir("hosts")
+    if path is None or not (path / "datasette-0.64.8").is_dir():
+        skip_or_fail("Datasette 0.64.8 sources not found: put them in ../shared/hosts/ "
+                     "(see its README) or set STRATA_SHARED_HOSTS")
+    return path

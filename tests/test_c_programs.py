@@ -1,5 +1,6 @@
-"""Runs the C test programs the Makefile built: tests/*/unit_*.c (engine unit tests) and
-tests/static/host_*.c (programs linked with dist/libstrata.a). Each must exit 0."""
+"""Runs the C test programs: tests/*/unit_*.c (engine unit tests) and tests/static/host_*.c
+(programs linked with dist/libstrata.a). The list comes from the sources, so a program the
+build folder lacks fails here instead of going unnoticed. Each must exit 0."""
 
 import os
 import subprocess
@@ -8,9 +9,6 @@ import pytest
 
 import helpers
 
-PROGRAMS = sorted(p for p in (helpers.BUILD / "tests").glob("*/*")
-                  if p.is_file() and os.access(p, os.X_OK)
-                  and p.name.startswith(("unit_", "host_")))
 SOURCES = sorted(helpers.ROOT.glob("tests/*/unit_*.c")) + sorted(
     helpers.ROOT.glob("tests/static/host_*.c"))
 
@@ -25,13 +23,17 @@ def program_env():
     return env
 
 
-def test_every_program_was_built():
-    built = {p.name for p in PROGRAMS}
-    assert {s.stem for s in SOURCES} <= built, "run `make test-programs`"
+def test_sources_were_found():
+    assert any(s.parent.name == "static" for s in SOURCES)
+    assert sum(s.name.startswith("unit_") for s in SOURCES) >= 10
 
 
-@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_program(program):
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: f"{s.parent.name}/{s.stem}")
+def test_program(source):
+    program = helpers.BUILD / source.relative_to(helpers.ROOT).with_suffix("")
+    assert program.is_file() and os.access(program, os.X_OK), \
+        f"{program} was not built from {source.relative_to(helpers.ROOT)}: " \
+        "run `make test-programs` (make test does)"
     proc = subprocess.run([str(program)], capture_output=True, text=True, timeout=600,
                           env=program_env(), cwd=helpers.ROOT)
     print(proc.stdout)

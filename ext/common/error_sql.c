@@ -2,10 +2,27 @@
 ** SQL error helpers (see error_sql.h).
 */
 #include "common/error_sql.h"
-#include "common/version.h"
+#include "common/utf8.h"
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
+
+/* Messages quote arguments, which may hold any bytes: invalid UTF-8 is spelled \xNN. */
+static char *escape_invalid_utf8(char *msg) {
+    const unsigned char *s = (const unsigned char *)msg;
+    size_t n = strlen(msg), i = 0;
+    size_t len;
+    while (i < n && (len = strata_utf8_sequence(s + i, n - i)) > 0)
+        i += len;
+    if (i == n)
+        return msg;
+    char *out = sqlite3_malloc64(4 * (sqlite3_uint64)n + 1);
+    if (out != NULL)
+        strata_utf8_escape(s, n, out);
+    sqlite3_free(msg);
+    return out;
+}
 
 static char *vformat_error(const char *fn, const char *fmt, va_list ap) {
     char *detail = sqlite3_vmprintf(fmt, ap);
@@ -13,7 +30,7 @@ static char *vformat_error(const char *fn, const char *fmt, va_list ap) {
         return NULL;
     char *msg = sqlite3_mprintf("%s: %s", fn, detail);
     sqlite3_free(detail);
-    return msg;
+    return msg ? escape_invalid_utf8(msg) : NULL;
 }
 
 void strata_result_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...) {
@@ -29,19 +46,14 @@ void strata_result_error(sqlite3_context *ctx, const char *fn, const char *fmt, 
     sqlite3_free(msg);
 }
 
+char *strata_vmprintf_error(const char *fn, const char *fmt, va_list ap) {
+    return vformat_error(fn, fmt, ap);
+}
+
 char *strata_mprintf_error(const char *fn, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     char *msg = vformat_error(fn, fmt, ap);
     va_end(ap);
     return msg;
-}
-
-static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    sqlite3_result_text(ctx, STRATA_VERSION, -1, SQLITE_STATIC);
-}
-
-int strata_register_version(sqlite3 *db, const char *name) {
-    return sqlite3_create_function_v2(db, name, 0, STRATA_PURE, NULL, version_func, NULL, NULL,
-                                      NULL);
 }

@@ -7,6 +7,7 @@
 
 #include "common/sqlite_ext.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* sqlite3_result_error with a printf-style message prefixed by "fn: ". Out of memory is
@@ -14,12 +15,12 @@
 void strata_result_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same with a va_list. */
+char *strata_vmprintf_error(const char *fn, const char *fmt, va_list ap);
+
 /* Returns a sqlite3_malloc'd "fn: message" for places that hand errors back as char**
 ** (xCreate, xConnect, init functions, vtab zErrMsg). NULL when out of memory. */
 char *strata_mprintf_error(const char *fn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Registers name() returning STRATA_VERSION: every extension has one. */
-int strata_register_version(sqlite3 *db, const char *name);
 
 #endif

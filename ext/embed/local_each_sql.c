@@ -382,12 +382,5 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
         .xRowid = tvf_rowid,                                                                       \
     }
 
-static sqlite3_module each_module = TVF_MODULE(each_connect);
-static sqlite3_module chunks_module = TVF_MODULE(chunks_connect);
-
-int lembed_each_module_register(sqlite3 *db, lembed_registry *r) {
-    int rc = sqlite3_create_module(db, "lembed_each", &each_module, r);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_module(db, "lembed_chunks", &chunks_module, r);
-    return rc;
-}
+const sqlite3_module lembed_each_module = TVF_MODULE(each_connect);
+const sqlite3_module lembed_chunks_module = TVF_MODULE(chunks_connect);

@@ -11,6 +11,7 @@
 ** the table is SQLITE_VTAB_DIRECTONLY: triggers and views cannot write to it.
 */
 #include "common/error_sql.h"
+#include "common/guard_sql.h"
 #include "embed/local_registry.h"
 
 #include <stdlib.h>
@@ -31,6 +32,7 @@ enum {
 typedef struct models_vtab {
     sqlite3_vtab base;
     lembed_registry *reg;
+    sqlite3 *db;
 } models_vtab;
 
 typedef struct models_cursor {
@@ -52,6 +54,7 @@ static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *a
         return SQLITE_NOMEM;
     memset(v, 0, sizeof(*v));
     v->reg = aux;
+    v->db = db;
     *out = &v->base;
     return SQLITE_OK;
 }
@@ -196,6 +199,9 @@ static int models_insert(models_vtab *v, sqlite3_value **argv) {
 
 static int models_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite_int64 *rowid) {
     models_vtab *v = (models_vtab *)vt;
+    const char *refusal = strata_guard_refusal(v->db);
+    if (refusal != NULL)
+        return vt_error(vt, "registries are locked on this connection: %s", refusal);
     if (argc == 1) { /* DELETE */
         sqlite3_int64 id = sqlite3_value_int64(argv[0]);
         for (int i = 0; i < v->reg->count; i++) {
@@ -219,9 +225,11 @@ static int models_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlit
     return rc;
 }
 
-static sqlite3_module models_module = {
+const sqlite3_module lembed_models_module = {
     .iVersion = 2,
-    .xCreate = NULL, /* eponymous only: exists as temp.lembed_models and main.lembed_models */
+    /* Eponymous (main.lembed_models, also reached as temp.lembed_models); on a read-only
+    ** connection an operator creates a temp table of the module, sharing the registry. */
+    .xCreate = models_connect,
     .xConnect = models_connect,
     .xBestIndex = models_best_index,
     .xDisconnect = models_disconnect,
@@ -235,8 +243,3 @@ static sqlite3_module models_module = {
     .xRowid = models_rowid,
     .xUpdate = models_update,
 };
-
-int lembed_models_module_register(sqlite3 *db, lembed_registry *r) {
-    return sqlite3_create_module_v2(db, "lembed_models", &models_module, r,
-                                    lembed_registry_destroy);
-}

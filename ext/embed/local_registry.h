@@ -8,6 +8,7 @@
 #ifndef STRATA_EMBED_LOCAL_REGISTRY_H
 #define STRATA_EMBED_LOCAL_REGISTRY_H
 
+#include "common/register_sql.h"
 #include "common/sqlite_ext.h"
 #include "embed/local_model.h"
 
@@ -30,13 +31,17 @@ typedef struct lembed_entry {
 } lembed_entry;
 
 typedef struct lembed_registry {
+    int refs; /* functions and modules registered with it */
     lembed_entry entries[LEMBED_MAX_MODELS];
     int count;
     sqlite3_int64 next_id;
 } lembed_registry;
 
-/* Frees the registry and releases its models (the lembed_models module's destructor). */
-void lembed_registry_destroy(void *p);
+/* A registry holding one reference, its creator's; NULL when out of memory. The last unref
+** releases its models. */
+lembed_registry *lembed_registry_new(void);
+void lembed_registry_ref(void *p);
+void lembed_registry_unref(void *p);
 /* The entry named name (exact match), or NULL. */
 lembed_entry *lembed_registry_find(lembed_registry *r, const char *name);
 void lembed_ref_release(lembed_ref *ref);
@@ -47,7 +52,16 @@ lembed_model *lembed_lookup(sqlite3_context *ctx, const char *fn, sqlite3_value 
 /* Returns a float32 vector BLOB with subtype 223. */
 void lembed_result_vector(sqlite3_context *ctx, const float *v, int dims);
 
-int lembed_models_module_register(sqlite3 *db, lembed_registry *r);
-int lembed_each_module_register(sqlite3 *db, lembed_registry *r);
+/* What the local half registers: lembed_functions and lembed_modules take the registry as
+** user data, lembed_plain_functions their own. */
+extern const strata_function lembed_functions[];
+extern const size_t lembed_nfunctions;
+extern const strata_function lembed_plain_functions[];
+extern const size_t lembed_plain_nfunctions;
+extern const strata_module lembed_modules[];
+extern const size_t lembed_nmodules;
+extern const sqlite3_module lembed_models_module; /* local_models_sql.c */
+extern const sqlite3_module lembed_each_module;   /* local_each_sql.c */
+extern const sqlite3_module lembed_chunks_module;
 
 #endif

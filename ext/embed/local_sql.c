@@ -6,7 +6,6 @@
 */
 #include "common/error_sql.h"
 #include "common/strbuf.h"
-#include "embed/embed_parts.h"
 #include "common/version.h"
 #include "embed/bert.h"
 #include "embed/local_registry.h"
@@ -31,8 +30,23 @@ void lembed_ref_release(lembed_ref *ref) {
     }
 }
 
-void lembed_registry_destroy(void *p) {
+lembed_registry *lembed_registry_new(void) {
+    lembed_registry *r = sqlite3_malloc64(sizeof *r);
+    if (r != NULL) {
+        memset(r, 0, sizeof *r);
+        r->refs = 1;
+    }
+    return r;
+}
+
+void lembed_registry_ref(void *p) {
+    ((lembed_registry *)p)->refs++;
+}
+
+void lembed_registry_unref(void *p) {
     lembed_registry *r = p;
+    if (r == NULL || --r->refs > 0)
+        return;
     for (int i = 0; i < r->count; i++) {
         free(r->entries[i].name);
         free(r->entries[i].options);
@@ -316,50 +330,32 @@ static void detokenize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv
     sqlite3_result_text(ctx, out, (int)len, free);
 }
 
-int strata_embed_local_register(sqlite3 *db, char **pzErrMsg) {
-    lembed_registry *r = sqlite3_malloc(sizeof(*r));
-    if (!r)
-        return SQLITE_NOMEM;
-    memset(r, 0, sizeof(*r));
-    /* The module owns the registry: SQLite frees it when the connection closes (or at once if
-    ** registering the module fails). */
-    int rc = lembed_models_module_register(db, r);
-    if (rc != SQLITE_OK)
-        return rc;
-    static const struct {
-        const char *name;
-        int nargs;
-        int flags;
-        void (*fn)(sqlite3_context *, int, sqlite3_value **);
-    } funcs[] = {
-        {"lembed_model_from_file", 1, STRATA_DIRECT, model_from_file_func},
-        {"lembed", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func},
-        {"lembed", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func},
-        {"lembed_tokenize_json", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE,
-         tokenize_json_func},
-        {"lembed_token_to_piece", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_to_piece_func},
-        {"lembed_detokenize", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, detokenize_func},
-        {"lembed_token_score", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_score_func},
-    };
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof(funcs) / sizeof(funcs[0]); i++)
-        rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,
-                                        funcs[i].fn, NULL, NULL, NULL);
-    static int context_flag = 1;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "lembed_model_options", -1,
-                                        SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, options_func, NULL,
-                                        NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "lembed_context_options", -1,
-                                        SQLITE_UTF8 | SQLITE_INNOCUOUS, &context_flag, options_func,
-                                        NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "lembed_version", 0, STRATA_PURE, &context_flag,
-                                        version_func, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "lembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
-                                        version_func, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = lembed_each_module_register(db, r);
-    return rc;
-}
+/* Functions whose user data is the connection's model registry. */
+const strata_function lembed_functions[] = {
+    {"lembed_model_from_file", 1, STRATA_DIRECT, model_from_file_func, NULL},
+    {"lembed", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func, NULL},
+    {"lembed", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE, lembed_func, NULL},
+    {"lembed_tokenize_json", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE,
+     tokenize_json_func, NULL},
+    {"lembed_token_to_piece", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_to_piece_func, NULL},
+    {"lembed_detokenize", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, detokenize_func, NULL},
+    {"lembed_token_score", 2, SQLITE_UTF8 | SQLITE_INNOCUOUS, token_score_func, NULL},
+};
+const size_t lembed_nfunctions = STRATA_COUNT(lembed_functions);
+
+/* Functions without the registry: their user data tells the variants apart. */
+static const int context_flag = 1;
+const strata_function lembed_plain_functions[] = {
+    {"lembed_model_options", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, options_func, NULL},
+    {"lembed_context_options", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS, options_func, &context_flag},
+    {"lembed_version", 0, STRATA_PURE, version_func, &context_flag},
+    {"lembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, version_func, NULL},
+};
+const size_t lembed_plain_nfunctions = STRATA_COUNT(lembed_plain_functions);
+
+const strata_module lembed_modules[] = {
+    {"lembed_models", &lembed_models_module, NULL},
+    {"lembed_each", &lembed_each_module, NULL},
+    {"lembed_chunks", &lembed_chunks_module, NULL},
+};
+const size_t lembed_nmodules = STRATA_COUNT(lembed_modules);

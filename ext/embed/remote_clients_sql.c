@@ -12,6 +12,7 @@
 ** UPDATE that passes them back keeps the old secrets. The table is SQLITE_VTAB_DIRECTONLY.
 */
 #include "common/error_sql.h"
+#include "common/guard_sql.h"
 #include "embed/remote_sql.h"
 
 #include <ctype.h>
@@ -238,6 +239,9 @@ static int clients_delete(clients_vtab *vt, sqlite3_int64 id) {
 static int clients_update(sqlite3_vtab *base, int argc, sqlite3_value **argv,
                           sqlite3_int64 *rowid) {
     clients_vtab *vt = (clients_vtab *)base;
+    const char *refusal = strata_guard_refusal(vt->db);
+    if (refusal != NULL)
+        return fail(base, "registries are locked on this connection: %s", refusal);
     if (argc == 1)
         return clients_delete(vt, sqlite3_value_int64(argv[0]));
     const char *name = (const char *)sqlite3_value_text(argv[2]);
@@ -256,7 +260,11 @@ static int clients_update(sqlite3_vtab *base, int argc, sqlite3_value **argv,
     return clients_update_row(vt, id, name, argv[3]);
 }
 
-static sqlite3_module clients_module = {
+/* Eponymous: temp.rembed_clients exists on every connection without a CREATE at load time,
+** which a read-only or query_only connection would refuse. It lives in main, which SQLite does
+** not let a read-only connection write: there an operator creates a temp table of the module
+** (as sqlite-rembed did), which shares the connection's registry. */
+const sqlite3_module rembed_clients_module = {
     .iVersion = 1,
     .xCreate = clients_connect,
     .xConnect = clients_connect,
@@ -272,20 +280,3 @@ static sqlite3_module clients_module = {
     .xRowid = clients_rowid,
     .xUpdate = clients_update,
 };
-
-int rembed_clients_register(sqlite3 *db, rembed_registry *r) {
-    rembed_registry_ref(r);
-    int rc =
-        sqlite3_create_module_v2(db, "rembed_clients", &clients_module, r, rembed_registry_unref);
-    /* A temp.rembed_clients left by another extension (sqlite-rembed loaded first) would still
-    ** use that extension's module: replace it. A failed DROP (inside a running statement) leaves
-    ** the old table in place. */
-    if (rc == SQLITE_OK)
-        sqlite3_exec(db, "DROP TABLE IF EXISTS temp.rembed_clients", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db,
-                          "CREATE VIRTUAL TABLE IF NOT EXISTS temp.rembed_clients "
-                          "USING rembed_clients()",
-                          NULL, NULL, NULL);
-    return rc;
-}

@@ -237,7 +237,7 @@ static int each_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
-static sqlite3_module each_module = {
+const sqlite3_module rembed_each_module = {
     .iVersion = 1,
     .xConnect = each_connect,
     .xBestIndex = each_best_index,
@@ -251,8 +251,3 @@ static sqlite3_module each_module = {
     .xColumn = each_column,
     .xRowid = each_rowid,
 };
-
-int rembed_each_register(sqlite3 *db, rembed_registry *r) {
-    rembed_registry_ref(r);
-    return sqlite3_create_module_v2(db, "rembed_each", &each_module, r, rembed_registry_unref);
-}

@@ -12,15 +12,24 @@
 */
 #include "common/error_sql.h"
 #include "common/version.h"
-#include "embed/embed_parts.h"
 #include "embed/remote_sql.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-void rembed_registry_ref(rembed_registry *r) {
-    r->refs++;
+rembed_registry *rembed_registry_new(void) {
+    rembed_registry *r = sqlite3_malloc64(sizeof *r);
+    if (r != NULL) {
+        memset(r, 0, sizeof *r);
+        r->refs = 1;
+        r->next_id = 1;
+    }
+    return r;
+}
+
+void rembed_registry_ref(void *r) {
+    ((rembed_registry *)r)->refs++;
 }
 
 void rembed_registry_unref(void *p) {
@@ -165,52 +174,18 @@ static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_text(ctx, s, -1, sqlite3_free);
 }
 
-typedef struct func_def {
-    const char *name;
-    int nargs;
-    int flags;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-} func_def;
+const strata_function rembed_functions[] = {
+    {"rembed", 2, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func, NULL},
+    {"rembed", 3, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func, NULL},
+    {"rembed_client_options", -1, STRATA_DIRECT, client_options_func, NULL},
+    {"rembed_usage", 1, STRATA_DIRECT, usage_func, NULL},
+    {"rembed_version", 0, STRATA_PURE, version_func, NULL},
+    {"rembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_func, NULL},
+};
+const size_t rembed_nfunctions = STRATA_COUNT(rembed_functions);
 
-/* True when another strata copy (dist/embed.so and dist/strata.so both loaded) registered the
-** remote half on db already: rembed_usage() is ours alone (sqlite-rembed has no such function).
-** The first copy then keeps serving, so temp.rembed_clients and the functions share one
-** registry. */
-static bool already_registered(sqlite3 *db) {
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT rembed_usage(NULL)", -1, &stmt, NULL);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_OK;
-}
-
-int strata_embed_remote_register(sqlite3 *db, char **pzErrMsg) {
-    if (already_registered(db))
-        return SQLITE_OK;
-    static const func_def funcs[] = {
-        {"rembed", 2, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},
-        {"rembed", 3, STRATA_DIRECT | SQLITE_RESULT_SUBTYPE, rembed_func},
-        {"rembed_client_options", -1, STRATA_DIRECT, client_options_func},
-        {"rembed_usage", 1, STRATA_DIRECT, usage_func},
-        {"rembed_version", 0, STRATA_PURE, version_func},
-        {"rembed_debug", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_func},
-    };
-    rembed_registry *r = sqlite3_malloc64(sizeof *r);
-    if (r == NULL)
-        return SQLITE_NOMEM;
-    memset(r, 0, sizeof *r);
-    r->refs = 1; /* held by this function until registration is over */
-    r->next_id = 1;
-    int rc = SQLITE_OK;
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof funcs / sizeof funcs[0]; i++) {
-        rembed_registry_ref(r); /* released by xDestroy, also when registration fails */
-        rc = sqlite3_create_function_v2(db, funcs[i].name, funcs[i].nargs, funcs[i].flags, r,
-                                        funcs[i].fn, NULL, NULL, rembed_registry_unref);
-    }
-    if (rc == SQLITE_OK)
-        rc = rembed_clients_register(db, r);
-    if (rc == SQLITE_OK)
-        rc = rembed_each_register(db, r);
-    rembed_registry_unref(r);
-    (void)pzErrMsg;
-    return rc;
-}
+const strata_module rembed_modules[] = {
+    {"rembed_clients", &rembed_clients_module, NULL},
+    {"rembed_each", &rembed_each_module, NULL},
+};
+const size_t rembed_nmodules = STRATA_COUNT(rembed_modules);

@@ -6,6 +6,7 @@
 #ifndef STRATA_EMBED_REMOTE_SQL_H
 #define STRATA_EMBED_REMOTE_SQL_H
 
+#include "common/register_sql.h"
 #include "common/sqlite_ext.h"
 #include "embed/remote_client.h"
 
@@ -28,15 +29,21 @@ typedef struct rembed_registry {
     sqlite3_int64 next_id;
 } rembed_registry;
 
-void rembed_registry_ref(rembed_registry *r);
+/* A registry holding one reference, its creator's; NULL when out of memory. */
+rembed_registry *rembed_registry_new(void);
+void rembed_registry_ref(void *r);
 /* xDestroy of every function and module holding r. */
 void rembed_registry_unref(void *r);
 
 /* Index of the entry named name or with rowid id (name NULL), -1 when absent. */
 int rembed_registry_find(const rembed_registry *r, const char *name, sqlite3_int64 id);
 
-/* Registers the rembed_clients and rembed_each modules (each takes a reference). */
-int rembed_clients_register(sqlite3 *db, rembed_registry *r);
-int rembed_each_register(sqlite3 *db, rembed_registry *r);
+/* What the remote half registers; the functions' and modules' user data is a registry. */
+extern const strata_function rembed_functions[];
+extern const size_t rembed_nfunctions;
+extern const strata_module rembed_modules[];
+extern const size_t rembed_nmodules;
+extern const sqlite3_module rembed_clients_module; /* remote_clients_sql.c */
+extern const sqlite3_module rembed_each_module;    /* remote_each_sql.c */
 
 #endif

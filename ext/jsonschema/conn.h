@@ -6,6 +6,7 @@
 #ifndef STRATA_JSONSCHEMA_CONN_H
 #define STRATA_JSONSCHEMA_CONN_H
 
+#include "common/register_sql.h"
 #include "common/sqlite_ext.h"
 #include "jsonschema/schema.h"
 
@@ -47,7 +48,8 @@ typedef struct js_conn {
 } js_conn;
 
 js_conn *js_conn_new(void);
-void js_conn_ref(js_conn *c);
+/* Takes one reference (void * for strata_group). */
+void js_conn_ref(void *c);
 /* Drops one reference (sqlite3 destructor signature). */
 void js_conn_unref(void *c);
 
@@ -69,7 +71,8 @@ int js_conn_register(js_conn *c, const char *uri, const char *text, size_t len, 
 ** Returns SQLITE_OK, or an error with a message. */
 int js_read_options(sqlite3_value *v, js_options *opts, char **err);
 
-/* Registers jsonschema_errors and jsonschema_registry. */
-int js_register_tables(sqlite3 *db, js_conn *c);
+/* The jsonschema_errors and jsonschema_registry modules, whose client data is a js_conn. */
+extern const strata_module js_table_modules[];
+extern const size_t js_table_nmodules;
 
 #endif

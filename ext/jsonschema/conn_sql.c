@@ -23,7 +23,8 @@ js_conn *js_conn_new(void) {
     return c;
 }
 
-void js_conn_ref(js_conn *c) {
+void js_conn_ref(void *p) {
+    js_conn *c = p;
     c->refs++;
 }
 

@@ -11,6 +11,8 @@
 ** in the other files of this folder and does not depend on SQLite.
 */
 #include "common/error_sql.h"
+#include "common/guard_sql.h"
+#include "common/register_sql.h"
 #include "common/strbuf.h"
 #include "common/version.h"
 #include "jsonschema/conn.h"
@@ -233,6 +235,12 @@ static void register_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         strata_result_error(ctx, "jsonschema_register", "uri and schema must not be NULL");
         return;
     }
+    const char *refusal = strata_guard_refusal(sqlite3_context_db_handle(ctx));
+    if (refusal != NULL) {
+        strata_result_error(ctx, "jsonschema_register",
+                            "registries are locked on this connection: %s", refusal);
+        return;
+    }
     js_conn *c = sqlite3_user_data(ctx);
     const char *uri = (const char *)sqlite3_value_text(argv[0]);
     const char *text = (const char *)sqlite3_value_text(argv[1]);
@@ -257,43 +265,36 @@ static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                         SQLITE_STATIC);
 }
 
-int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg) {
+int strata_jsonschema_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
+    static const strata_function functions[] = {
+        {"jsonschema_matches", 2, STRATA_PURE, matches_func, NULL},
+        {"jsonschema_matches", 3, STRATA_PURE, matches_func, NULL},
+        {"jsonschema_validate", 2, STRATA_PURE, validate_func, NULL},
+        {"jsonschema_validate", 3, STRATA_PURE, validate_func, NULL},
+        {"jsonschema_valid_schema", 1, STRATA_PURE, valid_schema_func, NULL},
+        {"jsonschema_valid_schema", 2, STRATA_PURE, valid_schema_func, NULL},
+        {"jsonschema_debug", 0, STRATA_PURE, debug_func, NULL},
+        /* Changes connection state: not for views, triggers or CHECK constraints. */
+        {"jsonschema_register", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, register_func, NULL},
+        {"jsonschema_version", 0, STRATA_PURE, strata_version_func, NULL},
+    };
     js_conn *c = js_conn_new();
     if (c == NULL)
         return SQLITE_NOMEM;
-    static const struct {
-        const char *name;
-        int nargs;
-        int flags;
-        void (*fn)(sqlite3_context *, int, sqlite3_value **);
-    } F[] = {
-        {"jsonschema_matches", 2, STRATA_PURE, matches_func},
-        {"jsonschema_matches", 3, STRATA_PURE, matches_func},
-        {"jsonschema_validate", 2, STRATA_PURE, validate_func},
-        {"jsonschema_validate", 3, STRATA_PURE, validate_func},
-        {"jsonschema_valid_schema", 1, STRATA_PURE, valid_schema_func},
-        {"jsonschema_valid_schema", 2, STRATA_PURE, valid_schema_func},
-        {"jsonschema_debug", 0, STRATA_PURE, debug_func},
-        /* Changes connection state: not for views, triggers or CHECK constraints. */
-        {"jsonschema_register", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, register_func},
+    const strata_group groups[] = {
+        {functions, STRATA_COUNT(functions), js_table_modules, js_table_nmodules, c, js_conn_ref,
+         js_conn_unref},
     };
-    int rc = strata_register_version(db, "jsonschema_version");
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof F / sizeof F[0]; i++) {
-        js_conn_ref(c);
-        rc = sqlite3_create_function_v2(db, F[i].name, F[i].nargs, F[i].flags, c, F[i].fn, NULL,
-                                        NULL, js_conn_unref);
-    }
-    if (rc == SQLITE_OK)
-        rc = js_register_tables(db, c);
+    const strata_part part = {"jsonschema", "jsonschema_version() = '" STRATA_VERSION "'", groups,
+                              STRATA_COUNT(groups)};
+    int rc = strata_register(db, ld, &part, pzErrMsg);
     js_conn_unref(c);
-    if (rc != SQLITE_OK && pzErrMsg)
-        *pzErrMsg =
-            strata_mprintf_error("jsonschema", "cannot register functions: %s", sqlite3_errstr(rc));
     return rc;
 }
 
 STRATA_EXPORT int sqlite3_jsonschema_init(sqlite3 *db, char **pzErrMsg,
                                           const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_jsonschema_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_jsonschema_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

@@ -4,9 +4,9 @@
 #ifndef STRATA_JSONSCHEMA_EXTENSION_H
 #define STRATA_JSONSCHEMA_EXTENSION_H
 
-#include "common/sqlite_ext.h"
+#include "common/register_sql.h"
 
 /* Registers every function and module of this extension on db. */
-int strata_jsonschema_register(sqlite3 *db, char **pzErrMsg);
+int strata_jsonschema_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg);
 
 #endif

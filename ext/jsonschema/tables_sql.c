@@ -107,7 +107,7 @@ static int errors_close(sqlite3_vtab_cursor *cur) {
 static int vtab_error(sqlite3_vtab_cursor *cur, const char *msg) {
     sqlite3_vtab *v = cur->pVtab;
     sqlite3_free(v->zErrMsg);
-    v->zErrMsg = sqlite3_mprintf("jsonschema_errors: %s", msg);
+    v->zErrMsg = strata_mprintf_error("jsonschema_errors", "%s", msg);
     return SQLITE_ERROR;
 }
 
@@ -290,11 +290,8 @@ static const sqlite3_module registry_module = {
     .xRowid = registry_rowid,
 };
 
-int js_register_tables(sqlite3 *db, js_conn *c) {
-    js_conn_ref(c);
-    int rc = sqlite3_create_module_v2(db, "jsonschema_errors", &errors_module, c, js_conn_unref);
-    if (rc != SQLITE_OK)
-        return rc;
-    js_conn_ref(c);
-    return sqlite3_create_module_v2(db, "jsonschema_registry", &registry_module, c, js_conn_unref);
-}
+const strata_module js_table_modules[] = {
+    {"jsonschema_errors", &errors_module, NULL},
+    {"jsonschema_registry", &registry_module, NULL},
+};
+const size_t js_table_nmodules = STRATA_COUNT(js_table_modules);

@@ -99,11 +99,10 @@ static int stats_error(stats_vtab *v, const char *fmt, ...) __attribute__((forma
 static int stats_error(stats_vtab *v, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = sqlite3_vmprintf(fmt, ap);
+    char *msg = strata_vmprintf_error("lsm_stats", fmt, ap);
     va_end(ap);
     sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = msg ? strata_mprintf_error("lsm_stats", "%s", msg) : NULL;
-    sqlite3_free(msg);
+    v->base.zErrMsg = msg;
     return msg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
@@ -218,7 +217,7 @@ static int stats_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
-static sqlite3_module stats_module = {
+const sqlite3_module lsm_stats_module = {
     .xConnect = stats_connect,
     .xBestIndex = stats_best_index,
     .xDisconnect = stats_disconnect,
@@ -230,8 +229,3 @@ static sqlite3_module stats_module = {
     .xColumn = stats_column,
     .xRowid = stats_rowid,
 };
-
-int lsm_register_stats(sqlite3 *db, lsm_registry *reg) {
-    reg->refs++;
-    return sqlite3_create_module_v2(db, "lsm_stats", &stats_module, reg, lsm_registry_unref);
-}

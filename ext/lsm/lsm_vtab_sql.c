@@ -49,10 +49,14 @@
 lsm_registry *lsm_registry_new(void) {
     lsm_registry *reg = sqlite3_malloc(sizeof *reg);
     if (reg) {
-        reg->refs = 0;
+        reg->refs = 1; /* the creator's */
         reg->tables = NULL;
     }
     return reg;
+}
+
+void lsm_registry_ref(void *registry) {
+    ((lsm_registry *)registry)->refs++;
 }
 
 void lsm_registry_unref(void *registry) {
@@ -135,11 +139,10 @@ static void pending_settle(const char *path, int remove_files) {
 int lsm_vtab_error(lsm_vtab *v, int rc, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = sqlite3_vmprintf(fmt, ap);
+    char *msg = strata_vmprintf_error(v->module, fmt, ap);
     va_end(ap);
     sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = msg ? sqlite3_mprintf("%s: %s", v->module, msg) : NULL;
-    sqlite3_free(msg);
+    v->base.zErrMsg = msg;
     return msg ? rc : SQLITE_NOMEM;
 }
 
@@ -667,7 +670,7 @@ static int vtab_rollback_to(sqlite3_vtab *tab, int n) {
     return SQLITE_OK;
 }
 
-static sqlite3_module lsm_module = {
+const sqlite3_module lsm_vtab_module = {
     .iVersion = 3,
     .xCreate = vtab_create,
     .xConnect = vtab_connect,
@@ -692,14 +695,3 @@ static sqlite3_module lsm_module = {
     .xRollbackTo = vtab_rollback_to,
     .xShadowName = vtab_shadow_name,
 };
-
-int lsm_register_vtab(sqlite3 *db, lsm_registry *reg) {
-    static const char *const names[] = {"lsm1", "lsm"};
-    for (int i = 0; i < 2; i++) {
-        reg->refs++;
-        int rc = sqlite3_create_module_v2(db, names[i], &lsm_module, reg, lsm_registry_unref);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    return SQLITE_OK;
-}

@@ -25,7 +25,9 @@ typedef struct lsm_registry {
     lsm_table_entry *tables;
 } lsm_registry;
 
+/* A registry holding one reference, its creator's. */
 lsm_registry *lsm_registry_new(void);
+void lsm_registry_ref(void *registry);
 void lsm_registry_unref(void *registry);
 /* The table named name (schema may be NULL: any schema, main first), or NULL. */
 lsm_table_entry *lsm_registry_find(lsm_registry *reg, const char *schema, const char *name);
@@ -89,9 +91,9 @@ int lsm_vtab_update(sqlite3_vtab *tab, int argc, sqlite3_value **argv, sqlite3_i
 int lsm_vtab_key_for_write(lsm_vtab *v, sqlite3_value *val, uint8_t *buf, const uint8_t **out,
                            size_t *n);
 
-/* Registers the lsm1 and lsm modules (lsm_vtab_sql.c). */
-int lsm_register_vtab(sqlite3 *db, lsm_registry *reg);
-/* Registers the lsm_stats table-valued function (lsm_stats_sql.c). */
-int lsm_register_stats(sqlite3 *db, lsm_registry *reg);
+/* The lsm1 module, also registered as lsm (lsm_vtab_sql.c), and the lsm_stats table-valued
+** function (lsm_stats_sql.c). Their client data is the connection's lsm_registry. */
+extern const sqlite3_module lsm_vtab_module;
+extern const sqlite3_module lsm_stats_module;
 
 #endif

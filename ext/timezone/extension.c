@@ -9,6 +9,8 @@
 */
 #include "timezone/extension.h"
 #include "common/error_sql.h"
+#include "common/guard_sql.h"
+#include "common/version.h"
 #include "timezone/tz_args_sql.h"
 #include "timezone/tz_db.h"
 #include "timezone/tz_sql.h"
@@ -67,15 +69,6 @@ static void fn_is_dst(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     sqlite3_result_int(ctx, tz_zone_info_at(a.z, a.t.secs)->isdst);
     tz_arg_zone_done(a.z, a.owned);
-}
-
-void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
-    tz_civil c;
-    if (!tz_local_civil(ctx, z, t, &c))
-        return;
-    char buf[TZ_TEXT_MAX];
-    tz_text_rfc9557(z, t, buf);
-    result_text(ctx, buf);
 }
 
 static void fn_convert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -188,39 +181,35 @@ static void fn_data_version(sqlite3_context *ctx, int argc, sqlite3_value **argv
         result_text(ctx, v);
 }
 
-typedef struct fn_def {
-    const char *name;
-    int nargs;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-} fn_def;
-
-static const fn_def functions[] = {
-    {"tz_local", 2, fn_local},     {"tz_offset", 2, fn_offset},
-    {"tz_abbrev", 2, fn_abbrev},   {"tz_is_dst", 2, fn_is_dst},
-    {"tz_convert", 2, fn_convert}, {"tz_utc", 2, fn_utc},
-    {"tz_utc", 3, fn_utc},         {"tz_parse", 1, fn_parse},
-    {"tz_parse", 2, fn_parse},     {"tz_parse", 3, fn_parse},
-    {"tz_valid", 1, fn_valid},     {"tz_data_version", 0, fn_data_version},
-};
-
-int strata_timezone_register(sqlite3 *db, char **pzErrMsg) {
-    /* Zone data can change under a running process (tzdata upgrade): not DETERMINISTIC. */
-    const int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
-    int rc = strata_register_version(db, "timezone_version");
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof functions / sizeof *functions; i++)
-        rc = sqlite3_create_function_v2(db, functions[i].name, functions[i].nargs, flags,
-                                        (void *)functions[i].name, functions[i].fn, NULL, NULL,
-                                        NULL);
-    if (rc == SQLITE_OK)
-        rc = tz_register_more(db, flags);
-    if (rc != SQLITE_OK && pzErrMsg)
-        *pzErrMsg =
-            strata_mprintf_error("timezone", "cannot register functions: %s", sqlite3_errstr(rc));
-    return rc;
+int strata_timezone_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
+    static const strata_function functions[] = {
+        TZ_FUNCTION("tz_local", 2, fn_local),
+        TZ_FUNCTION("tz_offset", 2, fn_offset),
+        TZ_FUNCTION("tz_abbrev", 2, fn_abbrev),
+        TZ_FUNCTION("tz_is_dst", 2, fn_is_dst),
+        TZ_FUNCTION("tz_convert", 2, fn_convert),
+        TZ_FUNCTION("tz_utc", 2, fn_utc),
+        TZ_FUNCTION("tz_utc", 3, fn_utc),
+        TZ_FUNCTION("tz_parse", 1, fn_parse),
+        TZ_FUNCTION("tz_parse", 2, fn_parse),
+        TZ_FUNCTION("tz_parse", 3, fn_parse),
+        TZ_FUNCTION("tz_valid", 1, fn_valid),
+        TZ_FUNCTION("tz_data_version", 0, fn_data_version),
+        {"timezone_version", 0, STRATA_PURE, strata_version_func, NULL},
+    };
+    const strata_group groups[] = {
+        {functions, STRATA_COUNT(functions), NULL, 0, NULL, NULL, NULL},
+        {tz_calc_functions, tz_calc_nfunctions, tz_table_modules, tz_table_nmodules, NULL, NULL,
+         NULL},
+    };
+    const strata_part part = {"timezone", "timezone_version() = '" STRATA_VERSION "'", groups,
+                              STRATA_COUNT(groups)};
+    return strata_register(db, ld, &part, pzErrMsg);
 }
 
 STRATA_EXPORT int sqlite3_timezone_init(sqlite3 *db, char **pzErrMsg,
                                         const sqlite3_api_routines *pApi) {
     SQLITE_EXTENSION_INIT2(pApi);
-    return strata_timezone_register(db, pzErrMsg);
+    static const strata_register_fn parts[] = {strata_guard_register, strata_timezone_register};
+    return strata_load(db, parts, STRATA_COUNT(parts), pzErrMsg);
 }

@@ -61,7 +61,7 @@ bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static bool in_range(sqlite3_context *ctx, int64_t secs) {
-    if (secs < TZ_SECONDS_MIN - 86400 || secs > TZ_SECONDS_MAX + 86400) {
+    if (!tz_seconds_accepted(secs)) {
         strata_result_error(ctx, TZ_FN(ctx), "timestamp out of range (years 0000 to 9999)");
         return false;
     }
@@ -170,4 +170,13 @@ bool tz_local_civil(sqlite3_context *ctx, const tz_zone *z, tz_instant t, tz_civ
         return false;
     }
     return true;
+}
+
+void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
+    tz_civil c;
+    if (!tz_local_civil(ctx, z, t, &c))
+        return;
+    char buf[TZ_TEXT_MAX];
+    tz_text_rfc9557(z, t, buf);
+    sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }

@@ -1,6 +1,7 @@
 /*
-** tz_args_sql: turning SQL arguments into engine values (zones, instants, wall times) with
-** "tz_x: problem" errors. Shared by extension.c and the other *_sql.c files of this extension.
+** tz_args_sql: turning SQL arguments into engine values (zones, instants, wall times), and
+** instants into results, with "tz_x: problem" errors. Shared by extension.c and the other
+** *_sql.c files of this extension.
 */
 #ifndef STRATA_TZ_ARGS_SQL_H
 #define STRATA_TZ_ARGS_SQL_H
@@ -33,6 +34,9 @@ bool tz_arg_disambiguation(sqlite3_context *ctx, sqlite3_value *v, enum tz_disam
 
 /* Local wall time of instant t in zone z; false (error set) when outside years 0000..9999. */
 bool tz_local_civil(sqlite3_context *ctx, const tz_zone *z, tz_instant t, tz_civil *out);
+
+/* Sets the RFC 9557 text of instant t in zone z as the result (error if out of range). */
+void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t);
 
 /* Returns true if any of the first argc arguments is NULL (and sets the NULL result). */
 bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv);

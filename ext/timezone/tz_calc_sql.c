@@ -265,32 +265,19 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_arg_zone_done(z, owned);
 }
 
-typedef struct calc_def {
-    const char *name;
-    int nargs;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-} calc_def;
-
-static const calc_def calcs[] = {
-    {"tz_duration", 3, fn_duration},
-    {"jiff_duration", 3, fn_duration},
-    {"tz_trunc", 3, fn_trunc},
-    {"tz_trunc", 4, fn_trunc},
-    {"tz_hours_in_day", 2, fn_hours_in_day},
-    {"tz_add", 2, fn_add},
-    {"tz_diff", 2, fn_diff},
-    {"tz_diff", 3, fn_diff},
-    {"tz_diff", 4, fn_diff},
-    {"tz_diff", 5, fn_diff},
-    {"tz_diff", 6, fn_diff},
-    {"tz_format", 3, fn_format},
-    {"tz_format", 4, fn_format},
+const strata_function tz_calc_functions[] = {
+    TZ_FUNCTION("tz_duration", 3, fn_duration),
+    TZ_FUNCTION("jiff_duration", 3, fn_duration),
+    TZ_FUNCTION("tz_trunc", 3, fn_trunc),
+    TZ_FUNCTION("tz_trunc", 4, fn_trunc),
+    TZ_FUNCTION("tz_hours_in_day", 2, fn_hours_in_day),
+    TZ_FUNCTION("tz_add", 2, fn_add),
+    TZ_FUNCTION("tz_diff", 2, fn_diff),
+    TZ_FUNCTION("tz_diff", 3, fn_diff),
+    TZ_FUNCTION("tz_diff", 4, fn_diff),
+    TZ_FUNCTION("tz_diff", 5, fn_diff),
+    TZ_FUNCTION("tz_diff", 6, fn_diff),
+    TZ_FUNCTION("tz_format", 3, fn_format),
+    TZ_FUNCTION("tz_format", 4, fn_format),
 };
-
-int tz_register_calc(sqlite3 *db, int flags) {
-    int rc = SQLITE_OK;
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof calcs / sizeof *calcs; i++)
-        rc = sqlite3_create_function_v2(db, calcs[i].name, calcs[i].nargs, flags,
-                                        (void *)calcs[i].name, calcs[i].fn, NULL, NULL, NULL);
-    return rc;
-}
+const size_t tz_calc_nfunctions = STRATA_COUNT(tz_calc_functions);

@@ -17,6 +17,12 @@
 #define TZ_SECONDS_MIN (-62167219200LL)
 #define TZ_SECONDS_MAX 253402300799LL
 
+/* Whether an integer timestamp is accepted: years 0000 to 9999, with a day's slack either side
+** so that an extreme date with an offset applied still counts. */
+static inline bool tz_seconds_accepted(int64_t secs) {
+    return secs >= TZ_SECONDS_MIN - 86400 && secs <= TZ_SECONDS_MAX + 86400;
+}
+
 /* A wall-clock date and time without zone. */
 typedef struct tz_civil {
     int32_t year;

@@ -55,8 +55,18 @@ static void offset_text(strbuf *sb, int32_t off, char letter, int count) {
         strbuf_appendf(sb, colon ? ":%02d" : "%02d", s);
 }
 
+/* The pattern letters ICU defines (DateFormatSymbols' pattern characters). Every other ASCII
+** letter is reserved by the ICU/CLDR pattern syntax, and ICU would drop it (and what follows it)
+** without a word, so it is an error here; literal text goes in single quotes. */
+static const char icu_pattern_letters[] = "GyMdkHmsSEDFwWahKzYeugAZvcLQqVUOXxrbB";
+
+static bool is_ascii_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 struct tz_icu_formatter {
     char locale[TZ_ICU_LOCALE_MAX + 1];
+    char error[96]; /* an error message that names part of the pattern */
     UDateFormat *fmt;
     char *icu_pattern; /* the rewritten pattern fmt was built with */
     /* Long zone names of the last zone asked for: [0] standard, [1] daylight; "" = unknown. */
@@ -134,6 +144,11 @@ static const char *rewrite(tz_icu_formatter *f, const char *pattern, const tz_zo
         int count = 1;
         while (p[count] == c)
             count++;
+        if (is_ascii_letter(c) && strchr(icu_pattern_letters, c) == NULL) {
+            snprintf(f->error, sizeof f->error,
+                     "unknown pattern letter '%c' (put literal text in single quotes)", c);
+            return f->error;
+        }
         if (strchr("zZOxXvV", c) == NULL) {
             strbuf_append(out, p, (size_t)count);
             p += count;
@@ -263,8 +278,12 @@ char *tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const c
     double ms = ((double)t.secs + ti->utoff) * 1000.0 + (double)(t.nanos / 1000000);
     UChar out[1024];
     int32_t n = udat_format(f->fmt, ms, out, 1024, NULL, &st);
-    if (U_FAILURE(st) || n >= 1024) {
+    if (st == U_BUFFER_OVERFLOW_ERROR || n >= 1024) {
         *err = "formatted text too long";
+        return NULL;
+    }
+    if (U_FAILURE(st)) {
+        *err = "ICU cannot format this pattern";
         return NULL;
     }
     char *utf8 = malloc((size_t)n * 3 + 1);

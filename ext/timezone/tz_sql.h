@@ -4,21 +4,22 @@
 #ifndef STRATA_TZ_SQL_H
 #define STRATA_TZ_SQL_H
 
+#include "common/register_sql.h"
 #include "common/sqlite_ext.h"
 #include "timezone/tz_text.h"
 #include "timezone/tz_zone.h"
 
-/* Sets the RFC 9557 text of instant t in zone z as the result (error if out of range). */
-void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t);
+/* Zone data can change under a running process (tzdata upgrade): INNOCUOUS, not DETERMINISTIC.
+** Each function's user data is its name, for error messages (TZ_FN). */
+#define TZ_FLAGS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
+#define TZ_FUNCTION(name, nargs, fn)                                                               \
+    { name, nargs, TZ_FLAGS, fn, name }
 
 /* tz_calc_sql.c: durations, truncation, arithmetic, formatting. */
-int tz_register_calc(sqlite3 *db, int flags);
+extern const strata_function tz_calc_functions[];
+extern const size_t tz_calc_nfunctions;
 /* tz_tables_sql.c: tz_names and tz_transitions. */
-int tz_register_tables(sqlite3 *db);
-
-static inline int tz_register_more(sqlite3 *db, int flags) {
-    int rc = tz_register_calc(db, flags);
-    return rc == SQLITE_OK ? tz_register_tables(db) : rc;
-}
+extern const strata_module tz_table_modules[];
+extern const size_t tz_table_nmodules;
 
 #endif

@@ -236,7 +236,7 @@ static int tr_close(sqlite3_vtab_cursor *cur) {
 
 static int tr_set_error(tr_cursor *c, const char *msg) {
     sqlite3_free(c->base.pVtab->zErrMsg);
-    c->base.pVtab->zErrMsg = sqlite3_mprintf("tz_transitions: %s", msg);
+    c->base.pVtab->zErrMsg = strata_mprintf_error("tz_transitions", "%s", msg);
     return SQLITE_ERROR;
 }
 
@@ -245,12 +245,14 @@ static int tr_set_error(tr_cursor *c, const char *msg) {
 static int tr_bound(tr_cursor *c, sqlite3_value *v, int64_t *out) {
     if (sqlite3_value_type(v) == SQLITE_INTEGER) {
         *out = sqlite3_value_int64(v);
+        if (!tz_seconds_accepted(*out))
+            return tr_set_error(c, "bound out of range (years 0000 to 9999)");
         return SQLITE_OK;
     }
     if (sqlite3_value_type(v) == SQLITE_FLOAT) {
         double d = sqlite3_value_double(v);
         if (!(d >= (double)TZ_SECONDS_MIN && d <= (double)TZ_SECONDS_MAX))
-            return tr_set_error(c, "bound out of range");
+            return tr_set_error(c, "bound out of range (years 0000 to 9999)");
         *out = (int64_t)d;
         return SQLITE_OK;
     }
@@ -303,7 +305,8 @@ static int tr_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int 
         if (rc != SQLITE_OK)
             return rc;
     }
-    /* Bounds outside years 0000..9999 mean "from the start" / "to the end". */
+    /* The table covers years 0000..9999; a bound up to a day beyond (an offset applied to an
+    ** extreme date) selects the same transitions as the edge itself. */
     if (from < TZ_SECONDS_MIN)
         from = TZ_SECONDS_MIN;
     if (c->to > TZ_SECONDS_MAX)
@@ -377,9 +380,8 @@ static sqlite3_module tr_module = {
     .xRowid = tr_rowid,
 };
 
-int tz_register_tables(sqlite3 *db) {
-    int rc = sqlite3_create_module_v2(db, "tz_names", &names_module, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_module_v2(db, "tz_transitions", &tr_module, NULL, NULL);
-    return rc;
-}
+const strata_module tz_table_modules[] = {
+    {"tz_names", &names_module, NULL},
+    {"tz_transitions", &tr_module, NULL},
+};
+const size_t tz_table_nmodules = STRATA_COUNT(tz_table_modules);

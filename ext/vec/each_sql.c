@@ -123,7 +123,7 @@ static int each_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     return SQLITE_OK;
 }
 
-static sqlite3_module each_module = {
+const sqlite3_module vec_each_module = {
     .iVersion = 0,
     .xConnect = each_connect,
     .xBestIndex = each_best_index,
@@ -136,7 +136,3 @@ static sqlite3_module each_module = {
     .xColumn = each_column,
     .xRowid = each_rowid,
 };
-
-int vec_register_each(sqlite3 *db) {
-    return sqlite3_create_module_v2(db, "vec_each", &each_module, NULL, NULL);
-}

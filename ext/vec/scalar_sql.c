@@ -373,8 +373,11 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
 /* ---- meta ---------------------------------------------------------------------------------- */
 
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    char *s = sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s",
-                              STRATA_VERSION, strata_cpu_describe(), vec_distance_isa());
+    /* The Engine line is how a second strata library recognises our functions (extension.c). */
+    char *s =
+        sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s\n"
+                        "Engine: strata %s",
+                        STRATA_VERSION, strata_cpu_describe(), vec_distance_isa(), STRATA_VERSION);
     if (s == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -384,42 +387,30 @@ static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* ---- registration -------------------------------------------------------------------------- */
 
-int vec_register_scalars(sqlite3 *db) {
-    const int consume = STRATA_PURE | SQLITE_SUBTYPE;
-    const int produce = consume | SQLITE_RESULT_SUBTYPE;
-    static const struct {
-        const char *name;
-        int nargs;
-        int produces;
-        void (*fn)(sqlite3_context *, int, sqlite3_value **);
-        intptr_t data;
-    } fns[] = {
-        {"vec_f32", 1, 1, fn_constructor, VEC_F32},
-        {"vec_int8", 1, 1, fn_constructor, VEC_INT8},
-        {"vec_bit", 1, 1, fn_constructor, VEC_BIT},
-        {"vec_f16", 1, 1, fn_constructor, VEC_F16},
-        {"vec_length", 1, 0, fn_length, 0},
-        {"vec_type", 1, 0, fn_type, 0},
-        {"vec_to_json", 1, 0, fn_to_json, 0},
-        {"vec_add", 2, 1, fn_add_sub, 0},
-        {"vec_sub", 2, 1, fn_add_sub, 1},
-        {"vec_normalize", 1, 1, fn_normalize, 0},
-        {"vec_slice", 3, 1, fn_slice, 0},
-        {"vec_distance_l2", 2, 0, fn_distance, VEC_L2},
-        {"vec_distance_l1", 2, 0, fn_distance, VEC_L1},
-        {"vec_distance_cosine", 2, 0, fn_distance, VEC_COSINE},
-        {"vec_distance_dot", 2, 0, fn_distance, VEC_DOT},
-        {"vec_distance_hamming", 2, 0, fn_distance, VEC_HAMMING},
-        {"vec_quantize_binary", 1, 1, fn_quantize_binary, 0},
-        {"vec_quantize_int8", 2, 1, fn_quantize_int8, 0},
-    };
-    int rc = SQLITE_OK;
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof fns / sizeof fns[0]; i++)
-        rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs,
-                                        fns[i].produces ? produce : consume, (void *)fns[i].data,
-                                        fns[i].fn, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function_v2(db, "vec_debug", 0, STRATA_PURE, NULL, fn_debug, NULL, NULL,
-                                        NULL);
-    return rc;
-}
+/* Functions that read vectors accept sqlite-vec's subtypes; those that make one set it. */
+#define CONSUME (STRATA_PURE | SQLITE_SUBTYPE)
+#define PRODUCE (CONSUME | SQLITE_RESULT_SUBTYPE)
+
+const strata_function vec_scalar_functions[] = {
+    {"vec_f32", 1, PRODUCE, fn_constructor, (const void *)VEC_F32},
+    {"vec_int8", 1, PRODUCE, fn_constructor, (const void *)VEC_INT8},
+    {"vec_bit", 1, PRODUCE, fn_constructor, (const void *)VEC_BIT},
+    {"vec_f16", 1, PRODUCE, fn_constructor, (const void *)VEC_F16},
+    {"vec_length", 1, CONSUME, fn_length, NULL},
+    {"vec_type", 1, CONSUME, fn_type, NULL},
+    {"vec_to_json", 1, CONSUME, fn_to_json, NULL},
+    {"vec_add", 2, PRODUCE, fn_add_sub, NULL},
+    {"vec_sub", 2, PRODUCE, fn_add_sub, (const void *)1},
+    {"vec_normalize", 1, PRODUCE, fn_normalize, NULL},
+    {"vec_slice", 3, PRODUCE, fn_slice, NULL},
+    {"vec_distance_l2", 2, CONSUME, fn_distance, (const void *)VEC_L2},
+    {"vec_distance_l1", 2, CONSUME, fn_distance, (const void *)VEC_L1},
+    {"vec_distance_cosine", 2, CONSUME, fn_distance, (const void *)VEC_COSINE},
+    {"vec_distance_dot", 2, CONSUME, fn_distance, (const void *)VEC_DOT},
+    {"vec_distance_hamming", 2, CONSUME, fn_distance, (const void *)VEC_HAMMING},
+    {"vec_quantize_binary", 1, PRODUCE, fn_quantize_binary, NULL},
+    {"vec_quantize_int8", 2, PRODUCE, fn_quantize_int8, NULL},
+    {"vec_debug", 0, STRATA_PURE, fn_debug, NULL},
+    {"vec_version", 0, STRATA_PURE, strata_version_func, NULL},
+};
+const size_t vec_scalar_nfunctions = STRATA_COUNT(vec_scalar_functions);

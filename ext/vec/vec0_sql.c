@@ -351,7 +351,7 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
         return SQLITE_ERROR;
     }
     if (vec0_schema_parse(&v->s, argc - 3, argv + 3, msg, sizeof msg) != 0) {
-        *pzErr = sqlite3_mprintf("vec0 constructor error: %s", msg);
+        *pzErr = strata_mprintf_error("vec0 constructor error", "%s", msg);
         vtab_free(v);
         return SQLITE_ERROR;
     }
@@ -928,7 +928,7 @@ static int vec0_shadow(const char *suffix) {
     return vec0_shadow_name(suffix);
 }
 
-static sqlite3_module vec0_module = {
+const sqlite3_module vec0_module = {
     .iVersion = 3,
     .xCreate = vec0_create,
     .xConnect = vec0_connect,
@@ -946,7 +946,3 @@ static sqlite3_module vec0_module = {
     .xRename = vec0_rename,
     .xShadowName = vec0_shadow,
 };
-
-int vec_register_vec0(sqlite3 *db) {
-    return sqlite3_create_module_v2(db, "vec0", &vec0_module, NULL, NULL);
-}

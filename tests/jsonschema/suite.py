@@ -22,9 +22,9 @@ def suite_dir():
     candidates = []
     if os.environ.get("JSON_SCHEMA_TEST_SUITE"):
         candidates.append(Path(os.environ["JSON_SCHEMA_TEST_SUITE"]))
-    candidates.append(helpers.ROOT.parent / "shared" / "json-schema-test-suite")
+    candidates.append(helpers.shared_dir("json-schema-test-suite"))
     for c in candidates:
-        if (c / "tests").is_dir() and (c / "remotes").is_dir():
+        if c is not None and (c / "tests").is_dir() and (c / "remotes").is_dir():
             return c
     return None
 

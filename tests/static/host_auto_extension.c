@@ -3,20 +3,9 @@
 ** sqlite3_auto_extension, and checks that each one answers on a new connection.
 */
 #include "common/version.h"
+#include "host_sql.h"
 #include "strata.h"
 #include "unit.h"
-
-static const char *query_text(sqlite3 *db, const char *sql, char *out, size_t cap) {
-    sqlite3_stmt *stmt = NULL;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(stmt, 0));
-    else
-        snprintf(out, cap, "error: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
-    return out;
-}
 
 static void test_auto_extension_registers_everything(void) {
     CHECK_EQ_INT(sqlite3_auto_extension((void (*)(void))sqlite3_strata_init), SQLITE_OK);
@@ -27,7 +16,7 @@ static void test_auto_extension_registers_everything(void) {
     char sql[128], out[256];
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         snprintf(sql, sizeof sql, "SELECT %s()", fns[i]);
-        CHECK_EQ_STR(query_text(db, sql, out, sizeof out), STRATA_VERSION);
+        CHECK_EQ_STR(host_query_text(db, sql, out, sizeof out), STRATA_VERSION);
     }
     sqlite3_close(db);
     sqlite3_reset_auto_extension();

@@ -2,6 +2,8 @@
 rounding modes, month-end clamping, and the bad-input table of every function."""
 
 import os
+import sqlite3
+import string
 import subprocess
 import sys
 import zoneinfo
@@ -234,6 +236,38 @@ def test_format_uses_our_offsets(db):
         "Z quoted UTC"
 
 
+# The pattern letters ICU defines; every other ASCII letter is reserved by the ICU/CLDR pattern
+# syntax and must be an error, not dropped (ICU drops 'T' and what follows it).
+ICU_PATTERN_LETTERS = set("GyMdkHmsSEDFwWahKzYeugAZvcLQqVUOXxrbB")
+
+
+def test_format_letters_are_pattern_letters_or_errors(db):
+    for letter in string.ascii_letters:
+        pattern = "VV" if letter == "V" else letter  # V alone is refused (see BAD)
+        if letter in ICU_PATTERN_LETTERS:
+            assert one(db, "SELECT tz_format('2024-07-01T12:00Z', 'Europe/Paris', ?)", pattern)
+            continue
+        for where in (pattern, f"yyyy-MM-dd {pattern} HH", f"'a' {pattern}{pattern}"):
+            with pytest.raises(sqlite3.OperationalError) as e:
+                one(db, "SELECT tz_format(0, 'UTC', ?)", where)
+            assert str(e.value) == (f"tz_format: unknown pattern letter '{letter}' "
+                                    "(put literal text in single quotes)")
+
+
+@pytest.mark.parametrize("zone", ["UTC", NY, "Europe/Paris", "Asia/Kolkata",
+                                  "Australia/Lord_Howe", "America/St_Johns"])
+def test_format_quoted_literals_match_zoneinfo(db, zone):
+    zi = zoneinfo.ZoneInfo(zone)
+    for ts in [0, 1711846800, 1719835200, 1730597400, 2000000000, 4102444800]:
+        want = datetime.fromtimestamp(ts, zi)
+        assert one(db, "SELECT tz_format(?, ?, ?)", ts, zone,
+                   "yyyy-MM-dd'T'HH:mm:ssxxx") == want.isoformat()
+        assert one(db, "SELECT tz_format(?, ?, ?)", ts, zone, "h 'o''clock' a, 'day' D") == \
+            want.strftime("%-I o'clock %p, day ") + str(want.timetuple().tm_yday)
+    # Letters outside ASCII are literal text, as in ICU.
+    assert one(db, "SELECT tz_format(0, 'UTC', 'yyyy年MM月dd日')") == "1970年01月01日"
+
+
 def test_format_per_row_patterns_and_locales(db):
     rows = db.execute("SELECT tz_format(0, 'UTC', p, l) FROM (SELECT 'yyyy' p, 'en' l"
                       " UNION ALL SELECT 'MMMM', 'fr' UNION ALL SELECT 'MMMM', 'de')").fetchall()
@@ -263,8 +297,17 @@ def test_extreme_arguments_do_not_crash(db):
                big) == f"P{big}Y"
     assert one(db, "SELECT tz_diff('2024-03-01', '2000-01-01', 'week', 'day', 'expand', ?)",
                big).startswith("P")
+    # Integer bounds outside years 0000 to 9999 (a day's slack, as every timestamp) are errors,
+    # not clamped; the extreme accepted bounds select every transition.
+    everything = one(db, "SELECT count(*) FROM tz_transitions('Europe/London')")
+    assert everything > 200
     assert one(db, "SELECT count(*) FROM tz_transitions('Europe/London', ?, ?)",
-               -9223372036854775808, 9223372036854775807) > 200
+               -62167219200 - 86400, 253402300799 + 86400) == everything
+    for bounds in [(-9223372036854775808, 0), (0, 9223372036854775807),
+                   (-62167219200 - 86401, 0), (0, 253402300799 + 86401), (-1e18, 0), (0, 1e300)]:
+        with pytest.raises(sqlite3.OperationalError,
+                           match=r"^tz_transitions: bound out of range \(years 0000 to 9999\)$"):
+            one(db, "SELECT count(*) FROM tz_transitions('Europe/London', ?, ?)", *bounds)
     assert one(db, "SELECT tz_add('0000-01-01T00:00Z', 'PT1S')") == \
         "0000-01-01T00:00:01+00:00[UTC]"
     with pytest.raises(Exception, match="result out of range"):
