@@ -254,7 +254,9 @@ def test_random_kills_keep_tables_agreeing(tmp_path):
                 [sys.executable, "-c", CHILD_PRELUDE + WRITER.format(
                     db=str(path), seed=rng.randrange(1 << 30), start=start)],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            assert proc.stdout.readline() == b"ready\n"  # connected: the kill lands in writes
+            if proc.stdout.readline() != b"ready\n":  # connected: the kill lands in writes
+                proc.kill()
+                pytest.fail(f"the writer stopped: {proc.communicate()[1].decode()[-2000:]}")
             time.sleep(rng.random() * (1.0 if helpers.ASAN else 0.3))
             proc.kill()
             _, err = proc.communicate(timeout=30)
