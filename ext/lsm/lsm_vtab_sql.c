@@ -24,9 +24,14 @@
 ** transaction does, and several lsm tables in one transaction commit together. In-memory and
 ** temporary databases have no shadow table: their transactions prepare in xSync (so a full disk
 ** fails the COMMIT) and commit with the outcome record in xCommit; after a crash there is no
-** host database left to agree with. Neither has a table created with atomic=off, whose commits
-** skip the row in the database file (faster auto-commits) at the price of that agreement across
-** a crash. A table opened from a read-only database reads only.
+** host database left to agree with. A table created with atomic=off has its shadow table but
+** does not update it: its commits skip the row in the database file (faster auto-commits) at the
+** price of that agreement across a crash. A table opened from a read-only database reads only.
+**
+** A table of a database file whose shadow table is missing was not created by CREATE VIRTUAL
+** TABLE in that file (a schema written by other means, a stranger's database): its store is
+** opened read-only, so reading it cannot make the engine write there, and DROP TABLE leaves the
+** store's files alone.
 **
 ** Opening never creates a store, except CREATE VIRTUAL TABLE: connecting a table whose store
 ** is missing or cannot be opened succeeds (so DROP TABLE still works), and every use of the
@@ -353,14 +358,14 @@ static int record_txn(lsm_vtab *v, sqlite3_uint64 txn) {
 /* Opens the table's store (creating it with `create`), or keeps the reason it cannot be. */
 static int open_store(lsm_vtab *v, int create) {
     host_record h = {0, 0, 0};
-    if (v->atomic && !create) {
+    if (v->in_file && !create) {
         read_shadow(v, &h);
         v->shadow_missing = !h.found;
         v->coordinator = h.coordinator;
     }
     slsm_options o = v->opt;
     o.must_exist = !create;
-    o.read_only = v->read_only;
+    o.read_only = v->read_only || v->shadow_missing;
     o.resolve = resolve_outcome;
     o.resolve_arg = &h;
     pending_settle(v->path, 0);
@@ -392,10 +397,10 @@ int lsm_vtab_ready(lsm_vtab *v, int for_write) {
     if (v->read_only)
         return lsm_vtab_error(v, SQLITE_READONLY, "cannot write %s: its database is read-only",
                               v->entry.name);
-    if (v->atomic && v->shadow_missing)
+    if (v->shadow_missing)
         return lsm_vtab_error(v, SQLITE_ERROR,
-                              "cannot write %s: its shadow table %s.%s_txn is missing, so its "
-                              "commits could not follow the database's",
+                              "cannot write %s: its shadow table %s.%s_txn is missing (the table "
+                              "was not created in this database), so its store is read-only",
                               v->entry.name, v->entry.schema, v->entry.name);
     if (v->sql_level > 0 && slsm_txn_level(v->entry.kv) < v->sql_level) {
         int rc = slsm_begin(v->entry.kv, v->sql_level);
@@ -409,9 +414,10 @@ int lsm_vtab_ready(lsm_vtab *v, int for_write) {
 }
 
 int lsm_vtab_salvage(lsm_vtab *v) {
-    if (v->read_only)
-        return lsm_vtab_error(v, SQLITE_READONLY, "cannot salvage %s: its database is read-only",
-                              v->entry.name);
+    if (v->read_only || v->shadow_missing)
+        return lsm_vtab_error(v, SQLITE_READONLY, "cannot salvage %s: %s", v->entry.name,
+                              v->read_only ? "its database is read-only"
+                                           : "its shadow table is missing");
     if (!sqlite3_get_autocommit(v->db))
         return lsm_vtab_error(v, SQLITE_ERROR, "salvage of %s must run outside a transaction",
                               v->entry.name);
@@ -420,7 +426,7 @@ int lsm_vtab_salvage(lsm_vtab *v) {
     if (v->entry.kv)
         return SQLITE_OK; /* it opened: nothing is damaged */
     host_record h = {0, 0, 0};
-    if (v->atomic)
+    if (v->in_file)
         read_shadow(v, &h);
     slsm_options o = v->opt;
     o.resolve = resolve_outcome;
@@ -460,7 +466,8 @@ static int vtab_init(sqlite3 *db, void *aux, int argc, const char *const *argv, 
     v->opt = args.opt;
     v->text_order_ok = args.key_type != LSMV_KEY_TEXT || database_is_utf8(db, argv[1]);
     const char *dbfile = sqlite3_db_filename(db, argv[1]);
-    v->atomic = dbfile != NULL && dbfile[0] != 0 && args.atomic;
+    v->in_file = dbfile != NULL && dbfile[0] != 0;
+    v->atomic = v->in_file && args.atomic;
     v->read_only = sqlite3_db_readonly(db, argv[1]) == 1;
     v->module = sqlite3_mprintf("%s", module);
     v->entry.schema = sqlite3_mprintf("%s", argv[1]);
@@ -477,7 +484,7 @@ static int vtab_init(sqlite3 *db, void *aux, int argc, const char *const *argv, 
     }
     /* CREATE makes the shadow table (rolled back with the statement if the store then fails
     ** to open) and the store; a connection reports a store it cannot open when it is used */
-    if (rc == SQLITE_OK && create && v->atomic)
+    if (rc == SQLITE_OK && create && v->in_file)
         rc = create_shadow(v, pzErr);
     if (rc == SQLITE_OK && create && open_store(v, 1) != SQLITE_OK) {
         rc = v->entry.open_rc;
@@ -521,10 +528,14 @@ static int vtab_disconnect(sqlite3_vtab *tab) {
 /* DROP TABLE drops the shadow table and removes the files the store's manifest accounts for,
 ** at once or when the last handle on them in this process closes (see pending_drop). When
 ** another process holds the store they stay; a store that is missing or whose manifest is
-** unreadable leaves its files as they are. */
+** unreadable leaves its files as they are, and so does a table without its shadow table. */
 static int vtab_destroy(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
-    if (v->atomic) {
+    if (v->in_file && v->shadow_missing) {
+        vtab_free(v); /* not this database's store: its files stay */
+        return SQLITE_OK;
+    }
+    if (v->in_file) {
         sqlite3_finalize(v->record_txn);
         v->record_txn = NULL;
         char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w_txn\"", v->entry.schema,
@@ -557,7 +568,7 @@ static int vtab_rename(sqlite3_vtab *tab, const char *name) {
     char *copy = sqlite3_mprintf("%s", name);
     if (copy == NULL)
         return SQLITE_NOMEM;
-    if (v->atomic && !v->shadow_missing) {
+    if (v->in_file && !v->shadow_missing) {
         sqlite3_finalize(v->record_txn);
         v->record_txn = NULL;
         char *sql = sqlite3_mprintf("ALTER TABLE \"%w\".\"%w_txn\" RENAME TO \"%w_txn\"",

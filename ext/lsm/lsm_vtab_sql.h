@@ -49,8 +49,9 @@ typedef struct lsm_vtab {
     /* The host database coordinates commits (see lsm_vtab_sql.c): in a database file the
     ** table's shadow table "<name>_txn" holds its coordinator id and the number of the last
     ** transaction it committed. In-memory and temporary databases have none (coordinator 0). */
-    int atomic;         /* the host database is a file and commits follow it (atomic=on) */
-    int shadow_missing; /* ... but its shadow table is not there: writes are refused */
+    int in_file;        /* the host database is a file: the table has a shadow table ... */
+    int atomic;         /* ... commits follow the database (atomic=on) */
+    int shadow_missing; /* ... or it is not there: a foreign table, read-only, never dropped */
     int read_only;      /* the host database is read-only */
     sqlite3_uint64 coordinator;
     sqlite3_stmt *record_txn; /* UPDATE of the shadow table, prepared on first use */
