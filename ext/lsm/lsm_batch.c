@@ -70,13 +70,28 @@ int lsm_batch_add(lsm_batch *b, int type, const uint8_t *k, size_t nk, const uin
     return LSM_OK;
 }
 
-const uint8_t *lsm_batch_seal(lsm_batch *b, uint64_t seq, size_t *n) {
+const uint8_t *lsm_batch_seal(lsm_batch *b, uint64_t seq, int type, const uint8_t *trailer,
+                              size_t ntrailer, size_t *n) {
+    if (ntrailer) {
+        strbuf_append(&b->buf, trailer, ntrailer);
+        if (b->buf.failed) {
+            b->buf.failed = 0;
+            return NULL;
+        }
+    }
     uint8_t *d = (uint8_t *)b->buf.data;
     lsm_put_fixed64(d + LSM_WAL_HEADER, seq);
     lsm_put_fixed32(d + LSM_WAL_HEADER + 8, b->count);
-    lsm_wal_header(d, d + LSM_WAL_HEADER, b->buf.len - LSM_WAL_HEADER);
+    lsm_wal_header(d, type, d + LSM_WAL_HEADER, b->buf.len - LSM_WAL_HEADER);
     *n = b->buf.len;
     return d;
+}
+
+void lsm_batch_untrail(lsm_batch *b, size_t ntrailer) {
+    if (ntrailer && b->buf.len >= LSM_BATCH_HEADER + ntrailer) {
+        b->buf.len -= ntrailer;
+        b->buf.data[b->buf.len] = 0;
+    }
 }
 
 uint64_t lsm_batch_payload_seq(const uint8_t *payload) {

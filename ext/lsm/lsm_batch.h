@@ -28,8 +28,13 @@ void lsm_batch_free(lsm_batch *b);
 void lsm_batch_clear(lsm_batch *b);
 void lsm_batch_truncate(lsm_batch *b, size_t len, uint32_t count);
 int lsm_batch_add(lsm_batch *b, int type, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
-/* Fills in sequence number, count and the log header; returns the record to write. */
-const uint8_t *lsm_batch_seal(lsm_batch *b, uint64_t seq, size_t *n);
+/* Fills in sequence number, count and the header of a log record of `type`; returns the record
+** to write. A prepare record carries the coordinator after the batch: `trailer` (ntrailer bytes,
+** NULL for none) is appended first and taken off by lsm_batch_untrail once the record is
+** written. NULL when out of memory. */
+const uint8_t *lsm_batch_seal(lsm_batch *b, uint64_t seq, int type, const uint8_t *trailer,
+                              size_t ntrailer, size_t *n);
+void lsm_batch_untrail(lsm_batch *b, size_t ntrailer);
 
 typedef int (*lsm_batch_fn)(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
                             const uint8_t *v, size_t nv);

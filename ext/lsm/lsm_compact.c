@@ -85,20 +85,36 @@ static void note_failure(lsm_engine *e, int rc, const char *job) {
     pthread_cond_broadcast(&e->bg_done);
 }
 
-/* Number for a new table file; with `unlocked`, the caller does not hold mu. During a
-** compaction a waiting memtable is flushed first (see the header comment). */
-static uint64_t new_file_number(lsm_engine *e, int unlocked, int compaction) {
-    if (!unlocked)
-        return e->next_file++;
-    pthread_mutex_lock(&e->mu);
-    if (compaction && e->imm && e->bg_rc == LSM_OK) {
+/* Number for a new table file, reserved by the manifest first when the reservation is used up
+** (so a crash never leaves a table the engine cannot tell is its own); with `unlocked`, the
+** caller does not hold mu. During a compaction a waiting memtable is flushed first (see the
+** header comment). */
+static int new_file_number(lsm_engine *e, int unlocked, int compaction, uint64_t *number) {
+    if (unlocked)
+        pthread_mutex_lock(&e->mu);
+    if (unlocked && compaction && e->imm && e->bg_rc == LSM_OK) {
         int rc = lsm_engine_flush_imm(e);
         if (rc)
             note_failure(e, rc, "flush");
     }
-    uint64_t number = e->next_file++;
-    pthread_mutex_unlock(&e->mu);
-    return number;
+    int rc = lsm_engine_reserve_files(e, 1);
+    if (rc == LSM_OK)
+        *number = e->next_file++;
+    if (unlocked)
+        pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int lsm_engine_reserve_files(lsm_engine *e, uint64_t need) {
+    if (e->next_file + need <= e->reserved_to)
+        return LSM_OK;
+    uint64_t upto = e->next_file + need + LSM_FILE_RESERVE;
+    int published;
+    int rc = lsm_manifest_write(e->path, e->tmp_path, e->current, upto, e->flushed_seq,
+                                e->opt.durability != SLSM_DURABILITY_OFF, &published);
+    if (rc == LSM_OK)
+        e->reserved_to = upto;
+    return rc;
 }
 
 /* The level below a compaction's output level (LevelDB's "grandparents"): an output table ends
@@ -172,7 +188,9 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
                 break;
         }
         if (!open) {
-            number = new_file_number(e, unlocked, compaction);
+            rc = new_file_number(e, unlocked, compaction, &number);
+            if (rc)
+                break;
             char *path = lsm_table_path(e->path, number);
             if (path == NULL) {
                 rc = LSM_NOMEM;
@@ -217,7 +235,8 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
     lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
     if (v == NULL)
         return LSM_NOMEM;
-    uint64_t next_file = e->next_file, flushed_seq = e->flushed_seq;
+    /* each manifest reserves the next LSM_FILE_RESERVE table numbers (new_file_number) */
+    uint64_t next_file = e->next_file + LSM_FILE_RESERVE, flushed_seq = e->flushed_seq;
     pthread_mutex_unlock(&e->mu);
     int published;
     int rc = lsm_manifest_write(e->path, e->tmp_path, v, next_file, flushed_seq,
@@ -227,6 +246,8 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
         lsm_version_unref(v);
         return rc;
     }
+    if (rc == LSM_OK && next_file > e->reserved_to)
+        e->reserved_to = next_file;
     if (rc) {
         obsolete_drops = 0;
         if (e->sticky_rc == LSM_OK) {
@@ -345,13 +366,16 @@ int lsm_engine_flush_imm(lsm_engine *e) {
 
 int lsm_engine_flush(lsm_engine *e) {
     int rc = lsm_engine_flush_imm(e);
-    if (rc == LSM_OK && lsm_skiplist_count(e->mem) > 0) {
+    /* not while a transaction is prepared: its decide record must follow its prepare record
+    ** in the same log, which a switch would empty once the memtable is written */
+    int prepared = e->writer && e->writer->prepared;
+    if (rc == LSM_OK && lsm_skiplist_count(e->mem) > 0 && !prepared) {
         rc = lsm_engine_switch_memtable(e);
         if (rc == LSM_OK)
             rc = lsm_engine_flush_imm(e);
     }
     /* every commit is in tables now: whatever a failed log fsync lost no longer counts */
-    if (rc == LSM_OK)
+    if (rc == LSM_OK && !prepared)
         e->log_sync_failed = 0;
     return rc;
 }
@@ -555,6 +579,8 @@ void lsm_engine_charge_read(lsm_engine *e, lsm_fmeta *f, int level) {
     lsm_fmeta_ref(f);
     e->read_file = f;
     e->read_level = level;
+    if (!e->active)
+        e->want_active = 1;
     pthread_cond_signal(&e->bg_wake);
 }
 

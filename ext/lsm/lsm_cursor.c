@@ -338,6 +338,7 @@ static int finish(slsm_cursor *c, int rc) {
         c->it = NULL;
     }
     c->rc = rc;
+    lsm_engine_read_done(c->db->e);
     pthread_mutex_unlock(&c->db->e->mu);
     return rc;
 }

@@ -111,171 +111,7 @@ static char *path_with(const char *base, const char *suffix) {
     return p;
 }
 
-/* ---- open and recovery -------------------------------------------------------------------- */
-
-/* Private status of replay_record: a log continues after a gap in the sequence numbers. */
-#define REPLAY_GAP 1000
-
-typedef struct replay_state {
-    lsm_engine *e;
-    int log;        /* index of the log being replayed */
-    int gap_ends;   /* a gap ends the log (the newer log) instead of being corruption */
-    int applied;    /* records past flushed_seq replayed from this log */
-    uint64_t first; /* first sequence number in the log (0 if none) */
-} replay_state;
-
-static int replay_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_t nk,
-                     const uint8_t *v, size_t nv) {
-    lsm_engine *e = arg;
-    if (seq <= e->flushed_seq)
-        return LSM_OK;
-    return lsm_skiplist_add(e->mem, k, nk, lsm_make_tag(seq, type), v, nv);
-}
-
-static int replay_record(void *arg, const uint8_t *payload, size_t n) {
-    replay_state *st = arg;
-    lsm_engine *e = st->e;
-    if (n < 12)
-        return LSM_CORRUPT;
-    uint64_t seq = lsm_batch_payload_seq(payload);
-    uint32_t count = lsm_batch_payload_count(payload);
-    if (seq == 0 || seq > LSM_MAX_SEQ / 2 || count == 0)
-        return LSM_CORRUPT;
-    if (st->first == 0)
-        st->first = seq;
-    if (seq + count - 1 <= e->flushed_seq)
-        return LSM_OK;
-    if (seq != e->last_seq + 1 && (e->last_seq > e->flushed_seq || seq > e->flushed_seq + 1)) {
-        /* the newer log after a gap: its older neighbour lost its tail in a power cut (under
-        ** NORMAL durability), so what follows the gap was never durable as a prefix: drop it */
-        if (st->gap_ends)
-            return REPLAY_GAP;
-        lsm_file_set_errmsg("%s: log records out of sequence", e->log_path[st->log]);
-        return LSM_CORRUPT;
-    }
-    int rc = lsm_batch_walk(payload, n, 0, replay_op, e);
-    if (rc == LSM_OK) {
-        e->last_seq = seq + count - 1;
-        st->applied++;
-    } else if (rc == LSM_CORRUPT) {
-        lsm_file_set_errmsg("%s: malformed log record", e->log_path[st->log]);
-    }
-    return rc;
-}
-
-typedef struct orphan_scan {
-    lsm_engine *e;
-    const char *base; /* file name of the manifest */
-} orphan_scan;
-
-static int file_is_live(const lsm_version *v, uint64_t number) {
-    for (int l = 0; l < LSM_LEVELS; l++)
-        for (int i = 0; i < v->n[l]; i++)
-            if (v->files[l][i]->number == number)
-                return 1;
-    return 0;
-}
-
-/* Tables a crash left behind (written but never recorded in the manifest) are removed. */
-static void remove_orphan(void *arg, const char *name) {
-    orphan_scan *s = arg;
-    size_t nb = strlen(s->base);
-    if (strncmp(name, s->base, nb) != 0 || name[nb] != '-')
-        return;
-    const char *p = name + nb + 1;
-    char *end;
-    unsigned long long number = strtoull(p, &end, 10);
-    if (end == p || strcmp(end, ".sst") != 0 || file_is_live(s->e->current, number))
-        return;
-    char *path = lsm_table_path(s->e->path, number);
-    if (path)
-        lsm_file_remove(path);
-    free(path);
-}
-
-static int first_seq_only(void *arg, const uint8_t *payload, size_t n) {
-    replay_state *st = arg;
-    if (n >= 12)
-        st->first = lsm_batch_payload_seq(payload);
-    return REPLAY_GAP; /* stop after the first record */
-}
-
-static int engine_recover(lsm_engine *e) {
-    int rc = lsm_manifest_read(e->path, e->path, &e->current, &e->next_file, &e->flushed_seq);
-    if (rc == LSM_NOTFOUND) {
-        e->current = lsm_version_new();
-        e->next_file = 1;
-        e->flushed_seq = 0;
-        if (e->current == NULL)
-            return LSM_NOMEM;
-        int published;
-        rc = lsm_manifest_write(e->path, e->tmp_path, e->current, e->next_file, 0,
-                                e->opt.durability != SLSM_DURABILITY_OFF, &published);
-    }
-    if (rc)
-        return rc;
-    e->last_seq = e->flushed_seq;
-    char dir[4096];
-    const char *name;
-    if (lsm_file_split(e->path, dir, sizeof dir, &name) == LSM_OK) {
-        orphan_scan s = {e, name};
-        lsm_file_list_dir(e->path, remove_orphan, &s);
-    }
-    lsm_file_remove(e->tmp_path);
-    e->mem = lsm_skiplist_new();
-    if (e->mem == NULL)
-        return LSM_NOMEM;
-    /* which log is older: the one whose first record has the smaller sequence number */
-    replay_state peek[2] = {{e, 0, 0, 0, 0}, {e, 1, 0, 0, 0}};
-    for (int i = 0; i < 2; i++) {
-        rc = lsm_wal_replay(e->log_path[i], first_seq_only, &peek[i], &(uint64_t){0}, &(int){0});
-        if (rc != LSM_OK && rc != REPLAY_GAP)
-            return rc;
-    }
-    int older = peek[1].first && (peek[0].first == 0 || peek[1].first < peek[0].first) ? 1 : 0;
-    uint64_t valid_end[2];
-    int applied[2];
-    for (int k = 0; k < 2; k++) {
-        int i = k == 0 ? older : 1 - older;
-        replay_state st = {e, i, k == 1, 0, 0};
-        int torn;
-        rc = lsm_wal_replay(e->log_path[i], replay_record, &st, &valid_end[i], &torn);
-        if (rc == REPLAY_GAP)
-            rc = LSM_OK;
-        if (rc)
-            return rc;
-        applied[i] = st.applied;
-        rc = lsm_file_open(e->log_path[i], O_WRONLY | O_CREAT, &e->log_fd[i]);
-        if (rc)
-            return rc;
-    }
-    if (applied[older] && applied[1 - older]) {
-        /* both logs hold unflushed commits: write them to a table now, as the next switch
-        ** would otherwise reuse the older log while its commits are only in memory */
-        e->imm = e->mem;
-        e->imm_seq = e->last_seq;
-        e->imm_log = older;
-        e->mem = lsm_skiplist_new();
-        if (e->mem == NULL)
-            return LSM_NOMEM;
-        pthread_mutex_lock(&e->mu);
-        rc = lsm_engine_flush_imm(e);
-        pthread_mutex_unlock(&e->mu);
-        if (rc)
-            return rc;
-        applied[0] = applied[1] = 0;
-    }
-    /* commits go on in the log holding unflushed ones (the first if none does). A torn tail (a
-    ** crash in the middle of a write) is cut off so appends follow valid data; a log holding
-    ** only flushed commits is emptied. */
-    e->cur_log = applied[1] && !applied[0] ? 1 : 0;
-    for (int i = 0; i < 2 && rc == LSM_OK; i++) {
-        uint64_t keep = applied[i] ? valid_end[i] : 0;
-        rc = lsm_file_truncate(e->log_fd[i], e->log_path[i], (off_t)keep);
-        e->log_size[i] = keep;
-    }
-    return rc;
-}
+/* ---- open and close ------------------------------------------------------------------------ */
 
 static void engine_free(lsm_engine *e) {
     if (e == NULL)
@@ -310,11 +146,15 @@ static lsm_engine *engine_alloc(const char *path, const slsm_options *opt) {
     pthread_cond_init(&e->bg_wake, NULL);
     pthread_cond_init(&e->bg_done, NULL);
     e->lock_fd = e->log_fd[0] = e->log_fd[1] = -1;
+    e->decide_log = -1;
     if (opt)
         e->opt = *opt;
     else
         slsm_options_default(&e->opt);
     sanitize_options(&e->opt);
+    /* the resolver is used while opening only: its argument may not outlive the open */
+    e->opt.resolve = NULL;
+    e->opt.resolve_arg = NULL;
     e->path = strdup(path);
     e->log_path[0] = path_with(path, "-log");
     e->log_path[1] = path_with(path, "-log2");
@@ -327,50 +167,91 @@ static lsm_engine *engine_alloc(const char *path, const slsm_options *opt) {
     return e;
 }
 
-int slsm_open(const char *path, const slsm_options *opt, slsm_db **out) {
+/* A read-write open of an engine opened read-only in this process: it takes the exclusive
+** lock and may then activate. What the read-only open replayed stays valid, as no other
+** process could write while it held the shared lock. (mu held) */
+static int engine_upgrade(lsm_engine *e) {
+    int rc = lsm_file_lock(e->lock_fd, e->lock_path, 0);
+    if (rc) {
+        /* flock converts by unlocking first: keep at least the shared lock */
+        lsm_file_lock(e->lock_fd, e->lock_path, 1);
+        return rc;
+    }
+    e->read_only = 0;
+    return LSM_OK;
+}
+
+/* slsm_open and slsm_salvage. A read-only open whose database has no lock file (copied
+** without it) gets an engine of its own, not shared and not locked: creating the lock file
+** would be a write. */
+static int open_handle(const char *path, const slsm_options *opt, int salvage,
+                       slsm_salvage_report *rep, slsm_db **out) {
     *out = NULL;
     slsm_db *db = calloc(1, sizeof *db);
     if (db == NULL)
         return LSM_NOMEM;
+    *out = db;
     lsm_batch_init(&db->batch);
-    if (path == NULL || path[0] == 0 || strlen(path) > 4000) {
-        *out = db;
+    if (path == NULL || path[0] == 0 || strlen(path) > 4000)
         return lsm_db_fail(db, LSM_CANTOPEN, "invalid database file name");
-    }
-    lsm_engine *e = engine_alloc(path, opt);
-    if (e == NULL) {
-        *out = db;
+    slsm_options o;
+    if (opt)
+        o = *opt;
+    else
+        slsm_options_default(&o);
+    int read_only = o.read_only && !salvage;
+    if (salvage)
+        o.must_exist = 1;
+    lsm_engine *e = engine_alloc(path, &o);
+    if (e == NULL)
         return lsm_db_fail(db, LSM_NOMEM, NULL);
-    }
-    int rc = lsm_file_open(e->lock_path, O_RDWR | O_CREAT, &e->lock_fd);
+    e->read_only = read_only;
+    /* before a file is created: is a database there, or evidence of one without a manifest? */
+    int rc = lsm_store_check(e, !read_only && !o.must_exist);
     if (rc == LSM_OK)
+        rc = lsm_file_open(e->lock_path, read_only ? O_RDONLY : O_RDWR | O_CREAT, &e->lock_fd);
+    int shared = rc == LSM_OK;
+    if (rc == LSM_NOTFOUND && read_only) {
+        rc = LSM_OK;
+    } else if (rc == LSM_OK) {
         rc = lsm_file_identity(e->lock_fd, &e->dev, &e->ino);
+    }
     if (rc) {
         engine_free(e);
-        *out = db;
         return lsm_db_fail(db, rc == LSM_NOTFOUND ? LSM_CANTOPEN : rc, NULL);
     }
     pthread_mutex_lock(&registry_mu);
     lsm_engine *found = registry;
-    while (found && !(found->dev == e->dev && found->ino == e->ino && found->pid == (long)getpid()))
+    while (shared && found &&
+           !(found->dev == e->dev && found->ino == e->ino && found->pid == (long)getpid()))
         found = found->next_open;
-    if (found) {
+    if (shared && found) {
         engine_free(e);
         e = found;
         pthread_mutex_lock(&e->mu);
-        e->refs++;
-        pthread_mutex_unlock(&e->mu);
-    } else {
-        rc = lsm_file_lock(e->lock_fd, e->lock_path);
+        if (salvage) {
+            lsm_file_set_errmsg("%s is open in this process: close it before salvaging", path);
+            rc = LSM_BUSY;
+        } else if (e->read_only && !read_only) {
+            rc = engine_upgrade(e);
+        }
         if (rc == LSM_OK)
-            rc = engine_recover(e);
+            e->refs++;
+        pthread_mutex_unlock(&e->mu);
+        if (rc)
+            lsm_db_fail(db, rc, NULL);
+    } else {
+        if (e->lock_fd >= 0)
+            rc = lsm_file_lock(e->lock_fd, e->lock_path, read_only);
+        if (rc == LSM_OK)
+            rc = lsm_engine_recover(e, &o, salvage, rep);
         if (rc == LSM_OK) {
             e->refs = 1;
             e->pid = (long)getpid();
-            e->next_open = registry;
-            registry = e;
-            if (e->opt.background)
-                lsm_bg_start(e); /* without a thread the writer does the work inline */
+            if (shared) {
+                e->next_open = registry;
+                registry = e;
+            }
         } else {
             lsm_db_fail(db, rc, NULL);
             /* freed (its lock released) before another open can look for it */
@@ -378,11 +259,15 @@ int slsm_open(const char *path, const slsm_options *opt, slsm_db **out) {
         }
     }
     pthread_mutex_unlock(&registry_mu);
-    *out = db;
     if (rc)
         return rc;
     db->e = e;
+    db->read_only = read_only;
     return LSM_OK;
+}
+
+int slsm_open(const char *path, const slsm_options *opt, slsm_db **out) {
+    return open_handle(path, opt, 0, NULL, out);
 }
 
 static void txn_reset(slsm_db *db) {
@@ -391,9 +276,12 @@ static void txn_reset(slsm_db *db) {
     db->overlay = NULL;
     db->overlay_ops = 0;
     db->level = 0;
+    db->prepared = 0;
     if (db->e && db->e->writer == db)
         db->e->writer = NULL;
 }
+
+static int withdraw_prepare(slsm_db *db);
 
 int slsm_close(slsm_db *db) {
     if (db == NULL)
@@ -405,16 +293,20 @@ int slsm_close(slsm_db *db) {
             return lsm_db_fail(db, LSM_MISUSE, "cannot close: cursors are open");
         pthread_mutex_lock(&registry_mu);
         pthread_mutex_lock(&e->mu);
+        if (db->prepared)
+            withdraw_prepare(db);
         txn_reset(db);
         int last = --e->refs == 0;
         if (last) {
             lsm_engine **pp = &registry;
-            while (*pp != e)
+            while (*pp && *pp != e)
                 pp = &(*pp)->next_open;
-            *pp = e->next_open;
+            if (*pp)
+                *pp = e->next_open;
             lsm_bg_stop(e);
-            /* the last close leaves everything in tables and empty logs */
-            if (e->sticky_rc == LSM_OK) {
+            /* the last close leaves everything in tables and empty logs, unless nothing was
+            ** written: then it changes no file, as the open did not */
+            if (e->active && e->sticky_rc == LSM_OK) {
                 lsm_work_begin(e);
                 rc = lsm_engine_flush(e);
                 lsm_work_end(e);
@@ -435,9 +327,34 @@ int slsm_close(slsm_db *db) {
     return rc;
 }
 
+int slsm_salvage(const char *path, const slsm_options *opt, slsm_salvage_report *report) {
+    memset(report, 0, sizeof *report);
+    slsm_db *db;
+    int rc = open_handle(path, opt, 1, report, &db);
+    if (rc == LSM_OK) {
+        /* take the salvaged state over at once: cut the logs, write everything to tables */
+        lsm_engine *e = db->e;
+        pthread_mutex_lock(&e->mu);
+        lsm_work_begin(e);
+        rc = lsm_engine_activate_owned(e);
+        if (rc == LSM_OK)
+            rc = lsm_engine_flush(e);
+        lsm_work_end(e);
+        pthread_mutex_unlock(&e->mu);
+        if (rc)
+            lsm_db_fail(db, rc, NULL);
+    }
+    if (rc)
+        snprintf(report->damage, sizeof report->damage, "%s", slsm_errmsg(db));
+    int crc = slsm_close(db);
+    return rc ? rc : crc;
+}
+
+/* ---- destroy ------------------------------------------------------------------------------- */
+
 typedef struct destroy_scan {
-    const char *base;
-    const char *path;
+    const char *base, *path;
+    uint64_t below; /* the manifest's next file number: tables below it are the engine's */
 } destroy_scan;
 
 static void remove_table_file(void *arg, const char *name) {
@@ -448,7 +365,7 @@ static void remove_table_file(void *arg, const char *name) {
     const char *p = name + nb + 1;
     char *end;
     unsigned long long number = strtoull(p, &end, 10);
-    if (end == p || strcmp(end, ".sst") != 0)
+    if (end == p || *p < '0' || *p > '9' || strcmp(end, ".sst") != 0 || number >= s->below)
         return;
     char *path = lsm_table_path(s->path, number);
     if (path)
@@ -463,8 +380,7 @@ int slsm_destroy(const char *path) {
     int holding = 0; /* registry_mu */
     int rc = lsm_file_open(e->lock_path, O_RDWR, &e->lock_fd);
     if (rc == LSM_NOTFOUND) {
-        /* never opened (or already destroyed): still remove stray files */
-        rc = LSM_OK;
+        rc = LSM_OK; /* no lock file: the manifest still tells what to remove */
     } else if (rc == LSM_OK) {
         rc = lsm_file_identity(e->lock_fd, &e->dev, &e->ino);
         pthread_mutex_lock(&registry_mu);
@@ -475,20 +391,25 @@ int slsm_destroy(const char *path) {
                 rc = LSM_BUSY;
             }
         if (rc == LSM_OK)
-            rc = lsm_file_lock(e->lock_fd, e->lock_path);
+            rc = lsm_file_lock(e->lock_fd, e->lock_path, 0);
     }
+    uint64_t flushed;
+    if (rc == LSM_OK)
+        rc = lsm_manifest_read(e->path, e->path, &e->current, &e->next_file, &flushed);
     if (rc == LSM_OK) {
+        /* only what the manifest accounts for: its tables (and the numbers it reserved), the
+        ** logs, the manifest itself and the lock */
         char dir[4096];
-        const char *name;
-        if (lsm_file_split(path, dir, sizeof dir, &name) == LSM_OK) {
-            destroy_scan s = {name, path};
+        destroy_scan s = {NULL, path, e->next_file};
+        if (lsm_file_split(path, dir, sizeof dir, &s.base) == LSM_OK)
             lsm_file_list_dir(path, remove_table_file, &s);
-        }
         lsm_file_remove(e->log_path[0]);
         lsm_file_remove(e->log_path[1]);
         lsm_file_remove(e->tmp_path);
         lsm_file_remove(e->path);
         lsm_file_remove(e->lock_path);
+    } else if (rc == LSM_NOTFOUND) {
+        rc = LSM_OK; /* no database here: nothing is known to be one's */
     }
     engine_free(e);
     /* the registry stays locked until the lock file is closed, as in slsm_close */
@@ -596,37 +517,12 @@ static int make_room(slsm_db *db) {
     return rc;
 }
 
-static int commit_batch(slsm_db *db, lsm_batch *b) {
+/* Applies a batch whose record is in the log to the memtable (mu held). */
+static int apply_committed(slsm_db *db, const uint8_t *payload, size_t n, uint64_t seq,
+                           uint32_t count) {
     lsm_engine *e = db->e;
-    if (b->count == 0)
-        return LSM_OK;
-    if (e->sticky_rc)
-        return sticky(db);
-    int rc = make_room(db);
-    if (rc)
-        return rc;
-    if (e->sticky_rc) /* set while make_room waited */
-        return sticky(db);
-    size_t n;
-    uint64_t seq = e->last_seq + 1;
-    const uint8_t *rec = lsm_batch_seal(b, seq, &n);
-    int log = e->cur_log;
-    rc = lsm_file_write(e->log_fd[log], e->log_path[log], rec, n);
-    if (rc == LSM_OK && e->opt.durability == SLSM_DURABILITY_FULL)
-        rc = lsm_file_sync(e->log_fd[log], e->log_path[log]);
-    if (rc) {
-        lsm_db_fail(db, rc, NULL);
-        /* take the partial record back out, so the log stays a sequence of whole commits */
-        if (lsm_file_truncate(e->log_fd[log], e->log_path[log], (off_t)e->log_size[log]) !=
-            LSM_OK) {
-            e->sticky_rc = rc;
-            snprintf(e->sticky_msg, sizeof e->sticky_msg, "%s", db->errmsg);
-        }
-        return rc;
-    }
-    e->log_size[log] += n;
-    rc = lsm_batch_walk(rec + LSM_WAL_HEADER, n - LSM_WAL_HEADER, 0, apply_op, e);
-    e->last_seq = seq + b->count - 1;
+    int rc = lsm_batch_walk(payload, n, 0, apply_op, e);
+    e->last_seq = seq + count - 1;
     e->generation++;
     e->st.commits++;
     if (rc) {
@@ -636,6 +532,39 @@ static int commit_batch(slsm_db *db, lsm_batch *b) {
         return lsm_db_fail(db, rc, NULL);
     }
     return LSM_OK;
+}
+
+/* Checks that the handle may write and takes the files over if the engine has not yet. */
+static int writable(slsm_db *db) {
+    lsm_engine *e = db->e;
+    if (db->read_only || e->read_only)
+        return lsm_db_fail(db, LSM_READONLY, "database is open read-only");
+    if (e->sticky_rc)
+        return sticky(db);
+    int rc = lsm_engine_activate(e);
+    if (rc)
+        return lsm_db_fail(db, rc, NULL);
+    return LSM_OK;
+}
+
+static int commit_batch(slsm_db *db, lsm_batch *b) {
+    lsm_engine *e = db->e;
+    if (b->count == 0)
+        return LSM_OK;
+    int rc = writable(db);
+    if (rc == LSM_OK)
+        rc = make_room(db);
+    if (rc)
+        return rc;
+    if (e->sticky_rc) /* set while make_room waited */
+        return sticky(db);
+    size_t n;
+    uint64_t seq = e->last_seq + 1;
+    const uint8_t *rec = lsm_batch_seal(b, seq, LSM_REC_COMMIT, NULL, 0, &n);
+    rc = lsm_engine_log_append(e, e->cur_log, rec, n, e->opt.durability == SLSM_DURABILITY_FULL);
+    if (rc)
+        return lsm_db_fail(db, rc, NULL);
+    return apply_committed(db, rec + LSM_WAL_HEADER, n - LSM_WAL_HEADER, seq, b->count);
 }
 
 /* ---- transactions -------------------------------------------------------------------------- */
@@ -687,7 +616,9 @@ int slsm_begin(slsm_db *db, int level) {
     pthread_mutex_lock(&e->mu);
     int rc = LSM_OK;
     if (db->level == 0) {
-        if (e->writer && e->writer != db)
+        if (db->read_only || e->read_only)
+            rc = lsm_db_fail(db, LSM_READONLY, "database is open read-only");
+        else if (e->writer && e->writer != db)
             rc = lsm_db_fail(db, LSM_BUSY, "database is locked by another writer");
         else if (e->sticky_rc)
             rc = sticky(db);
@@ -732,6 +663,77 @@ int slsm_begin(slsm_db *db, int level) {
     return rc;
 }
 
+/* Writes the decide record of the handle's prepared transaction (mu held). A failure leaves the
+** engine refusing writes until reopened: the coordinator then settles the outcome. */
+static int decide(slsm_db *db, int outcome) {
+    lsm_engine *e = db->e;
+    /* without a coordinator this record is the commit: durable at FULL. An abort always is, as
+    ** a later transaction of the same coordinator may reuse its sequence numbers. */
+    int sync = e->opt.durability == SLSM_DURABILITY_FULL && (db->prep_coord == 0 || !outcome);
+    int rc = lsm_engine_log_decide(e, e->cur_log, db->prep_seq, db->prep_coord, outcome, sync);
+    db->prepared = 0;
+    if (rc) {
+        lsm_db_fail(db, rc, NULL);
+        if (e->sticky_rc == LSM_OK) {
+            e->sticky_rc = rc;
+            snprintf(e->sticky_msg, sizeof e->sticky_msg,
+                     "the outcome of a prepared transaction could not be logged: %.500s",
+                     db->errmsg);
+        }
+    }
+    return rc;
+}
+
+/* The transaction changes after slsm_prepare: its prepare record no longer describes it. */
+static int withdraw_prepare(slsm_db *db) {
+    return db->prepared ? decide(db, 0) : LSM_OK;
+}
+
+int slsm_prepare(slsm_db *db, uint64_t coordinator, uint64_t *txn) {
+    lsm_engine *e = db->e;
+    *txn = 0;
+    if (e == NULL)
+        return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (db->level == 0)
+        return lsm_db_fail(db, LSM_MISUSE, "no transaction to prepare");
+    pthread_mutex_lock(&e->mu);
+    int rc = LSM_OK;
+    if (db->prepared) {
+        *txn = db->prep_seq;
+    } else if (db->batch.count > 0) {
+        rc = writable(db);
+        if (rc == LSM_OK)
+            rc = make_room(db);
+        if (rc == LSM_OK && e->sticky_rc)
+            rc = sticky(db);
+        uint64_t seq = e->last_seq + 1;
+        uint8_t coord[LSM_WAL_COORD_BYTES];
+        lsm_put_fixed64(coord, coordinator);
+        size_t n;
+        const uint8_t *rec = NULL;
+        if (rc == LSM_OK) {
+            rec = lsm_batch_seal(&db->batch, seq, LSM_REC_PREPARE, coord, sizeof coord, &n);
+            if (rec == NULL)
+                rc = lsm_db_fail(db, LSM_NOMEM, NULL);
+        }
+        if (rec) {
+            rc = lsm_engine_log_append(e, e->cur_log, rec, n,
+                                       e->opt.durability == SLSM_DURABILITY_FULL);
+            lsm_batch_untrail(&db->batch, sizeof coord);
+            if (rc)
+                lsm_db_fail(db, rc, NULL);
+        }
+        if (rc == LSM_OK) {
+            db->prepared = 1;
+            db->prep_seq = seq;
+            db->prep_coord = coordinator;
+            *txn = seq;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
 int slsm_commit(slsm_db *db, int level) {
     lsm_engine *e = db->e;
     if (e == NULL)
@@ -745,9 +747,23 @@ int slsm_commit(slsm_db *db, int level) {
         return LSM_OK;
     }
     pthread_mutex_lock(&e->mu);
-    int rc = commit_batch(db, &db->batch);
-    if (rc == LSM_OK)
+    int rc;
+    if (db->prepared) {
+        /* the coordinator committed: the transaction is applied whether or not its decide
+        ** record can be written (if not, the engine must be reopened and the coordinator
+        ** settles it) */
+        rc = decide(db, 1);
+        const uint8_t *payload = (const uint8_t *)db->batch.buf.data + LSM_WAL_HEADER;
+        int arc = apply_committed(db, payload, db->batch.buf.len - LSM_WAL_HEADER, db->prep_seq,
+                                  db->batch.count);
+        if (rc == LSM_OK)
+            rc = arc;
         txn_reset(db);
+    } else {
+        rc = commit_batch(db, &db->batch);
+        if (rc == LSM_OK)
+            txn_reset(db);
+    }
     pthread_mutex_unlock(&e->mu);
     return rc;
 }
@@ -761,6 +777,7 @@ int slsm_rollback(slsm_db *db, int level) {
     if (level > db->level)
         return LSM_OK;
     pthread_mutex_lock(&e->mu);
+    int rc = withdraw_prepare(db);
     if (level == 0) {
         txn_reset(db);
     } else {
@@ -774,7 +791,7 @@ int slsm_rollback(slsm_db *db, int level) {
         }
     }
     pthread_mutex_unlock(&e->mu);
-    return LSM_OK;
+    return rc;
 }
 
 /* ---- writes and reads ---------------------------------------------------------------------- */
@@ -788,9 +805,13 @@ static int write_op(slsm_db *db, int type, const void *k, size_t nk, const void 
     if (nv > LSM_MAX_VALUE_BYTES)
         return lsm_db_fail(db, LSM_RANGE, "value too large (limit 256 MiB)");
     pthread_mutex_lock(&e->mu);
-    int rc;
-    if (e->writer && e->writer != db) {
+    int rc = LSM_OK;
+    if (db->read_only || e->read_only) {
+        rc = lsm_db_fail(db, LSM_READONLY, "database is open read-only");
+    } else if (e->writer && e->writer != db) {
         rc = lsm_db_fail(db, LSM_BUSY, "database is locked by another writer");
+    } else if (db->level > 0 && (rc = withdraw_prepare(db)) != LSM_OK) {
+        /* the prepare could not be withdrawn: the engine refuses writes now */
     } else if (db->level > 0) {
         size_t before = db->batch.buf.len;
         rc = lsm_batch_add(&db->batch, type, k, nk, v, nv);
@@ -901,24 +922,30 @@ int slsm_get(slsm_db *db, const void *k, size_t nk, const void **v, size_t *n) {
     pthread_mutex_lock(&e->mu);
     e->st.gets++;
     int rc = get_locked(db, k, nk, v, n);
+    lsm_engine_read_done(e);
     pthread_mutex_unlock(&e->mu);
     return rc;
 }
 
 /* ---- maintenance --------------------------------------------------------------------------- */
 
-/* Runs fn with the background thread paused, so fn may change the tree itself. */
-static int locked_call(slsm_db *db, int (*fn)(lsm_engine *)) {
+/* Runs fn with the background thread paused, so fn may change the tree itself; `writes`: fn
+** writes files (the engine is activated first, and a read-only one refuses). */
+static int locked_call(slsm_db *db, int (*fn)(lsm_engine *), int writes) {
     lsm_engine *e = db->e;
     if (e == NULL)
         return lsm_db_fail(db, LSM_MISUSE, "database is not open");
+    if (writes && (db->read_only || e->read_only))
+        return lsm_db_fail(db, LSM_READONLY, "database is open read-only");
     pthread_mutex_lock(&e->mu);
     int rc;
     if (e->sticky_rc) {
         rc = sticky(db);
     } else {
         lsm_work_begin(e);
-        rc = fn(e);
+        rc = writes ? lsm_engine_activate_owned(e) : LSM_OK;
+        if (rc == LSM_OK)
+            rc = fn(e);
         lsm_work_end(e);
         if (rc)
             lsm_db_fail(db, rc, NULL);
@@ -928,7 +955,7 @@ static int locked_call(slsm_db *db, int (*fn)(lsm_engine *)) {
 }
 
 int slsm_flush(slsm_db *db) {
-    return locked_call(db, lsm_engine_flush);
+    return locked_call(db, lsm_engine_flush, 1);
 }
 
 static int checkpoint(lsm_engine *e) {
@@ -944,15 +971,15 @@ static int checkpoint(lsm_engine *e) {
 }
 
 int slsm_checkpoint(slsm_db *db) {
-    return locked_call(db, checkpoint);
+    return locked_call(db, checkpoint, 1);
 }
 
 int slsm_compact(slsm_db *db) {
-    return locked_call(db, lsm_engine_compact_all);
+    return locked_call(db, lsm_engine_compact_all, 1);
 }
 
 int slsm_integrity_check(slsm_db *db) {
-    return locked_call(db, lsm_engine_check);
+    return locked_call(db, lsm_engine_check, 0);
 }
 
 int slsm_stats_get(slsm_db *db, slsm_stats *out) {

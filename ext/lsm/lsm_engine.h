@@ -13,9 +13,16 @@
 ** returns an LSM_* status (lsm_status.h); slsm_errmsg() describes the last failure.
 **
 ** Files of a database named P: P (the manifest), P-log and P-log2 (write-ahead logs, taking
-** turns), P-lock (held with flock while open), P-NNNNNN.sst (tables). Every handle opened on the
-*same file in one process
-** shares one engine; another process gets LSM_BUSY.
+** turns), P-lock (held with flock while open), P-NNNNNN.sst (tables), P-tmp (a manifest being
+** written). Every handle opened on the same file in one process shares one engine; another
+** process gets LSM_BUSY.
+**
+** Opening never changes a file: the logs are replayed into memory, and what a crash left to
+** tidy (a torn log tail, commits in both logs, tables a crash left unrecorded) is tidied by the
+** first write (or flush, checkpoint, compaction; reads that want a compaction too). A log damaged
+** before intact records is LSM_CORRUPT; slsm_salvage keeps what precedes the damage. The engine
+** removes only files its manifest accounts for: tables it lists, and table numbers it reserved
+** for itself that no table uses any more.
 **
 ** Concurrency: one writer at a time (a handle inside a transaction, or an auto-commit write);
 ** any number of cursors, each reading the snapshot taken when it was opened or repositioned
@@ -31,6 +38,11 @@
 #include <stdint.h>
 
 typedef struct slsm_db slsm_db;
+
+/* Tells whether a prepared transaction committed (see slsm_prepare): 1 committed, 0 not, -1
+** when it cannot tell (the open then fails). Called while opening, for a prepared transaction
+** whose outcome the log does not record because the process stopped before writing it. */
+typedef int (*slsm_resolve_fn)(void *arg, uint64_t coordinator, uint64_t txn);
 typedef struct slsm_cursor slsm_cursor;
 
 enum { SLSM_DURABILITY_OFF = 0, SLSM_DURABILITY_NORMAL = 1, SLSM_DURABILITY_FULL = 2 };
@@ -54,6 +66,16 @@ typedef struct slsm_options {
     ** 0: the committing writer flushes and then runs up to compact_steps compactions itself. */
     int background;
     int compact_steps; /* without the background thread: compactions per flush (default 8) */
+    /* 1: create, write and remove no file (logs are replayed in memory, no lock file is
+    ** created); writes give LSM_READONLY. A read-write open in the same process upgrades the
+    ** shared engine. */
+    int read_only;
+    /* 1: LSM_CANTOPEN when no database is at the path (default: create one there) */
+    int must_exist;
+    /* used while opening only; NULL: a transaction prepared with coordinator 0 did not commit,
+    ** any other one cannot be told (the open fails with LSM_CANTOPEN) */
+    slsm_resolve_fn resolve;
+    void *resolve_arg;
 } slsm_options;
 
 void slsm_options_default(slsm_options *o);
@@ -63,8 +85,25 @@ int slsm_open(const char *path, const slsm_options *opt, slsm_db **out);
 int slsm_close(slsm_db *db);
 /* Message for the last failure on this handle ("" if none). */
 const char *slsm_errmsg(const slsm_db *db);
-/* Removes every file of the database at path; LSM_BUSY if it is open anywhere. */
+/* Removes the files of the database at path that its manifest accounts for (manifest, logs,
+** lock, tables, tables it reserved that a crash left behind); no manifest: nothing is removed.
+** LSM_BUSY if it is open anywhere, LSM_CORRUPT (nothing removed) if the manifest is unreadable. */
 int slsm_destroy(const char *path);
+
+/* What slsm_salvage dropped. */
+typedef struct slsm_salvage_report {
+    uint64_t last_seq;        /* sequence number of the last commit kept */
+    uint64_t dropped_records; /* intact log records that followed the damage, and prepared
+                              ** transactions whose outcome nobody could tell */
+    uint64_t dropped_bytes;   /* log bytes dropped, the damaged ones included */
+    char damage[600];         /* where the first damage was ("" when none) */
+} slsm_salvage_report;
+
+/* Opens the database at path as slsm_open does, but where a log is damaged keeps every commit
+** before the first bad record and drops the rest (the newer log too, when the damage is in the
+** older one), then writes what it kept to tables and closes. LSM_BUSY when the database is open
+** in this process. A damaged manifest or table is not salvaged (LSM_CORRUPT). */
+int slsm_salvage(const char *path, const slsm_options *opt, slsm_salvage_report *report);
 
 int slsm_put(slsm_db *db, const void *k, size_t nk, const void *v, size_t nv);
 int slsm_delete(slsm_db *db, const void *k, size_t nk);
@@ -79,6 +118,19 @@ int slsm_begin(slsm_db *db, int level);
 int slsm_commit(slsm_db *db, int level);
 int slsm_rollback(slsm_db *db, int level);
 int slsm_txn_level(const slsm_db *db);
+
+/* Two-phase commit under an outside coordinator (a host database). slsm_prepare writes the open
+** transaction to the log as prepared and returns its number (0 when it wrote nothing: there is
+** nothing to commit); the transaction keeps the database until slsm_commit(db, 0), which makes
+** it visible, or slsm_rollback, which drops it. Until then a crash leaves its outcome to the
+** coordinator: the next open asks opt->resolve(coordinator, txn), so the coordinator must
+** record txn, in the same atomic step that commits its own side, as the last transaction of
+** this coordinator that committed: a prepared transaction counts as committed when the
+** coordinator's recorded number is >= its own. Coordinator 0 means none: such a transaction
+** commits only when slsm_commit writes its outcome (fsynced at FULL). A write or a rollback to
+** a savepoint after slsm_prepare withdraws the prepare (the transaction goes on); calling it
+** again unchanged returns the same number. */
+int slsm_prepare(slsm_db *db, uint64_t coordinator, uint64_t *txn);
 
 enum { SLSM_SEEK_GE = 0, SLSM_SEEK_LE = 1, SLSM_SEEK_EQ = 2 };
 

@@ -156,6 +156,23 @@ int lsm_file_truncate(int fd, const char *path, off_t size) {
     return LSM_OK;
 }
 
+int lsm_file_seek(int fd, const char *path, off_t at) {
+    if (lseek(fd, at, SEEK_SET) < 0)
+        return fail("seek", path, errno);
+    return LSM_OK;
+}
+
+int lsm_file_size(const char *path, uint64_t *size) {
+    struct stat st;
+    *size = 0;
+    if (stat(path, &st) != 0) {
+        int rc = fail("stat", path, errno);
+        return errno == ENOENT ? LSM_NOTFOUND : rc;
+    }
+    *size = (uint64_t)st.st_size;
+    return LSM_OK;
+}
+
 int lsm_file_read_all(const char *path, size_t limit, uint8_t **buf, size_t *n) {
     *buf = NULL;
     *n = 0;
@@ -279,8 +296,8 @@ void lsm_file_unmap(const uint8_t *map, size_t size) {
         munmap((void *)map, size);
 }
 
-int lsm_file_lock(int fd, const char *path) {
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+int lsm_file_lock(int fd, const char *path, int shared) {
+    if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK) {
             lsm_file_set_errmsg("%s is locked by another process", path);
             return LSM_BUSY;

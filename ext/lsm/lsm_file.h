@@ -46,6 +46,10 @@ int lsm_file_close(int fd);
 int lsm_file_write(int fd, const char *path, const void *buf, size_t n);
 int lsm_file_sync(int fd, const char *path);
 int lsm_file_truncate(int fd, const char *path, off_t size);
+/* Moves the write position of fd to `at`. */
+int lsm_file_seek(int fd, const char *path, off_t at);
+/* Size of the file at path; LSM_NOTFOUND if absent. */
+int lsm_file_size(const char *path, uint64_t *size);
 /* Reads a whole file into a malloc'd buffer (limit bytes at most). LSM_NOTFOUND if absent. */
 int lsm_file_read_all(const char *path, size_t limit, uint8_t **buf, size_t *n);
 /* rename() then fsync of the directory holding `to` (when sync is set). */
@@ -56,8 +60,9 @@ int lsm_file_remove(const char *path);
 /* Maps a whole read-only file; *size 0 gives a NULL map. */
 int lsm_file_map(const char *path, const uint8_t **map, size_t *size);
 void lsm_file_unmap(const uint8_t *map, size_t size);
-/* Exclusive advisory lock held until fd is closed; LSM_BUSY if another process holds it. */
-int lsm_file_lock(int fd, const char *path);
+/* Advisory lock (exclusive, or shared with `shared`) held until fd is closed; LSM_BUSY if
+** another process holds a conflicting one. */
+int lsm_file_lock(int fd, const char *path, int shared);
 /* Identity of an open file (device and inode), to share one engine per file in a process. */
 int lsm_file_identity(int fd, uint64_t *dev, uint64_t *ino);
 

@@ -9,6 +9,13 @@
 ** it becomes the immutable memtable `imm` (its records stay in the other log) and a fresh
 ** memtable starts in the emptied other log. The background thread writes imm to a table,
 ** records in the manifest that its commits are in tables, and empties its log.
+**
+** Opening only reads (lsm_recover.c): the engine starts inactive, with the logs replayed into
+** memory and what they hold beyond their valid records noted. The first write (or maintenance
+** call, or a read that wants a compaction) activates it: the logs are opened for writing and
+** cut to what counts, a pending decide record is written, tables a crash left behind are
+** removed, commits found in both logs are written to a table, and the background thread
+** starts. A read-only engine never activates.
 */
 #ifndef STRATA_LSM_INTERNAL_H
 #define STRATA_LSM_INTERNAL_H
@@ -43,7 +50,22 @@ typedef struct lsm_engine {
     uint64_t next_file;
     uint64_t generation; /* bumped by every change, so cursors know when to rebuild */
     slsm_db *writer;     /* handle holding the write transaction */
-    int sticky_rc;       /* set when the log could not be restored after a failed write */
+    int read_only;       /* opened read-only: never activates (a read-write open upgrades it) */
+    int active;          /* activated: files taken over for writing */
+    int want_active;     /* a read wants a compaction: activate once the read is done */
+    /* found at open, for activation: bytes of each log that count (the rest is a torn tail, or
+    ** the log holds only commits already in tables) and the size of each log file */
+    uint64_t log_keep[2], log_found[2];
+    int orphans_done;      /* tables a crash left behind have been removed */
+    int imm_both_logs;     /* imm (from recovery) holds the commits of both logs */
+    uint64_t orphan_below; /* the manifest's file number at open: table numbers below it that
+                           ** no table uses are the engine's own leftovers */
+    uint64_t reserved_to;  /* file numbers below this are covered by the durable manifest */
+    /* a prepared transaction that ended a log at open, whose outcome the coordinator told: its
+    ** decide record is appended at activation (decide_log -1: none) */
+    int decide_log, decide_outcome;
+    uint64_t decide_at, decide_seq, decide_coord;
+    int sticky_rc; /* set when the log could not be restored after a failed write */
     char sticky_msg[600];
     /* A checkpoint's fsync of a log failed. Linux may then have dropped the pages it could not
     ** write and reports success to the next fsync, so until a flush has put every commit in
@@ -70,6 +92,9 @@ typedef struct lsm_engine {
 struct slsm_db {
     lsm_engine *e;
     int level;
+    int read_only;
+    int prepared; /* the transaction's prepare record is in the log (slsm_prepare) */
+    uint64_t prep_seq, prep_coord;
     size_t *sp_len;
     uint32_t *sp_count;
     int sp_cap;
@@ -99,12 +124,45 @@ struct slsm_cursor {
     lsm_bounds bounds; /* lo and hi for the tables' iterators (inclusive) */
 };
 
+/* Table numbers a manifest write reserves beyond the next one: files a flush or compaction
+** creates before its manifest is written are covered, so after a crash they are known to be
+** the engine's own. */
+#define LSM_FILE_RESERVE 16
+
 /* Records rc's message on db (from the file layer or a fixed text) and returns rc. */
 int lsm_db_fail(slsm_db *db, int rc, const char *msg);
 /* The handle's open transaction as a sorted list (built on demand); NULL when out of memory. */
 lsm_skiplist *lsm_db_overlay(slsm_db *db);
 /* Oldest snapshot any cursor reads. */
 uint64_t lsm_engine_oldest_snapshot(lsm_engine *e);
+
+/* lsm_recover.c: opening and activation. */
+/* Before any file is created: LSM_OK when a database is at e->path (or none is and `create`),
+** LSM_CANTOPEN when none is, LSM_CORRUPT when table files or logs are there without a
+** manifest. */
+int lsm_store_check(lsm_engine *e, int create);
+/* Reads the manifest (writing a first one for a new database) and replays the logs into
+** memory. With salvage, stops at the first damage instead of failing and fills rep. */
+int lsm_engine_recover(lsm_engine *e, const slsm_options *opt, int salvage,
+                       slsm_salvage_report *rep);
+/* Activates the engine (mu held; LSM_READONLY for a read-only one). _owned: the caller owns
+** the tree (lsm_work_begin). */
+int lsm_engine_activate(lsm_engine *e);
+int lsm_engine_activate_owned(lsm_engine *e);
+/* Appends a record to log `log` (fsynced with sync). On failure what was written is cut back
+** out; if that fails too the engine refuses writes until reopened (sticky). */
+int lsm_engine_log_append(lsm_engine *e, int log, const uint8_t *rec, size_t n, int sync);
+/* Appends the decide record of the prepared batch seq of coordinator coord to log `log`. */
+int lsm_engine_log_decide(lsm_engine *e, int log, uint64_t seq, uint64_t coord, int outcome,
+                          int sync);
+/* At the end of a read (mu held, no iteration under way): activates the engine when a read
+** asked for a compaction, so a database that is only read is still reshaped by its reads. */
+void lsm_engine_read_done(lsm_engine *e);
+/* Removes the tables below orphan_below that the current version does not hold. */
+void lsm_engine_remove_orphans(lsm_engine *e);
+/* Makes sure table numbers up to e->next_file + need are reserved by the manifest (the owner
+** of the tree; mu held). */
+int lsm_engine_reserve_files(lsm_engine *e, uint64_t need);
 
 /* Makes the memtable immutable and starts a fresh one in the other log (imm must be NULL). */
 int lsm_engine_switch_memtable(lsm_engine *e);

@@ -302,8 +302,9 @@ int lsm_vtab_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx_str, int
     c->point = 0;
     c->decoded = 0;
     c->desc = (plan & PLAN_DESC) != 0;
-    if (v->entry.kv == NULL)
-        return lsm_vtab_error(v, SQLITE_CANTOPEN, "table %s has no open file", v->entry.name);
+    int rc = lsm_vtab_ready(v, 0);
+    if (rc)
+        return rc;
     bound lo, hi;
     int rlo = BOUND_NONE, rhi = BOUND_NONE, arg = 0;
     if (plan & PLAN_EQ) {
@@ -328,7 +329,6 @@ int lsm_vtab_filter(sqlite3_vtab_cursor *cur, int plan, const char *idx_str, int
         if (rlo == BOUND_EMPTY || rhi == BOUND_EMPTY)
             return SQLITE_OK;
     }
-    int rc = LSM_OK;
     if (c->csr == NULL)
         rc = slsm_cursor_open(v->entry.kv, &c->csr);
     if (rc == LSM_OK)

@@ -11,11 +11,12 @@
 #include "common/error_sql.h"
 #include "lsm/lsm_vtab_sql.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define STATS_LEVELS 7
-#define STATS_ROWS (2 * STATS_LEVELS + 16) /* levels, then the 16 figures stats_filter adds */
+#define STATS_ROWS (2 * STATS_LEVELS + 20) /* levels, then the 20 figures stats_filter adds */
 
 typedef struct stats_vtab {
     sqlite3_vtab base;
@@ -26,8 +27,10 @@ typedef struct stats_vtab {
 typedef struct stats_cursor {
     sqlite3_vtab_cursor base;
     int row, nrows;
-    char names[STATS_ROWS][24];
+    char names[STATS_ROWS][28];
     sqlite3_int64 values[STATS_ROWS];
+    int text_row; /* the row whose value is `text` (-1: none) */
+    char text[600];
 } stats_cursor;
 
 static int stats_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -91,10 +94,16 @@ static int stats_close(sqlite3_vtab_cursor *cur) {
     return SQLITE_OK;
 }
 
-static int stats_error(stats_vtab *v, const char *fmt, const char *arg) {
+static int stats_error(stats_vtab *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int stats_error(stats_vtab *v, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = strata_vmprintf_error("lsm_stats", fmt, ap);
+    va_end(ap);
     sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = strata_mprintf_error("lsm_stats", fmt, arg);
-    return SQLITE_ERROR;
+    v->base.zErrMsg = msg;
+    return msg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 /* Finds "name" or "schema.name", connecting the table if this connection has not used it. */
@@ -133,8 +142,9 @@ static int stats_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_s
     stats_cursor *c = (stats_cursor *)cur;
     stats_vtab *v = (stats_vtab *)cur->pVtab;
     c->row = c->nrows = 0;
+    c->text_row = -1;
     if (argc < 1)
-        return stats_error(v, "%sa table name is required: lsm_stats('t')", "");
+        return stats_error(v, "a table name is required: lsm_stats('t')");
     const char *arg = (const char *)sqlite3_value_text(argv[0]);
     if (arg == NULL)
         return sqlite3_value_type(argv[0]) == SQLITE_NULL ? SQLITE_OK : SQLITE_NOMEM;
@@ -142,7 +152,8 @@ static int stats_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_s
     if (e == NULL)
         return stats_error(v, "no lsm1 table named '%.100s'", arg);
     if (e->kv == NULL)
-        return stats_error(v, "table '%.100s' has no open file", arg);
+        return stats_error(v, "cannot open table '%.100s': %s", arg,
+                           e->open_error ? e->open_error : "its file is not open");
     slsm_stats st;
     if (slsm_stats_get(e->kv, &st) != LSM_OK)
         return stats_error(v, "cannot read the figures of '%.100s'", arg);
@@ -166,6 +177,15 @@ static int stats_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_s
     add(c, "max_stall_us", -1, st.max_stall_us);
     add(c, "stalls", -1, st.stalls);
     add(c, "read_compactions", -1, st.read_compactions);
+    /* what the last salvage of the table on this connection dropped (0 when none ran) */
+    add(c, "salvage_dropped_records", -1, e->salvaged ? e->salvage.dropped_records : 0);
+    add(c, "salvage_dropped_bytes", -1, e->salvaged ? e->salvage.dropped_bytes : 0);
+    add(c, "salvage_last_seq", -1, e->salvaged ? e->salvage.last_seq : 0);
+    if (e->salvaged && e->salvage.damage[0]) {
+        c->text_row = c->nrows;
+        snprintf(c->text, sizeof c->text, "%s", e->salvage.damage);
+    }
+    add(c, "salvage_damage", -1, 0);
     return SQLITE_OK;
 }
 
@@ -183,6 +203,10 @@ static int stats_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
     stats_cursor *c = (stats_cursor *)cur;
     if (col == 0)
         sqlite3_result_text(ctx, c->names[c->row], -1, SQLITE_TRANSIENT);
+    else if (col == 1 && c->row == c->text_row)
+        sqlite3_result_text(ctx, c->text, -1, SQLITE_TRANSIENT);
+    else if (col == 1 && strcmp(c->names[c->row], "salvage_damage") == 0)
+        sqlite3_result_null(ctx);
     else if (col == 1)
         sqlite3_result_int64(ctx, c->values[c->row]);
     return SQLITE_OK;

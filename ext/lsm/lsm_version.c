@@ -18,6 +18,8 @@
 #include <string.h>
 
 #define MANIFEST_MAGIC "STRATLSM"
+/* Smallest entry: level, three one-byte varints, two keys of a length byte and an 8-byte tag. */
+#define MANIFEST_MIN_ENTRY 22
 
 char *lsm_table_path(const char *base, uint64_t number) {
     size_t n = strlen(base) + 32;
@@ -473,13 +475,19 @@ int lsm_manifest_read(const char *path, const char *base, lsm_version **out, uin
     *flushed_seq = lsm_get_fixed64(data + 20);
     uint32_t count = lsm_get_fixed32(data + 28);
     const uint8_t *p = data + 32, *end = data + n - 4;
+    /* the count comes from the file: no more entries than its bytes can hold, checked before
+    ** anything is allocated for them */
+    if (count > (size_t)(end - p) / MANIFEST_MIN_ENTRY) {
+        free(data);
+        return manifest_corrupt(path, "file count larger than the manifest can hold");
+    }
     lsm_fmeta **files = calloc(count ? count : 1, sizeof *files);
     int *levels = calloc(count ? count : 1, sizeof *levels);
-    if (files == NULL || levels == NULL || count > n) {
+    if (files == NULL || levels == NULL) {
         free(files);
         free(levels);
         free(data);
-        return files && levels ? manifest_corrupt(path, "file count") : LSM_NOMEM;
+        return LSM_NOMEM;
     }
     uint32_t got = 0;
     for (; got < count; got++) {

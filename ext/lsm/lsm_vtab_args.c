@@ -101,7 +101,9 @@ static void set_int_option(slsm_options *o, int which, uint64_t v) {
     }
 }
 
-static int parse_option(const char *arg, size_t nname, slsm_options *o, char *err, size_t nerr) {
+static int parse_option(const char *arg, size_t nname, lsm_vtab_args *args, char *err,
+                        size_t nerr) {
+    slsm_options *o = &args->opt;
     const char *v = arg + nname;
     while (isspace((unsigned char)*v))
         v++;
@@ -124,6 +126,16 @@ static int parse_option(const char *arg, size_t nname, slsm_options *o, char *er
             o->durability = SLSM_DURABILITY_FULL;
         else
             rc = fail(err, nerr, "durability must be off, normal or full (got '%.100s')", value);
+        free(value);
+        return rc;
+    }
+    if (nname == 6 && strncasecmp(arg, "atomic", 6) == 0) {
+        if (strcasecmp(value, "on") == 0)
+            args->atomic = 1;
+        else if (strcasecmp(value, "off") == 0)
+            args->atomic = 0;
+        else
+            rc = fail(err, nerr, "atomic must be on or off (got '%.100s')", value);
         free(value);
         return rc;
     }
@@ -154,6 +166,7 @@ int lsm_vtab_args_parse(int argc, const char *const *argv, lsm_vtab_args *args, 
     static const char *const names[] = {"filename", "key", "key type", "value1"};
     memset(args, 0, sizeof *args);
     slsm_options_default(&args->opt);
+    args->atomic = 1;
     for (int i = 0; i < 4; i++)
         if (argc < i + 4 || argv[i + 3] == NULL || argv[i + 3][0] == 0)
             return fail(err, nerr, "%s (argument %d) missing", names[i], i + 1);
@@ -180,7 +193,7 @@ int lsm_vtab_args_parse(int argc, const char *const *argv, lsm_vtab_args *args, 
     for (int i = 6; i < argc; i++) {
         size_t nname = option_name_len(argv[i]);
         if (nname) {
-            if (parse_option(argv[i], nname, &args->opt, err, nerr))
+            if (parse_option(argv[i], nname, args, err, nerr))
                 return -1;
         } else if (args->nval >= LSMV_MAX_VALUES) {
             return fail(err, nerr, "too many value columns (limit %d)", LSMV_MAX_VALUES);

@@ -10,6 +10,7 @@
 **
 **   durability=off|normal|full   memtable_bytes=N   block_bytes=N   file_bytes=N
 **   bloom_bits_per_key=N         l0_trigger=N       level1_bytes=N  compact_steps=N
+**   background=0|1               atomic=on|off (commits coordinated with the database file)
 */
 #ifndef STRATA_LSM_VTAB_ARGS_H
 #define STRATA_LSM_VTAB_ARGS_H
@@ -31,6 +32,7 @@ typedef struct lsm_vtab_args {
     int nval;              /* value columns */
     const char **val_decl; /* malloc'd array of nval argv pointers */
     slsm_options opt;
+    int atomic; /* 1 (default): the table commits exactly when its database file does */
 } lsm_vtab_args;
 
 /* argv as SQLite passes it to xCreate/xConnect (argv[0] the module, argv[3] the filename).

@@ -13,7 +13,11 @@
 typedef struct lsm_table_entry {
     struct lsm_table_entry *next;
     char *schema, *name; /* sqlite3_malloc'd */
-    slsm_db *kv;         /* NULL after a failed reopen */
+    slsm_db *kv;         /* NULL while its file cannot be opened */
+    char *open_error;    /* why it cannot (sqlite3_malloc'd; NULL once open) */
+    int open_rc;
+    slsm_salvage_report salvage; /* the last salvage of this table on this connection */
+    int salvaged;
 } lsm_table_entry;
 
 typedef struct lsm_registry {
@@ -42,11 +46,28 @@ typedef struct lsm_vtab {
     int nval;
     int text_order_ok; /* TEXT keys: SQLite's BINARY order is the key order (UTF-8 database) */
     strbuf row;        /* a write's encoded values, reused from row to row */
+    /* The host database coordinates commits (see lsm_vtab_sql.c): in a database file the
+    ** table's shadow table "<name>_txn" holds its coordinator id and the number of the last
+    ** transaction it committed. In-memory and temporary databases have none (coordinator 0). */
+    int in_file;        /* the host database is a file: the table has a shadow table ... */
+    int atomic;         /* ... commits follow the database (atomic=on) */
+    int shadow_missing; /* ... or it is not there: a foreign table, read-only, never dropped */
+    int read_only;      /* the host database is read-only */
+    sqlite3_uint64 coordinator;
+    sqlite3_stmt *record_txn; /* UPDATE of the shadow table, prepared on first use */
+    int sql_level;            /* the engine transaction level SQLite has asked for */
 } lsm_vtab;
 
 #define LSMV_COL_COMMAND(v) ((v)->nval + 1)
 #define LSMV_COL_KEY(v) ((v)->nval + 2)
 #define LSMV_COL_VALUE(v) ((v)->nval + 3)
+
+/* Makes the table usable by a read or write: opens its file if an earlier open failed (an
+** error naming it otherwise) and, for writes, opens the engine transaction SQLite has begun. */
+int lsm_vtab_ready(lsm_vtab *v, int for_write);
+/* The salvage command (lsm_vtab_sql.c): keeps what precedes the first damage of the table's
+** logs, then opens the table. */
+int lsm_vtab_salvage(lsm_vtab *v);
 
 /* Sets the table's error message "module: ..." and returns rc. */
 int lsm_vtab_error(lsm_vtab *v, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -107,8 +107,12 @@ static int run_command(lsm_vtab *v, sqlite3_value *cmd) {
     const char *name = (const char *)sqlite3_value_text(cmd);
     if (name == NULL)
         return SQLITE_NOMEM;
+    if (strcmp(name, "salvage") == 0)
+        return lsm_vtab_salvage(v);
+    int rc = lsm_vtab_ready(v, strcmp(name, "integrity-check") != 0);
+    if (rc)
+        return rc;
     slsm_db *kv = v->entry.kv;
-    int rc;
     if (strcmp(name, "flush") == 0)
         rc = slsm_flush(kv);
     else if (strcmp(name, "checkpoint") == 0)
@@ -119,8 +123,8 @@ static int run_command(lsm_vtab *v, sqlite3_value *cmd) {
         rc = slsm_integrity_check(kv);
     else
         return lsm_vtab_error(v, SQLITE_ERROR,
-                              "unknown command '%.60s' (expected checkpoint, flush, compact or "
-                              "integrity-check)",
+                              "unknown command '%.60s' (expected checkpoint, flush, compact, "
+                              "integrity-check or salvage)",
                               name);
     if (rc == LSM_CORRUPT)
         return lsm_vtab_error(v, SQLITE_CORRUPT, "integrity-check of %s failed: %s", v->entry.name,
@@ -187,14 +191,20 @@ static int check_hidden(lsm_vtab *v, sqlite3_value **argv, const uint8_t *old_ke
 int lsm_vtab_update(sqlite3_vtab *tab, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
     (void)rowid;
     lsm_vtab *v = (lsm_vtab *)tab;
-    if (v->entry.kv == NULL)
-        return lsm_vtab_error(v, SQLITE_CANTOPEN, "table %s has no open file", v->entry.name);
     uint8_t oldbuf[LSMC_VARINT_MAX], newbuf[LSMC_VARINT_MAX];
     const uint8_t *oldk = NULL, *newk;
     size_t nold = 0, nnew;
     int rc;
     if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
         rc = lsm_vtab_key_for_write(v, argv[0], oldbuf, &oldk, &nold);
+        if (rc)
+            return rc;
+    }
+    int is_command = argc == v->nval + 6 &&
+                     !sqlite3_value_nochange(argv[2 + LSMV_COL_COMMAND(v)]) &&
+                     sqlite3_value_type(argv[2 + LSMV_COL_COMMAND(v)]) != SQLITE_NULL;
+    if (!is_command) {
+        rc = lsm_vtab_ready(v, 1);
         if (rc)
             return rc;
     }

@@ -245,14 +245,16 @@ def test_commands(ldb):
     assert files(stats) == 1 and stats["compactions"] >= 1
     assert helpers.scalar(ldb, "SELECT count(*) FROM kv") == 250
     assert error_of(ldb, "INSERT INTO kv(lsm1_command) VALUES ('vacuum')") == (
-        "lsm1: unknown command 'vacuum' (expected checkpoint, flush, compact or integrity-check)")
+        "lsm1: unknown command 'vacuum' (expected checkpoint, flush, compact, integrity-check or "
+        "salvage)")
     assert error_of(ldb, "INSERT INTO kv(k, lsm1_command) VALUES (1, 'flush')") == \
         "lsm1: an INSERT with lsm1_command may not set other columns"
     assert sorted(r[0] for r in ldb.execute("SELECT stat FROM lsm_stats('kv')")) == sorted(
         [f"level{i}_{w}" for i in range(7) for w in ("files", "bytes")] +
         ["memtable_bytes", "memtable_entries", "log_bytes", "last_seq", "puts", "deletes",
          "gets", "commits", "flushes", "compactions", "bytes_flushed", "bytes_compacted",
-         "bloom_skips", "max_stall_us", "stalls", "read_compactions"])
+         "bloom_skips", "max_stall_us", "stalls", "read_compactions", "salvage_dropped_records",
+         "salvage_dropped_bytes", "salvage_last_seq", "salvage_damage"])
 
 
 def test_lsm_stats_errors_and_lookup(tmp_path, ldb):
@@ -261,7 +263,7 @@ def test_lsm_stats_errors_and_lookup(tmp_path, ldb):
     ldb.execute("CREATE TABLE plain(x)")
     assert error_of(ldb, "SELECT * FROM lsm_stats('plain')") == \
         "lsm_stats: no lsm1 table named 'plain'"
-    assert helpers.scalar(ldb, "SELECT count(*) FROM lsm_stats('main.kv')") == 30
+    assert helpers.scalar(ldb, "SELECT count(*) FROM lsm_stats('main.kv')") == 34
     assert ldb.execute("SELECT * FROM lsm_stats(NULL)").fetchall() == []
     # a table this connection has not touched yet is connected on demand
     path = str(tmp_path / "f.db")
@@ -300,6 +302,7 @@ def test_reopen_keeps_data(tmp_path):
     path = str(tmp_path / "r.db")
     model = {f"k{i}": (i, i / 2) for i in range(2000)}
     conn = helpers.connect("lsm", database=path)
+    conn.execute("PRAGMA synchronous=OFF")  # every auto-commit also commits the database file
     conn.execute("CREATE VIRTUAL TABLE kv USING lsm1(r.lsm, k, TEXT, v, w)")
     conn.executemany("INSERT INTO kv VALUES (?, ?, ?)", [(k, *v) for k, v in model.items()])
     conn.execute("INSERT INTO kv(lsm1_command) VALUES ('flush')")
@@ -381,6 +384,7 @@ def test_limits_and_foreign_rows(ldb):
 def test_damaged_table_file(tmp_path):
     path = str(tmp_path / "c.db")
     conn = helpers.connect("lsm", database=path)
+    conn.execute("PRAGMA synchronous=OFF")  # every auto-commit also commits the database file
     conn.execute("CREATE VIRTUAL TABLE kv USING lsm1(c.lsm, k, UINT, v)")
     conn.executemany("INSERT INTO kv VALUES (?, ?)", [(i, "value %d" % i) for i in range(2000)])
     conn.close()  # the last close writes everything to a table file

@@ -253,6 +253,15 @@ static void two_logs_child(const char *path, int report_fd) {
     _exit(failed == UINT_MAX ? 9 : 0);
 }
 
+static void log_sizes(const char *path, uint64_t sizes[2]) {
+    for (int i = 0; i < 2; i++) {
+        char log_path[1024];
+        struct stat st;
+        snprintf(log_path, sizeof log_path, "%s-log%s", path, i ? "2" : "");
+        sizes[i] = stat(log_path, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
+    }
+}
+
 static void two_logs(const char *path, int tear_older) {
     int fds[2];
     CHECK(pipe(fds) == 0);
@@ -287,6 +296,8 @@ static void two_logs(const char *path, int tear_older) {
     }
     slsm_options o = crash_options(SLSM_DURABILITY_NORMAL);
     slsm_db *db;
+    uint64_t before[2];
+    log_sizes(path, before);
     CHECK_EQ_INT(slsm_open(path, &o, &db), LSM_OK);
     CHECK_EQ_INT(batch_present(db, failed), 0);
     /* committed batches present: all of them, or (torn) a prefix that stops before the failed
@@ -300,10 +311,19 @@ static void two_logs(const char *path, int tear_older) {
         CHECK(prefix > 0 && done[prefix - 1] < failed);
     else
         CHECK_EQ_INT((int)prefix, (int)ndone);
+    /* opening and reading changed no log; the first write takes over: commits in both logs
+    ** are written to a table, the logs emptied, then the write goes to a log */
+    uint64_t after[2];
+    log_sizes(path, after);
+    CHECK(before[0] == after[0] && before[1] == after[1]);
     slsm_stats st;
     CHECK_EQ_INT(slsm_stats_get(db, &st), LSM_OK);
-    if (!tear_older) /* both logs held unflushed commits: written to a table at open */
-        CHECK(st.log_bytes == 0 && st.memtable_entries == 0);
+    CHECK_EQ_INT(st.flushes, 0);
+    CHECK_EQ_INT(commit_batch(db, 500000), LSM_OK);
+    CHECK_EQ_INT(slsm_stats_get(db, &st), LSM_OK);
+    if (!tear_older) /* both logs held unflushed commits */
+        CHECK(st.flushes == 1 && st.memtable_entries == KEYS_PER_BATCH + 1);
+    CHECK_EQ_INT(batch_present(db, 500000), KEYS_PER_BATCH);
     CHECK_EQ_INT(slsm_integrity_check(db), LSM_OK);
     CHECK_EQ_INT(slsm_close(db), LSM_OK);
     printf("two logs%s: %u of %u batches after recovery\n", tear_older ? " (older torn)" : "",

@@ -186,7 +186,9 @@ static int collect_op(void *arg, uint64_t seq, int type, const uint8_t *k, size_
     return LSM_OK;
 }
 
-static int collect_record(void *arg, const uint8_t *payload, size_t n) {
+static int collect_record(void *arg, int type, const uint8_t *payload, size_t n) {
+    if (type == LSM_REC_END)
+        return LSM_OK;
     return lsm_batch_walk(payload, n, 0, collect_op, arg);
 }
 
@@ -201,7 +203,7 @@ static void test_batch_and_wal(void) {
                  0);
     lsm_batch_truncate(&b, len, 2); /* a savepoint rolled back */
     size_t n;
-    const uint8_t *rec = lsm_batch_seal(&b, 42, &n);
+    const uint8_t *rec = lsm_batch_seal(&b, 42, LSM_REC_COMMIT, NULL, 0, &n);
     const char *path = test_path("wal-test");
     int fd;
     CHECK_EQ_INT(lsm_file_open(path, O_WRONLY | O_CREAT | O_TRUNC, &fd), LSM_OK);
@@ -211,32 +213,44 @@ static void test_batch_and_wal(void) {
     CHECK_EQ_INT(lsm_file_write(fd, path, rec, n / 2), LSM_OK);
     lsm_file_close(fd);
     collected c = {0};
-    uint64_t end;
-    int torn;
-    CHECK_EQ_INT(lsm_wal_replay(path, collect_record, &c, &end, &torn), LSM_OK);
+    lsm_wal_scan scan;
+    CHECK_EQ_INT(lsm_wal_replay(path, collect_record, &c, &scan), LSM_OK);
     CHECK_EQ_INT(c.n, 4);
     CHECK_EQ_INT(c.first_seq, 42);
     CHECK_EQ_STR(c.keys[0], "a");
     CHECK_EQ_STR(c.keys[1], "b");
-    CHECK_EQ_INT(end, 2 * n);
-    CHECK(torn);
-    /* a flipped bit in the second record ends replay after the first */
+    CHECK_EQ_INT(scan.valid_end, 2 * n);
+    CHECK_EQ_INT(scan.size, 2 * n + n / 2);
+    CHECK_EQ_INT(scan.damage, 1); /* a torn tail: nothing intact after it */
+    /* a flipped bit in the second record ends replay after the first; the third (torn) record
+    ** is not intact, so the damage is still a torn tail */
     uint8_t *data;
     size_t size;
     CHECK_EQ_INT(lsm_file_read_all(path, 1 << 20, &data, &size), LSM_OK);
     data[n + n / 2] ^= 0x10;
     CHECK_EQ_INT(lsm_file_open(path, O_WRONLY | O_TRUNC, &fd), LSM_OK);
     CHECK_EQ_INT(lsm_file_write(fd, path, data, size), LSM_OK);
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(lsm_wal_replay(path, collect_record, &c, &scan), LSM_OK);
+    CHECK_EQ_INT(c.n, 2);
+    CHECK_EQ_INT(scan.valid_end, n);
+    CHECK_EQ_INT(scan.damage, 1);
+    /* ... but once a whole record follows, the log is damaged in the middle */
+    CHECK_EQ_INT(lsm_file_truncate(fd, path, (off_t)(2 * n)), LSM_OK);
+    CHECK_EQ_INT(lsm_file_write(fd, path, rec, n), LSM_OK);
     lsm_file_close(fd);
     free(data);
     memset(&c, 0, sizeof c);
-    CHECK_EQ_INT(lsm_wal_replay(path, collect_record, &c, &end, &torn), LSM_OK);
+    CHECK_EQ_INT(lsm_wal_replay(path, collect_record, &c, &scan), LSM_OK);
     CHECK_EQ_INT(c.n, 2);
-    CHECK_EQ_INT(end, n);
+    CHECK_EQ_INT(scan.valid_end, n);
+    CHECK_EQ_INT(scan.damage, 2);
+    CHECK_EQ_INT(scan.records_after, 1);
     /* a missing log is an empty one */
     memset(&c, 0, sizeof c);
-    CHECK_EQ_INT(lsm_wal_replay(test_path("no-such-log"), collect_record, &c, &end, &torn), LSM_OK);
+    CHECK_EQ_INT(lsm_wal_replay(test_path("no-such-log"), collect_record, &c, &scan), LSM_OK);
     CHECK_EQ_INT(c.n, 0);
+    CHECK_EQ_INT(scan.damage, 0);
     /* malformed payloads are corruption */
     uint8_t junk[20] = {0};
     lsm_put_fixed32(junk + 8, 3);
