@@ -3,10 +3,12 @@
 ** internal keys and compare with lsm_ikey_cmp. Any malformed entry sets rc = LSM_CORRUPT.
 */
 #include "lsm/lsm_block.h"
+#include "lsm/lsm_buffer.h"
 #include "lsm/lsm_coding.h"
 #include "lsm/lsm_format.h"
 #include "lsm/lsm_status.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,22 +34,12 @@ void lsm_block_builder_reset(lsm_block_builder *b) {
     b->failed = 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap)
-        return 1;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *np = realloc(*p, ncap * elem);
-    if (np == NULL)
-        return 0;
-    *p = np;
-    *cap = ncap;
-    return 1;
-}
-
 void lsm_block_builder_add(lsm_block_builder *b, const uint8_t *key, size_t nk, const uint8_t *val,
                            size_t nv) {
+    /* LevelDB's block builder contract: internal keys, strictly increasing (readers binary-search
+    ** the restart points and prefix-decode on that assumption). */
+    assert(nk >= LSM_TAG_BYTES);
+    assert(b->nentries == 0 || b->failed || lsm_ikey_cmp(b->last, b->nlast, key, nk) < 0);
     if (b->failed)
         return;
     size_t shared = 0;
@@ -56,7 +48,8 @@ void lsm_block_builder_add(lsm_block_builder *b, const uint8_t *key, size_t nk, 
         while (shared < lim && key[shared] == b->last[shared])
             shared++;
     } else {
-        if (!grow((void **)&b->restarts, &b->caprestarts, b->nrestarts + 1, sizeof(uint32_t))) {
+        if (!lsm_grow_array((void **)&b->restarts, &b->caprestarts, b->nrestarts + 1,
+                            sizeof(uint32_t))) {
             b->failed = 1;
             return;
         }
@@ -71,7 +64,7 @@ void lsm_block_builder_add(lsm_block_builder *b, const uint8_t *key, size_t nk, 
     strbuf_append(&b->buf, key + shared, nk - shared);
     if (nv)
         strbuf_append(&b->buf, val, nv);
-    if (!grow((void **)&b->last, &b->caplast, nk ? nk : 1, 1) || b->buf.failed) {
+    if (!lsm_grow_array((void **)&b->last, &b->caplast, nk ? nk : 1, 1) || b->buf.failed) {
         b->failed = 1;
         return;
     }
@@ -88,7 +81,7 @@ size_t lsm_block_builder_size(const lsm_block_builder *b) {
 const uint8_t *lsm_block_builder_finish(lsm_block_builder *b, size_t *n) {
     if (b->nrestarts == 0 && !b->failed) {
         /* an empty block still has one restart point so readers need no special case */
-        if (!grow((void **)&b->restarts, &b->caprestarts, 1, sizeof(uint32_t)))
+        if (!lsm_grow_array((void **)&b->restarts, &b->caprestarts, 1, sizeof(uint32_t)))
             b->failed = 1;
         else
             b->restarts[b->nrestarts++] = 0;

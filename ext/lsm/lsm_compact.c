@@ -311,6 +311,15 @@ int lsm_engine_switch_memtable(lsm_engine *e) {
     return LSM_OK;
 }
 
+/* Oldest snapshot any cursor reads. */
+static uint64_t oldest_snapshot(lsm_engine *e) {
+    uint64_t oldest = e->last_seq;
+    for (slsm_cursor *c = e->cursors; c; c = c->next)
+        if (c->it && c->snap < oldest)
+            oldest = c->snap;
+    return oldest;
+}
+
 int lsm_engine_flush_imm(lsm_engine *e) {
     if (e->imm == NULL)
         return LSM_OK;
@@ -320,7 +329,7 @@ int lsm_engine_flush_imm(lsm_engine *e) {
         lsm_iter *it = lsm_skiplist_iter(e->imm);
         if (it == NULL)
             return LSM_NOMEM;
-        uint64_t oldest = lsm_engine_oldest_snapshot(e);
+        uint64_t oldest = oldest_snapshot(e);
         pthread_mutex_unlock(&e->mu);
         rc = write_tables(e, it, oldest, 0, UINT64_MAX, &out, 1, 0, NULL);
         lsm_iter_destroy(it);
@@ -502,7 +511,7 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
         lsm_iter_destroy(kids[i]);
     free(kids);
     out_set out = {0};
-    uint64_t oldest = lsm_engine_oldest_snapshot(e);
+    uint64_t oldest = oldest_snapshot(e);
     gp_limit gp = {0};
     if (level + 2 < LSM_LEVELS) {
         gp.files = v->files[level + 2];
@@ -715,8 +724,7 @@ int lsm_engine_compact_all(lsm_engine *e) {
     free(kids);
     out_set out = {0};
     if (rc == LSM_OK)
-        rc = write_tables(e, it, lsm_engine_oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0,
-                          NULL);
+        rc = write_tables(e, it, oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0, NULL);
     lsm_iter_destroy(it);
     if (rc == LSM_OK) {
         int installed;

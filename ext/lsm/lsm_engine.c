@@ -67,18 +67,6 @@ static void sanitize_options(slsm_options *o) {
     o->background = o->background != 0;
 }
 
-int lsm_grow(uint8_t **buf, size_t *cap, size_t n) {
-    if (n <= *cap)
-        return 1;
-    size_t ncap = n < 64 ? 64 : n + n / 2;
-    uint8_t *p = realloc(*buf, ncap);
-    if (p == NULL)
-        return 0;
-    *buf = p;
-    *cap = ncap;
-    return 1;
-}
-
 static const char *default_message(int rc) {
     if (rc == LSM_NOMEM)
         return "out of memory";
@@ -982,6 +970,11 @@ int slsm_integrity_check(slsm_db *db) {
     return locked_call(db, lsm_engine_check, 0);
 }
 
+/* slsm_stats (the public header) cannot see LSM_LEVELS: the per-level arrays must fit them. */
+_Static_assert(sizeof(((slsm_stats *)0)->files) / sizeof(int) >= LSM_LEVELS &&
+                   sizeof(((slsm_stats *)0)->bytes) / sizeof(uint64_t) >= LSM_LEVELS,
+               "slsm_stats has fewer level slots than LSM_LEVELS");
+
 int slsm_stats_get(slsm_db *db, slsm_stats *out) {
     lsm_engine *e = db->e;
     if (e == NULL)
@@ -1002,12 +995,4 @@ int slsm_stats_get(slsm_db *db, slsm_stats *out) {
     out->last_seq = e->last_seq;
     pthread_mutex_unlock(&e->mu);
     return LSM_OK;
-}
-
-uint64_t lsm_engine_oldest_snapshot(lsm_engine *e) {
-    uint64_t oldest = e->last_seq;
-    for (slsm_cursor *c = e->cursors; c; c = c->next)
-        if (c->it && c->snap < oldest)
-            oldest = c->snap;
-    return oldest;
 }

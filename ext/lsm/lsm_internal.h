@@ -21,6 +21,7 @@
 #define STRATA_LSM_INTERNAL_H
 
 #include "lsm/lsm_batch.h"
+#include "lsm/lsm_buffer.h"
 #include "lsm/lsm_engine.h"
 #include "lsm/lsm_skiplist.h"
 #include "lsm/lsm_version.h"
@@ -133,8 +134,6 @@ struct slsm_cursor {
 int lsm_db_fail(slsm_db *db, int rc, const char *msg);
 /* The handle's open transaction as a sorted list (built on demand); NULL when out of memory. */
 lsm_skiplist *lsm_db_overlay(slsm_db *db);
-/* Oldest snapshot any cursor reads. */
-uint64_t lsm_engine_oldest_snapshot(lsm_engine *e);
 
 /* lsm_recover.c: opening and activation. */
 /* Before any file is created: LSM_OK when a database is at e->path (or none is and `create`),
@@ -191,8 +190,5 @@ int lsm_bg_start(lsm_engine *e);
 void lsm_bg_stop(lsm_engine *e);
 void lsm_work_begin(lsm_engine *e);
 void lsm_work_end(lsm_engine *e);
-
-/* Grows *buf to hold n bytes; 0 when out of memory. */
-int lsm_grow(uint8_t **buf, size_t *cap, size_t n);
 
 #endif

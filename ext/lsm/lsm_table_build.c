@@ -2,6 +2,7 @@
 ** lsm_table_build: writes a table file (format in lsm_table.h) from sorted internal keys.
 */
 #include "lsm/lsm_bloom.h"
+#include "lsm/lsm_buffer.h"
 #include "lsm/lsm_crc32c.h"
 #include "lsm/lsm_file.h"
 #include "lsm/lsm_format.h"
@@ -72,13 +73,8 @@ static void finish_data_block(lsm_table_builder *b) {
 }
 
 static int keep_copy(uint8_t **dst, size_t *ndst, size_t *cap, const uint8_t *src, size_t n) {
-    if (n > *cap) {
-        uint8_t *p = realloc(*dst, n * 2);
-        if (p == NULL)
-            return 0;
-        *dst = p;
-        *cap = n * 2;
-    }
+    if (!lsm_grow(dst, cap, n))
+        return 0;
     memcpy(*dst, src, n);
     *ndst = n;
     return 1;

@@ -510,17 +510,17 @@ static int vtab_init(sqlite3 *db, void *aux, int argc, const char *const *argv, 
     return rc;
 }
 
-static int vtab_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                       sqlite3_vtab **out, char **pzErr) {
+int lsm_vtab_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                    char **pzErr) {
     return vtab_init(db, aux, argc, argv, out, pzErr, 1);
 }
 
-static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **pzErr) {
+int lsm_vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                     char **pzErr) {
     return vtab_init(db, aux, argc, argv, out, pzErr, 0);
 }
 
-static int vtab_disconnect(sqlite3_vtab *tab) {
+int lsm_vtab_disconnect(sqlite3_vtab *tab) {
     vtab_free((lsm_vtab *)tab);
     return SQLITE_OK;
 }
@@ -529,7 +529,7 @@ static int vtab_disconnect(sqlite3_vtab *tab) {
 ** at once or when the last handle on them in this process closes (see pending_drop). When
 ** another process holds the store they stay; a store that is missing or whose manifest is
 ** unreadable leaves its files as they are, and so does a table without its shadow table. */
-static int vtab_destroy(sqlite3_vtab *tab) {
+int lsm_vtab_destroy(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (v->in_file && v->shadow_missing) {
         vtab_free(v); /* not this database's store: its files stay */
@@ -563,7 +563,7 @@ static int vtab_destroy(sqlite3_vtab *tab) {
     return SQLITE_OK;
 }
 
-static int vtab_rename(sqlite3_vtab *tab, const char *name) {
+int lsm_vtab_rename(sqlite3_vtab *tab, const char *name) {
     lsm_vtab *v = (lsm_vtab *)tab;
     char *copy = sqlite3_mprintf("%s", name);
     if (copy == NULL)
@@ -587,7 +587,7 @@ static int vtab_rename(sqlite3_vtab *tab, const char *name) {
 }
 
 /* The shadow table is the table's own: under SQLITE_DBCONFIG_DEFENSIVE, SQL cannot write it. */
-static int vtab_shadow_name(const char *suffix) {
+int lsm_vtab_shadow_name(const char *suffix) {
     return strcmp(suffix, "txn") == 0;
 }
 
@@ -596,13 +596,13 @@ static int vtab_shadow_name(const char *suffix) {
 /* The engine transaction (and its savepoint levels) begins at the table's first write, in
 ** lsm_vtab_ready: a statement that only runs a command (integrity-check, salvage) needs none,
 ** and no write can come between a savepoint and that first write to move its position. */
-static int vtab_begin(sqlite3_vtab *tab) {
+int lsm_vtab_begin(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     v->sql_level = 1;
     return SQLITE_OK;
 }
 
-static int vtab_sync(sqlite3_vtab *tab) {
+int lsm_vtab_sync(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     protocol_step("sync");
     if (v->entry.kv == NULL || slsm_txn_level(v->entry.kv) == 0)
@@ -623,7 +623,7 @@ static int vtab_sync(sqlite3_vtab *tab) {
     return SQLITE_OK;
 }
 
-static int vtab_commit(sqlite3_vtab *tab) {
+int lsm_vtab_commit(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     protocol_step("commit");
     v->sql_level = 0;
@@ -644,7 +644,7 @@ static int vtab_commit(sqlite3_vtab *tab) {
     return SQLITE_OK;
 }
 
-static int vtab_rollback(sqlite3_vtab *tab) {
+int lsm_vtab_rollback(sqlite3_vtab *tab) {
     lsm_vtab *v = (lsm_vtab *)tab;
     protocol_step("rollback");
     v->sql_level = 0;
@@ -653,7 +653,7 @@ static int vtab_rollback(sqlite3_vtab *tab) {
     return SQLITE_OK;
 }
 
-static int vtab_savepoint(sqlite3_vtab *tab, int n) {
+int lsm_vtab_savepoint(sqlite3_vtab *tab, int n) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (n + 2 > v->sql_level)
         v->sql_level = n + 2;
@@ -665,7 +665,7 @@ static int vtab_savepoint(sqlite3_vtab *tab, int n) {
     return SQLITE_OK;
 }
 
-static int vtab_release(sqlite3_vtab *tab, int n) {
+int lsm_vtab_release(sqlite3_vtab *tab, int n) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (v->sql_level > n + 1)
         v->sql_level = n + 1;
@@ -674,35 +674,9 @@ static int vtab_release(sqlite3_vtab *tab, int n) {
     return SQLITE_OK;
 }
 
-static int vtab_rollback_to(sqlite3_vtab *tab, int n) {
+int lsm_vtab_rollback_to(sqlite3_vtab *tab, int n) {
     lsm_vtab *v = (lsm_vtab *)tab;
     if (v->entry.kv && slsm_txn_level(v->entry.kv) >= n + 2)
         slsm_rollback(v->entry.kv, n + 2);
     return SQLITE_OK;
 }
-
-const sqlite3_module lsm_vtab_module = {
-    .iVersion = 3,
-    .xCreate = vtab_create,
-    .xConnect = vtab_connect,
-    .xBestIndex = lsm_vtab_best_index,
-    .xDisconnect = vtab_disconnect,
-    .xDestroy = vtab_destroy,
-    .xOpen = lsm_vtab_open,
-    .xClose = lsm_vtab_close,
-    .xFilter = lsm_vtab_filter,
-    .xNext = lsm_vtab_next,
-    .xEof = lsm_vtab_eof,
-    .xColumn = lsm_vtab_column,
-    .xRowid = lsm_vtab_rowid,
-    .xUpdate = lsm_vtab_update,
-    .xBegin = vtab_begin,
-    .xSync = vtab_sync,
-    .xCommit = vtab_commit,
-    .xRollback = vtab_rollback,
-    .xRename = vtab_rename,
-    .xSavepoint = vtab_savepoint,
-    .xRelease = vtab_release,
-    .xRollbackTo = vtab_rollback_to,
-    .xShadowName = vtab_shadow_name,
-};

@@ -74,6 +74,24 @@ int lsm_vtab_error(lsm_vtab *v, int rc, const char *fmt, ...) __attribute__((for
 /* Maps an engine failure to SQLite: the message is "module: what: engine message". */
 int lsm_vtab_engine_error(lsm_vtab *v, int rc, const char *what);
 
+/* lsm_vtab_sql.c: the table's life (create, connect, drop, rename) and its part in the host
+** transaction (begin, sync, commit, rollback, savepoints). */
+int lsm_vtab_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                    char **pzErr);
+int lsm_vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                     char **pzErr);
+int lsm_vtab_disconnect(sqlite3_vtab *tab);
+int lsm_vtab_destroy(sqlite3_vtab *tab);
+int lsm_vtab_begin(sqlite3_vtab *tab);
+int lsm_vtab_sync(sqlite3_vtab *tab);
+int lsm_vtab_commit(sqlite3_vtab *tab);
+int lsm_vtab_rollback(sqlite3_vtab *tab);
+int lsm_vtab_rename(sqlite3_vtab *tab, const char *name);
+int lsm_vtab_savepoint(sqlite3_vtab *tab, int n);
+int lsm_vtab_release(sqlite3_vtab *tab, int n);
+int lsm_vtab_rollback_to(sqlite3_vtab *tab, int n);
+int lsm_vtab_shadow_name(const char *suffix);
+
 /* lsm_scan_sql.c: planning and reading. */
 int lsm_vtab_best_index(sqlite3_vtab *tab, sqlite3_index_info *info);
 int lsm_vtab_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out);
