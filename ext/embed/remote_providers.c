@@ -362,7 +362,9 @@ static long long usage_tokens(const cJSON *root) {
         const cJSON *node = root;
         for (int k = 0; k < 3 && paths[p][k] != NULL && node != NULL; k++)
             node = cJSON_GetObjectItemCaseSensitive(node, paths[p][k]);
-        if (cJSON_IsNumber(node) && node->valuedouble >= 0)
+        /* A count past 10^12 is a broken or hostile server's (1e19 would not even convert to
+        ** long long): it says nothing, and the usage counters must not overflow adding it. */
+        if (cJSON_IsNumber(node) && node->valuedouble >= 0 && node->valuedouble <= 1e12)
             return (long long)node->valuedouble;
     }
     return 0;

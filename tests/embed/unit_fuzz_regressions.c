@@ -1,0 +1,35 @@
+/*
+** Regression tests of what tests/fuzz/fuzz_embed_* found, one function per finding, each with
+** the input the fuzzer reduced it to.
+*/
+#include "embed/remote_providers.h"
+#include "unit.h"
+
+/* A usage count too large for long long was cast anyway (undefined behaviour; rembed_usage
+** showed -9223372036854775808): such counts are now ignored. */
+static void test_huge_usage_count(void) {
+    static const char *const bodies[] = {
+        "{\"embeddings\": [[0.25, -1.5]], \"prompt_eval_count\": 7777777777777777777777777}",
+        "{\"data\": [{\"embedding\": [1, 2]}], \"usage\": {\"total_tokens\": 1e19}}",
+        "{\"data\": [{\"embedding\": [1, 2]}], \"usage\": {\"total_tokens\": 1e300}}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        remote_vectors v;
+        char err[128];
+        CHECK_EQ_INT(remote_format_parse(bodies[i], strlen(bodies[i]), 1, &v, err, sizeof err), 0);
+        CHECK_EQ_INT(v.tokens, 0);
+        free(v.data);
+    }
+    /* A plausible count still counts. */
+    const char *ok = "{\"data\": [{\"embedding\": [1, 2]}], \"usage\": {\"total_tokens\": 123456}}";
+    remote_vectors v;
+    char err[128];
+    CHECK_EQ_INT(remote_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
+    CHECK_EQ_INT(v.tokens, 123456);
+    free(v.data);
+}
+
+int main(void) {
+    RUN(test_huge_usage_count);
+    return unit_report("unit_fuzz_regressions");
+}
