@@ -204,6 +204,13 @@ def lsm():
         tables = sorted(Path(tmp).glob("kv-*.sst"))
         logs = [p for p in sorted(Path(tmp).glob("kv-log*")) if p.stat().st_size > 0]
         put("lsm_table", "table.sst", tables[0].read_bytes())
+        # fuzz_lsm_store: flags, table number, then manifest and log with 16-bit lengths.
+        manifest, log = store.read_bytes(), logs[0].read_bytes()
+        number = int(tables[0].stem.rsplit("-", 1)[1])
+        put("lsm_store", "store", bytes([0, number]) + struct.pack("<H", len(manifest)) + manifest
+            + struct.pack("<H", len(log)) + log + tables[0].read_bytes())
+        put("lsm_store", "store-no-log", bytes([1, number]) + struct.pack("<H", len(manifest))
+            + manifest + struct.pack("<H", 0) + tables[0].read_bytes())
         put("lsm_manifest", "manifest", store.read_bytes() + b"\1")
         for i, log in enumerate(logs):
             put("lsm_wal", f"log{i}", log.read_bytes() + b"\1")
