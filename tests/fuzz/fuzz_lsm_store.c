@@ -11,13 +11,13 @@
 ** removed at exit (a crash leaves it behind).
 */
 #include "lsm/lsm_coding.h"
-#include "lsm/lsm_crc32c.h"
 #include "lsm/lsm_engine.h"
-#include "lsm/lsm_wal.h"
+
+#include "fuzz/fuzz_lsm_seal.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,23 +66,6 @@ static const uint8_t *take(const uint8_t **p, const uint8_t *end, size_t *n) {
     *p += len;
     *n = len;
     return out;
-}
-
-static void seal_manifest(uint8_t *m, size_t n) {
-    if (n >= 36)
-        lsm_put_fixed32(m + n - 4, lsm_crc_mask(lsm_crc32c(m, n - 4)));
-}
-
-static void seal_log(uint8_t *log, size_t n) {
-    for (size_t off = 0; n - off >= LSM_WAL_HEADER;) {
-        uint8_t *h = log + off;
-        uint32_t len = lsm_get_fixed32(h + 4);
-        if (n - off - LSM_WAL_HEADER < len)
-            break;
-        lsm_put_fixed32(
-            h, lsm_crc_mask(lsm_crc32c_extend(lsm_crc32c(h + 4, 5), h + LSM_WAL_HEADER, len)));
-        off += LSM_WAL_HEADER + len;
-    }
 }
 
 static void read_store(slsm_db *db) {
@@ -138,8 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (!keep) {
-        seal_manifest(copy, nm);
-        seal_log(copy + nm, nl);
+        fuzz_seal_manifest(copy, nm);
+        fuzz_seal_log(copy + nm, nl);
     }
     clear_dir();
     char path[160];

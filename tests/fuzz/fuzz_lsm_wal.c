@@ -8,13 +8,12 @@
 ** checksums, so the check itself is covered too) and the fuzzer explores the batches behind.
 */
 #include "lsm/lsm_batch.h"
-#include "lsm/lsm_coding.h"
-#include "lsm/lsm_crc32c.h"
 #include "lsm/lsm_format.h"
 #include "lsm/lsm_skiplist.h"
 #include "lsm/lsm_status.h"
 #include "lsm/lsm_wal.h"
 
+#include "fuzz/fuzz_lsm_seal.h"
 #include "fuzz/fuzz_util.h"
 
 #include <stdint.h>
@@ -46,26 +45,13 @@ static int apply_record(void *arg, const uint8_t *payload, size_t n) {
     return rc;
 }
 
-/* Rewrites the checksum of every whole record of log[0..n). */
-static void seal(uint8_t *log, size_t n) {
-    for (size_t off = 0; n - off >= LSM_WAL_HEADER;) {
-        uint8_t *h = log + off;
-        uint32_t len = lsm_get_fixed32(h + 4);
-        if (n - off - LSM_WAL_HEADER < len)
-            break;
-        uint32_t crc = lsm_crc32c_extend(lsm_crc32c(h + 4, 5), h + LSM_WAL_HEADER, len);
-        lsm_put_fixed32(h, lsm_crc_mask(crc));
-        off += LSM_WAL_HEADER + len;
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *copy = malloc(size ? size : 1);
     if (!copy)
         abort();
     memcpy(copy, data, size);
     if (size && !(data[size - 1] & 1))
-        seal(copy, size);
+        fuzz_seal_log(copy, size);
     const char *path = fuzz_file(0, copy, size);
     free(copy);
     replay r = {lsm_skiplist_new(), 0};
