@@ -29,7 +29,33 @@ static void test_huge_usage_count(void) {
     free(v.data);
 }
 
+/* A number past float range became inf inside the embedding, and base64 could carry NaN or
+** inf: the response is now refused, as one with a non-numeric value is. */
+static void test_non_finite_embedding(void) {
+    static const char *const bodies[] = {
+        "{\"embeddings\": {\"float\": [[0.25, -1.5], [0666666666666666666666666666666666666666666"
+        "66666666666666666666666666666666666666666666666666666.25, -1.5]]}}",
+        "{\"data\": [{\"embedding\": [1e39, 0]}, {\"embedding\": [0, 1]}]}",
+        /* base64 of the float32 values NaN and inf */
+        "{\"data\": [{\"embedding\": \"AADAfw==\"}, {\"embedding\": \"AACAfw==\"}]}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        remote_vectors v;
+        char err[128];
+        CHECK_EQ_INT(remote_format_parse(bodies[i], strlen(bodies[i]), 2, &v, err, sizeof err), -1);
+        CHECK(strstr(err, "not a finite float32") != NULL);
+        CHECK(v.data == NULL);
+    }
+    /* The largest float32 is still a value. */
+    const char *ok = "{\"data\": [{\"embedding\": [3.4028234e38, -3.4028234e38]}]}";
+    remote_vectors v;
+    char err[128];
+    CHECK_EQ_INT(remote_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
+    free(v.data);
+}
+
 int main(void) {
     RUN(test_huge_usage_count);
+    RUN(test_non_finite_embedding);
     return unit_report("unit_fuzz_regressions");
 }
