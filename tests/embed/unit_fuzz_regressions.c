@@ -2,6 +2,7 @@
 ** Regression tests of what tests/fuzz/fuzz_embed_* found, one function per finding, each with
 ** the input the fuzzer reduced it to.
 */
+#include "embed/local_strmap.h"
 #include "embed/remote_providers.h"
 #include "unit.h"
 
@@ -54,8 +55,24 @@ static void test_non_finite_embedding(void) {
     free(v.data);
 }
 
+/* A word-vector file whose only word is "" (wink JSON {"vectors": {"": [...]}}) left the key
+** arena unallocated, so every lookup computed NULL + 0 (undefined behaviour). */
+static void test_empty_key_only(void) {
+    lembed_strmap m;
+    lembed_strmap_init(&m);
+    CHECK(lembed_strmap_put(&m, "", 0, 7));
+    size_t n = 99;
+    const char *k = lembed_strmap_key(&m, 0, &n);
+    CHECK(k != NULL);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(lembed_strmap_get(&m, "", 0), 7);
+    CHECK_EQ_INT(lembed_strmap_get(&m, "the", 3), -1);
+    lembed_strmap_free(&m);
+}
+
 int main(void) {
     RUN(test_huge_usage_count);
     RUN(test_non_finite_embedding);
+    RUN(test_empty_key_only);
     return unit_report("unit_fuzz_regressions");
 }
