@@ -194,7 +194,7 @@ test-asan: deps
 # ---- fuzzing (tests/fuzz) ---------------------------------------------------------------------
 #
 #   make fuzz                 every libFuzzer harness for FUZZ_SECONDS (default 60) each
-#   make fuzz FUZZ=lsm_table  one harness (tests/fuzz/fuzz_lsm_table.c)
+#   make fuzz FUZZ=lsm_table  one harness (tests/fuzz/fuzz_lsm_table.c); FUZZ takes a list
 #   make fuzz-programs        only build them (make test-asan does, then runs each briefly)
 #
 # Harnesses are tests/fuzz/fuzz_<ext>_<what>.c, linked with ext/<ext>'s engine archive. They need
@@ -229,7 +229,8 @@ fuzz-programs:
 
 # Every harness runs even when one fails; new coverage goes to findings/<harness>/new, crashes
 # to findings/<harness>/crash-*, the log to findings/<harness>/log.
-fuzz: deps fuzz-programs
+fuzz: deps
+	$(MAKE) fuzz-programs
 	@failed=""; for h in $(FUZZ); do \
 		mkdir -p $(FUZZ_BUILD)/findings/$$h/new; \
 		echo "== fuzz_$$h: $(FUZZ_SECONDS) s"; \
