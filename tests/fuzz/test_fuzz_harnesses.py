@@ -12,7 +12,7 @@ import helpers
 
 SOURCES = sorted((helpers.ROOT / "tests/fuzz").glob("fuzz_*.c"))
 BINARIES = helpers.ROOT / "build/fuzz/tests/fuzz"
-SECONDS = 3
+SECONDS = 2
 RUNS = 30000
 
 
