@@ -204,11 +204,66 @@ ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
 test-asan: deps
 	@scripts/check-python $(PYTHON)
 	$(MAKE) MODE=asan all test-programs
+	$(MAKE) fuzz-programs
 	STRATA_DIST=build/asan/dist STRATA_BUILD=build/asan STRATA_ASAN=1 \
 	LD_PRELOAD=$(ASAN_RUNTIME) \
 	ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PYTEST) $(PYTEST_ARGS)
+
+# ---- fuzzing (tests/fuzz) ---------------------------------------------------------------------
+#
+#   make fuzz                 every libFuzzer harness for FUZZ_SECONDS (default 60) each
+#   make fuzz FUZZ=lsm_table  one harness (tests/fuzz/fuzz_lsm_table.c); FUZZ takes a list
+#   make fuzz-programs        only build them (make test-asan does, then runs each briefly)
+#
+# Harnesses are tests/fuzz/fuzz_<ext>_<what>.c, linked with ext/<ext>'s engine archive. They need
+# clang's libFuzzer, so they get their own build folder: a sub-make builds the engine archives
+# there with clang, the asan mode's sanitizers and -fsanitize=fuzzer-no-link (the coverage
+# libFuzzer steers by). Crashes and new inputs go to build/fuzz/findings/<harness>/, never into
+# the seed corpora of tests/fuzz/corpus/.
+
+FUZZ_CC ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ ?= $(FUZZ_NAMES)
+FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+fuzz_ext = $(firstword $(subst _, ,$(patsubst fuzz_%,%,$(notdir $(1)))))
+
+$(FUZZ_BINS): $(BUILD)/%: %.c tests/fuzz/fuzz_util.h $(BUILD)/lib$$(call fuzz_ext,$$*)_engine.a \
+              $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -fsanitize=fuzzer -Itests -MMD -MP -o $@ $< \
+		$(BUILD)/lib$(call fuzz_ext,$*)_engine.a $(BUILD)/libcommon.a \
+		$($(call fuzz_ext,$*)_LIBS) -lm $(MODE_LDFLAGS) -fsanitize=fuzzer
+
+.PHONY: fuzz-binaries fuzz-programs fuzz
+fuzz-binaries: $(FUZZ_BINS)
+
+# Command-line BUILD and DIST override the asan mode's folders for the sub-make.
+fuzz-programs:
+	$(MAKE) MODE=asan BUILD=$(FUZZ_BUILD) DIST=$(FUZZ_BUILD)/dist CC=$(FUZZ_CC) \
+		EXTRA_CFLAGS=-fsanitize=fuzzer-no-link fuzz-binaries
+
+# Every harness runs even when one fails; new coverage goes to findings/<harness>/new, crashes
+# to findings/<harness>/crash-*, the log to findings/<harness>/log.
+fuzz: deps
+	$(MAKE) fuzz-programs
+	@failed=""; for h in $(FUZZ); do \
+		mkdir -p $(FUZZ_BUILD)/findings/$$h/new; \
+		echo "== fuzz_$$h: $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(FUZZ_BUILD)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/findings/$$h/ $(FUZZ_ARGS) \
+			$(FUZZ_BUILD)/findings/$$h/new tests/fuzz/corpus/$$h \
+			2>$(FUZZ_BUILD)/findings/$$h/log || { tail -40 $(FUZZ_BUILD)/findings/$$h/log; \
+			failed="$$failed $$h"; }; \
+		grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec)' \
+			$(FUZZ_BUILD)/findings/$$h/log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
 
 # ---- demo, bench, lint -----------------------------------------------------------------------
 

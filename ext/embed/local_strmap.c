@@ -82,7 +82,8 @@ bool lembed_strmap_put(lembed_strmap *m, const char *key, size_t n, int32_t valu
         m->values = vals;
         m->cap = cap;
     }
-    if (m->arena_len + n > m->arena_cap) {
+    /* The arena exists once any key does, even an empty one: keys point into it. */
+    if (m->arena_len + n > m->arena_cap || m->arena == NULL) {
         size_t cap = m->arena_cap ? m->arena_cap : 4096;
         while (cap < m->arena_len + n)
             cap *= 2;

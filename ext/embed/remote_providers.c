@@ -8,6 +8,7 @@
 #include "embed/remote_base64.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,15 @@ static int store_vector(parse_state *ps, int i, const cJSON *v) {
     } else {
         snprintf(ps->err, ps->errlen, "embedding %d is neither a number array nor base64", i);
         return -1;
+    }
+    /* A number past float range (1e39) became inf above; base64 may spell NaN or inf. */
+    for (int k = 0; k < dim; k++) {
+        if (!isfinite(row[k])) {
+            free(row);
+            snprintf(ps->err, ps->errlen, "embedding %d holds a value that is not a finite float32",
+                     i);
+            return -1;
+        }
     }
     if (dim < 1 || dim > REMOTE_MAX_DIM) {
         free(row);

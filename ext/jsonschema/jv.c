@@ -154,6 +154,7 @@ static bool parse_string(parser *p, const char **out, uint32_t *outlen) {
         p->pos++;
     }
     if (p->pos >= p->len) {
+        p->pos = p->len; /* a final backslash stepped past the end */
         fail(p, "unterminated string");
         return false;
     }

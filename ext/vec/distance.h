@@ -42,6 +42,13 @@ const char *vec_metric_name(vec_metric m);
 /* Which kernel family vec_distance_kernel uses: "avx512", "avx2" or "scalar". */
 const char *vec_distance_isa(void);
 
+/* The cosine distance 1 - ab / (sqrt(aa) sqrt(bb)) from a kernel's float sums. When a norm left
+** float range (elements below ~1e-19 underflow to a zero norm, above ~1e19 overflow to inf), the
+** sums say nothing, so the distance is computed again in double from the t-typed vectors a and
+** b. NaN when a vector is zero. */
+float vec_cosine_from_sums(float ab, float aa, float bb, vec_type t, const void *a, const void *b,
+                           size_t n);
+
 /* Filled in by distance_avx2.c / distance_avx512.c: they overwrite the entries they speed up. */
 void vec_distance_fill_avx2(vec_kernel_table table);
 void vec_distance_fill_avx512(vec_kernel_table table);

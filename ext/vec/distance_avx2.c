@@ -46,7 +46,7 @@ static inline float load1_f16(const void *p, size_t i) {
     return _cvtsh_ss(h);
 }
 
-#define AVX2_FLOAT_KERNELS(SUFFIX, LOAD8, LOAD1)                                                   \
+#define AVX2_FLOAT_KERNELS(SUFFIX, LOAD8, LOAD1, TYPE)                                             \
     static float l2_##SUFFIX(const void *a, const void *b, size_t n) {                             \
         __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();                                 \
         size_t i = 0;                                                                              \
@@ -113,11 +113,11 @@ static inline float load1_f16(const void *p, size_t i) {
             saa += x * x;                                                                          \
             sbb += y * y;                                                                          \
         }                                                                                          \
-        return 1.0f - sab / (sqrtf(saa) * sqrtf(sbb));                                             \
+        return vec_cosine_from_sums(sab, saa, sbb, TYPE, a, b, n);                                 \
     }
 
-AVX2_FLOAT_KERNELS(f32, load8_f32, load1_f32)
-AVX2_FLOAT_KERNELS(f16, load8_f16, load1_f16)
+AVX2_FLOAT_KERNELS(f32, load8_f32, load1_f32, VEC_F32)
+AVX2_FLOAT_KERNELS(f16, load8_f16, load1_f16, VEC_F16)
 
 /* ---- int8 -------------------------------------------------------------------------------- */
 

@@ -21,7 +21,7 @@ static inline __mmask16 tail_mask(size_t left) {
     return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
 }
 
-#define AVX512_FLOAT_KERNELS(SUFFIX, LOAD16)                                                       \
+#define AVX512_FLOAT_KERNELS(SUFFIX, LOAD16, TYPE)                                                 \
     static float l2_##SUFFIX(const void *a, const void *b, size_t n) {                             \
         __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();                                 \
         size_t i = 0;                                                                              \
@@ -71,11 +71,11 @@ static inline __mmask16 tail_mask(size_t left) {
         }                                                                                          \
         float sab = _mm512_reduce_add_ps(ab), saa = _mm512_reduce_add_ps(aa),                      \
               sbb = _mm512_reduce_add_ps(bb);                                                      \
-        return 1.0f - sab / (sqrtf(saa) * sqrtf(sbb));                                             \
+        return vec_cosine_from_sums(sab, saa, sbb, TYPE, a, b, n);                                 \
     }
 
-AVX512_FLOAT_KERNELS(f32, load16_f32)
-AVX512_FLOAT_KERNELS(f16, load16_f16)
+AVX512_FLOAT_KERNELS(f32, load16_f32, VEC_F32)
+AVX512_FLOAT_KERNELS(f16, load16_f16, VEC_F16)
 
 /* ---- int8 -------------------------------------------------------------------------------- */
 

@@ -1,0 +1,26 @@
+/*
+** fuzz_timezone_tzif: TZif files (RFC 8536 v1-v4, with their POSIX TZ footer) through
+** tz_zone_from_tzif, then offsets, transitions and wall-time resolution on the zone it built.
+*/
+#include "fuzz/fuzz_timezone_zone.h"
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    const char *err = NULL;
+    tz_zone *z = tz_zone_from_tzif("Fuzz/Zone", data, size, &err);
+    if (!z) {
+        if (!err)
+            abort();
+        return 0;
+    }
+    fuzz_query_zone(z, TZ_SECONDS_MIN);
+    fuzz_query_zone(z, 0);
+    fuzz_query_zone(z, 1700000000);
+    for (size_t i = 0; i < z->ntrans && i < 8; i++)
+        fuzz_query_zone(z, z->trans[i] - 1);
+    if (z->ntrans)
+        fuzz_query_zone(z, z->trans[z->ntrans - 1]);
+    tz_zone_release(z);
+    return 0;
+}
