@@ -3,6 +3,7 @@
 ** the input the fuzzer reduced it to. The program reruns itself under each STRATA_CPU cap, so
 ** the scalar, AVX2 and AVX-512 kernels are all checked.
 */
+#include "common/f16.h"
 #include "vec/distance.h"
 #include "vec/vector.h"
 #include "unit.h"
@@ -44,7 +45,7 @@ static void test_cosine_out_of_float_range(void) {
     CHECK(isnan(vec_distance_kernel(VEC_F32, VEC_COSINE)(zero, one, 2)));
     CHECK(isnan(vec_distance_kernel_scalar(VEC_F32, VEC_COSINE)(zero, one, 2)));
     /* float16: the largest values square past no limit, but the kernels share the fallback. */
-    uint16_t h[2] = {vec_f32_to_f16(65504), vec_f32_to_f16(-65504)};
+    uint16_t h[2] = {strata_f32_to_f16(65504), strata_f32_to_f16(-65504)};
     CHECK(fabsf(vec_distance_kernel(VEC_F16, VEC_COSINE)(h, h, 2)) < 1e-5f);
 }
 
