@@ -203,6 +203,22 @@ test-asan: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PYTEST) $(PYTEST_ARGS)
 
+# ---- Python wheels (python/, docs/python.md) -------------------------------------------------
+
+# dist/wheels/sqlite_strata-<version>-py3-none-<platform>.whl (the release .so files inside) and
+# dist/wheels/datasette_strata-<version>-py3-none-any.whl, offline, with Debian's
+# python3-build, setuptools and wheel.
+WHEELS := dist/wheels
+.PHONY: wheel
+wheel:
+	$(MAKE) MODE=release all
+	@mkdir -p build/python/datasette-strata $(WHEELS)
+	rm -f $(WHEELS)/sqlite_strata-*.whl $(WHEELS)/datasette_strata-*.whl
+	$(PYTHON) -m build --no-isolation --wheel --outdir $(WHEELS) . >build/python/sqlite-strata.log
+	$(PYTHON) -m build --no-isolation --wheel --outdir $(WHEELS) python/datasette-strata \
+		>build/python/datasette-strata.log
+	@ls $(WHEELS)
+
 # ---- demo, bench, lint -----------------------------------------------------------------------
 
 .PHONY: demo
