@@ -188,6 +188,7 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider tests
 test: deps
 	@scripts/check-python $(PYTHON)
 	$(MAKE) all test-programs
+	$(MAKE) wheel
 	STRATA_DIST=$(DIST) STRATA_BUILD=$(BUILD) $(PYTEST) $(PYTEST_ARGS)
 
 # Python hosts the extensions under test, so the ASan runtime must be preloaded. Python's own
@@ -197,6 +198,7 @@ ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
 test-asan: deps
 	@scripts/check-python $(PYTHON)
 	$(MAKE) MODE=asan all test-programs
+	$(MAKE) wheel
 	STRATA_DIST=build/asan/dist STRATA_BUILD=build/asan STRATA_ASAN=1 \
 	LD_PRELOAD=$(ASAN_RUNTIME) \
 	ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=1 \

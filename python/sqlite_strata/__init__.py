@@ -11,6 +11,7 @@ system (ICU 72 and cJSON; libcurl only for remote embeddings).
 """
 
 import os
+import re
 import sqlite3
 import struct
 import sys
@@ -85,7 +86,9 @@ def load(conn, *names):
 
 def _explain(path, error):
     message = str(error)
-    if "cannot open shared object file" in message and os.path.exists(path + ".so"):
+    # "libicuuc.so.72: cannot open shared object file", ".../libcjson.so.1: file too short"
+    missing = re.search(r"(lib[\w+-]+\.so[\w.]*)", message.replace(path, ""))
+    if missing and os.path.exists(path + ".so"):
         return (f"sqlite_strata: cannot load {path}.so: {message}. This binary package was built "
                 f"on Debian 12 and needs its libraries: apt-get install {_SYSTEM_PACKAGES}. "
                 "Where they cannot be had (another ICU version, another distribution), build "
@@ -147,7 +150,7 @@ def serialize_float32(vector):
 
 def _pack(fn, code, values, what):
     try:
-        return struct.pack(f"{len(values)}{code}", *values)
+        return struct.pack(f"={len(values)}{code}", *values)
     except OverflowError:
         raise ValueError(f"{fn}: a value is outside {what}") from None
     except struct.error as e:
@@ -170,7 +173,7 @@ def serialize_int8(vector):
         if not -128 <= v <= 127:
             raise ValueError(f"{fn}: element {i} is {v}, outside -128..127")
     _check_length(fn, len(values))
-    return struct.pack(f"{len(values)}b", *(int(v) for v in values))
+    return struct.pack(f"={len(values)}b", *(int(v) for v in values))
 
 
 def _is_integer(v):
