@@ -4,7 +4,8 @@
   embedding clients, local models and JSON schemas, locks the registries so visitor SQL can
   use them and change nothing, and leaves SQL load_extension() off;
 - render_cell shows vector BLOBs as numbers (vectors.py says how a vector is recognised);
-- get_metadata hides vec0's shadow tables from table lists.
+- get_metadata hides vec0's shadow tables from table lists;
+- extra_template_vars keeps the temp schema out of the database page's "attached databases".
 
 The configuration is documented in docs/datasette.md of the strata repository.
 """
@@ -60,6 +61,22 @@ def get_metadata(datasette, key, database, table):
     if not hidden:
         return None
     return {"databases": {database: {"tables": {t: {"hidden": True} for t in hidden}}}}
+
+
+@hookimpl
+def extra_template_vars(view_name, database, datasette):
+    # Datasette 0.64 lists every schema but main as an attached database, temp included once
+    # anything opened it: the configuration does, on read-only connections (its temp tables
+    # are dropped again, and temp stays empty). temp is the connection's scratch space, not a
+    # database to join with, so the list leaves it out.
+    if view_name != "database" or database not in datasette.databases:
+        return None
+
+    async def attached():
+        found = await datasette.databases[database].attached_databases()
+        return {"attached_databases": [d.name for d in found if d.name != "temp"]}
+
+    return attached()
 
 
 @hookimpl

@@ -209,23 +209,29 @@ def prepare(conn, config, time_limit_ms=None, registries=True):
 
 
 def _register(conn, config, time_limit_ms):
-    # An admin session lets SQL change the registries on a read-only connection (and on a
-    # locked one). The eponymous temp.rembed_clients and temp.lembed_models live in main, which
-    # SQLite will not write on a read-only connection, so the registrations go through temp
-    # tables of the same modules, which share the connection's registries and are dropped after.
+    # Where the registries are open (a writable connection, never locked: _memory, Datasette's
+    # write connections), the eponymous tables take the registrations and the temp schema is
+    # never opened. Elsewhere an admin session lets SQL change them: on a read-only connection
+    # the eponymous temp.rembed_clients and temp.lembed_models live in main, which SQLite will
+    # not write there, so the registrations go through temp tables of the same modules, which
+    # share the connection's registries and are dropped afterwards.
     created = []
-    conn.execute("CREATE VIRTUAL TABLE temp.strata_admin USING strata_admin()")
-    created.append("strata_admin")
+    if conn.execute("SELECT strata_locked()").fetchone()[0]:
+        conn.execute("CREATE VIRTUAL TABLE temp.strata_admin USING strata_admin()")
+        created.append("strata_admin")
+    admin = bool(created)
     try:
         if config.clients:
-            conn.execute("CREATE VIRTUAL TABLE temp.rembed_clients USING rembed_clients()")
-            created.append("rembed_clients")
+            if admin:
+                conn.execute("CREATE VIRTUAL TABLE temp.rembed_clients USING rembed_clients()")
+                created.append("rembed_clients")
             deadline = has_deadline(conn)
             for name, options in config.clients.items():
                 _register_client(conn, name, options, time_limit_ms, deadline)
         if config.models:
-            conn.execute("CREATE VIRTUAL TABLE temp.lembed_models USING lembed_models()")
-            created.append("lembed_models")
+            if admin:
+                conn.execute("CREATE VIRTUAL TABLE temp.lembed_models USING lembed_models()")
+                created.append("lembed_models")
             for name, (path, options) in config.models.items():
                 _run(conn, f"model '{name}'",
                      "INSERT INTO temp.lembed_models(name, model, options) "
