@@ -53,13 +53,6 @@ def make_app_db(folder, lsm=True):
 
 
 @pytest.fixture(scope="module")
-def listener():
-    lst = datasette_host.Listener()
-    yield lst
-    lst.close()
-
-
-@pytest.fixture(scope="module")
 def slow():
     # accepts connections (the kernel completes them from the backlog) and never answers
     lst = datasette_host.Listener()

@@ -11,13 +11,17 @@ The configuration is documented in docs/datasette.md of the strata repository.
 """
 
 import markupsafe
-from datasette import hookimpl
+from pluggy import HookimplMarker
 
 from . import config as _config
 from . import schema, vectors
 from .config import PLUGIN, ConfigError
 
 __all__ = ["ConfigError"]
+
+# datasette.hookimpl itself; made here so that the package imports without Datasette (the
+# benchmarks and tools use config.prepare on plain connections)
+hookimpl = HookimplMarker("datasette")
 
 # Datasette's own catalogue: only root may query it, and nobody embeds there, so it gets the
 # functions and the lock but not the clients, models and schemas (a model costs its loading on
