@@ -5,6 +5,7 @@ block runs in order on one autocommit connection with dist/strata.so loaded; an 
 right after it holds what the sqlite3 shell's list mode would print.
 """
 
+import difflib
 import math
 import re
 import sqlite3
@@ -115,3 +116,18 @@ def run(conn, sql):
         except sqlite3.Error as e:
             out.append(f"Error: {e}")
     return "\n".join(out)
+
+
+def failure(doc_name, ex, actual, failed=None):
+    """What is wrong with an example that printed `actual` (None when nothing is): without an
+    output block it must not fail (`failed`, default: an 'Error: ' line), with one it must
+    print exactly that."""
+    if ex.expected is None:
+        if failed if failed is not None else "Error: " in actual:
+            return f"{doc_name}:{ex.line}: example failed:\n{actual}"
+        return None
+    if actual.rstrip() == ex.expected.rstrip():
+        return None
+    diff = "\n".join(difflib.unified_diff(ex.expected.splitlines(), actual.splitlines(),
+                                          "documented", "actual", lineterm=""))
+    return f"{doc_name}:{ex.line}: output differs:\n{diff}"

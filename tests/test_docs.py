@@ -1,6 +1,5 @@
 """The SQL examples in docs/*.md are tests: each must print exactly what the document shows."""
 
-import difflib
 import os
 
 import pytest
@@ -20,15 +19,9 @@ def test_doc_examples(doc, tmp_path, monkeypatch):
     conn = helpers.connect()
     failures = []
     for ex in docs_examples.parse(doc.read_text()):
-        actual = docs_examples.run(conn, ex.sql)
-        if ex.expected is None:
-            if "Error: " in actual:
-                failures.append(f"{doc.name}:{ex.line}: example failed:\n{actual}")
-        elif actual.rstrip() != ex.expected.rstrip():
-            diff = "\n".join(difflib.unified_diff(
-                ex.expected.splitlines(), actual.splitlines(), "documented", "actual",
-                lineterm=""))
-            failures.append(f"{doc.name}:{ex.line}: output differs:\n{diff}")
+        problem = docs_examples.failure(doc.name, ex, docs_examples.run(conn, ex.sql))
+        if problem:
+            failures.append(problem)
     conn.close()
     assert not failures, "\n\n".join(failures)
 

@@ -5,7 +5,6 @@ would), the one marked `<!-- setup: metadata.json -->` is Datasette's metadata, 
 statement as a visitor through /app.json. Rows print as docs_examples prints them (the sqlite3
 shell's list mode), errors as `Error: <Datasette's message>`."""
 
-import difflib
 import re
 
 import datasette_host
@@ -54,15 +53,9 @@ def test_datasette_md_examples(tmp_path):
                                cwd=tmp_path, env={"OPENAI_API_KEY": "sk-docs-example"},
                                python=datasette_host.plugin_python()) as ds:
         for ex in examples:
-            actual = visitor_run(ds, ex.sql)
-            if ex.expected is None:
-                if "Error: " in actual:
-                    failures.append(f"datasette.md:{ex.line}: example failed:\n{actual}")
-            elif actual.rstrip() != ex.expected.rstrip():
-                diff = "\n".join(difflib.unified_diff(
-                    ex.expected.splitlines(), actual.splitlines(), "documented", "actual",
-                    lineterm=""))
-                failures.append(f"datasette.md:{ex.line}: output differs:\n{diff}")
+            problem = docs_examples.failure("datasette.md", ex, visitor_run(ds, ex.sql))
+            if problem:
+                failures.append(problem)
         # the page's claim about _memory: the lock, not SQLite, refuses there
         try:
             ds.query("_memory", "WITH x AS (SELECT 1) INSERT INTO temp.rembed_clients(name, "

@@ -3,7 +3,6 @@
 in bash, all in one scratch folder where dist/ is the build. An ```output block after a block
 must match what it printed; a block without one must not fail."""
 
-import difflib
 import json
 import os
 import subprocess
@@ -49,13 +48,6 @@ def run_sh(block, cwd, venv):
     return proc.stdout + proc.stderr, proc.returncode
 
 
-def compare(failures, ex, actual):
-    if actual.rstrip() != ex.expected.rstrip():
-        diff = "\n".join(difflib.unified_diff(ex.expected.splitlines(), actual.splitlines(),
-                                              "documented", "actual", lineterm=""))
-        failures.append(f"python.md:{ex.line}: output differs:\n{diff}")
-
-
 def test_python_md_examples(tmp_path):
     venv = wheels.venv("sqlite_strata")
     (tmp_path / "dist").symlink_to(helpers.DIST)
@@ -64,16 +56,11 @@ def test_python_md_examples(tmp_path):
     failures = []
     python = [e for e in examples if e.lang == "python"]
     for ex, (printed, error) in zip(python, run_python(venv, [e.sql for e in python], tmp_path)):
-        if error:
-            failures.append(f"python.md:{ex.line}: example failed:\n{error}")
-        elif ex.expected is not None:
-            compare(failures, ex, printed)
+        failures.append(docs_examples.failure("python.md", ex, error or printed, bool(error)))
     for ex in (e for e in examples if e.lang == "sh"):
         output, rc = run_sh(ex.sql, tmp_path, venv)
-        if ex.expected is not None:
-            compare(failures, ex, output)
-        elif rc != 0:
-            failures.append(f"python.md:{ex.line}: example failed ({rc}):\n{output}")
+        failures.append(docs_examples.failure("python.md", ex, output, rc != 0))
+    failures = [f for f in failures if f]
     assert not failures, "\n\n".join(failures)
 
 
