@@ -226,6 +226,7 @@ wheel:
 .PHONY: demo
 demo: deps
 	$(MAKE) all
+	$(MAKE) wheel
 	@STRATA_DIST=$(DIST) scripts/demo
 
 .PHONY: bench
