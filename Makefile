@@ -212,7 +212,7 @@ test-asan: deps
 # python3-build, setuptools and wheel.
 WHEELS := dist/wheels
 .PHONY: wheel
-wheel:
+wheel: deps
 	$(MAKE) MODE=release all
 	@mkdir -p build/python/datasette-strata $(WHEELS)
 	rm -f $(WHEELS)/sqlite_strata-*.whl $(WHEELS)/datasette_strata-*.whl

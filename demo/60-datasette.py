@@ -105,7 +105,8 @@ def screenshot(url, target):
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run([datasette_host.chromium(), *datasette_host.browser_args(profile),
                                "--window-size=1100,700", f"--screenshot={target.resolve()}",
-                               url], capture_output=True, text=True, timeout=120)
+                               url], capture_output=True, text=True, timeout=120,
+                              env=datasette_host.browser_env())
     if proc.returncode == 0 and target.exists():
         print(f"-- screenshot of the KNN page: {target.resolve()}")
     else:

@@ -212,10 +212,18 @@ def browser_args(profile):
             "--mute-audio", f"--user-data-dir={profile}"]
 
 
+def browser_env():
+    """The environment without make test-asan's preloaded sanitizer runtime, which chromium's
+    launcher script and chromium itself do not run under."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+
+
 def render_dom(url, timeout=120, extra=()):
     """The DOM of url after chromium rendered it (--dump-dom)."""
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run([chromium(), *browser_args(profile), *extra, "--dump-dom", url],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout,
+                              env=browser_env())
     assert proc.returncode == 0, f"chromium failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
     return proc.stdout

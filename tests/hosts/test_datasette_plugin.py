@@ -29,7 +29,7 @@ KNN = ("SELECT rowid, title, distance, embedding FROM items "
 def make_app_db(folder, lsm=True):
     path = folder / "app.db"
     conn = helpers.connect(database=str(path))
-    conn.executescript(f"""
+    conn.executescript("""
         CREATE VIRTUAL TABLE items USING vec0(embedding float[4], +title text);
         INSERT INTO items(rowid, embedding, title) VALUES
           (1, '[0.25, 0.5, 0.75, 1.0]', 'quarters'), (2, '[1, 0, 0, 0]', 'x'),
