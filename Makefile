@@ -195,6 +195,7 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider tests
 test: deps
 	@scripts/check-python $(PYTHON)
 	$(MAKE) all test-programs
+	$(MAKE) wheel
 	STRATA_DIST=$(DIST) STRATA_BUILD=$(BUILD) $(PYTEST) $(PYTEST_ARGS)
 
 # Python hosts the extensions under test, so the ASan runtime must be preloaded. Python's own
@@ -205,6 +206,7 @@ test-asan: deps
 	@scripts/check-python $(PYTHON)
 	$(MAKE) MODE=asan all test-programs
 	$(MAKE) fuzz-programs
+	$(MAKE) wheel
 	STRATA_DIST=build/asan/dist STRATA_BUILD=build/asan STRATA_ASAN=1 \
 	LD_PRELOAD=$(ASAN_RUNTIME) \
 	ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:abort_on_error=1 \
@@ -264,12 +266,28 @@ fuzz: deps
 			$(FUZZ_BUILD)/findings/$$h/log; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+# ---- Python wheels (python/, docs/python.md) -------------------------------------------------
+
+# dist/wheels/sqlite_strata-<version>-py3-none-<platform>.whl (the release .so files inside) and
+# dist/wheels/datasette_strata-<version>-py3-none-any.whl, offline, with Debian's
+# python3-build, setuptools and wheel.
+WHEELS := dist/wheels
+.PHONY: wheel
+wheel: deps
+	$(MAKE) MODE=release all
+	@mkdir -p build/python/datasette-strata $(WHEELS)
+	rm -f $(WHEELS)/sqlite_strata-*.whl $(WHEELS)/datasette_strata-*.whl
+	$(PYTHON) -m build --no-isolation --wheel --outdir $(WHEELS) . >build/python/sqlite-strata.log
+	$(PYTHON) -m build --no-isolation --wheel --outdir $(WHEELS) python/datasette-strata \
+		>build/python/datasette-strata.log
+	@ls $(WHEELS)
 
 # ---- demo, bench, lint -----------------------------------------------------------------------
 
 .PHONY: demo
 demo: deps
 	$(MAKE) all
+	$(MAKE) wheel
 	@STRATA_DIST=$(DIST) scripts/demo
 
 .PHONY: bench

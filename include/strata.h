@@ -7,7 +7,8 @@
 **     sqlite3_auto_extension((void (*)(void))sqlite3_strata_init);
 **
 ** or a single extension with its own entry point (sqlite3_vec_init, ...). Link with
-** -lsqlite3 -lcjson -lcurl -licui18n -licuuc -lm.
+** -lsqlite3 -lcjson -licui18n -licuuc -lm (libcurl is opened at run time, on the first remote
+** embedding call).
 */
 #ifndef STRATA_H
 #define STRATA_H

@@ -5,6 +5,7 @@ block runs in order on one autocommit connection with dist/strata.so loaded; an 
 right after it holds what the sqlite3 shell's list mode would print.
 """
 
+import difflib
 import math
 import re
 import sqlite3
@@ -12,17 +13,20 @@ from dataclasses import dataclass
 
 FENCE = re.compile(r"^(`{3,})\s*([\w-]*)\s*$")
 NOT_TESTED = re.compile(r"<!--\s*not-tested\b")
+ELSEWHERE = re.compile(r"^<!--\s*examples:", re.MULTILINE)
 
 
 @dataclass
 class Example:
     line: int  # 1-based line of the ```sql fence
-    sql: str
+    sql: str  # the block's text (SQL, or the language asked for)
     expected: str | None  # None: no output block; the SQL must simply run without error
+    lang: str = "sql"
 
 
-def parse(markdown):
-    """The runnable examples of a document, in order."""
+def parse(markdown, langs=("sql",)):
+    """The runnable examples of a document, in order: ```sql blocks, or the blocks of the
+    languages named (tests/python/test_docs_python.py runs ```python and ```sh ones)."""
     lines = markdown.splitlines()
     examples, i, skip_next = [], 0, False
     while i < len(lines):
@@ -38,7 +42,7 @@ def parse(markdown):
             body.append(lines[i])
             i += 1
         i += 1
-        if lang != "sql":
+        if lang not in langs:
             skip_next = False
             continue
         expected = None
@@ -53,9 +57,15 @@ def parse(markdown):
                 j += 1
             expected, i = "\n".join(out), j + 1
         if not skip_next:
-            examples.append(Example(start + 1, "\n".join(body), expected))
+            examples.append(Example(start + 1, "\n".join(body), expected, lang))
         skip_next = False
     return examples
+
+
+def runs_elsewhere(markdown):
+    """True for a document whose ```sql examples are run by another test, which it names with
+    `<!-- examples: ... -->` (docs/datasette.md: over HTTP, by a Datasette visitor)."""
+    return ELSEWHERE.search(markdown) is not None
 
 
 def split_statements(sql):
@@ -106,3 +116,18 @@ def run(conn, sql):
         except sqlite3.Error as e:
             out.append(f"Error: {e}")
     return "\n".join(out)
+
+
+def failure(doc_name, ex, actual, failed=None):
+    """What is wrong with an example that printed `actual` (None when nothing is): without an
+    output block it must not fail (`failed`, default: an 'Error: ' line), with one it must
+    print exactly that."""
+    if ex.expected is None:
+        if failed if failed is not None else "Error: " in actual:
+            return f"{doc_name}:{ex.line}: example failed:\n{actual}"
+        return None
+    if actual.rstrip() == ex.expected.rstrip():
+        return None
+    diff = "\n".join(difflib.unified_diff(ex.expected.splitlines(), actual.splitlines(),
+                                          "documented", "actual", lineterm=""))
+    return f"{doc_name}:{ex.line}: output differs:\n{diff}"

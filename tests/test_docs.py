@@ -1,6 +1,5 @@
 """The SQL examples in docs/*.md are tests: each must print exactly what the document shows."""
 
-import difflib
 import os
 
 import pytest
@@ -9,7 +8,8 @@ import docs_examples
 import docs_fixtures
 import helpers
 
-DOCS = sorted((helpers.ROOT / "docs").glob("*.md"))
+DOCS = sorted(d for d in (helpers.ROOT / "docs").glob("*.md")
+              if not docs_examples.runs_elsewhere(d.read_text()))
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
@@ -19,15 +19,9 @@ def test_doc_examples(doc, tmp_path, monkeypatch):
     conn = helpers.connect()
     failures = []
     for ex in docs_examples.parse(doc.read_text()):
-        actual = docs_examples.run(conn, ex.sql)
-        if ex.expected is None:
-            if "Error: " in actual:
-                failures.append(f"{doc.name}:{ex.line}: example failed:\n{actual}")
-        elif actual.rstrip() != ex.expected.rstrip():
-            diff = "\n".join(difflib.unified_diff(
-                ex.expected.splitlines(), actual.splitlines(), "documented", "actual",
-                lineterm=""))
-            failures.append(f"{doc.name}:{ex.line}: output differs:\n{diff}")
+        problem = docs_examples.failure(doc.name, ex, docs_examples.run(conn, ex.sql))
+        if problem:
+            failures.append(problem)
     conn.close()
     assert not failures, "\n\n".join(failures)
 
@@ -67,6 +61,14 @@ def test_runner_formats_like_the_shell():
 def test_not_tested_marker_and_other_languages_are_skipped():
     doc = "<!-- not-tested: needs a key -->\n```sql\nSELECT boom();\n```\n\n```python\nx\n```\n"
     assert docs_examples.parse(doc) == []
+    [ex] = docs_examples.parse(doc, langs=("python",))
+    assert (ex.lang, ex.sql, ex.expected) == ("python", "x", None)
+
+
+def test_documents_run_elsewhere_are_named():
+    assert docs_examples.runs_elsewhere("# T\n<!-- examples: tests/hosts/x.py -->\n")
+    assert not docs_examples.runs_elsewhere("# T\nsee <!-- examples: --> inline\n")
+    assert "datasette.md" not in [d.name for d in DOCS]
 
 
 def test_shell_agrees_with_the_real_formatting():

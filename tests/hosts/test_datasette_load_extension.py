@@ -26,13 +26,6 @@ def app_db(tmp_path):
     return path
 
 
-@pytest.fixture(scope="module")
-def listener():
-    lst = datasette_host.Listener()
-    yield lst
-    lst.close()
-
-
 @pytest.mark.parametrize("name", SO_NAMES)
 def test_starts_and_serves(app_db, name):
     with datasette_host.Server(app_db, "--memory",
