@@ -11,9 +11,7 @@
 #include "vec/scalar_sql.h"
 
 int strata_vec_register(sqlite3 *db, char **pzErrMsg) {
-    int rc = strata_register_version(db, "vec_version");
-    if (rc == SQLITE_OK)
-        rc = vec_register_scalars(db);
+    int rc = vec_register_scalars(db); /* vec_version among them: sqlite-vec's version string */
     if (rc == SQLITE_OK)
         rc = vec_register_each(db);
     if (rc == SQLITE_OK)

@@ -372,9 +372,24 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 /* ---- meta ---------------------------------------------------------------------------------- */
 
+/* vec_version() answers the sqlite-vec release whose API strata implements, because code written
+** for sqlite-vec gates features on that string (see docs/vec.md). It stays "v0.1.9" while
+** 0.1.10 is an alpha: "v0.1.10-alpha.3" sorts before "v0.1.6" as text and before "v0.1.10" in
+** semver, so gating code would take it for an old or unfinished release. */
+#define VEC_SQLITE_VEC_VERSION "v0.1.9"
+
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_result_text(ctx, VEC_SQLITE_VEC_VERSION, -1, SQLITE_STATIC);
+}
+
+/* sqlite-vec's four lines (Version, Date, Commit, Build flags; "avx" where SIMD kernels run),
+** then strata's own version, the CPU features and the kernel family. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    char *s = sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s",
-                              STRATA_VERSION, strata_cpu_describe(), vec_distance_isa());
+    const char *isa = vec_distance_isa();
+    char *s = sqlite3_mprintf("Version: %s\nDate: \nCommit: \nBuild flags: %s\nStrata version: "
+                              "%s\nCPU features: %s\nKernels: %s",
+                              VEC_SQLITE_VEC_VERSION, strcmp(isa, "scalar") ? "avx" : "",
+                              STRATA_VERSION, strata_cpu_describe(), isa);
     if (s == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -412,6 +427,7 @@ int vec_register_scalars(sqlite3 *db) {
         {"vec_distance_hamming", 2, 0, fn_distance, VEC_HAMMING},
         {"vec_quantize_binary", 1, 1, fn_quantize_binary, 0},
         {"vec_quantize_int8", 2, 1, fn_quantize_int8, 0},
+        {"vec_version", 0, 0, fn_version, 0},
     };
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof fns / sizeof fns[0]; i++)

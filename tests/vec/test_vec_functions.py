@@ -236,3 +236,14 @@ def test_element_limit_applies_to_blobs(vdb):
     with pytest.raises(sqlite3.OperationalError, match="vector has more than"):
         vdb.execute("select rowid from v where emb match zeroblob(?) and k = 1",
                     (4 * limit + 4,)).fetchall()
+
+
+def test_version_is_sqlite_vec_compatible(vdb, peer):
+    """vec_version() answers what sqlite-vec 0.1.9 answers (code gates features on it), and
+    vec_debug() starts with the same four keys; strata's own version follows (issue #19)."""
+    assert one(vdb, "select vec_version()") == one(peer, "select vec_version()") == "v0.1.9"
+    ours = one(vdb, "select vec_debug()").split("\n")
+    theirs = one(peer, "select vec_debug()").split("\n")
+    assert [line.split(":")[0] for line in ours[:4]] == [line.split(":")[0] for line in theirs]
+    assert ours[0] == theirs[0] == "Version: v0.1.9"
+    assert f"Strata version: {helpers.VERSION}" in ours
