@@ -356,8 +356,13 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
         return SQLITE_ERROR;
     }
     int rc = declare(v);
-    if (rc == SQLITE_OK && create)
+    if (create && vec0_export_creating(db, v->schema, v->name)) {
+        v->foreign = 1; /* the copy an export writes, in sqlite-vec's layout */
+        if (rc == SQLITE_OK)
+            rc = vec0_create_sqlite_vec_tables(v);
+    } else if (rc == SQLITE_OK && create) {
         rc = create_shadow_tables(v);
+    }
     v->format_checked = create;
     if (rc != SQLITE_OK) {
         *pzErr = sqlite3_mprintf("vec0: cannot create table: %s", sqlite3_errmsg(db));

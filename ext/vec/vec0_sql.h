@@ -123,6 +123,13 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
 /* Runs a KNN query into c->heap (vec0_knn_sql.c). */
 int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv);
 
+/* The 'export-sqlite-vec:[schema.]name' command (vec0_export_sql.c): writes a copy of the table
+** in sqlite-vec 0.1.9's layout. While it runs, vec0_export_creating() tells xCreate that the
+** table it creates is that copy, whose shadow tables vec0_create_sqlite_vec_tables() makes. */
+int vec0_export_sqlite_vec(vec0_vtab *v, const char *target);
+int vec0_export_creating(sqlite3 *db, const char *schema, const char *name);
+int vec0_create_sqlite_vec_tables(vec0_vtab *v);
+
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);
 

@@ -911,7 +911,12 @@ static int command(vec0_vtab *v, sqlite3_value *cmd) {
         return optimize(v);
     if (strcmp(c, "integrity_check") == 0 || strcmp(c, "integrity-check") == 0)
         return integrity_check(v);
-    return vec0_error(v, "unknown vec0 command '%s' (optimize, integrity_check)", c);
+    if (strncmp(c, "export-sqlite-vec:", 18) == 0)
+        return vec0_export_sqlite_vec(v, c + 18);
+    return vec0_error(v,
+                      "unknown vec0 command '%s' (optimize, integrity_check, "
+                      "export-sqlite-vec:table)",
+                      c);
 }
 
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
