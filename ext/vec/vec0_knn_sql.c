@@ -134,9 +134,10 @@ static int where_in(where *w, const char *col, sqlite3_value *list) {
     return rc;
 }
 
-static int bind_all(sqlite3_stmt *st, const where *w) {
+/* Binds w's values from parameter first + 1 on. */
+static int bind_all(sqlite3_stmt *st, const where *w, int first) {
     for (int i = 0; i < w->n; i++) {
-        int rc = sqlite3_bind_value(st, i + 1, w->values[i]);
+        int rc = sqlite3_bind_value(st, first + i + 1, w->values[i]);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -172,17 +173,34 @@ static int group_by_chunk(position **pp, size_t n, sqlite3_int64 lo, sqlite3_int
     return SQLITE_OK;
 }
 
-/* Collects the allowed positions, grouped by ascending chunk id. */
-static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_t *count) {
+/* Collects the allowed positions, grouped by ascending chunk id. With partition filters
+** (parts->sql), only the positions inside the partition's chunks: the covering index
+** (metadataNN, chunk_id, chunk_offset) then seeks per chunk instead of collecting every
+** matching row of the table. */
+static int allowed_positions(vec0_vtab *v, const where *w, const where *parts, position **out,
+                             size_t *count) {
     sqlite3_stmt *st;
     *out = NULL;
     *count = 0;
-    int rc =
-        vec0_prepare(v, &st, "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
-                     v->schema, v->name, w->sql);
+    int rc;
+    /* beyond the parameter limit, the chunk scan still applies the partition filter */
+    int in_partition = parts->sql != NULL && w->n + parts->n <= w->max;
+    /* cached: the statement runs to completion inside this call, so it is never active twice */
+    if (in_partition)
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s AND "
+            "chunk_id IN (SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
+            v->schema, v->name, w->sql, v->schema, v->name, parts->sql);
+    else
+        rc = vec0_prepare_cached(v, &st,
+                                 "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
+                                 v->schema, v->name, w->sql);
     if (rc != SQLITE_OK)
         return rc;
-    rc = bind_all(st, w);
+    rc = bind_all(st, w, 0);
+    if (rc == SQLITE_OK && in_partition)
+        rc = bind_all(st, parts, w->n);
     size_t cap = 0, n = 0;
     position *p = NULL;
     int sorted = 1;
@@ -209,7 +227,7 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         n++;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    vec0_done(v, st);
     if (rc != SQLITE_DONE) {
         sqlite3_free(p);
         return rc == SQLITE_OK ? SQLITE_ERROR : rc;
@@ -361,7 +379,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     size_t nallowed = 0;
     int filtered = rows.sql != NULL;
     if (rc == SQLITE_OK && filtered)
-        rc = allowed_positions(v, &rows, &allowed, &nallowed);
+        rc = allowed_positions(v, &rows, &parts, &allowed, &nallowed);
     if (rc == SQLITE_OK)
         rc = vec_topk_init(&c->heap, (size_t)k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
     vec_distance_fn kern = col ? vec_distance_kernel(col->vtype, col->metric) : NULL;
@@ -372,20 +390,21 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         if (kern == NULL)
             rc = SQLITE_INTERNAL;
         if (rc == SQLITE_OK && v->foreign) /* sqlite-vec keeps the rowid arrays in its chunks */
-            rc = vec0_prepare(v, &chunks,
-                              "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
-                              "%s%s ORDER BY chunk_id",
-                              v->schema, v->name, parts.sql ? "WHERE " : "",
-                              parts.sql ? parts.sql : "");
+            rc = vec0_prepare_cached(
+                v, &chunks,
+                "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
+                "%s%s ORDER BY chunk_id",
+                v->schema, v->name, parts.sql ? "WHERE " : "", parts.sql ? parts.sql : "");
         else if (rc == SQLITE_OK)
-            rc = vec0_prepare(v, &chunks,
-                              "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
-                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
-                              "%s%s ORDER BY chunk_id",
-                              v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
-                              parts.sql ? parts.sql : "");
+            rc = vec0_prepare_cached(
+                v, &chunks,
+                "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
+                "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
+                "%s%s ORDER BY chunk_id",
+                v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
+                parts.sql ? parts.sql : "");
         if (rc == SQLITE_OK)
-            rc = bind_all(chunks, &parts);
+            rc = bind_all(chunks, &parts, 0);
         size_t vb = col ? vec0_vector_bytes(col) : 0;
         /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
         ** windows of the same size */
@@ -513,7 +532,8 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     if (rc == SQLITE_OK)
         vec_topk_sort(&c->heap);
     sqlite3_blob_close(blob);
-    sqlite3_finalize(chunks);
+    if (chunks)
+        vec0_done(v, chunks);
     sqlite3_free(buf);
     sqlite3_free(allowed);
     where_free(&rows);

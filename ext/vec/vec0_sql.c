@@ -194,6 +194,7 @@ static void vtab_free(vec0_vtab *v) {
         return;
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
+    sqlite3_finalize(v->spare_lookup);
     vec0_cache_clear(v);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
@@ -471,7 +472,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     v->name = n;
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
-    v->st_lookup = v->st_lookup_id = NULL;
+    sqlite3_finalize(v->spare_lookup);
+    v->st_lookup = v->st_lookup_id = v->spare_lookup = NULL;
     vec0_cache_clear(v);
     return SQLITE_OK;
 }
@@ -642,6 +644,10 @@ static int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
     if (c == NULL)
         return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
+    /* a query opens a cursor each time it runs: its row lookup is kept from the last one */
+    vec0_vtab *v = (vec0_vtab *)vt;
+    c->lookup = v->spare_lookup;
+    v->spare_lookup = NULL;
     *out = &c->base;
     return SQLITE_OK;
 }
@@ -660,7 +666,13 @@ static void cursor_reset(vec0_cursor *c) {
 static int vec0_close(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     cursor_reset(c);
-    sqlite3_finalize(c->lookup);
+    vec0_vtab *v = (vec0_vtab *)cur->pVtab;
+    if (v->spare_lookup == NULL && c->lookup) {
+        sqlite3_reset(c->lookup);
+        v->spare_lookup = c->lookup;
+    } else {
+        sqlite3_finalize(c->lookup);
+    }
     sqlite3_finalize(c->aux);
     sqlite3_finalize(c->part);
     for (int i = 0; i < VEC0_MAX_VECTORS; i++)

@@ -55,9 +55,10 @@ typedef struct vec0_vtab {
         sqlite3_stmt *st;
     } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
     int ncache;
-    sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
-    int format_checked;        /* T_info was read (or the table was just created) */
-    int foreign;               /* the shadow tables are sqlite-vec's, not ours */
+    sqlite3_int64 insert_hint;  /* chunk of the last insert (verified before use) */
+    int format_checked;         /* T_info was read (or the table was just created) */
+    int foreign;                /* the shadow tables are sqlite-vec's, not ours */
+    sqlite3_stmt *spare_lookup; /* a closed cursor's KNN row lookup, for the next cursor */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
