@@ -103,9 +103,40 @@ int vec0_shadow_name(const char *suffix) {
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    size_t n = strlen("vectorchunks");
-    return strncmp(suffix, "vectorchunks", n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
-           suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
+    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids"};
+    for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
+        size_t n = strlen(numbered[i]);
+        if (strncmp(suffix, numbered[i], n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
+            suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9')
+            return 1;
+    }
+    return 0;
+}
+
+int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count) {
+    sqlite3_int64 *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            sqlite3_int64 *grown = sqlite3_realloc64(ids, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            ids = grown;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sqlite3_free(ids);
+        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    }
+    *out = ids;
+    *count = n;
+    return SQLITE_OK;
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -196,6 +227,7 @@ static void vtab_free(vec0_vtab *v) {
     sqlite3_finalize(v->st_lookup_id);
     sqlite3_finalize(v->spare_lookup);
     vec0_cache_clear(v);
+    sqlite3_free(v->centroids);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
     sqlite3_free(v);
@@ -329,6 +361,8 @@ static int create_shadow_tables(vec0_vtab *v) {
                        t, cols);
         sqlite3_free(cols);
     }
+    if (rc == SQLITE_OK)
+        rc = vec0_index_create(v);
     return rc;
 }
 
@@ -356,6 +390,9 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
         vtab_free(v);
         return SQLITE_ERROR;
     }
+    /* an ivf cluster holds about sqrt(rows) rows: smaller chunks waste fewer empty slots */
+    if (v->s.ivf_column >= 0 && !v->s.chunk_size_given)
+        v->s.chunk_size = VEC0_IVF_CHUNK;
     int rc = declare(v);
     if (create && vec0_export_creating(db, v->schema, v->name)) {
         v->foreign = 1; /* the copy an export writes, in sqlite-vec's layout */
@@ -399,6 +436,8 @@ static int vec0_destroy(sqlite3_vtab *vt) {
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
                        i);
+    if (rc == SQLITE_OK)
+        rc = vec0_index_destroy(v);
     /* a table sqlite-vec created also has these */
     for (int i = 0; rc == SQLITE_OK && v->foreign && i < VEC0_MAX_METADATA; i++)
         rc = vec0_exec(v,
@@ -463,6 +502,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
                        "ALTER TABLE \"%w\".\"%w_vectorchunks%02d\" RENAME TO "
                        "\"%w_vectorchunks%02d\"",
                        v->schema, v->name, i, newname, i);
+    if (rc == SQLITE_OK)
+        rc = vec0_index_rename(v, newname);
     if (rc != SQLITE_OK)
         return vec0_error(v, "cannot rename: %s", sqlite3_errmsg(v->db));
     char *n = sqlite3_mprintf("%s", newname);

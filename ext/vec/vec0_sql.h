@@ -59,6 +59,14 @@ typedef struct vec0_vtab {
     int format_checked;         /* T_info was read (or the table was just created) */
     int foreign;                /* the shadow tables are sqlite-vec's, not ours */
     sqlite3_stmt *spare_lookup; /* a closed cursor's KNN row lookup, for the next cursor */
+    /* ANN indexes (vec0_index_sql.c): runtime knobs of this connection, 0 = declared value */
+    int oversample_set[VEC0_MAX_VECTORS];
+    int nprobe_set;
+    /* the ivf column's centroids, cached while T_info's 'ivf_version' stays the same */
+    float *centroids;
+    int ncentroids;
+    int centroids_loaded;
+    sqlite3_int64 centroids_version;
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -107,6 +115,9 @@ const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot);
 int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
                      int offset, void *buf);
 
+/* Steps st to its end, collecting column 0 of every row (st is finalized). */
+int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count);
+
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
                 int *offset);
@@ -130,6 +141,41 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
 int vec0_export_sqlite_vec(vec0_vtab *v, const char *target);
 int vec0_export_creating(sqlite3 *db, const char *schema, const char *name);
 int vec0_create_sqlite_vec_tables(vec0_vtab *v);
+
+/* ---- ANN indexes (vec0_index_sql.c) ----
+** rescore and ivf keep a quantized code of each vector in T_codechunksNN, in blocks aligned
+** with T_vectorchunksNN (same rowid, same slots). ivf clusters rows by chunk: the chunks of
+** cluster c have ids in [(c + 1) << 32, (c + 2) << 32); rows not assigned to a cluster (before
+** training) live in chunks below 1 << 32. Centroids are rows of T_centroidsNN. */
+#define VEC0_CLUSTER_SHIFT 32
+#define VEC0_IVF_CHUNK 128 /* chunk_size of ivf tables unless declared */
+
+/* The column with a quantized code, or 0. */
+int vec0_has_codes(const vec0_column *c);
+size_t vec0_code_bytes(const vec0_column *c);
+/* Chunk ids of cluster c (-1: not assigned); the whole range for tables without ivf. */
+void vec0_cluster_range(const vec0_vtab *v, int cluster, sqlite3_int64 *lo, sqlite3_int64 *hi);
+/* The cluster of vector `data` (the ivf column's type), or -1 when there are no centroids. */
+int vec0_ivf_assign(vec0_vtab *v, const void *data, int *cluster);
+/* Loads the centroids if they changed (v->centroids, v->ncentroids). */
+int vec0_ivf_load(vec0_vtab *v);
+/* Writes the codes of vecs[slot] for every indexed column at (chunk_id, offset); NULL entries
+** and vecs == NULL zero the codes. */
+int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs);
+/* Index commands: oversample=N, nprobe=N, compute-centroids[:{json}], set-centroid:N,
+** assign-vectors, clear-centroids. SQLITE_NOTFOUND when cmd is none of them. */
+int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv);
+/* The oversample and nprobe in force for column c. */
+int vec0_oversample(const vec0_vtab *v, const vec0_column *c);
+int vec0_nprobe(const vec0_vtab *v, const vec0_column *c);
+/* Shadow tables of the indexes: created with the table, dropped, renamed. */
+int vec0_index_create(vec0_vtab *v);
+int vec0_index_destroy(vec0_vtab *v);
+int vec0_index_rename(vec0_vtab *v, const char *newname);
+/* For integrity_check: code blocks of chunk `id` (size slots) have the right size. */
+int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size);
+/* Inserted by the write path (vec0_write_sql.c): moves a row to a chunk of `cluster`. */
+int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);
