@@ -3,6 +3,8 @@
 */
 #include "vec/quantize.h"
 
+#include "common/cpu.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -52,38 +54,56 @@ void vec_quantize(vec_quantizer q, const float *x, size_t dims, void *code) {
     memcpy(out + dims + 4, &n, 4);
 }
 
-void vec_quant_scorer_init(vec_quant_scorer *s, vec_quantizer q, vec_metric m, size_t dims) {
+void vec_quant_scorer_init(vec_quant_scorer *s, vec_quantizer q, vec_metric m, size_t dims,
+                           const void *query) {
+    memset(s, 0, sizeof *s);
     s->q = q;
     s->m = m;
     s->dims = dims;
-    s->kernel = q == VEC_QUANT_BIT ? vec_distance_kernel(VEC_BIT, VEC_HAMMING)
-                                   : vec_distance_kernel(VEC_INT8, VEC_DOT);
+    s->query = query;
+    if (q == VEC_QUANT_BIT) {
+        s->kernel = vec_distance_kernel(VEC_BIT, VEC_HAMMING);
+        return;
+    }
+    memcpy(&s->scale, s->query + dims, 4);
+    memcpy(&s->norm, s->query + dims + 4, 4);
+#if defined(__x86_64__)
+    if (strata_cpu_has(STRATA_CPU_AVX512_VNNI)) {
+        int32_t sum = 0;
+        for (size_t i = 0; i < dims; i++)
+            sum += (int8_t)s->query[i];
+        s->bias = 128 * sum;
+        s->dot_u8s8 = vec_dot_u8s8_avx512;
+        return;
+    }
+#endif
+    s->kernel = vec_distance_kernel(VEC_INT8, VEC_DOT);
 }
 
-float vec_quant_estimate(const vec_quant_scorer *s, const void *a, const void *b) {
+float vec_quant_estimate(const vec_quant_scorer *s, const void *code) {
     size_t dims = s->dims;
     if (s->q == VEC_QUANT_BIT)
-        return s->kernel(a, b, dims);
-    const unsigned char *x = a, *y = b;
-    float sa, sb, na, nb;
-    memcpy(&sa, x + dims, 4);
-    memcpy(&na, x + dims + 4, 4);
-    memcpy(&sb, y + dims, 4);
-    memcpy(&nb, y + dims + 4, 4);
+        return s->kernel(s->query, code, dims);
+    const unsigned char *x = code;
+    float sx, nx;
+    memcpy(&sx, x + dims, 4);
+    memcpy(&nx, x + dims + 4, 4);
     if (s->m == VEC_L1) {
         float sum = 0;
         for (size_t i = 0; i < dims; i++)
-            sum += fabsf(sa * (float)(int8_t)x[i] - sb * (float)(int8_t)y[i]);
+            sum += fabsf(s->scale * (float)(int8_t)s->query[i] - sx * (float)(int8_t)x[i]);
         return sum;
     }
-    float ip = -s->kernel(a, b, dims) * sa * sb; /* the kernel answers -(a.b) */
+    float dot = s->dot_u8s8 ? (float)(s->dot_u8s8(x, s->query, dims) - s->bias)
+                            : -s->kernel(s->query, x, dims); /* the kernel answers -(a.b) */
+    float ip = dot * s->scale * sx;
     switch (s->m) {
         case VEC_L2: {
-            float d2 = na * na + nb * nb - 2 * ip;
+            float d2 = s->norm * s->norm + nx * nx - 2 * ip;
             return d2 > 0 ? sqrtf(d2) : 0.0f;
         }
         case VEC_COSINE:
-            return 1.0f - ip / (na * nb);
+            return 1.0f - ip / (s->norm * nx);
         default:
             return -ip;
     }

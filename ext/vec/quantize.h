@@ -16,6 +16,7 @@
 #include "vec/distance.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum vec_quantizer {
     VEC_QUANT_NONE = 0,
@@ -32,20 +33,30 @@ const char *vec_quantizer_name(vec_quantizer q);
 /* Writes the code of float32 vector x (dims elements) into code (vec_quant_bytes bytes). */
 void vec_quantize(vec_quantizer q, const float *x, size_t dims, void *code);
 
-/* Compares codes of one quantizer, metric and length (the kernel is chosen once). */
+/* Compares codes with one query code (the kernel is chosen once). */
 typedef struct vec_quant_scorer {
     vec_quantizer q;
     vec_metric m;
     size_t dims;
-    vec_distance_fn kernel; /* int8 dot or bit hamming */
+    const unsigned char *query; /* the query's code */
+    float scale, norm;          /* int8: the query's */
+    int32_t bias;               /* int8 with VNNI: 128 * the sum of the query's codes */
+    vec_distance_fn kernel;     /* int8 dot (without VNNI) or bit hamming */
+    int32_t (*dot_u8s8)(const unsigned char *code, const unsigned char *query, size_t dims);
 } vec_quant_scorer;
 
-void vec_quant_scorer_init(vec_quant_scorer *s, vec_quantizer q, vec_metric m, size_t dims);
+/* query: a code of q (vec_quantize), kept by pointer while the scorer is used. */
+void vec_quant_scorer_init(vec_quant_scorer *s, vec_quantizer q, vec_metric m, size_t dims,
+                           const void *query);
 
-/* Estimated distance between two codes, smaller is closer: on the scale of the exact distance
-** for int8, the Hamming distance for bit. NaN where the exact distance is undefined (cosine
-** with a zero vector). */
-float vec_quant_estimate(const vec_quant_scorer *s, const void *a, const void *b);
+/* Estimated distance between the query and a code, smaller is closer: on the scale of the
+** exact distance for int8, the Hamming distance for bit. NaN where the exact distance is
+** undefined (cosine with a zero vector). */
+float vec_quant_estimate(const vec_quant_scorer *s, const void *code);
+
+/* AVX-512 VNNI (quantize_avx512.c): sum of (code[i] ^ 0x80) * query[i], that is the int8 inner
+** product plus 128 * sum(query), 64 elements an instruction. */
+int32_t vec_dot_u8s8_avx512(const unsigned char *code, const unsigned char *query, size_t dims);
 
 /* The elements of a float32, float16 or int8 vector as float32 (out has dims floats). */
 void vec_to_f32(vec_type t, const void *v, size_t dims, float *out);

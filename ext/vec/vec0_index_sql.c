@@ -107,7 +107,7 @@ int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size) {
         const vec0_column *c = &v->s.cols[i];
         if (!vec0_has_codes(c))
             continue;
-        int b = vec0_block_slots(v, c);
+        int b = vec0_code_block_slots(v, c);
         for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
             sqlite3_stmt *st;
             rc =
@@ -163,7 +163,7 @@ int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const voi
         } else {
             memset(code, 0, cb);
         }
-        int b = vec0_block_slots(v, c);
+        int b = vec0_code_block_slots(v, c);
         char table[VEC0_NAME_MAX + 40];
         snprintf(table, sizeof table, "%s_codechunks%02d", v->name, c->slot);
         sqlite3_blob *blob = NULL;

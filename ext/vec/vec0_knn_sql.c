@@ -305,7 +305,7 @@ static int scan_prepare(scan *sc, int coarse) {
         vec_to_f32(col->vtype, sc->query, (size_t)col->dims, f);
         vec_quantize(qz, f, (size_t)col->dims, sc->qcode);
         sqlite3_free(f);
-        vec_quant_scorer_init(&sc->scorer, qz, col->metric, (size_t)col->dims);
+        vec_quant_scorer_init(&sc->scorer, qz, col->metric, (size_t)col->dims, sc->qcode);
         sc->rec = cb;
         snprintf(sc->table, sizeof sc->table, "%s_codechunks%02d", v->name, col->slot);
     } else {
@@ -317,7 +317,7 @@ static int scan_prepare(scan *sc, int coarse) {
     }
     /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
     ** windows of the same size */
-    sc->window = vec0_block_slots(v, col);
+    sc->window = coarse ? vec0_code_block_slots(v, col) : vec0_block_slots(v, col);
     if (v->foreign) {
         size_t vb = vec0_vector_bytes(col);
         sc->window = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
@@ -456,7 +456,7 @@ static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
                 }
                 if (rc != SQLITE_OK)
                     break;
-                float d = sc->coarse ? vec_quant_estimate(&sc->scorer, sc->qcode, vec)
+                float d = sc->coarse ? vec_quant_estimate(&sc->scorer, vec)
                                      : sc->kern(sc->query, vec, (size_t)col->dims);
                 sc->scored++;
                 if (!sc->coarse && sc->nbounds && !within(d, sc->nbounds, sc->bound_op, sc->bound))

@@ -166,12 +166,22 @@ const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot) {
     return NULL;
 }
 
+static int slots_of(const vec0_vtab *v, size_t block_bytes, size_t record) {
+    int b = record ? (int)(block_bytes / record) : 1;
+    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
+}
+
 int vec0_block_slots(const vec0_vtab *v, const vec0_column *c) {
     if (v->foreign)
         return v->s.chunk_size;
-    size_t vb = vec0_vector_bytes(c);
-    int b = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
-    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
+    /* an indexed column's vectors are read one at a time to rescore candidates: smaller
+    ** blocks keep each read's walk along the overflow pages short */
+    int indexed = c->index.kind == VEC0_INDEX_RESCORE || c->index.kind == VEC0_INDEX_IVF;
+    return slots_of(v, indexed ? VEC0_INDEXED_BLOCK_BYTES : VEC0_BLOCK_BYTES, vec0_vector_bytes(c));
+}
+
+int vec0_code_block_slots(const vec0_vtab *v, const vec0_column *c) {
+    return slots_of(v, VEC0_BLOCK_BYTES, vec0_code_bytes(c));
 }
 
 void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,

@@ -38,6 +38,8 @@
 ** an overflow chain, and a KNN scan reads one block at a time (it stays in cache). */
 #define VEC0_BLOCK_BYTES (256 * 1024)
 #define VEC0_STMT_CACHE 32
+/* Vector blocks of an indexed column, read mostly one vector at a time (rescoring). */
+#define VEC0_INDEXED_BLOCK_BYTES (32 * 1024)
 
 typedef struct vec0_vtab {
     sqlite3_vtab base;
@@ -105,6 +107,8 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...);
 
 /* Slots per block of vector column c (a whole chunk for tables created by sqlite-vec). */
 int vec0_block_slots(const vec0_vtab *v, const vec0_column *c);
+/* Slots per block of the codes of indexed column c (T_codechunksNN, same rowid scheme). */
+int vec0_code_block_slots(const vec0_vtab *v, const vec0_column *c);
 /* The T_vectorchunksNN row and byte offset of slot `offset` of chunk_id. */
 void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
                      sqlite3_int64 *row, int *byte);

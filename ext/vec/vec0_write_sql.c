@@ -415,13 +415,15 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_in
                            "VALUES (%lld, zeroblob(%lld))",
                            v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
                            (long long)(vec0_vector_bytes(c) * (size_t)slots));
-            if (rc == SQLITE_OK && vec0_has_codes(c))
-                rc = vec0_exec(v,
-                               "INSERT INTO \"%w\".\"%w_codechunks%02d\"(rowid, codes) "
-                               "VALUES (%lld, zeroblob(%lld))",
-                               v->schema, v->name, c->slot,
-                               (long long)(*chunk_id * 4096 + first / b),
-                               (long long)(vec0_code_bytes(c) * (size_t)slots));
+        }
+        b = vec0_has_codes(c) ? vec0_code_block_slots(v, c) : size;
+        for (int first = 0; rc == SQLITE_OK && vec0_has_codes(c) && first < size; first += b) {
+            int slots = size - first < b ? size - first : b;
+            rc = vec0_exec(v,
+                           "INSERT INTO \"%w\".\"%w_codechunks%02d\"(rowid, codes) "
+                           "VALUES (%lld, zeroblob(%lld))",
+                           v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
+                           (long long)(vec0_code_bytes(c) * (size_t)slots));
         }
     }
     return rc;
