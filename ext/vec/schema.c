@@ -197,7 +197,9 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
         FAIL("unknown index '%s' on column '%s' (flat, rescore, ivf, diskann)", name.text, c->name);
     ix->quantizer = ix->kind == VEC0_INDEX_FLAT ? VEC_QUANT_NONE : VEC_QUANT_INT8;
     ix->oversample = VEC0_DEFAULT_OVERSAMPLE;
-    int diskann_quantizer = 0, unused;
+    ix->degree = VEC0_DEFAULT_DEGREE;
+    ix->list_search = ix->list_insert = VEC0_DEFAULT_LIST;
+    int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;
         next_tok(lx, &key);
@@ -238,17 +240,30 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
                            errlen) != 0)
                 return -1;
         } else if (word_is(&key, "neighbor_quantizer") && ix->kind == VEC0_INDEX_DISKANN) {
-            if (!word_is(&val, "binary") && !word_is(&val, "int8"))
+            if (word_is(&val, "binary") || word_is(&val, "bit"))
+                ix->quantizer = VEC_QUANT_BIT;
+            else if (word_is(&val, "int8"))
+                ix->quantizer = VEC_QUANT_INT8;
+            else
                 FAIL("unknown neighbor_quantizer '%s' in diskann(...) on column '%s' (binary, "
                      "int8)",
                      val.text, c->name);
-            diskann_quantizer = 1;
+        } else if (word_is(&key, "n_neighbors") && ix->kind == VEC0_INDEX_DISKANN) {
+            if (int_option(&val, key.text, name.text, 2, 256, &ix->degree, err, errlen) != 0)
+                return -1;
         } else if (ix->kind == VEC0_INDEX_DISKANN &&
-                   (word_is(&key, "n_neighbors") || word_is(&key, "search_list_size") ||
-                    word_is(&key, "search_list_size_search") ||
-                    word_is(&key, "search_list_size_insert") ||
-                    word_is(&key, "buffer_threshold"))) {
-            if (int_option(&val, key.text, name.text, 0, 1 << 20, &unused, err, errlen) != 0)
+                   (word_is(&key, "search_list_size") || word_is(&key, "search_list_size_search") ||
+                    word_is(&key, "search_list_size_insert"))) {
+            int l;
+            if (int_option(&val, key.text, name.text, 1, VEC0_MAX_LIST, &l, err, errlen) != 0)
+                return -1;
+            if (!word_is(&key, "search_list_size_insert"))
+                ix->list_search = l;
+            if (!word_is(&key, "search_list_size_search"))
+                ix->list_insert = l;
+        } else if (word_is(&key, "buffer_threshold") && ix->kind == VEC0_INDEX_DISKANN) {
+            /* sqlite-vec batches graph inserts past this many rows; strata inserts at once */
+            if (int_option(&val, key.text, name.text, 0, 1 << 30, &unused, err, errlen) != 0)
                 return -1;
         } else {
             ok = 0;
@@ -265,13 +280,8 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     if (ix->kind == VEC0_INDEX_IVF && ix->nlist > 0 && ix->nprobe > ix->nlist)
         FAIL("ivf(...) nprobe (%d) is larger than nlist (%d) on column '%s'", ix->nprobe, ix->nlist,
              c->name);
-    if (ix->kind == VEC0_INDEX_DISKANN) {
-        if (!diskann_quantizer)
-            FAIL("diskann(...) needs neighbor_quantizer=binary|int8 on column '%s'", c->name);
-        FAIL("diskann(...) is not implemented by strata; use ivf(...) or rescore(...) on column "
-             "'%s'",
-             c->name);
-    }
+    if (ix->kind == VEC0_INDEX_DISKANN && ix->quantizer == VEC_QUANT_NONE)
+        ix->quantizer = VEC_QUANT_INT8;
     return 0;
 }
 

@@ -54,7 +54,8 @@ typedef enum vec0_value_type {
 **   ivf(nlist=N, nprobe=N, quantizer=none|int8|binary, oversample=N)
 **                                               rows clustered by nearest centroid; a query
 **                                               scans the nprobe clusters nearest to it
-**   diskann(...)                                parsed, refused (not implemented) */
+**   diskann(neighbor_quantizer=int8|binary, n_neighbors=N, search_list_size=N)
+**                                               a Vamana proximity graph over quantized codes */
 typedef enum vec0_index_kind {
     VEC0_INDEX_FLAT = 0,
     VEC0_INDEX_RESCORE = 1,
@@ -65,6 +66,9 @@ typedef enum vec0_index_kind {
 #define VEC0_MAX_OVERSAMPLE 128
 #define VEC0_MAX_NLIST 65536
 #define VEC0_DEFAULT_OVERSAMPLE 8
+#define VEC0_DEFAULT_DEGREE 32
+#define VEC0_DEFAULT_LIST 64
+#define VEC0_MAX_LIST 4096
 
 typedef struct vec0_index {
     vec0_index_kind kind;
@@ -72,6 +76,9 @@ typedef struct vec0_index {
     int oversample;          /* rescore, ivf: candidates per result rescored exactly */
     int nlist;               /* ivf: clusters; 0 = chosen at training (about sqrt(rows)) */
     int nprobe;              /* ivf: clusters scanned per query; 0 = chosen from nlist */
+    int degree;              /* diskann: neighbours per node (n_neighbors) */
+    int list_search;         /* diskann: search list size of queries */
+    int list_insert;         /* diskann: search list size of inserts */
 } vec0_index;
 
 typedef struct vec0_column {

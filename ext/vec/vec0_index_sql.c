@@ -70,6 +70,13 @@ int vec0_index_create(vec0_vtab *v) {
                            "centroid BLOB NOT NULL);"
                            "INSERT INTO \"%w\".\"%w_info\" VALUES ('ivf_version', 0)",
                            v->schema, v->name, c->slot, v->schema, v->name);
+        if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN)
+            rc = vec0_exec(v,
+                           "CREATE TABLE \"%w\".\"%w_graph%02d\"(rowid INTEGER PRIMARY KEY, "
+                           "neighbors BLOB NOT NULL, code BLOB NOT NULL, deleted INTEGER NOT "
+                           "NULL);"
+                           "INSERT INTO \"%w\".\"%w_info\" VALUES ('graph_version', 0)",
+                           v->schema, v->name, c->slot, v->schema, v->name);
     }
     return rc;
 }
@@ -79,8 +86,9 @@ int vec0_index_destroy(vec0_vtab *v) {
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v,
                        "DROP TABLE IF EXISTS \"%w\".\"%w_codechunks%02d\";"
-                       "DROP TABLE IF EXISTS \"%w\".\"%w_centroids%02d\"",
-                       v->schema, v->name, i, v->schema, v->name, i);
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_centroids%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_graph%02d\"",
+                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i);
     return rc;
 }
 
@@ -97,7 +105,19 @@ int vec0_index_rename(vec0_vtab *v, const char *newname) {
             rc = vec0_exec(v,
                            "ALTER TABLE \"%w\".\"%w_centroids%02d\" RENAME TO \"%w_centroids%02d\"",
                            v->schema, v->name, c->slot, newname, c->slot);
+        if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN)
+            rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_graph%02d\" RENAME TO \"%w_graph%02d\"",
+                           v->schema, v->name, c->slot, newname, c->slot);
     }
+    return rc;
+}
+
+int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
+    sqlite3_int64 live = 0;
+    int rc = vec0_graph_column(v) ? vec0_graph_count(v, &live) : SQLITE_OK;
+    if (rc == SQLITE_OK && vec0_graph_column(v) && live != rows)
+        rc = vec0_error(v, "integrity_check: the graph has %lld live nodes for %lld rows",
+                        (long long)live, (long long)rows);
     return rc;
 }
 
@@ -507,7 +527,7 @@ int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv) {
         if (!positive(cmd + 11, 1, VEC0_MAX_OVERSAMPLE, &value))
             return vec0_error(v, "oversample must be an integer from 1 to %d", VEC0_MAX_OVERSAMPLE);
         for (int i = 0; i < v->s.ncols; i++)
-            if (vec0_has_codes(&v->s.cols[i])) {
+            if (vec0_has_codes(&v->s.cols[i]) || v->s.cols[i].index.kind == VEC0_INDEX_DISKANN) {
                 v->oversample_set[v->s.cols[i].slot] = value;
                 any = 1;
             }
@@ -516,6 +536,15 @@ int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv) {
                                 "oversample: no column of %s has a rescore or quantized ivf "
                                 "index",
                                 v->name);
+    }
+    if (strncmp(cmd, "search_list_size_search=", 24) == 0 ||
+        strncmp(cmd, "search_list_size=", 17) == 0) {
+        if (vec0_graph_column(v) == NULL)
+            return vec0_error(v, "%s: no column of %s has a diskann index", cmd, v->name);
+        if (!positive(strchr(cmd, '=') + 1, 1, VEC0_MAX_LIST, &value))
+            return vec0_error(v, "search_list_size must be an integer from 1 to %d", VEC0_MAX_LIST);
+        v->list_search_set = value;
+        return SQLITE_OK;
     }
     int is_ivf = strncmp(cmd, "nprobe=", 7) == 0 || strncmp(cmd, "compute-centroids", 17) == 0 ||
                  strncmp(cmd, "set-centroid:", 13) == 0 || strcmp(cmd, "assign-vectors") == 0 ||

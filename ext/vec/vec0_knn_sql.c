@@ -11,6 +11,7 @@
 #include "vec/vec0_sql.h"
 
 #include "vec/distance.h"
+#include "vec/graph.h"
 #include "vec/kmeans.h"
 
 #include <math.h>
@@ -257,6 +258,7 @@ typedef struct scan {
     const double *bound;
     int nbounds;
     const where *parts;
+    const where *rows;       /* metadata and key filters */
     const position *allowed; /* sorted by chunk; NULL when every row is allowed */
     size_t nallowed;
     /* set by scan_prepare */
@@ -548,8 +550,123 @@ static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
     return n > 65536 ? 65536 : n;
 }
 
-/* The KNN search of cursor c: exact, rescore, or ivf, as the column's index and the query's
-** filters decide. */
+static int cmp_rowid(const void *a, const void *b) {
+    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+    return (x > y) - (x < y);
+}
+
+/* The rowids the filters allow, sorted. */
+static int allowed_rowids(scan *sc, sqlite3_int64 **out, size_t *n) {
+    vec0_vtab *v = sc->v;
+    const char *rw = sc->rows->sql, *pw = sc->parts->sql;
+    sqlite3_stmt *st;
+    int rc;
+    if (pw)
+        rc = vec0_prepare(v, &st,
+                          "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s AND chunk_id IN "
+                          "(SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
+                          v->schema, v->name, rw ? rw : "1", v->schema, v->name, pw);
+    else
+        rc = vec0_prepare(v, &st, "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s", v->schema,
+                          v->name, rw ? rw : "1");
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = bind_all(st, sc->rows, 0);
+    if (rc == SQLITE_OK)
+        rc = bind_all(st, sc->parts, sc->rows->n);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return rc;
+    }
+    rc = vec0_collect_ids(st, out, n);
+    if (rc == SQLITE_OK)
+        qsort(*out, *n, sizeof **out, cmp_rowid);
+    return rc;
+}
+
+/* diskann: a beam search of the graph's codes, then exact distances for the best candidates.
+** *done = 0 when the caller must answer exactly instead (a filter leaves few rows, or the
+** graph cannot find k of them). */
+static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    *done = 0;
+    int rc = vec0_graph_load(v);
+    if (rc != SQLITE_OK || v->graph == NULL || v->graph->live == 0)
+        return rc;
+    vec_graph *g = v->graph;
+    sqlite3_int64 *allow = NULL;
+    size_t nallow = 0, want = candidates(v, col, k);
+    int filtered = sc->rows->sql != NULL || sc->parts->sql != NULL;
+    if (filtered) {
+        rc = allowed_rowids(sc, &allow, &nallow);
+        if (rc != SQLITE_OK || nallow <= want + 1024) {
+            sqlite3_free(allow);
+            return rc;
+        }
+    }
+    unsigned char *qcode = sqlite3_malloc64(g->code_bytes + 1);
+    float *f = sqlite3_malloc64(4 * (size_t)col->dims);
+    int L = v->list_search_set > 0 ? v->list_search_set : col->index.list_search;
+    if (L < (int)k)
+        L = (int)k;
+    vec_graph_hit *hits = NULL;
+    vec_topk cand = {0};
+    if (qcode == NULL || f == NULL || vec_topk_init(&cand, want) != 0)
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+        vec_to_f32(col->vtype, sc->query, (size_t)col->dims, f);
+        vec_quantize(col->index.quantizer, f, (size_t)col->dims, qcode);
+    }
+    /* a filter may leave fewer than k allowed rows among the L best: search wider */
+    for (; rc == SQLITE_OK; L *= 2) {
+        sqlite3_free(hits);
+        hits = sqlite3_malloc64((size_t)L * sizeof *hits);
+        if (hits == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        size_t n = vec_graph_search(g, qcode, L, hits), found = 0;
+        cand.n = 0;
+        for (size_t i = 0; i < n && cand.n < cand.k; i++) {
+            int32_t node = hits[i].node;
+            sqlite3_int64 rowid = g->rowid[node];
+            if (g->deleted[node] ||
+                (allow && !bsearch(&rowid, allow, nallow, sizeof *allow, cmp_rowid)))
+                continue;
+            vec_topk_push(&cand, hits[i].distance, rowid, 0, 0);
+            found++;
+        }
+        if (found >= k || found == (size_t)g->live || L >= VEC0_MAX_LIST || (size_t)L >= g->n) {
+            *done = found >= k || !filtered;
+            break;
+        }
+    }
+    /* where the candidates live, for reading their vectors */
+    for (size_t i = 0; rc == SQLITE_OK && *done && i < cand.n; i++) {
+        int found, offset;
+        sqlite3_int64 chunk_id;
+        rc = vec0_locate(v, cand.items[i].rowid, &found, &chunk_id, &offset);
+        if (rc == SQLITE_OK && !found)
+            rc = vec0_error(v, "graph node %lld has no row (run integrity_check)",
+                            (long long)cand.items[i].rowid);
+        cand.items[i].chunk_id = chunk_id;
+        cand.items[i].offset = offset;
+    }
+    if (rc == SQLITE_OK && *done) {
+        sc->heap = &c->heap;
+        rc = rescore(sc, &cand, &c->heap);
+    }
+    vec_topk_free(&cand);
+    sqlite3_free(hits);
+    sqlite3_free(qcode);
+    sqlite3_free(f);
+    sqlite3_free(allow);
+    return rc;
+}
+
+/* The KNN search of cursor c: exact, rescore, ivf or diskann, as the column's index and the
+** query's filters decide. */
 static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     vec0_vtab *v = sc->v;
     const vec0_column *col = sc->col;
@@ -567,6 +684,13 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     int coarse = !exact && vec0_has_codes(col);
     if (rc != SQLITE_OK)
         return rc;
+    if (!exact && ix->kind == VEC0_INDEX_DISKANN) {
+        int done;
+        rc = graph_search(sc, c, k, &done);
+        if (rc != SQLITE_OK || done)
+            return rc;
+        exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
+    }
     /* a selective filter leaves few rows: scoring them exactly is both cheaper and exact */
     if (!exact && sc->allowed && sc->nallowed <= candidates(v, col, k) + 1024)
         exact = 1, coarse = 0, ivf = 0;
@@ -789,6 +913,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
         sc.bound = bound;
         sc.nbounds = nbounds;
         sc.parts = &parts;
+        sc.rows = &rows;
         if (filtered) {
             sc.allowed = allowed;
             sc.nallowed = nallowed;

@@ -103,7 +103,7 @@ int vec0_shadow_name(const char *suffix) {
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids"};
+    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids", "graph"};
     for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
         size_t n = strlen(numbered[i]);
         if (strncmp(suffix, numbered[i], n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
@@ -176,7 +176,7 @@ int vec0_block_slots(const vec0_vtab *v, const vec0_column *c) {
         return v->s.chunk_size;
     /* an indexed column's vectors are read one at a time to rescore candidates: smaller
     ** blocks keep each read's walk along the overflow pages short */
-    int indexed = c->index.kind == VEC0_INDEX_RESCORE || c->index.kind == VEC0_INDEX_IVF;
+    int indexed = c->index.kind != VEC0_INDEX_FLAT;
     return slots_of(v, indexed ? VEC0_INDEXED_BLOCK_BYTES : VEC0_BLOCK_BYTES, vec0_vector_bytes(c));
 }
 
@@ -238,6 +238,7 @@ static void vtab_free(vec0_vtab *v) {
     sqlite3_finalize(v->spare_lookup);
     vec0_cache_clear(v);
     sqlite3_free(v->centroids);
+    vec0_graph_free(v);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
     sqlite3_free(v);

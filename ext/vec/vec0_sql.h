@@ -69,6 +69,10 @@ typedef struct vec0_vtab {
     int ncentroids;
     int centroids_loaded;
     sqlite3_int64 centroids_version;
+    /* the diskann column's graph, cached while T_info's 'graph_version' stays the same */
+    struct vec_graph *graph;
+    sqlite3_int64 graph_version;
+    int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -166,8 +170,9 @@ int vec0_ivf_load(vec0_vtab *v);
 /* Writes the codes of vecs[slot] for every indexed column at (chunk_id, offset); NULL entries
 ** and vecs == NULL zero the codes. */
 int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs);
-/* Index commands: oversample=N, nprobe=N, compute-centroids[:{json}], set-centroid:N,
-** assign-vectors, clear-centroids. SQLITE_NOTFOUND when cmd is none of them. */
+/* Index commands: oversample=N, nprobe=N, search_list_size[_search]=N, compute-centroids[:{json}],
+ *set-centroid:N,
+ ** assign-vectors, clear-centroids. SQLITE_NOTFOUND when cmd is none of them. */
 int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv);
 /* The oversample and nprobe in force for column c. */
 int vec0_oversample(const vec0_vtab *v, const vec0_column *c);
@@ -176,10 +181,24 @@ int vec0_nprobe(const vec0_vtab *v, const vec0_column *c);
 int vec0_index_create(vec0_vtab *v);
 int vec0_index_destroy(vec0_vtab *v);
 int vec0_index_rename(vec0_vtab *v, const char *newname);
+/* For integrity_check: the graph has a live node per row. */
+int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows);
 /* For integrity_check: code blocks of chunk `id` (size slots) have the right size. */
 int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size);
 /* Inserted by the write path (vec0_write_sql.c): moves a row to a chunk of `cluster`. */
 int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
+
+/* ---- the diskann graph (vec0_graph_sql.c) ----
+** T_graphNN(rowid = the row's rowid, neighbors BLOB of int64 rowids, code BLOB, deleted):
+** one node per row, deleted rows staying as tombstones; T_info 'graph_version' changes (to a
+** random value) with every change, 'graph_entry' is the entry node. */
+const vec0_column *vec0_graph_column(const vec0_vtab *v);
+int vec0_graph_insert(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
+int vec0_graph_delete(vec0_vtab *v, sqlite3_int64 rowid);
+/* The graph, loaded or refreshed when another connection (or a rollback) changed it. */
+int vec0_graph_load(vec0_vtab *v);
+void vec0_graph_free(vec0_vtab *v);
+int vec0_graph_count(vec0_vtab *v, sqlite3_int64 *live);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);

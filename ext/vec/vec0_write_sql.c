@@ -454,6 +454,8 @@ static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
     if (rc != SQLITE_OK || !found)
         return rc;
     rc = slot_release(v, chunk_id, offset);
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_delete(v, rowid);
     for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
         sqlite3_stmt *st;
         rc = vec0_prepare_cached(v, &st, "DELETE FROM \"%w\".\"%w_%s\" WHERE rowid = ?", v->schema,
@@ -613,6 +615,9 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         for (int i = 0; i < s->nvectors; i++)
             data[i] = vecs[i].data;
         rc = slot_claim(v, chunk_id, offset, rowid, data, &info);
+        const vec0_column *gc = vec0_graph_column(v);
+        if (rc == SQLITE_OK && gc)
+            rc = vec0_graph_insert(v, rowid, data[gc->slot]);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
         char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
@@ -707,6 +712,10 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
     }
     if (rc == SQLITE_OK && any_changed)
         rc = vec0_write_codes(v, chunk_id, offset, changed);
+    /* a new vector of the diskann column gets new neighbours */
+    const vec0_column *gc = vec0_graph_column(v);
+    if (rc == SQLITE_OK && gc && vecs[gc->slot].data)
+        rc = vec0_graph_insert(v, rowid, vecs[gc->slot].data);
     /* a new vector of the ivf column may belong to another cluster */
     if (rc == SQLITE_OK && s->ivf_column >= 0 && vecs[s->cols[s->ivf_column].slot].data) {
         int cluster = -1;
@@ -1029,7 +1038,7 @@ static int integrity_check(vec0_vtab *v) {
     if (rows != total)
         return vec0_error(v, "integrity_check: %lld rows recorded, %lld slots in use",
                           (long long)rows, (long long)total);
-    return SQLITE_OK;
+    return vec0_index_check_rows(v, rows);
 }
 
 static int command(vec0_vtab *v, sqlite3_value *cmd, sqlite3_value **argv) {
