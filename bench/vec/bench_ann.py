@@ -99,10 +99,14 @@ def connect(lib, path):
 def build(lib, path, decl, x, cats, train):
     conn = connect(lib, path)
     conn.execute(f"create virtual table v using vec0({decl})")
-    rows = ((i + 1, x[i].tobytes(), int(cats[i])) for i in range(len(x)))
     start = time.perf_counter()
     conn.execute("begin")
-    conn.executemany("insert into v(rowid, emb, cat) values (?, ?, ?)", rows)
+    if "cat integer" in decl:
+        conn.executemany("insert into v(rowid, emb, cat) values (?, ?, ?)",
+                         ((i + 1, x[i].tobytes(), int(cats[i])) for i in range(len(x))))
+    else:  # sqlite-vec 0.1.10 refuses metadata columns beside its indexes
+        conn.executemany("insert into v(rowid, emb) values (?, ?)",
+                         ((i + 1, x[i].tobytes()) for i in range(len(x))))
     conn.execute("commit")
     inserts = time.perf_counter() - start
     start = time.perf_counter()
@@ -154,6 +158,9 @@ def run(dataset, n):
                                  "oversample=64": ["oversample=64"]}),
         "strata ivf(int8)": (ours, " indexed by ivf()", True,
                              {f"nprobe={p}": [f"nprobe={p}"] for p in (8, 16, 32, 64, 128)}),
+        "strata diskann(int8)": (ours, " indexed by diskann(neighbor_quantizer=int8)", False,
+                                 {f"L={n}": [f"search_list_size={n}"]
+                                  for n in (32, 64, 128, 256)}),
     }
     peer = None
     try:
@@ -164,11 +171,16 @@ def run(dataset, n):
         print(f"  sqlite-vec unavailable: {e}", file=sys.stderr)
     for spec in filter(None, os.environ.get("VEC_ANN_PEERS", "").split(",")):
         name, _, lib = spec.partition("=")
-        contenders[f"{name} flat"] = (lib, "", False, {"": []})
+        if "0.1.10" in name:  # its rescore index, on a table without metadata (it refuses them)
+            contenders[f"{name} rescore(int8)"] = (
+                lib, " indexed by rescore(quantizer=int8)", False,
+                {"oversample=8": ["oversample=8"]})
+        else:
+            contenders[f"{name} flat"] = (lib, "", False, {"": []})
     tmp = tempfile.TemporaryDirectory()
     conns, builds = {}, {}
     for name, (lib, index, train, knobs) in contenders.items():
-        decl = f"emb float[{d}]{opt}{index}, cat integer"
+        decl = f"emb float[{d}]{opt}{index}" + ("" if "0.1.10" in name else ", cat integer")
         try:
             conn, ins, tr, size = build(lib, os.path.join(tmp.name, f"{len(builds)}.db"), decl, x,
                                         cats, train)
@@ -198,8 +210,9 @@ def run(dataset, n):
                         (" and cat = 7", cats == 7)):
         fw = truth(x, qs, metric, mask)
         sel = {k: v for k, v in conns.items()
-               if k in ("strata flat", "strata ivf(int8) nprobe=16", "strata rescore(int8) "
-                        "oversample=8") or k.startswith("sqlite-vec 0.1.9 npm")}
+               if k in ("strata flat", "strata ivf(int8) nprobe=32", "strata rescore(int8) "
+                        "oversample=8", "strata diskann(int8) L=128")
+               or k.startswith("sqlite-vec 0.1.9")}
         fr = measure(sel, qs, fw, where)
         base = fr["strata flat"][0]
         for name, (ms, rec) in fr.items():

@@ -198,7 +198,10 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->quantizer = ix->kind == VEC0_INDEX_FLAT ? VEC_QUANT_NONE : VEC_QUANT_INT8;
     ix->oversample = VEC0_DEFAULT_OVERSAMPLE;
     ix->degree = VEC0_DEFAULT_DEGREE;
-    ix->list_search = ix->list_insert = VEC0_DEFAULT_LIST;
+    ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
+    ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
+    if (ix->kind == VEC0_INDEX_DISKANN) /* int8 graph candidates are ranked well already */
+        ix->oversample = VEC0_DEFAULT_GRAPH_OVERSAMPLE;
     int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;

@@ -67,7 +67,9 @@ typedef enum vec0_index_kind {
 #define VEC0_MAX_NLIST 65536
 #define VEC0_DEFAULT_OVERSAMPLE 8
 #define VEC0_DEFAULT_DEGREE 32
-#define VEC0_DEFAULT_LIST 64
+#define VEC0_DEFAULT_LIST_SEARCH 128
+#define VEC0_DEFAULT_LIST_INSERT 64
+#define VEC0_DEFAULT_GRAPH_OVERSAMPLE 2
 #define VEC0_MAX_LIST 4096
 
 typedef struct vec0_index {
