@@ -200,8 +200,7 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->degree = VEC0_DEFAULT_DEGREE;
     ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
     ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
-    if (ix->kind == VEC0_INDEX_DISKANN) /* int8 graph candidates are ranked well already */
-        ix->oversample = VEC0_DEFAULT_GRAPH_OVERSAMPLE;
+    int oversample_given = 0;
     int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;
@@ -230,10 +229,11 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
             else
                 FAIL("unknown quantizer '%s' in %s(...) on column '%s' (%s)", val.text, name.text,
                      c->name, ix->kind == VEC0_INDEX_IVF ? "none, int8, binary" : "int8, bit");
-        } else if (word_is(&key, "oversample") && ix->kind != VEC0_INDEX_DISKANN) {
+        } else if (word_is(&key, "oversample")) {
             if (int_option(&val, key.text, name.text, 1, VEC0_MAX_OVERSAMPLE, &ix->oversample, err,
                            errlen) != 0)
                 return -1;
+            oversample_given = 1;
         } else if (word_is(&key, "nlist") && ix->kind == VEC0_INDEX_IVF) {
             if (int_option(&val, key.text, name.text, 0, VEC0_MAX_NLIST, &ix->nlist, err, errlen) !=
                 0)
@@ -283,8 +283,9 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     if (ix->kind == VEC0_INDEX_IVF && ix->nlist > 0 && ix->nprobe > ix->nlist)
         FAIL("ivf(...) nprobe (%d) is larger than nlist (%d) on column '%s'", ix->nprobe, ix->nlist,
              c->name);
-    if (ix->kind == VEC0_INDEX_DISKANN && ix->quantizer == VEC_QUANT_NONE)
-        ix->quantizer = VEC_QUANT_INT8;
+    /* int8 codes rank the graph's candidates well already; bit codes need more of them */
+    if (ix->kind == VEC0_INDEX_DISKANN && !oversample_given && ix->quantizer == VEC_QUANT_INT8)
+        ix->oversample = VEC0_DEFAULT_GRAPH_OVERSAMPLE;
     return 0;
 }
 
