@@ -382,14 +382,17 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_text(ctx, VEC_SQLITE_VEC_VERSION, -1, SQLITE_STATIC);
 }
 
-/* sqlite-vec's four lines (Version, Date, Commit, Build flags; "avx" where SIMD kernels run),
-** then strata's own version, the CPU features and the kernel family. */
+/* sqlite-vec's four lines (Version, Date, Commit, Build flags: "avx" where SIMD kernels run,
+** and the indexes, as sqlite-vec 0.1.10 lists them), then strata's own version, the CPU
+** features and the kernel family. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *isa = vec_distance_isa();
-    char *s = sqlite3_mprintf("Version: %s\nDate: \nCommit: \nBuild flags: %s\nStrata version: "
-                              "%s\nCPU features: %s\nKernels: %s",
-                              VEC_SQLITE_VEC_VERSION, strcmp(isa, "scalar") ? "avx" : "",
-                              STRATA_VERSION, strata_cpu_describe(), isa);
+    char *s =
+        sqlite3_mprintf("Version: %s\nDate: \nCommit: \nBuild flags: %s\nStrata version: "
+                        "%s\nCPU features: %s\nKernels: %s",
+                        VEC_SQLITE_VEC_VERSION,
+                        strcmp(isa, "scalar") ? "avx rescore ivf diskann" : "rescore ivf diskann",
+                        STRATA_VERSION, strata_cpu_describe(), isa);
     if (s == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;

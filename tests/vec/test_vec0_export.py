@@ -131,3 +131,26 @@ def test_export_refuses_what_sqlite_vec_cannot_hold(vdb, decl, command, message)
     with pytest.raises(sqlite3.OperationalError, match=message):
         vdb.execute("insert into t(t) values (?)", (command,))
     assert vdb.execute("select count(*) from sqlite_master where name = 't2'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("index", ["ivf(nlist=4)", "diskann(neighbor_quantizer=int8)",
+                                   "rescore(quantizer=bit)"])
+def test_export_of_an_indexed_table(tmp_path, peer_path, index):
+    """The copy is a flat sqlite-vec table holding every row, wherever the index put it."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 16)).astype(np.float32)
+    path = str(tmp_path / "i.db")
+    db = helpers.connect("vec", database=path)
+    db.execute(f"create virtual table v using vec0(emb float[16] indexed by {index})")
+    db.executemany("insert into v(rowid, emb) values (?, ?)",
+                   [(i + 1, x[i].tobytes()) for i in range(500)])
+    if "ivf" in index:
+        db.execute("insert into v(v) values ('compute-centroids')")
+    db.execute("insert into v(v) values ('export-sqlite-vec:v2')")
+    db.close()
+    peer = peer_connect(peer_path, path)
+    assert peer.execute("select count(*) from v2").fetchone()[0] == 500
+    got = [r[0] for r in peer.execute("select rowid from v2 where emb match ? and k = 5",
+                                       (x[7].tobytes(),))]
+    assert got == list(np.argsort(((x - x[7]) ** 2).sum(1))[:5] + 1)
+    peer.close()
