@@ -113,7 +113,7 @@ def build(lib, path, decl, x, cats, train):
     start = time.perf_counter()
     if train:
         conn.execute("insert into v(v) values ('compute-centroids')")
-        training = time.perf_counter() - start
+    training = time.perf_counter() - start
     size = os.path.getsize(path)
     # queries then run from SQLite's page cache, as on a warm server, not through read() calls
     conn.execute("pragma cache_size = -2000000")
