@@ -544,6 +544,14 @@ static int count_rows(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi, sqlite3_int6
     return rc == SQLITE_OK ? drc : rc;
 }
 
+/* Whether a filter allowing `allowed` of `total` rows is better answered by scoring every
+** allowed row exactly: when they are few, or (for ivf and diskann) under an eighth of the
+** table, where the index would scan or walk as much as the exact scan reads, for a worse
+** answer. A rescore scan of the allowed rows' codes stays cheaper than the exact one. */
+static int selective(sqlite3_int64 allowed, sqlite3_int64 total, size_t want, int rescore) {
+    return allowed <= (sqlite3_int64)want + 1024 || (!rescore && allowed * 8 <= total);
+}
+
 /* Candidates wanted from the coarse scan for k results. */
 static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
     size_t n = k * (size_t)vec0_oversample(v, col);
@@ -600,7 +608,7 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     int filtered = sc->rows->sql != NULL || sc->parts->sql != NULL;
     if (filtered) {
         rc = allowed_rowids(sc, &allow, &nallow);
-        if (rc != SQLITE_OK || nallow <= want + 1024) {
+        if (rc != SQLITE_OK || selective((sqlite3_int64)nallow, g->live, want, 0)) {
             sqlite3_free(allow);
             return rc;
         }
@@ -610,6 +618,12 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     int L = v->list_search_set > 0 ? v->list_search_set : col->index.list_search;
     if (L < (int)k)
         L = (int)k;
+    /* a filter leaving a fraction f of the rows: a list 1/f times longer holds as many of them
+    ** (selective() sent f < 1/8 to the exact scan) */
+    if (filtered && nallow > 0 && (sqlite3_int64)nallow < g->live) {
+        sqlite3_int64 wider = (sqlite3_int64)L * g->live / (sqlite3_int64)nallow;
+        L = wider > VEC0_MAX_LIST ? VEC0_MAX_LIST : (int)wider;
+    }
     vec_graph_hit *hits = NULL;
     vec_topk cand = {0};
     if (qcode == NULL || f == NULL || vec_topk_init(&cand, want) != 0)
@@ -692,8 +706,19 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
         exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
     }
     /* a selective filter leaves few rows: scoring them exactly is both cheaper and exact */
-    if (!exact && sc->allowed && sc->nallowed <= candidates(v, col, k) + 1024)
-        exact = 1, coarse = 0, ivf = 0;
+    if (!exact && (sc->allowed || sc->parts->sql)) {
+        sqlite3_int64 total = 0, allowed = (sqlite3_int64)sc->nallowed;
+        where none = {0};
+        scan all = *sc;
+        all.parts = &none;
+        rc = count_rows(&all, all_lo, all_hi, &total);
+        if (rc == SQLITE_OK && !sc->allowed)
+            rc = count_rows(sc, all_lo, all_hi, &allowed);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (selective(allowed, total, candidates(v, col, k), ix->kind == VEC0_INDEX_RESCORE))
+            exact = 1, coarse = 0, ivf = 0;
+    }
     if (exact || (!coarse && !ivf)) {
         sc->heap = &c->heap;
         rc = scan_prepare(sc, 0);
