@@ -716,8 +716,13 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
             rc = count_rows(sc, all_lo, all_hi, &allowed);
         if (rc != SQLITE_OK)
             return rc;
-        if (selective(allowed, total, candidates(v, col, k), ix->kind == VEC0_INDEX_RESCORE))
-            exact = 1, coarse = 0, ivf = 0;
+        if (selective(allowed, total, candidates(v, col, k), ix->kind == VEC0_INDEX_RESCORE)) {
+            /* every allowed row: an ivf table's codes still make that scan cheaper (its
+            ** small chunks and vector blocks make the exact one dearer than a flat table's) */
+            ivf = 0;
+            if (!coarse || allowed <= (sqlite3_int64)candidates(v, col, k) + 1024)
+                exact = 1, coarse = 0;
+        }
     }
     if (exact || (!coarse && !ivf)) {
         sc->heap = &c->heap;
