@@ -1,5 +1,6 @@
-"""vec benchmarks: KNN and inserts against sqlite-vec 0.1.9 (npm vec0.so), numpy brute force
-and faiss IndexFlatL2 (Debian python3-faiss), one thread, contenders alternating.
+"""vec benchmarks: KNN and inserts against sqlite-vec 0.1.9 (npm vec0.so, built without AVX),
+numpy brute force and faiss IndexFlatL2 (Debian python3-faiss), one thread, contenders
+alternating. The ANN indexes are measured by bench_ann.py.
 
 Workloads: 100k x 384 and 100k x 1024 random float32 vectors, k = 10, with and without a
 metadata filter (10 % of rows match); int8 and bit columns; insert throughput.
@@ -25,6 +26,8 @@ K = 10
 QUERIES = 10
 REPEATS = 5
 INSERT_REPEATS = 3
+# the npm binary is built without AVX; bench_ann.py takes other builds (VEC_ANN_PEERS)
+PEER_NAME = "sqlite-vec 0.1.9 npm (no AVX)"
 
 
 def peer_path():
@@ -121,7 +124,7 @@ def insert_child(name, dims, peer):
 
 
 def insert_workload(dims, peer):
-    names = ["strata"] + (["sqlite-vec 0.1.9"] if peer else [])
+    names = ["strata"] + ([PEER_NAME] if peer else [])
     runs = {n: [] for n in names}
     for _ in range(INSERT_REPEATS):
         for name in names:
@@ -164,7 +167,7 @@ def float_workloads(dims, peer):
         contenders = {"strata": knn_runner(ours, sql, qb),
                       "numpy brute force": numpy_runner(x, cats, queries, filtered)}
         if theirs:
-            contenders["sqlite-vec 0.1.9"] = knn_runner(theirs, sql, qb)
+            contenders[PEER_NAME] = knn_runner(theirs, sql, qb)
         if not filtered:
             f = faiss_runner(x, queries)
             if f:
@@ -189,7 +192,7 @@ def quantized_workloads(peer):
         rows = [(i + 1, data[i].tobytes(), 0) for i in range(ROWS)]
         conns = {"strata": connect(str(benchlib.DIST / "vec"))}
         if peer:
-            conns["sqlite-vec 0.1.9"] = connect(peer)
+            conns[PEER_NAME] = connect(peer)
         for name, c in conns.items():
             c.execute(f"create virtual table v using vec0({decl})")
             c.execute("begin")

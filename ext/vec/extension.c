@@ -20,9 +20,9 @@ int strata_vec_register(sqlite3 *db, strata_loader *ld, char **pzErrMsg) {
         {vec_scalar_functions, vec_scalar_nfunctions, modules, STRATA_COUNT(modules), NULL, NULL,
          NULL},
     };
-    /* vec_debug() names strata: sqlite-vec's vec_debug() does not. */
-    const strata_part part = {"vec", "instr(vec_debug(), 'strata " STRATA_VERSION "') > 0", groups,
-                              STRATA_COUNT(groups)};
+    /* vec_debug() names strata's version: sqlite-vec's vec_debug() does not. */
+    const strata_part part = {"vec", "instr(vec_debug(), 'Strata version: " STRATA_VERSION "') > 0",
+                              groups, STRATA_COUNT(groups)};
     return strata_register(db, ld, &part, pzErrMsg);
 }
 

@@ -373,12 +373,29 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 /* ---- meta ---------------------------------------------------------------------------------- */
 
+/* vec_version() answers the sqlite-vec release whose API strata implements, because code written
+** for sqlite-vec gates features on that string (see docs/vec.md). It stays "v0.1.9" while
+** 0.1.10 is an alpha: "v0.1.10-alpha.3" sorts before "v0.1.6" as text and before "v0.1.10" in
+** semver, so gating code would take it for an old or unfinished release. */
+#define VEC_SQLITE_VEC_VERSION "v0.1.9"
+
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    sqlite3_result_text(ctx, VEC_SQLITE_VEC_VERSION, -1, SQLITE_STATIC);
+}
+
+/* sqlite-vec's four lines (Version, Date, Commit, Build flags: "avx" where SIMD kernels run,
+** and the indexes, as sqlite-vec 0.1.10 lists them), then strata's own version, the CPU
+** features and the kernel family. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    /* The Engine line is how a second strata library recognises our functions (extension.c). */
+    /* The Strata version line is how a second strata library recognises our functions
+    ** (extension.c). */
+    const char *isa = vec_distance_isa();
     char *s =
-        sqlite3_mprintf("Version: v%s\nDate: \nCommit: \nBuild flags: %s\nKernels: %s\n"
-                        "Engine: strata %s",
-                        STRATA_VERSION, strata_cpu_describe(), vec_distance_isa(), STRATA_VERSION);
+        sqlite3_mprintf("Version: %s\nDate: \nCommit: \nBuild flags: %s\nStrata version: "
+                        "%s\nCPU features: %s\nKernels: %s",
+                        VEC_SQLITE_VEC_VERSION,
+                        strcmp(isa, "scalar") ? "avx rescore ivf diskann" : "rescore ivf diskann",
+                        STRATA_VERSION, strata_cpu_describe(), isa);
     if (s == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -412,6 +429,6 @@ const strata_function vec_scalar_functions[] = {
     {"vec_quantize_binary", 1, PRODUCE, fn_quantize_binary, NULL},
     {"vec_quantize_int8", 2, PRODUCE, fn_quantize_int8, NULL},
     {"vec_debug", 0, STRATA_PURE, fn_debug, NULL},
-    {"vec_version", 0, STRATA_PURE, strata_version_func, NULL},
+    {"vec_version", 0, STRATA_PURE, fn_version, NULL},
 };
 const size_t vec_scalar_nfunctions = STRATA_COUNT(vec_scalar_functions);

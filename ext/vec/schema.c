@@ -162,6 +162,133 @@ static int name_taken(const vec0_schema *s, const char *name) {
         return -1;                                                                                 \
     } while (0)
 
+/* An integer option value in [lo, hi]. */
+static int int_option(const tok *val, const char *key, const char *index, long lo, long hi,
+                      int *out, char *err, size_t errlen) {
+    char *e;
+    long v = strtol(val->text, &e, 10);
+    if (val->kind != 'w' || *e != '\0' || val->text[0] == '\0' || v < lo || v > hi)
+        FAIL("%s(...) option %s must be an integer from %ld to %ld, got '%s'", index, key, lo, hi,
+             val->text);
+    *out = (int)v;
+    return 0;
+}
+
+/* After "indexed": "by name(key=value, ...)" into c->index. Options omitted take strata's
+** defaults; those of diskann are checked, then the index is refused (not implemented). */
+static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
+    tok by, name, t;
+    next_tok(lx, &by);
+    next_tok(lx, &name);
+    next_tok(lx, &t);
+    if (!word_is(&by, "by") || name.kind != 'w' || t.kind != '(')
+        FAIL("expected 'indexed by <index>(...)' on column '%s'", c->name);
+    vec0_index *ix = &c->index;
+    memset(ix, 0, sizeof *ix);
+    if (word_is(&name, "flat"))
+        ix->kind = VEC0_INDEX_FLAT;
+    else if (word_is(&name, "rescore"))
+        ix->kind = VEC0_INDEX_RESCORE;
+    else if (word_is(&name, "ivf"))
+        ix->kind = VEC0_INDEX_IVF;
+    else if (word_is(&name, "diskann"))
+        ix->kind = VEC0_INDEX_DISKANN;
+    else
+        FAIL("unknown index '%s' on column '%s' (flat, rescore, ivf, diskann)", name.text, c->name);
+    ix->quantizer = ix->kind == VEC0_INDEX_FLAT ? VEC_QUANT_NONE : VEC_QUANT_INT8;
+    ix->oversample = VEC0_DEFAULT_OVERSAMPLE;
+    ix->degree = VEC0_DEFAULT_DEGREE;
+    ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
+    ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
+    int oversample_given = 0;
+    int unused;
+    for (int first = 1;; first = 0) {
+        tok key, eq, val;
+        next_tok(lx, &key);
+        if (key.kind == ')')
+            break;
+        if (!first) {
+            if (key.kind != ',')
+                FAIL("expected ',' or ')' in %s(...) on column '%s'", name.text, c->name);
+            next_tok(lx, &key);
+        }
+        next_tok(lx, &eq);
+        next_tok(lx, &val);
+        if (key.kind != 'w' || eq.kind != '=' || val.kind != 'w')
+            FAIL("expected key=value in %s(...) on column '%s'", name.text, c->name);
+        int ok = 1;
+        if (ix->kind == VEC0_INDEX_FLAT) {
+            ok = 0;
+        } else if (word_is(&key, "quantizer") && ix->kind != VEC0_INDEX_DISKANN) {
+            if (word_is(&val, "int8"))
+                ix->quantizer = VEC_QUANT_INT8;
+            else if (word_is(&val, "bit") || word_is(&val, "binary"))
+                ix->quantizer = VEC_QUANT_BIT;
+            else if (word_is(&val, "none") && ix->kind == VEC0_INDEX_IVF)
+                ix->quantizer = VEC_QUANT_NONE;
+            else
+                FAIL("unknown quantizer '%s' in %s(...) on column '%s' (%s)", val.text, name.text,
+                     c->name, ix->kind == VEC0_INDEX_IVF ? "none, int8, binary" : "int8, bit");
+        } else if (word_is(&key, "oversample")) {
+            if (int_option(&val, key.text, name.text, 1, VEC0_MAX_OVERSAMPLE, &ix->oversample, err,
+                           errlen) != 0)
+                return -1;
+            oversample_given = 1;
+        } else if (word_is(&key, "nlist") && ix->kind == VEC0_INDEX_IVF) {
+            if (int_option(&val, key.text, name.text, 0, VEC0_MAX_NLIST, &ix->nlist, err, errlen) !=
+                0)
+                return -1;
+        } else if (word_is(&key, "nprobe") && ix->kind == VEC0_INDEX_IVF) {
+            if (int_option(&val, key.text, name.text, 1, VEC0_MAX_NLIST, &ix->nprobe, err,
+                           errlen) != 0)
+                return -1;
+        } else if (word_is(&key, "neighbor_quantizer") && ix->kind == VEC0_INDEX_DISKANN) {
+            if (word_is(&val, "binary") || word_is(&val, "bit"))
+                ix->quantizer = VEC_QUANT_BIT;
+            else if (word_is(&val, "int8"))
+                ix->quantizer = VEC_QUANT_INT8;
+            else
+                FAIL("unknown neighbor_quantizer '%s' in diskann(...) on column '%s' (binary, "
+                     "int8)",
+                     val.text, c->name);
+        } else if (word_is(&key, "n_neighbors") && ix->kind == VEC0_INDEX_DISKANN) {
+            if (int_option(&val, key.text, name.text, 2, 256, &ix->degree, err, errlen) != 0)
+                return -1;
+        } else if (ix->kind == VEC0_INDEX_DISKANN &&
+                   (word_is(&key, "search_list_size") || word_is(&key, "search_list_size_search") ||
+                    word_is(&key, "search_list_size_insert"))) {
+            int l;
+            if (int_option(&val, key.text, name.text, 1, VEC0_MAX_LIST, &l, err, errlen) != 0)
+                return -1;
+            if (!word_is(&key, "search_list_size_insert"))
+                ix->list_search = l;
+            if (!word_is(&key, "search_list_size_search"))
+                ix->list_insert = l;
+        } else if (word_is(&key, "buffer_threshold") && ix->kind == VEC0_INDEX_DISKANN) {
+            /* sqlite-vec batches graph inserts past this many rows; strata inserts at once */
+            if (int_option(&val, key.text, name.text, 0, 1 << 30, &unused, err, errlen) != 0)
+                return -1;
+        } else {
+            ok = 0;
+        }
+        if (!ok)
+            FAIL("unknown option '%s' in %s(...) on column '%s'", key.text, name.text, c->name);
+    }
+    if (ix->kind != VEC0_INDEX_FLAT && c->vtype != VEC_F32 && c->vtype != VEC_F16)
+        FAIL("%s(...) indexes float32 and float16 columns, not %s column '%s'", name.text,
+             vec_type_name(c->vtype), c->name);
+    if (ix->quantizer == VEC_QUANT_BIT && c->dims % 8 != 0)
+        FAIL("the bit quantizer needs a dimension divisible by 8 (column '%s' has %d)", c->name,
+             c->dims);
+    if (ix->kind == VEC0_INDEX_IVF && ix->nlist > 0 && ix->nprobe > ix->nlist)
+        FAIL("ivf(...) nprobe (%d) is larger than nlist (%d) on column '%s'", ix->nprobe, ix->nlist,
+             c->name);
+    /* int8 codes rank the graph's candidates well already; bit codes need more of them */
+    if (ix->kind == VEC0_INDEX_DISKANN && !oversample_given && ix->quantizer == VEC_QUANT_INT8)
+        ix->oversample = VEC0_DEFAULT_GRAPH_OVERSAMPLE;
+    return 0;
+}
+
 /* Parses one argument into s. */
 static int parse_arg(vec0_schema *s, const char *arg, char *err, size_t errlen) {
     lexer lx = {arg, 0, 0};
@@ -189,6 +316,7 @@ static int parse_arg(vec0_schema *s, const char *arg, char *err, size_t errlen) 
             FAIL("chunk_size must be a positive multiple of 8 up to %d, got '%s'", VEC0_MAX_CHUNK,
                  t3.text);
         s->chunk_size = (int)v;
+        s->chunk_size_given = 1;
         return 0;
     }
     if (lx.overflow || strlen(t1.text) == 0)
@@ -244,6 +372,11 @@ static int parse_arg(vec0_schema *s, const char *arg, char *err, size_t errlen) 
             next_tok(&lx, &key);
             if (key.kind == 0)
                 break;
+            if (word_is(&key, "indexed")) {
+                if (parse_index(&lx, c, err, errlen) != 0)
+                    return -1;
+                continue;
+            }
             next_tok(&lx, &eq);
             next_tok(&lx, &val);
             if (word_is(&key, "distance_metric") && eq.kind == '=' && val.kind == 'w') {
@@ -261,11 +394,15 @@ static int parse_arg(vec0_schema *s, const char *arg, char *err, size_t errlen) 
                 else
                     FAIL("unknown distance_metric '%s' on column '%s' (l2, l1, cosine, dot)",
                          val.text, c->name);
-            } else if (word_is(&key, "indexed")) {
-                FAIL("'indexed by' (ANN indexes) is not supported yet on column '%s'", c->name);
             } else {
                 FAIL("unknown option '%s' on vector column '%s'", key.text, c->name);
             }
+        }
+        if (c->index.kind == VEC0_INDEX_IVF) {
+            if (s->ivf_column >= 0)
+                FAIL("only one vector column can have an ivf index ('%s' and '%s')",
+                     s->cols[s->ivf_column].name, c->name);
+            s->ivf_column = s->ncols;
         }
         if (s->nvectors >= VEC0_MAX_VECTORS)
             FAIL("too many vector columns (at most %d)", VEC0_MAX_VECTORS);
@@ -319,6 +456,7 @@ static int parse_arg(vec0_schema *s, const char *arg, char *err, size_t errlen) 
 int vec0_schema_parse(vec0_schema *s, int argc, const char *const *argv, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     s->pk = -1;
+    s->ivf_column = -1;
     s->chunk_size = VEC0_DEFAULT_CHUNK;
     for (int i = 0; i < argc; i++)
         if (parse_arg(s, argv[i], err, errlen) != 0)

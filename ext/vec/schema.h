@@ -14,6 +14,7 @@
 #define STRATA_VEC_SCHEMA_H
 
 #include "vec/distance.h"
+#include "vec/quantize.h"
 #include "vec/vector.h"
 
 #include <stddef.h>
@@ -46,6 +47,42 @@ typedef enum vec0_value_type {
     VEC0_BOOLEAN
 } vec0_value_type;
 
+/* An index on a vector column (INDEXED BY, sqlite-vec 0.1.10's syntax):
+**   flat()                                      exact scan (the default)
+**   rescore(quantizer=int8|bit, oversample=N)   a scan of quantized copies of the vectors for
+**                                               the k*N best, then exact distances for those
+**   ivf(nlist=N, nprobe=N, quantizer=none|int8|binary, oversample=N)
+**                                               rows clustered by nearest centroid; a query
+**                                               scans the nprobe clusters nearest to it
+**   diskann(neighbor_quantizer=int8|binary, n_neighbors=N, search_list_size=N)
+**                                               a Vamana proximity graph over quantized codes */
+typedef enum vec0_index_kind {
+    VEC0_INDEX_FLAT = 0,
+    VEC0_INDEX_RESCORE = 1,
+    VEC0_INDEX_IVF = 2,
+    VEC0_INDEX_DISKANN = 3
+} vec0_index_kind;
+
+#define VEC0_MAX_OVERSAMPLE 128
+#define VEC0_MAX_NLIST 65536
+#define VEC0_DEFAULT_OVERSAMPLE 8
+#define VEC0_DEFAULT_DEGREE 32
+#define VEC0_DEFAULT_LIST_SEARCH 128
+#define VEC0_DEFAULT_LIST_INSERT 64
+#define VEC0_DEFAULT_GRAPH_OVERSAMPLE 2
+#define VEC0_MAX_LIST 4096
+
+typedef struct vec0_index {
+    vec0_index_kind kind;
+    vec_quantizer quantizer; /* rescore, ivf */
+    int oversample;          /* rescore, ivf: candidates per result rescored exactly */
+    int nlist;               /* ivf: clusters; 0 = chosen at training (about sqrt(rows)) */
+    int nprobe;              /* ivf: clusters scanned per query; 0 = chosen from nlist */
+    int degree;              /* diskann: neighbours per node (n_neighbors) */
+    int list_search;         /* diskann: search list size of queries */
+    int list_insert;         /* diskann: search list size of inserts */
+} vec0_index;
+
 typedef struct vec0_column {
     char name[VEC0_NAME_MAX + 1];
     vec0_kind kind;
@@ -54,6 +91,7 @@ typedef struct vec0_column {
     int dims;                   /* vector */
     vec_metric metric;          /* vector */
     int slot;                   /* index among the columns of its kind */
+    vec0_index index;           /* vector */
 } vec0_column;
 
 typedef struct vec0_schema {
@@ -62,6 +100,8 @@ typedef struct vec0_schema {
     int nvectors, npartitions, naux, nmetadata;
     int pk; /* index into cols of the primary key, or -1 */
     int chunk_size;
+    int chunk_size_given; /* chunk_size=N was declared */
+    int ivf_column;       /* index into cols of the column with an ivf index, or -1 */
 } vec0_schema;
 
 /* Parses the module arguments (argv[3..] of xCreate). Returns 0, or -1 with a message. */

@@ -107,6 +107,14 @@ int vec_value_read(sqlite3_value *v, int want, vec_value *out, char **err) {
                                vec_type_name(t), (int)esize, (long long)n);
         return -1;
     }
+    /* the limit JSON input has (vector.c), so a huge BLOB costs no scan, copy or text */
+    if (vec_type_dims(t, n) > VEC_MAX_DIMS) {
+        *err = sqlite3_mprintf("vector has more than %u elements: a %s BLOB of %lld bytes holds "
+                               "%lld",
+                               VEC_MAX_DIMS, vec_type_name(t), (long long)n,
+                               (long long)vec_type_dims(t, n));
+        return -1;
+    }
     out->type = t;
     out->dims = vec_type_dims(t, n);
     out->data = p;

@@ -11,6 +11,10 @@
 #include "vec/vec0_sql.h"
 
 #include "vec/distance.h"
+#include "vec/graph.h"
+#include "vec/kmeans.h"
+
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,9 +138,10 @@ static int where_in(where *w, const char *col, sqlite3_value *list) {
     return rc;
 }
 
-static int bind_all(sqlite3_stmt *st, const where *w) {
+/* Binds w's values from parameter first + 1 on. */
+static int bind_all(sqlite3_stmt *st, const where *w, int first) {
     for (int i = 0; i < w->n; i++) {
-        int rc = sqlite3_bind_value(st, i + 1, w->values[i]);
+        int rc = sqlite3_bind_value(st, first + i + 1, w->values[i]);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -172,17 +177,34 @@ static int group_by_chunk(position **pp, size_t n, sqlite3_int64 lo, sqlite3_int
     return SQLITE_OK;
 }
 
-/* Collects the allowed positions, grouped by ascending chunk id. */
-static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_t *count) {
+/* Collects the allowed positions, grouped by ascending chunk id. With partition filters
+** (parts->sql), only the positions inside the partition's chunks: the covering index
+** (metadataNN, chunk_id, chunk_offset) then seeks per chunk instead of collecting every
+** matching row of the table. */
+static int allowed_positions(vec0_vtab *v, const where *w, const where *parts, position **out,
+                             size_t *count) {
     sqlite3_stmt *st;
     *out = NULL;
     *count = 0;
-    int rc =
-        vec0_prepare(v, &st, "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
-                     v->schema, v->name, w->sql);
+    int rc;
+    /* beyond the parameter limit, the chunk scan still applies the partition filter */
+    int in_partition = parts->sql != NULL && w->n + parts->n <= w->max;
+    /* cached: the statement runs to completion inside this call, so it is never active twice */
+    if (in_partition)
+        rc = vec0_prepare_cached(
+            v, &st,
+            "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s AND "
+            "chunk_id IN (SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
+            v->schema, v->name, w->sql, v->schema, v->name, parts->sql);
+    else
+        rc = vec0_prepare_cached(v, &st,
+                                 "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
+                                 v->schema, v->name, w->sql);
     if (rc != SQLITE_OK)
         return rc;
-    rc = bind_all(st, w);
+    rc = bind_all(st, w, 0);
+    if (rc == SQLITE_OK && in_partition)
+        rc = bind_all(st, parts, w->n);
     size_t cap = 0, n = 0;
     position *p = NULL;
     int sorted = 1;
@@ -209,7 +231,7 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
         n++;
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
+    vec0_done(v, st);
     if (rc != SQLITE_DONE) {
         sqlite3_free(p);
         return rc == SQLITE_OK ? SQLITE_ERROR : rc;
@@ -222,6 +244,553 @@ static int allowed_positions(vec0_vtab *v, const where *w, position **out, size_
     *out = p;
     *count = n;
     return SQLITE_OK;
+}
+
+/* ---- the scan ------------------------------------------------------------------------------ */
+
+/* One KNN scan over some chunks: exact (the stored vectors, the column's kernel) or coarse (the
+** quantized codes, for candidates rescored afterwards). */
+typedef struct scan {
+    vec0_vtab *v;
+    const vec0_column *col;
+    const void *query; /* the query in the column's type */
+    const char *bound_op;
+    const double *bound;
+    int nbounds;
+    const where *parts;
+    const where *rows;       /* metadata and key filters */
+    const position *allowed; /* sorted by chunk; NULL when every row is allowed */
+    size_t nallowed;
+    /* set by scan_prepare */
+    int coarse;              /* scoring codes, not vectors */
+    vec_distance_fn kern;    /* exact */
+    vec_quant_scorer scorer; /* coarse */
+    unsigned char *qcode;    /* coarse: the query's code */
+    size_t rec;              /* bytes per slot of the table scanned */
+    int window;              /* slots per block */
+    char table[VEC0_NAME_MAX * 2 + 32];
+    unsigned char *buf, *mask;
+    sqlite3_blob *blob;
+    sqlite3_stmt *chunks; /* chunk_id BETWEEN ?1 AND ?2 [AND partition filters] */
+    vec_topk *heap;
+    sqlite3_int64 scored; /* slots scored so far */
+} scan;
+
+static void scan_free(scan *sc) {
+    sqlite3_blob_close(sc->blob);
+    if (sc->chunks)
+        vec0_done(sc->v, sc->chunks);
+    sqlite3_free(sc->buf);
+    sqlite3_free(sc->mask);
+    sqlite3_free(sc->qcode);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* Sets the scan up for exact or coarse scoring. */
+static int scan_prepare(scan *sc, int coarse) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    int rc = SQLITE_OK;
+    sqlite3_blob_close(sc->blob);
+    sc->blob = NULL;
+    sc->coarse = coarse;
+    if (coarse) {
+        vec_quantizer qz = col->index.quantizer;
+        size_t cb = vec0_code_bytes(col);
+        float *f = sqlite3_malloc64(4 * (size_t)col->dims + 4);
+        if (sc->qcode == NULL)
+            sc->qcode = sqlite3_malloc64(cb);
+        if (f == NULL || sc->qcode == NULL) {
+            sqlite3_free(f);
+            return SQLITE_NOMEM;
+        }
+        vec_to_f32(col->vtype, sc->query, (size_t)col->dims, f);
+        vec_quantize(qz, f, (size_t)col->dims, sc->qcode);
+        sqlite3_free(f);
+        vec_quant_scorer_init(&sc->scorer, qz, col->metric, (size_t)col->dims, sc->qcode);
+        sc->rec = cb;
+        snprintf(sc->table, sizeof sc->table, "%s_codechunks%02d", v->name, col->slot);
+    } else {
+        sc->kern = vec_distance_kernel(col->vtype, col->metric);
+        if (sc->kern == NULL)
+            return SQLITE_INTERNAL;
+        sc->rec = vec0_vector_bytes(col);
+        snprintf(sc->table, sizeof sc->table, vec0_vector_table_format(v), v->name, col->slot);
+    }
+    /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
+    ** windows of the same size */
+    sc->window = coarse ? vec0_code_block_slots(v, col) : vec0_block_slots(v, col);
+    if (v->foreign) {
+        size_t vb = vec0_vector_bytes(col);
+        sc->window = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
+        sc->window = sc->window < 1                 ? 1
+                     : sc->window > v->s.chunk_size ? v->s.chunk_size
+                                                    : sc->window;
+    }
+    sqlite3_free(sc->buf);
+    sc->buf = sqlite3_malloc64(sc->rec * (size_t)sc->window + 1);
+    if (sc->mask == NULL)
+        sc->mask = sqlite3_malloc(VEC0_MAX_CHUNK / 8);
+    if (sc->buf == NULL || sc->mask == NULL)
+        return SQLITE_NOMEM;
+    if (sc->chunks == NULL) {
+        const char *pw = sc->parts->sql;
+        if (v->foreign) /* sqlite-vec keeps the rowid arrays in its chunks */
+            rc = vec0_prepare_cached(
+                v, &sc->chunks,
+                "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
+                "WHERE chunk_id BETWEEN ?1 AND ?2%s%s ORDER BY chunk_id",
+                v->schema, v->name, pw ? " AND " : "", pw ? pw : "");
+        else
+            rc = vec0_prepare_cached(
+                v, &sc->chunks,
+                "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
+                "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
+                "WHERE chunk_id BETWEEN ?1 AND ?2%s%s ORDER BY chunk_id",
+                v->schema, v->name, v->schema, v->name, pw ? " AND " : "", pw ? pw : "");
+        if (rc == SQLITE_OK)
+            rc = bind_all(sc->chunks, sc->parts, 2);
+    }
+    return rc;
+}
+
+/* The first allowed position in chunk_id or later (binary search). */
+static size_t first_allowed(const scan *sc, sqlite3_int64 chunk_id) {
+    size_t lo = 0, hi = sc->nallowed;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sc->allowed[mid].chunk_id < chunk_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Scores every live (and allowed) slot of the chunks with ids in [lo, hi] into sc->heap. */
+static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    size_t rec = sc->rec;
+    int window = sc->window, rc;
+    sqlite3_reset(sc->chunks);
+    sqlite3_bind_int64(sc->chunks, 1, lo);
+    sqlite3_bind_int64(sc->chunks, 2, hi);
+    while ((rc = sqlite3_step(sc->chunks)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        sqlite3_int64 chunk_id = sqlite3_column_int64(sc->chunks, 0);
+        int size = sqlite3_column_int(sc->chunks, 1);
+        const unsigned char *validity = sqlite3_column_blob(sc->chunks, 2);
+        int vbytes = sqlite3_column_bytes(sc->chunks, 2);
+        const unsigned char *rowids = sqlite3_column_blob(sc->chunks, 3);
+        int rbytes = sqlite3_column_bytes(sc->chunks, 3);
+        if (size <= 0 || size > v->s.chunk_size || vbytes != size / 8 || rbytes != size * 8 ||
+            validity == NULL || rowids == NULL)
+            return vec0_error(v, "corrupt chunk %lld (run integrity_check)", (long long)chunk_id);
+        const unsigned char *live = validity;
+        if (sc->allowed) {
+            int nlive = 0;
+            memset(sc->mask, 0, (size_t)vbytes);
+            for (size_t ai = first_allowed(sc, chunk_id);
+                 ai < sc->nallowed && sc->allowed[ai].chunk_id == chunk_id; ai++) {
+                int o = sc->allowed[ai].offset;
+                if (o >= 0 && o < size && (validity[o / 8] >> (o % 8) & 1)) {
+                    sc->mask[o / 8] |= (unsigned char)(1u << (o % 8));
+                    nlive++;
+                }
+            }
+            if (nlive == 0)
+                continue;
+            live = sc->mask;
+        }
+        int last = -1;
+        for (int o = size - 1; o >= 0; o--)
+            if (live[o / 8] >> (o % 8) & 1) {
+                last = o;
+                break;
+            }
+        if (last < 0)
+            continue;
+        if (v->foreign) {
+            rc = sc->blob ? sqlite3_blob_reopen(sc->blob, chunk_id)
+                          : sqlite3_blob_open(v->db, v->schema, sc->table, "vectors", chunk_id, 0,
+                                              &sc->blob);
+            if (rc != SQLITE_OK)
+                return rc;
+            if (sqlite3_blob_bytes(sc->blob) != (int)(rec * (size_t)size))
+                return vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
+                                  (long long)chunk_id);
+        }
+        /* The chunk is read window by window (so the vectors being scored stay in cache); a
+        ** window with few allowed rows reads just those vectors. */
+        for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
+            int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
+            for (int o = w0; o <= w1; o++)
+                nwin += live[o / 8] >> (o % 8) & 1;
+            if (nwin == 0)
+                continue;
+            int sparse = nwin * 4 < w1 - w0 + 1;
+            /* base: byte offset of slot w0 in the open BLOB */
+            int base = v->foreign ? (int)(rec * (size_t)w0) : 0;
+            if (!v->foreign) {
+                sqlite3_int64 row = chunk_id * 4096 + w0 / window;
+                rc = sc->blob
+                         ? sqlite3_blob_reopen(sc->blob, row)
+                         : sqlite3_blob_open(v->db, v->schema, sc->table,
+                                             sc->coarse ? "codes" : "vectors", row, 0, &sc->blob);
+                if (rc == SQLITE_OK &&
+                    sqlite3_blob_bytes(sc->blob) < (int)(rec * (size_t)(w1 - w0 + 1)))
+                    rc = vec0_error(v, "corrupt vector block in chunk %lld (run integrity_check)",
+                                    (long long)chunk_id);
+                if (rc != SQLITE_OK)
+                    return rc;
+            }
+            if (!sparse)
+                rc = sqlite3_blob_read(sc->blob, sc->buf, (int)(rec * (size_t)(w1 - w0 + 1)), base);
+            for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
+                if (!(live[o / 8] >> (o % 8) & 1))
+                    continue;
+                const unsigned char *vec = sc->buf + rec * (size_t)(o - w0);
+                if (sparse) {
+                    rc = sqlite3_blob_read(sc->blob, sc->buf, (int)rec,
+                                           base + (int)(rec * (size_t)(o - w0)));
+                    vec = sc->buf;
+                }
+                if (rc != SQLITE_OK)
+                    break;
+                float d = sc->coarse ? vec_quant_estimate(&sc->scorer, vec)
+                                     : sc->kern(sc->query, vec, (size_t)col->dims);
+                sc->scored++;
+                if (!sc->coarse && sc->nbounds && !within(d, sc->nbounds, sc->bound_op, sc->bound))
+                    continue;
+                if (d <= vec_topk_threshold(sc->heap)) {
+                    sqlite3_int64 rowid;
+                    memcpy(&rowid, rowids + 8 * (size_t)o, 8);
+                    vec_topk_push(sc->heap, d, rowid, chunk_id, o);
+                }
+            }
+        }
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int cmp_candidate(const void *a, const void *b) {
+    const vec_topk_item *x = a, *y = b;
+    if (x->chunk_id != y->chunk_id)
+        return x->chunk_id < y->chunk_id ? -1 : 1;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* Exact distances for the coarse candidates, in storage order, into out. */
+static int rescore(scan *sc, vec_topk *cand, vec_topk *out) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    int rc = scan_prepare(sc, 0);
+    if (rc != SQLITE_OK)
+        return rc;
+    qsort(cand->items, cand->n, sizeof *cand->items, cmp_candidate);
+    size_t vb = sc->rec;
+    sqlite3_int64 open_row = -1;
+    for (size_t i = 0; rc == SQLITE_OK && i < cand->n; i++) {
+        const vec_topk_item *it = &cand->items[i];
+        sqlite3_int64 row;
+        int byte;
+        vec0_vector_pos(v, col, it->chunk_id, it->offset, &row, &byte);
+        if (row != open_row) {
+            rc = sc->blob
+                     ? sqlite3_blob_reopen(sc->blob, row)
+                     : sqlite3_blob_open(v->db, v->schema, sc->table, "vectors", row, 0, &sc->blob);
+            open_row = row;
+        }
+        if (rc == SQLITE_OK)
+            rc = sqlite3_blob_read(sc->blob, sc->buf, (int)vb, byte);
+        if (rc == SQLITE_OK) {
+            float d = sc->kern(sc->query, sc->buf, (size_t)col->dims);
+            if (d <= vec_topk_threshold(out))
+                vec_topk_push(out, d, it->rowid, it->chunk_id, it->offset);
+        }
+    }
+    return rc;
+}
+
+typedef struct probe {
+    float distance;
+    int cluster;
+} probe;
+
+static int cmp_probe(const void *a, const void *b) {
+    const probe *x = a, *y = b;
+    return (x->distance > y->distance) - (x->distance < y->distance);
+}
+
+/* Rows of the chunks in [lo, hi] matching the partition filters. */
+static int count_rows(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi, sqlite3_int64 *n) {
+    vec0_vtab *v = sc->v;
+    sqlite3_stmt *st;
+    const char *pw = sc->parts->sql;
+    int rc = vec0_prepare_cached(v, &st,
+                                 "SELECT total(count) FROM \"%w\".\"%w_chunks\" WHERE chunk_id "
+                                 "BETWEEN ?1 AND ?2%s%s",
+                                 v->schema, v->name, pw ? " AND " : "", pw ? pw : "");
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    rc = bind_all(st, sc->parts, 2);
+    *n = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int drc = vec0_done(v, st);
+    return rc == SQLITE_OK ? drc : rc;
+}
+
+/* Whether a filter allowing `allowed` of `total` rows is better answered by scoring every
+** allowed row exactly: when they are few, or (for ivf and diskann) under an eighth of the
+** table, where the index would scan or walk as much as the exact scan reads, for a worse
+** answer. A rescore scan of the allowed rows' codes stays cheaper than the exact one. */
+static int selective(sqlite3_int64 allowed, sqlite3_int64 total, size_t want, int rescore) {
+    return allowed <= (sqlite3_int64)want + 1024 || (!rescore && allowed * 8 <= total);
+}
+
+/* Candidates wanted from the coarse scan for k results. */
+static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
+    size_t n = k * (size_t)vec0_oversample(v, col);
+    return n > 65536 ? 65536 : n;
+}
+
+static int cmp_rowid(const void *a, const void *b) {
+    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+    return (x > y) - (x < y);
+}
+
+/* The rowids the filters allow, sorted. */
+static int allowed_rowids(scan *sc, sqlite3_int64 **out, size_t *n) {
+    vec0_vtab *v = sc->v;
+    const char *rw = sc->rows->sql, *pw = sc->parts->sql;
+    sqlite3_stmt *st;
+    int rc;
+    if (pw)
+        rc = vec0_prepare(v, &st,
+                          "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s AND chunk_id IN "
+                          "(SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
+                          v->schema, v->name, rw ? rw : "1", v->schema, v->name, pw);
+    else
+        rc = vec0_prepare(v, &st, "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s", v->schema,
+                          v->name, rw ? rw : "1");
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = bind_all(st, sc->rows, 0);
+    if (rc == SQLITE_OK)
+        rc = bind_all(st, sc->parts, sc->rows->n);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return rc;
+    }
+    rc = vec0_collect_ids(st, out, n);
+    if (rc == SQLITE_OK)
+        qsort(*out, *n, sizeof **out, cmp_rowid);
+    return rc;
+}
+
+/* diskann: a beam search of the graph's codes, then exact distances for the best candidates.
+** *done = 0 when the caller must answer exactly instead (a filter leaves few rows, or the
+** graph cannot find k of them). */
+static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    *done = 0;
+    int rc = vec0_graph_load(v);
+    if (rc != SQLITE_OK || v->graph == NULL || v->graph->live == 0)
+        return rc;
+    vec_graph *g = v->graph;
+    sqlite3_int64 *allow = NULL;
+    size_t nallow = 0, want = candidates(v, col, k);
+    int filtered = sc->rows->sql != NULL || sc->parts->sql != NULL;
+    if (filtered) {
+        rc = allowed_rowids(sc, &allow, &nallow);
+        if (rc != SQLITE_OK || selective((sqlite3_int64)nallow, g->live, want, 0)) {
+            sqlite3_free(allow);
+            return rc;
+        }
+    }
+    unsigned char *qcode = sqlite3_malloc64(g->code_bytes + 1);
+    float *f = sqlite3_malloc64(4 * (size_t)col->dims);
+    int L = v->list_search_set > 0 ? v->list_search_set : col->index.list_search;
+    if (L < (int)k)
+        L = (int)k;
+    /* a filter leaving a fraction f of the rows: a list 1/f times longer holds as many of them
+    ** (selective() sent f < 1/8 to the exact scan) */
+    if (filtered && nallow > 0 && (sqlite3_int64)nallow < g->live) {
+        sqlite3_int64 wider = (sqlite3_int64)L * g->live / (sqlite3_int64)nallow;
+        L = wider > VEC0_MAX_LIST ? VEC0_MAX_LIST : (int)wider;
+    }
+    vec_graph_hit *hits = NULL;
+    vec_topk cand = {0};
+    if (qcode == NULL || f == NULL || vec_topk_init(&cand, want) != 0)
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+        vec_to_f32(col->vtype, sc->query, (size_t)col->dims, f);
+        vec_quantize(col->index.quantizer, f, (size_t)col->dims, qcode);
+    }
+    /* a filter may leave fewer than k allowed rows among the L best: search wider */
+    for (; rc == SQLITE_OK; L *= 2) {
+        sqlite3_free(hits);
+        hits = sqlite3_malloc64((size_t)L * sizeof *hits);
+        if (hits == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        size_t n = vec_graph_search(g, qcode, L, hits), found = 0;
+        cand.n = 0;
+        for (size_t i = 0; i < n && cand.n < cand.k; i++) {
+            int32_t node = hits[i].node;
+            sqlite3_int64 rowid = g->rowid[node];
+            if (g->deleted[node] ||
+                (allow && !bsearch(&rowid, allow, nallow, sizeof *allow, cmp_rowid)))
+                continue;
+            vec_topk_push(&cand, hits[i].distance, rowid, 0, 0);
+            found++;
+        }
+        if (found >= k || found == (size_t)g->live || L >= VEC0_MAX_LIST || (size_t)L >= g->n) {
+            *done = found >= k || !filtered;
+            break;
+        }
+    }
+    /* where the candidates live, for reading their vectors */
+    for (size_t i = 0; rc == SQLITE_OK && *done && i < cand.n; i++) {
+        int found, offset;
+        sqlite3_int64 chunk_id;
+        rc = vec0_locate(v, cand.items[i].rowid, &found, &chunk_id, &offset);
+        if (rc == SQLITE_OK && !found)
+            rc = vec0_error(v, "graph node %lld has no row (run integrity_check)",
+                            (long long)cand.items[i].rowid);
+        cand.items[i].chunk_id = chunk_id;
+        cand.items[i].offset = offset;
+    }
+    if (rc == SQLITE_OK && *done) {
+        sc->heap = &c->heap;
+        rc = rescore(sc, &cand, &c->heap);
+    }
+    vec_topk_free(&cand);
+    sqlite3_free(hits);
+    sqlite3_free(qcode);
+    sqlite3_free(f);
+    sqlite3_free(allow);
+    return rc;
+}
+
+/* The KNN search of cursor c: exact, rescore, ivf or diskann, as the column's index and the
+** query's filters decide. */
+static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *col = sc->col;
+    const vec0_index *ix = &col->index;
+    const sqlite3_int64 all_lo = 1, all_hi = ((sqlite3_int64)1 << 50) - 1; /* every chunk */
+    /* exact: no index, distance bounds (a coarse scan would rank rows the bounds drop),
+    ** tables written by sqlite-vec */
+    int exact = ix->kind == VEC0_INDEX_FLAT || sc->nbounds > 0 || v->foreign;
+    int rc = SQLITE_OK;
+    int ivf = 0;
+    if (!exact && ix->kind == VEC0_INDEX_IVF) {
+        rc = vec0_ivf_load(v);
+        ivf = rc == SQLITE_OK && v->ncentroids > 0;
+    }
+    int coarse = !exact && vec0_has_codes(col);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!exact && ix->kind == VEC0_INDEX_DISKANN) {
+        int done;
+        rc = graph_search(sc, c, k, &done);
+        if (rc != SQLITE_OK || done)
+            return rc;
+        exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
+    }
+    /* a selective filter leaves few rows: scoring them exactly is both cheaper and exact */
+    if (!exact && (sc->allowed || sc->parts->sql)) {
+        sqlite3_int64 total = 0, allowed = (sqlite3_int64)sc->nallowed;
+        where none = {0};
+        scan all = *sc;
+        all.parts = &none;
+        rc = count_rows(&all, all_lo, all_hi, &total);
+        if (rc == SQLITE_OK && !sc->allowed)
+            rc = count_rows(sc, all_lo, all_hi, &allowed);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (selective(allowed, total, candidates(v, col, k), ix->kind == VEC0_INDEX_RESCORE)) {
+            /* every allowed row: an ivf table's codes still make that scan cheaper (its
+            ** small chunks and vector blocks make the exact one dearer than a flat table's) */
+            ivf = 0;
+            if (!coarse || allowed <= (sqlite3_int64)candidates(v, col, k) + 1024)
+                exact = 1, coarse = 0;
+        }
+    }
+    if (exact || (!coarse && !ivf)) {
+        sc->heap = &c->heap;
+        rc = scan_prepare(sc, 0);
+        return rc == SQLITE_OK ? scan_range(sc, all_lo, all_hi) : rc;
+    }
+    vec_topk cand;
+    size_t ncand = coarse ? candidates(v, col, k) : k;
+    if (vec_topk_init(&cand, ncand) != 0)
+        return SQLITE_NOMEM;
+    sc->heap = coarse ? &cand : &c->heap;
+    rc = scan_prepare(sc, coarse);
+    if (rc == SQLITE_OK && !ivf) {
+        rc = scan_range(sc, all_lo, all_hi);
+    } else if (rc == SQLITE_OK) {
+        /* clusters by distance of their centroid to the query */
+        int nc = v->ncentroids, nprobe = vec0_nprobe(v, col);
+        size_t dims = (size_t)col->dims;
+        probe *pr = sqlite3_malloc64((size_t)nc * sizeof *pr + 1);
+        float *qf = sqlite3_malloc64(dims * sizeof *qf);
+        if (pr == NULL || qf == NULL)
+            rc = SQLITE_NOMEM;
+        int np = 0;
+        if (rc == SQLITE_OK) {
+            vec_to_f32(col->vtype, sc->query, dims, qf);
+            if (col->metric == VEC_COSINE) {
+                double s2 = 0;
+                for (size_t i = 0; i < dims; i++)
+                    s2 += (double)qf[i] * qf[i];
+                for (size_t i = 0; s2 > 0 && i < dims; i++)
+                    qf[i] = (float)(qf[i] / sqrt(s2));
+            }
+            for (int i = 0; i < nc; i++) {
+                const float *cen = v->centroids + (size_t)i * dims;
+                if (isnan(cen[0]))
+                    continue;
+                pr[np].cluster = i;
+                pr[np++].distance = vec_l2_squared(cen, qf, dims);
+            }
+            qsort(pr, (size_t)np, sizeof *pr, cmp_probe);
+        }
+        /* filtered queries probe on until they have scored as many allowed rows as an
+        ** unfiltered query scores (or every cluster) */
+        sqlite3_int64 total = 0, target = 0;
+        if (rc == SQLITE_OK && (sc->allowed || sc->parts->sql)) {
+            scan all = *sc;
+            where none = {0};
+            all.parts = &none;
+            rc = count_rows(&all, all_lo, all_hi, &total);
+            target = np ? total * nprobe / np : 0;
+        }
+        sqlite3_int64 lo, hi;
+        vec0_cluster_range(v, -1, &lo, &hi); /* rows not assigned yet are always scanned */
+        if (rc == SQLITE_OK)
+            rc = scan_range(sc, lo, hi);
+        for (int i = 0; rc == SQLITE_OK && i < np; i++) {
+            if (i >= nprobe && sc->scored >= target)
+                break;
+            vec0_cluster_range(v, pr[i].cluster, &lo, &hi);
+            rc = scan_range(sc, lo, hi);
+        }
+        sqlite3_free(pr);
+        sqlite3_free(qf);
+    }
+    if (rc == SQLITE_OK && coarse)
+        rc = rescore(sc, &cand, &c->heap);
+    vec_topk_free(&cand);
+    return rc;
 }
 
 int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv) {
@@ -361,160 +930,29 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     size_t nallowed = 0;
     int filtered = rows.sql != NULL;
     if (rc == SQLITE_OK && filtered)
-        rc = allowed_positions(v, &rows, &allowed, &nallowed);
+        rc = allowed_positions(v, &rows, &parts, &allowed, &nallowed);
     if (rc == SQLITE_OK)
         rc = vec_topk_init(&c->heap, (size_t)k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
-    vec_distance_fn kern = col ? vec_distance_kernel(col->vtype, col->metric) : NULL;
-    sqlite3_stmt *chunks = NULL;
-    sqlite3_blob *blob = NULL;
-    unsigned char *buf = NULL;
     if (rc == SQLITE_OK && k > 0 && (!filtered || nallowed > 0)) {
-        if (kern == NULL)
-            rc = SQLITE_INTERNAL;
-        if (rc == SQLITE_OK && v->foreign) /* sqlite-vec keeps the rowid arrays in its chunks */
-            rc = vec0_prepare(v, &chunks,
-                              "SELECT chunk_id, size, validity, rowids FROM \"%w\".\"%w_chunks\" "
-                              "%s%s ORDER BY chunk_id",
-                              v->schema, v->name, parts.sql ? "WHERE " : "",
-                              parts.sql ? parts.sql : "");
-        else if (rc == SQLITE_OK)
-            rc = vec0_prepare(v, &chunks,
-                              "SELECT chunk_id, size, validity, r.rowids FROM \"%w\".\"%w_chunks\" "
-                              "JOIN \"%w\".\"%w_chunkrowids\" r ON r.rowid = chunk_id "
-                              "%s%s ORDER BY chunk_id",
-                              v->schema, v->name, v->schema, v->name, parts.sql ? "WHERE " : "",
-                              parts.sql ? parts.sql : "");
-        if (rc == SQLITE_OK)
-            rc = bind_all(chunks, &parts);
-        size_t vb = col ? vec0_vector_bytes(col) : 0;
-        /* a window is one block of strata's layout; sqlite-vec's one-BLOB chunks are read in
-        ** windows of the same size */
-        int window = col ? vec0_block_slots(v, col) : 1;
-        if (v->foreign) {
-            window = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
-            window = window < 1 ? 1 : window > v->s.chunk_size ? v->s.chunk_size : window;
+        scan sc;
+        memset(&sc, 0, sizeof sc);
+        sc.v = v;
+        sc.col = col;
+        sc.query = q.data;
+        sc.bound_op = bound_op;
+        sc.bound = bound;
+        sc.nbounds = nbounds;
+        sc.parts = &parts;
+        sc.rows = &rows;
+        if (filtered) {
+            sc.allowed = allowed;
+            sc.nallowed = nallowed;
         }
-        buf = sqlite3_malloc64(vb * (size_t)window + 1);
-        if (buf == NULL && rc == SQLITE_OK)
-            rc = SQLITE_NOMEM;
-        char table[VEC0_NAME_MAX * 2 + 32];
-        snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, col ? col->slot : 0);
-        size_t ai = 0; /* cursor into allowed */
-        unsigned char *mask = NULL;
-        if (rc == SQLITE_OK && filtered) {
-            mask = sqlite3_malloc(VEC0_MAX_CHUNK / 8);
-            if (mask == NULL)
-                rc = SQLITE_NOMEM;
-        }
-        while (rc == SQLITE_OK && (rc = sqlite3_step(chunks)) == SQLITE_ROW) {
-            rc = SQLITE_OK;
-            sqlite3_int64 chunk_id = sqlite3_column_int64(chunks, 0);
-            int size = sqlite3_column_int(chunks, 1);
-            const unsigned char *validity = sqlite3_column_blob(chunks, 2);
-            int vbytes = sqlite3_column_bytes(chunks, 2);
-            const unsigned char *rowids = sqlite3_column_blob(chunks, 3);
-            int rbytes = sqlite3_column_bytes(chunks, 3);
-            if (size <= 0 || size > v->s.chunk_size || vbytes != size / 8 || rbytes != size * 8 ||
-                validity == NULL || rowids == NULL) {
-                rc = vec0_error(v, "corrupt chunk %lld (run integrity_check)", (long long)chunk_id);
-                break;
-            }
-            const unsigned char *live = validity;
-            int nlive = 0;
-            if (filtered) {
-                while (ai < nallowed && allowed[ai].chunk_id < chunk_id)
-                    ai++;
-                memset(mask, 0, (size_t)vbytes);
-                for (; ai < nallowed && allowed[ai].chunk_id == chunk_id; ai++) {
-                    int o = allowed[ai].offset;
-                    if (o >= 0 && o < size && (validity[o / 8] >> (o % 8) & 1)) {
-                        mask[o / 8] |= (unsigned char)(1u << (o % 8));
-                        nlive++;
-                    }
-                }
-                if (nlive == 0)
-                    continue;
-                live = mask;
-            }
-            int last = -1;
-            for (int o = size - 1; o >= 0; o--)
-                if (live[o / 8] >> (o % 8) & 1) {
-                    last = o;
-                    break;
-                }
-            if (last < 0)
-                continue;
-            if (v->foreign) {
-                rc = blob ? sqlite3_blob_reopen(blob, chunk_id)
-                          : sqlite3_blob_open(v->db, v->schema, table, "vectors", chunk_id, 0,
-                                              &blob);
-                if (rc != SQLITE_OK)
-                    break;
-                if (sqlite3_blob_bytes(blob) != (int)(vb * (size_t)size)) {
-                    rc = vec0_error(v, "corrupt vector chunk %lld (run integrity_check)",
-                                    (long long)chunk_id);
-                    break;
-                }
-            }
-            /* The chunk is read window by window (so the vectors being scored stay in cache);
-            ** a window with few allowed rows reads just those vectors. */
-            for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
-                int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
-                for (int o = w0; o <= w1; o++)
-                    nwin += live[o / 8] >> (o % 8) & 1;
-                if (nwin == 0)
-                    continue;
-                int sparse = nwin * 4 < w1 - w0 + 1;
-                /* base: byte offset of slot w0 in the open BLOB */
-                int base = v->foreign ? (int)(vb * (size_t)w0) : 0;
-                if (!v->foreign) {
-                    sqlite3_int64 row = chunk_id * 4096 + w0 / window;
-                    rc = blob
-                             ? sqlite3_blob_reopen(blob, row)
-                             : sqlite3_blob_open(v->db, v->schema, table, "vectors", row, 0, &blob);
-                    if (rc == SQLITE_OK &&
-                        sqlite3_blob_bytes(blob) < (int)(vb * (size_t)(w1 - w0 + 1))) {
-                        rc = vec0_error(v,
-                                        "corrupt vector block in chunk %lld (run "
-                                        "integrity_check)",
-                                        (long long)chunk_id);
-                    }
-                    if (rc != SQLITE_OK)
-                        break;
-                }
-                if (!sparse)
-                    rc = sqlite3_blob_read(blob, buf, (int)(vb * (size_t)(w1 - w0 + 1)), base);
-                for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
-                    if (!(live[o / 8] >> (o % 8) & 1))
-                        continue;
-                    const unsigned char *vec = buf + vb * (size_t)(o - w0);
-                    if (sparse) {
-                        rc = sqlite3_blob_read(blob, buf, (int)vb,
-                                               base + (int)(vb * (size_t)(o - w0)));
-                        vec = buf;
-                    }
-                    if (rc != SQLITE_OK)
-                        break;
-                    float d = kern(q.data, vec, (size_t)col->dims);
-                    if (nbounds && !within(d, nbounds, bound_op, bound))
-                        continue;
-                    if (d <= vec_topk_threshold(&c->heap)) {
-                        sqlite3_int64 rowid;
-                        memcpy(&rowid, rowids + 8 * (size_t)o, 8);
-                        vec_topk_push(&c->heap, d, rowid, chunk_id, o);
-                    }
-                }
-            }
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-        sqlite3_free(mask);
+        rc = knn_search(&sc, c, (size_t)k);
+        scan_free(&sc);
     }
     if (rc == SQLITE_OK)
         vec_topk_sort(&c->heap);
-    sqlite3_blob_close(blob);
-    sqlite3_finalize(chunks);
-    sqlite3_free(buf);
     sqlite3_free(allowed);
     where_free(&rows);
     where_free(&parts);

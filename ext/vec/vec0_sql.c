@@ -103,9 +103,40 @@ int vec0_shadow_name(const char *suffix) {
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    size_t n = strlen("vectorchunks");
-    return strncmp(suffix, "vectorchunks", n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
-           suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9';
+    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids", "graph"};
+    for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
+        size_t n = strlen(numbered[i]);
+        if (strncmp(suffix, numbered[i], n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
+            suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9')
+            return 1;
+    }
+    return 0;
+}
+
+int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count) {
+    sqlite3_int64 *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            sqlite3_int64 *grown = sqlite3_realloc64(ids, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            ids = grown;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sqlite3_free(ids);
+        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    }
+    *out = ids;
+    *count = n;
+    return SQLITE_OK;
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -135,12 +166,22 @@ const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot) {
     return NULL;
 }
 
+static int slots_of(const vec0_vtab *v, size_t block_bytes, size_t record) {
+    int b = record ? (int)(block_bytes / record) : 1;
+    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
+}
+
 int vec0_block_slots(const vec0_vtab *v, const vec0_column *c) {
     if (v->foreign)
         return v->s.chunk_size;
-    size_t vb = vec0_vector_bytes(c);
-    int b = vb ? (int)(VEC0_BLOCK_BYTES / vb) : 1;
-    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
+    /* an indexed column's vectors are read one at a time to rescore candidates: smaller
+    ** blocks keep each read's walk along the overflow pages short */
+    int indexed = c->index.kind != VEC0_INDEX_FLAT;
+    return slots_of(v, indexed ? VEC0_INDEXED_BLOCK_BYTES : VEC0_BLOCK_BYTES, vec0_vector_bytes(c));
+}
+
+int vec0_code_block_slots(const vec0_vtab *v, const vec0_column *c) {
+    return slots_of(v, VEC0_BLOCK_BYTES, vec0_code_bytes(c));
 }
 
 void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
@@ -194,7 +235,10 @@ static void vtab_free(vec0_vtab *v) {
         return;
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
+    sqlite3_finalize(v->spare_lookup);
     vec0_cache_clear(v);
+    sqlite3_free(v->centroids);
+    vec0_graph_free(v);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
     sqlite3_free(v);
@@ -328,6 +372,8 @@ static int create_shadow_tables(vec0_vtab *v) {
                        t, cols);
         sqlite3_free(cols);
     }
+    if (rc == SQLITE_OK)
+        rc = vec0_index_create(v);
     return rc;
 }
 
@@ -355,9 +401,17 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
         vtab_free(v);
         return SQLITE_ERROR;
     }
+    /* an ivf cluster holds about sqrt(rows) rows: smaller chunks waste fewer empty slots */
+    if (v->s.ivf_column >= 0 && !v->s.chunk_size_given)
+        v->s.chunk_size = VEC0_IVF_CHUNK;
     int rc = declare(v);
-    if (rc == SQLITE_OK && create)
+    if (create && vec0_export_creating(db, v->schema, v->name)) {
+        v->foreign = 1; /* the copy an export writes, in sqlite-vec's layout */
+        if (rc == SQLITE_OK)
+            rc = vec0_create_sqlite_vec_tables(v);
+    } else if (rc == SQLITE_OK && create) {
         rc = create_shadow_tables(v);
+    }
     v->format_checked = create;
     if (rc != SQLITE_OK) {
         *pzErr = sqlite3_mprintf("vec0: cannot create table: %s", sqlite3_errmsg(db));
@@ -393,6 +447,8 @@ static int vec0_destroy(sqlite3_vtab *vt) {
     for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
         rc = vec0_exec(v, "DROP TABLE IF EXISTS \"%w\".\"%w_vectorchunks%02d\"", v->schema, v->name,
                        i);
+    if (rc == SQLITE_OK)
+        rc = vec0_index_destroy(v);
     /* a table sqlite-vec created also has these */
     for (int i = 0; rc == SQLITE_OK && v->foreign && i < VEC0_MAX_METADATA; i++)
         rc = vec0_exec(v,
@@ -457,6 +513,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
                        "ALTER TABLE \"%w\".\"%w_vectorchunks%02d\" RENAME TO "
                        "\"%w_vectorchunks%02d\"",
                        v->schema, v->name, i, newname, i);
+    if (rc == SQLITE_OK)
+        rc = vec0_index_rename(v, newname);
     if (rc != SQLITE_OK)
         return vec0_error(v, "cannot rename: %s", sqlite3_errmsg(v->db));
     char *n = sqlite3_mprintf("%s", newname);
@@ -466,7 +524,8 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     v->name = n;
     sqlite3_finalize(v->st_lookup);
     sqlite3_finalize(v->st_lookup_id);
-    v->st_lookup = v->st_lookup_id = NULL;
+    sqlite3_finalize(v->spare_lookup);
+    v->st_lookup = v->st_lookup_id = v->spare_lookup = NULL;
     vec0_cache_clear(v);
     return SQLITE_OK;
 }
@@ -637,6 +696,10 @@ static int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
     if (c == NULL)
         return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
+    /* a query opens a cursor each time it runs: its row lookup is kept from the last one */
+    vec0_vtab *v = (vec0_vtab *)vt;
+    c->lookup = v->spare_lookup;
+    v->spare_lookup = NULL;
     *out = &c->base;
     return SQLITE_OK;
 }
@@ -655,7 +718,13 @@ static void cursor_reset(vec0_cursor *c) {
 static int vec0_close(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     cursor_reset(c);
-    sqlite3_finalize(c->lookup);
+    vec0_vtab *v = (vec0_vtab *)cur->pVtab;
+    if (v->spare_lookup == NULL && c->lookup) {
+        sqlite3_reset(c->lookup);
+        v->spare_lookup = c->lookup;
+    } else {
+        sqlite3_finalize(c->lookup);
+    }
     sqlite3_finalize(c->aux);
     sqlite3_finalize(c->part);
     for (int i = 0; i < VEC0_MAX_VECTORS; i++)

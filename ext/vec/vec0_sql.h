@@ -38,6 +38,8 @@
 ** an overflow chain, and a KNN scan reads one block at a time (it stays in cache). */
 #define VEC0_BLOCK_BYTES (256 * 1024)
 #define VEC0_STMT_CACHE 32
+/* Vector blocks of an indexed column, read mostly one vector at a time (rescoring). */
+#define VEC0_INDEXED_BLOCK_BYTES (32 * 1024)
 
 typedef struct vec0_vtab {
     sqlite3_vtab base;
@@ -55,9 +57,22 @@ typedef struct vec0_vtab {
         sqlite3_stmt *st;
     } cache[VEC0_STMT_CACHE]; /* statements of the write paths, by SQL text */
     int ncache;
-    sqlite3_int64 insert_hint; /* chunk of the last insert (verified before use) */
-    int format_checked;        /* T_info was read (or the table was just created) */
-    int foreign;               /* the shadow tables are sqlite-vec's, not ours */
+    sqlite3_int64 insert_hint;  /* chunk of the last insert (verified before use) */
+    int format_checked;         /* T_info was read (or the table was just created) */
+    int foreign;                /* the shadow tables are sqlite-vec's, not ours */
+    sqlite3_stmt *spare_lookup; /* a closed cursor's KNN row lookup, for the next cursor */
+    /* ANN indexes (vec0_index_sql.c): runtime knobs of this connection, 0 = declared value */
+    int oversample_set[VEC0_MAX_VECTORS];
+    int nprobe_set;
+    /* the ivf column's centroids, cached while T_info's 'ivf_version' stays the same */
+    float *centroids;
+    int ncentroids;
+    int centroids_loaded;
+    sqlite3_int64 centroids_version;
+    /* the diskann column's graph, cached while T_info's 'graph_version' stays the same */
+    struct vec_graph *graph;
+    sqlite3_int64 graph_version;
+    int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -96,6 +111,8 @@ int vec0_error(vec0_vtab *v, const char *fmt, ...);
 
 /* Slots per block of vector column c (a whole chunk for tables created by sqlite-vec). */
 int vec0_block_slots(const vec0_vtab *v, const vec0_column *c);
+/* Slots per block of the codes of indexed column c (T_codechunksNN, same rowid scheme). */
+int vec0_code_block_slots(const vec0_vtab *v, const vec0_column *c);
 /* The T_vectorchunksNN row and byte offset of slot `offset` of chunk_id. */
 void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
                      sqlite3_int64 *row, int *byte);
@@ -105,6 +122,9 @@ const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot);
 /* Reads one stored vector (chunk, offset) of vector column slot into buf. */
 int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
                      int offset, void *buf);
+
+/* Steps st to its end, collecting column 0 of every row (st is finalized). */
+int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count);
 
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -122,6 +142,63 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
 
 /* Runs a KNN query into c->heap (vec0_knn_sql.c). */
 int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv);
+
+/* The 'export-sqlite-vec:[schema.]name' command (vec0_export_sql.c): writes a copy of the table
+** in sqlite-vec 0.1.9's layout. While it runs, vec0_export_creating() tells xCreate that the
+** table it creates is that copy, whose shadow tables vec0_create_sqlite_vec_tables() makes. */
+int vec0_export_sqlite_vec(vec0_vtab *v, const char *target);
+int vec0_export_creating(sqlite3 *db, const char *schema, const char *name);
+int vec0_create_sqlite_vec_tables(vec0_vtab *v);
+
+/* ---- ANN indexes (vec0_index_sql.c) ----
+** rescore and ivf keep a quantized code of each vector in T_codechunksNN, in blocks aligned
+** with T_vectorchunksNN (same rowid, same slots). ivf clusters rows by chunk: the chunks of
+** cluster c have ids in [(c + 1) << 32, (c + 2) << 32); rows not assigned to a cluster (before
+** training) live in chunks below 1 << 32. Centroids are rows of T_centroidsNN. */
+#define VEC0_CLUSTER_SHIFT 32
+#define VEC0_IVF_CHUNK 128 /* chunk_size of ivf tables unless declared */
+
+/* The column with a quantized code, or 0. */
+int vec0_has_codes(const vec0_column *c);
+size_t vec0_code_bytes(const vec0_column *c);
+/* Chunk ids of cluster c (-1: not assigned); the whole range for tables without ivf. */
+void vec0_cluster_range(const vec0_vtab *v, int cluster, sqlite3_int64 *lo, sqlite3_int64 *hi);
+/* The cluster of vector `data` (the ivf column's type), or -1 when there are no centroids. */
+int vec0_ivf_assign(vec0_vtab *v, const void *data, int *cluster);
+/* Loads the centroids if they changed (v->centroids, v->ncentroids). */
+int vec0_ivf_load(vec0_vtab *v);
+/* Writes the codes of vecs[slot] for every indexed column at (chunk_id, offset); NULL entries
+** and vecs == NULL zero the codes. */
+int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs);
+/* Index commands: oversample=N, nprobe=N, search_list_size[_search]=N, compute-centroids[:{json}],
+ *set-centroid:N,
+ ** assign-vectors, clear-centroids. SQLITE_NOTFOUND when cmd is none of them. */
+int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv);
+/* The oversample and nprobe in force for column c. */
+int vec0_oversample(const vec0_vtab *v, const vec0_column *c);
+int vec0_nprobe(const vec0_vtab *v, const vec0_column *c);
+/* Shadow tables of the indexes: created with the table, dropped, renamed. */
+int vec0_index_create(vec0_vtab *v);
+int vec0_index_destroy(vec0_vtab *v);
+int vec0_index_rename(vec0_vtab *v, const char *newname);
+/* For integrity_check: the graph has a live node per row. */
+int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows);
+/* For integrity_check: code blocks of chunk `id` (size slots) have the right size. */
+int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size);
+/* Inserted by the write path (vec0_write_sql.c): moves a row to a chunk of `cluster`. */
+int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
+
+/* ---- the diskann graph (vec0_graph_sql.c) ----
+** T_graphNN(rowid = the row's rowid, neighbors BLOB of int64 rowids, code BLOB, deleted):
+** one node per row, deleted rows staying as tombstones; T_info 'graph_version' changes (to a
+** random value) with every change, 'graph_entry' is the entry node. */
+const vec0_column *vec0_graph_column(const vec0_vtab *v);
+int vec0_graph_insert(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
+int vec0_graph_delete(vec0_vtab *v, sqlite3_int64 rowid);
+/* The graph, loaded or refreshed when another connection (or a rollback) changed it. */
+int vec0_graph_load(vec0_vtab *v);
+void vec0_graph_free(vec0_vtab *v);
+int vec0_graph_count(vec0_vtab *v, sqlite3_int64 *live);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);

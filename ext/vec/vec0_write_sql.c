@@ -192,6 +192,8 @@ static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_
         table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c), byte);
     }
+    if (rc == SQLITE_OK)
+        rc = vec0_write_codes(v, chunk_id, offset, vecs);
     return rc;
 }
 
@@ -211,12 +213,19 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
                        "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
                        v->schema, v->name, (long long)chunk_id, v->schema, v->name,
                        (long long)chunk_id);
-        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
+        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++) {
             rc = vec0_exec(v,
                            "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid BETWEEN %lld "
                            "AND %lld",
                            v->schema, v->name, i, (long long)(chunk_id * 4096),
                            (long long)(chunk_id * 4096 + 4095));
+            if (rc == SQLITE_OK && vec0_has_codes(vec0_vector_column(v, i)))
+                rc = vec0_exec(v,
+                               "DELETE FROM \"%w\".\"%w_codechunks%02d\" WHERE rowid BETWEEN "
+                               "%lld AND %lld",
+                               v->schema, v->name, i, (long long)(chunk_id * 4096),
+                               (long long)(chunk_id * 4096 + 4095));
+        }
         return rc;
     }
     rc = chunk_set_state(v, chunk_id, count - 1, bits, size);
@@ -237,6 +246,8 @@ static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
         table_name(v, table, sizeof table, "vectorchunks", c->slot);
         rc = blob_write(v, table, "vectors", row, zeros, (int)vec0_vector_bytes(c), byte);
     }
+    if (rc == SQLITE_OK)
+        rc = vec0_write_codes(v, chunk_id, offset, NULL);
     return rc;
 }
 
@@ -279,10 +290,13 @@ static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, in
 /* Finds a chunk with room whose partition values are part[] (may create one): the chunk of
 ** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
 ** fool it), else the oldest chunk with a free slot. */
-static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id, int *offset,
-                     chunk_info *info) {
+static int find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int64 *chunk_id,
+                     int *offset, chunk_info *info) {
     const vec0_schema *s = &v->s;
-    char *cond = sqlite3_mprintf("%s", "");
+    sqlite3_int64 lo, hi; /* the cluster's chunk ids (ivf) */
+    vec0_cluster_range(v, cluster, &lo, &hi);
+    int np = s->npartitions;
+    char *cond = sqlite3_mprintf(" AND chunk_id BETWEEN ?%d AND ?%d", np + 2, np + 3);
     for (int i = 0; cond && i < s->npartitions; i++) {
         char *next = sqlite3_mprintf("%s AND partition%02d = ?%d", cond, i, i + 1);
         sqlite3_free(cond);
@@ -301,7 +315,9 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         if (rc == SQLITE_OK) {
             for (int i = 0; i < s->npartitions; i++)
                 sqlite3_bind_value(st, i + 1, part[i]);
-            sqlite3_bind_int64(st, s->npartitions + 1, v->insert_hint);
+            sqlite3_bind_int64(st, np + 1, v->insert_hint);
+            sqlite3_bind_int64(st, np + 2, lo);
+            sqlite3_bind_int64(st, np + 3, hi);
             found = take_slot(v, st, chunk_id, offset, info, &rc);
         }
     }
@@ -314,6 +330,8 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         if (rc == SQLITE_OK) {
             for (int i = 0; i < s->npartitions; i++)
                 sqlite3_bind_value(st, i + 1, part[i]);
+            sqlite3_bind_int64(st, np + 2, lo);
+            sqlite3_bind_int64(st, np + 3, hi);
             found = take_slot(v, st, chunk_id, offset, info, &rc);
         }
     }
@@ -339,16 +357,37 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
         return SQLITE_NOMEM;
     }
     int size = s->chunk_size;
-    rc = vec0_prepare_cached(v, &st,
-                             "INSERT INTO \"%w\".\"%w_chunks\"(size, count, %svalidity) "
-                             "VALUES (%d, 0, %szeroblob(%d))",
-                             v->schema, v->name, cols, size, vals, size / 8);
+    /* ivf tables place each chunk in its cluster's id range; others let SQLite number them */
+    sqlite3_int64 new_id = 0;
+    if (s->ivf_column >= 0) {
+        rc = vec0_prepare_cached(v, &st,
+                                 "SELECT max(chunk_id) FROM \"%w\".\"%w_chunks\" WHERE chunk_id "
+                                 "BETWEEN ?1 AND ?2",
+                                 v->schema, v->name);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, lo);
+            sqlite3_bind_int64(st, 2, hi);
+            new_id = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+                         ? sqlite3_column_int64(st, 0) + 1
+                         : lo;
+            rc = vec0_done(v, st);
+        }
+        if (rc == SQLITE_OK && new_id > hi)
+            rc = vec0_error(v, "too many chunks in cluster %d", cluster);
+    }
+    if (rc == SQLITE_OK)
+        rc = vec0_prepare_cached(v, &st,
+                                 "INSERT INTO \"%w\".\"%w_chunks\"(chunk_id, size, count, "
+                                 "%svalidity) VALUES (?%d, %d, 0, %szeroblob(%d))",
+                                 v->schema, v->name, cols, np + 1, size, vals, size / 8);
     sqlite3_free(cols);
     sqlite3_free(vals);
     if (rc != SQLITE_OK)
         return rc;
     for (int i = 0; i < s->npartitions; i++)
         sqlite3_bind_value(st, i + 1, part[i]);
+    if (new_id > 0)
+        sqlite3_bind_int64(st, np + 1, new_id);
     sqlite3_step(st);
     rc = vec0_done(v, st);
     if (rc != SQLITE_OK)
@@ -376,6 +415,15 @@ static int find_slot(vec0_vtab *v, sqlite3_value **part, sqlite3_int64 *chunk_id
                            "VALUES (%lld, zeroblob(%lld))",
                            v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
                            (long long)(vec0_vector_bytes(c) * (size_t)slots));
+        }
+        b = vec0_has_codes(c) ? vec0_code_block_slots(v, c) : size;
+        for (int first = 0; rc == SQLITE_OK && vec0_has_codes(c) && first < size; first += b) {
+            int slots = size - first < b ? size - first : b;
+            rc = vec0_exec(v,
+                           "INSERT INTO \"%w\".\"%w_codechunks%02d\"(rowid, codes) "
+                           "VALUES (%lld, zeroblob(%lld))",
+                           v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
+                           (long long)(vec0_code_bytes(c) * (size_t)slots));
         }
     }
     return rc;
@@ -406,6 +454,8 @@ static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
     if (rc != SQLITE_OK || !found)
         return rc;
     rc = slot_release(v, chunk_id, offset);
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_delete(v, rowid);
     for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
         sqlite3_stmt *st;
         rc = vec0_prepare_cached(v, &st, "DELETE FROM \"%w\".\"%w_%s\" WHERE rowid = ?", v->schema,
@@ -518,10 +568,12 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         if (s->cols[i].kind == VEC0_PARTITION)
             part[s->cols[i].slot] = arg_of(v, argv, i);
     sqlite3_int64 chunk_id = 0;
-    int offset = 0;
+    int offset = 0, cluster = -1;
     chunk_info info;
+    if (rc == SQLITE_OK && s->ivf_column >= 0)
+        rc = vec0_ivf_assign(v, vecs[s->cols[s->ivf_column].slot].data, &cluster);
     if (rc == SQLITE_OK)
-        rc = find_slot(v, part, &chunk_id, &offset, &info);
+        rc = find_slot(v, part, cluster, &chunk_id, &offset, &info);
     /* the row's entry: rowid, id, position, metadata */
     sqlite3_stmt *st = NULL;
     if (rc == SQLITE_OK) {
@@ -563,6 +615,9 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         for (int i = 0; i < s->nvectors; i++)
             data[i] = vecs[i].data;
         rc = slot_claim(v, chunk_id, offset, rowid, data, &info);
+        const vec0_column *gc = vec0_graph_column(v);
+        if (rc == SQLITE_OK && gc)
+            rc = vec0_graph_insert(v, rowid, data[gc->slot]);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
         char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
@@ -648,6 +703,26 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         table_name(v, table, sizeof table, "vectorchunks", i);
         rc = blob_write(v, table, "vectors", row, vecs[i].data, vb, byte);
     }
+    /* codes of the changed vectors (NULL entries keep theirs) */
+    const void *changed[VEC0_MAX_VECTORS] = {0};
+    int any_changed = 0;
+    for (int i = 0; i < s->nvectors; i++) {
+        changed[i] = vecs[i].data;
+        any_changed |= vecs[i].data != NULL && vec0_has_codes(vec0_vector_column(v, i));
+    }
+    if (rc == SQLITE_OK && any_changed)
+        rc = vec0_write_codes(v, chunk_id, offset, changed);
+    /* a new vector of the diskann column gets new neighbours */
+    const vec0_column *gc = vec0_graph_column(v);
+    if (rc == SQLITE_OK && gc && vecs[gc->slot].data)
+        rc = vec0_graph_insert(v, rowid, vecs[gc->slot].data);
+    /* a new vector of the ivf column may belong to another cluster */
+    if (rc == SQLITE_OK && s->ivf_column >= 0 && vecs[s->cols[s->ivf_column].slot].data) {
+        int cluster = -1;
+        rc = vec0_ivf_assign(v, vecs[s->cols[s->ivf_column].slot].data, &cluster);
+        if (rc == SQLITE_OK)
+            rc = vec0_move_row(v, rowid, cluster);
+    }
     if (rc == SQLITE_OK && (s->nmetadata > 0 || text_key(v))) {
         char *sets = sqlite3_mprintf("id = %s", text_key(v) ? "?1" : "id");
         for (int i = 0; sets && i < s->nmetadata; i++) {
@@ -695,6 +770,80 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
     return rc;
 }
 
+int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster) {
+    const vec0_schema *s = &v->s;
+    int found, offset;
+    sqlite3_int64 chunk_id, lo, hi;
+    int rc = vec0_locate(v, rowid, &found, &chunk_id, &offset);
+    if (rc != SQLITE_OK || !found)
+        return rc;
+    vec0_cluster_range(v, cluster, &lo, &hi);
+    if (chunk_id >= lo && chunk_id <= hi)
+        return SQLITE_OK; /* already there */
+    /* the row's partition values, from its chunk */
+    sqlite3_stmt *st = NULL;
+    sqlite3_value *part[VEC0_MAX_PARTITIONS] = {0};
+    char *cols = sqlite3_mprintf("%s", "NULL");
+    for (int i = 0; cols && i < s->npartitions; i++) {
+        char *next = sqlite3_mprintf("%s, partition%02d", cols, i);
+        sqlite3_free(cols);
+        cols = next;
+    }
+    rc = cols
+             ? vec0_prepare_cached(v, &st, "SELECT %s FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
+                                   cols, v->schema, v->name)
+             : SQLITE_NOMEM;
+    sqlite3_free(cols);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, chunk_id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            for (int i = 0; i < s->npartitions; i++) {
+                part[i] = sqlite3_value_dup(sqlite3_column_value(st, 1 + i));
+                if (part[i] == NULL)
+                    rc = SQLITE_NOMEM;
+            }
+        else
+            rc = vec0_error(v, "missing chunk %lld", (long long)chunk_id);
+        int drc = vec0_done(v, st);
+        rc = rc == SQLITE_OK ? drc : rc;
+    }
+    void *bufs[VEC0_MAX_VECTORS] = {0};
+    sqlite3_blob *blob = NULL;
+    for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
+        bufs[i] = sqlite3_malloc64(vec0_vector_bytes(vec0_vector_column(v, i)));
+        rc = bufs[i] ? vec0_read_vector(v, &blob, i, chunk_id, offset, bufs[i]) : SQLITE_NOMEM;
+        sqlite3_blob_close(blob);
+        blob = NULL;
+    }
+    sqlite3_int64 dst = 0;
+    int doff = 0;
+    chunk_info info;
+    if (rc == SQLITE_OK)
+        rc = find_slot(v, part, cluster, &dst, &doff, &info);
+    if (rc == SQLITE_OK)
+        rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs, &info);
+    if (rc == SQLITE_OK) {
+        rc = vec0_prepare_cached(v, &st,
+                                 "UPDATE \"%w\".\"%w_rowids\" SET chunk_id = ?1, chunk_offset = ?2 "
+                                 "WHERE rowid = ?3",
+                                 v->schema, v->name);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, dst);
+            sqlite3_bind_int(st, 2, doff);
+            sqlite3_bind_int64(st, 3, rowid);
+            sqlite3_step(st);
+            rc = vec0_done(v, st);
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = slot_release(v, chunk_id, offset);
+    for (int i = 0; i < VEC0_MAX_VECTORS; i++)
+        sqlite3_free(bufs[i]);
+    for (int i = 0; i < VEC0_MAX_PARTITIONS; i++)
+        sqlite3_value_free(part[i]);
+    return rc;
+}
+
 /* ---- commands ------------------------------------------------------------------------------- */
 
 /* Moves rows from later chunks into free slots of earlier chunks of the same partition. */
@@ -708,24 +857,10 @@ static int optimize(vec0_vtab *v) {
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_int64 *sources = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            sqlite3_int64 *ns = sqlite3_realloc64(sources, cap * sizeof *ns);
-            if (ns == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            sources = ns;
-        }
-        sources[n++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        sqlite3_free(sources);
-        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
-    }
+    size_t n = 0;
+    rc = vec0_collect_ids(st, &sources, &n);
+    if (rc != SQLITE_OK)
+        return rc;
     rc = SQLITE_OK;
     char *cond = sqlite3_mprintf("%s", "");
     for (int i = 0; cond && i < s->npartitions; i++) {
@@ -740,7 +875,8 @@ static int optimize(vec0_vtab *v) {
         cond
             ? vec0_prepare(v, &dest,
                            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
-                           "count < size AND chunk_id < ?1%s ORDER BY chunk_id LIMIT 1",
+                           "count < size AND chunk_id < ?1 AND chunk_id >= (?1 >> 32) << 32%s "
+                           "ORDER BY chunk_id LIMIT 1",
                            v->schema, v->name, cond)
             : SQLITE_NOMEM;
     sqlite3_free(cond);
@@ -875,6 +1011,8 @@ static int integrity_check(vec0_vtab *v) {
                                     got < 0 ? "missing" : "the wrong size");
             }
         }
+        if (rc == SQLITE_OK)
+            rc = vec0_index_check_chunk(v, id, size);
         for (int o = 0; rc == SQLITE_OK && o < size; o++) {
             if (!(bits[o / 8] >> (o % 8) & 1))
                 continue;
@@ -900,10 +1038,10 @@ static int integrity_check(vec0_vtab *v) {
     if (rows != total)
         return vec0_error(v, "integrity_check: %lld rows recorded, %lld slots in use",
                           (long long)rows, (long long)total);
-    return SQLITE_OK;
+    return vec0_index_check_rows(v, rows);
 }
 
-static int command(vec0_vtab *v, sqlite3_value *cmd) {
+static int command(vec0_vtab *v, sqlite3_value *cmd, sqlite3_value **argv) {
     const char *c = (const char *)sqlite3_value_text(cmd);
     if (sqlite3_value_type(cmd) != SQLITE_TEXT || c == NULL)
         return vec0_error(v, "a command must be text");
@@ -911,7 +1049,16 @@ static int command(vec0_vtab *v, sqlite3_value *cmd) {
         return optimize(v);
     if (strcmp(c, "integrity_check") == 0 || strcmp(c, "integrity-check") == 0)
         return integrity_check(v);
-    return vec0_error(v, "unknown vec0 command '%s' (optimize, integrity_check)", c);
+    if (strncmp(c, "export-sqlite-vec:", 18) == 0)
+        return vec0_export_sqlite_vec(v, c + 18);
+    int rc = vec0_index_command(v, c, argv);
+    if (rc != SQLITE_NOTFOUND)
+        return rc;
+    return vec0_error(v,
+                      "unknown vec0 command '%s' (optimize, integrity_check, "
+                      "export-sqlite-vec:table, oversample=N, nprobe=N, compute-centroids, "
+                      "set-centroid:N, assign-vectors, clear-centroids)",
+                      c);
 }
 
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid) {
@@ -925,7 +1072,7 @@ int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 
         return delete_row(v, sqlite3_value_int64(argv[0]));
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
         if (v->col_cmd >= 0 && sqlite3_value_type(argv[2 + v->col_cmd]) != SQLITE_NULL)
-            return command(v, argv[2 + v->col_cmd]);
+            return command(v, argv[2 + v->col_cmd], argv);
         return insert_row(v, argv, rowid);
     }
     return update_row(v, argv);

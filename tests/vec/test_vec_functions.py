@@ -208,3 +208,42 @@ def test_random_distances_same_as_peer(vdb, peer):
         ours = vdb.execute(sql, (a.tobytes(), b.tobytes())).fetchone()
         theirs = peer.execute(sql, (a.tobytes(), b.tobytes())).fetchone()
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_element_limit_applies_to_blobs(vdb):
+    """2^20 elements is the limit of every vector input, BLOB as well as JSON (issue #16: a
+    400 MB zeroblob went through vec_to_json for 52 s and 2 GB)."""
+    limit = 1 << 20
+    assert one(vdb, "select vec_length(zeroblob(?))", 4 * limit) == limit
+    assert one(vdb, "select vec_length(vec_int8(zeroblob(?)))", limit) == limit
+    assert one(vdb, "select vec_length(vec_bit(zeroblob(?)))", limit // 8) == limit
+    for sql, arg, fn in [
+            ("select vec_length(zeroblob(?))", 50_000_000, "vec_length"),
+            ("select vec_to_json(zeroblob(?))", 400_000_000, "vec_to_json"),
+            ("select vec_length(zeroblob(?))", 4 * limit + 4, "vec_length"),
+            ("select vec_int8(zeroblob(?))", limit + 1, "vec_int8"),
+            ("select vec_bit(zeroblob(?))", limit // 8 + 1, "vec_bit"),
+            ("select vec_f16(zeroblob(?))", 2 * limit + 2, "vec_f16"),
+            ("select vec_distance_l2(zeroblob(?), zeroblob(?))", 4 * limit + 4, "vec_distance_l2"),
+            ("select count(*) from vec_each(zeroblob(?))", 4 * limit + 4, "vec_each")]:
+        args = (arg, arg) if sql.count("?") == 2 else (arg,)
+        with pytest.raises(sqlite3.OperationalError,
+                           match=f"^{fn}: vector has more than {limit} elements"):
+            vdb.execute(sql, args).fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="vector has more than"):
+        vdb.execute("select vec_length(?)", ("[" + "0," * limit + "0]",)).fetchall()
+    vdb.execute("create virtual table v using vec0(emb float[4])")
+    with pytest.raises(sqlite3.OperationalError, match="vector has more than"):
+        vdb.execute("select rowid from v where emb match zeroblob(?) and k = 1",
+                    (4 * limit + 4,)).fetchall()
+
+
+def test_version_is_sqlite_vec_compatible(vdb, peer):
+    """vec_version() answers what sqlite-vec 0.1.9 answers (code gates features on it), and
+    vec_debug() starts with the same four keys; strata's own version follows (issue #19)."""
+    assert one(vdb, "select vec_version()") == one(peer, "select vec_version()") == "v0.1.9"
+    ours = one(vdb, "select vec_debug()").split("\n")
+    theirs = one(peer, "select vec_debug()").split("\n")
+    assert [line.split(":")[0] for line in ours[:4]] == [line.split(":")[0] for line in theirs]
+    assert ours[0] == theirs[0] == "Version: v0.1.9"
+    assert f"Strata version: {helpers.VERSION}" in ours

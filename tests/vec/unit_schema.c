@@ -75,8 +75,10 @@ static void test_errors(void) {
     check_error("x float8[2]", "unknown vector type 'float8' in 'x float8[2]'");
     check_error("x float[2] distance_metric=angular",
                 "unknown distance_metric 'angular' on column 'x' (l2, l1, cosine, dot)");
-    check_error("x float[2] indexed by flat()",
-                "'indexed by' (ANN indexes) is not supported yet on column 'x'");
+    check_error("x float[2] indexed by lsh()",
+                "unknown index 'lsh' on column 'x' (flat, rescore, ivf, diskann)");
+    check_error("x float[2] indexed by ivf(nlist=70000)",
+                "ivf(...) option nlist must be an integer from 0 to 65536, got '70000'");
     check_error("foo=3", "unknown table option: foo");
     check_error("chunk_size=12",
                 "chunk_size must be a positive multiple of 8 up to 4096, got '12'");
@@ -113,8 +115,41 @@ static void test_limits(void) {
     CHECK_EQ_STR(err, "only one primary key column is allowed");
 }
 
+/* INDEXED BY clauses: options given, and strata's defaults for those left out. */
+static void test_indexes(void) {
+    const char *argv[] = {
+        "a float[16] indexed by flat()",
+        "b float[16] indexed by ivf(nlist=8, nprobe=2, quantizer=binary, oversample=4)",
+        "c float16[8] distance_metric=cosine indexed by rescore(quantizer=bit)",
+        "d float[8] indexed by diskann(neighbor_quantizer=int8, n_neighbors=24, "
+        "search_list_size=40, search_list_size_insert=30, buffer_threshold=0)",
+        "e float[8] indexed by rescore()"};
+    vec0_schema s;
+    char err[300] = "";
+    CHECK_EQ_INT(parse(&s, err, 5, argv), 0);
+    CHECK_EQ_STR(err, "");
+    CHECK_EQ_INT(s.cols[0].index.kind, VEC0_INDEX_FLAT);
+    CHECK_EQ_INT(s.cols[1].index.kind, VEC0_INDEX_IVF);
+    CHECK_EQ_INT(s.cols[1].index.nlist, 8);
+    CHECK_EQ_INT(s.cols[1].index.nprobe, 2);
+    CHECK_EQ_INT(s.cols[1].index.quantizer, VEC_QUANT_BIT);
+    CHECK_EQ_INT(s.cols[1].index.oversample, 4);
+    CHECK_EQ_INT(s.ivf_column, 1);
+    CHECK_EQ_INT(s.cols[2].index.kind, VEC0_INDEX_RESCORE);
+    CHECK_EQ_INT(s.cols[2].metric, VEC_COSINE);
+    CHECK_EQ_INT(s.cols[2].index.oversample, VEC0_DEFAULT_OVERSAMPLE);
+    CHECK_EQ_INT(s.cols[3].index.kind, VEC0_INDEX_DISKANN);
+    CHECK_EQ_INT(s.cols[3].index.degree, 24);
+    CHECK_EQ_INT(s.cols[3].index.list_search, 40);
+    CHECK_EQ_INT(s.cols[3].index.list_insert, 30);
+    CHECK_EQ_INT(s.cols[3].index.oversample, VEC0_DEFAULT_GRAPH_OVERSAMPLE);
+    CHECK_EQ_INT(s.cols[4].index.quantizer, VEC_QUANT_INT8);
+    CHECK_EQ_INT(s.cols[4].index.oversample, VEC0_DEFAULT_OVERSAMPLE);
+}
+
 int main(void) {
     RUN(test_every_kind);
+    RUN(test_indexes);
     RUN(test_quoted_names_and_defaults);
     RUN(test_errors);
     RUN(test_limits);
