@@ -23,6 +23,16 @@ VERSION = re.search(r'#define STRATA_VERSION "([^"]+)"',
                     (ROOT / "ext/common/version.h").read_text()).group(1)
 
 
+# What <name>_version() answers: strata's release, except vec_version(), which answers the
+# sqlite-vec release whose API vec implements (code gates features on it; docs/vec.md).
+VEC_VERSION = "v0.1.9"
+
+
+def version_of(name):
+    """The answer of <name>_version() for an extension name or "strata"."""
+    return VEC_VERSION if name == "vec" else VERSION
+
+
 def so_path(name):
     """Path of dist/<name>.so, without the suffix (as users pass it to load_extension)."""
     return str(DIST / name)

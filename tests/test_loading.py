@@ -12,9 +12,7 @@ import helpers
 
 SO_NAMES = helpers.EXTENSIONS + ["strata"]
 VERSION_FNS = {name: f"{name}_version" for name in SO_NAMES}
-# vec_version() answers the sqlite-vec release vec implements (docs/vec.md), not strata's
-VEC_VERSION = "v0.1.9"
-VERSIONS = {name: VEC_VERSION if name == "vec" else helpers.VERSION for name in SO_NAMES}
+VERSIONS = {name: helpers.version_of(name) for name in SO_NAMES}
 
 
 @pytest.mark.parametrize("name", SO_NAMES)
@@ -40,7 +38,7 @@ def test_side_by_side_and_twice():
     conn = helpers.connect("vec", "timezone", "strata", "vec")
     assert helpers.scalar(conn, "SELECT timezone_version() || strata_version()") == helpers.VERSION * 2
     other = helpers.connect("vec")
-    assert helpers.scalar(other, "SELECT vec_version()") == VEC_VERSION
+    assert helpers.scalar(other, "SELECT vec_version()") == helpers.VEC_VERSION
 
 
 def test_missing_file_is_an_error_not_a_crash(tmp_path):
@@ -77,6 +75,6 @@ def test_explicit_entry_point_in_strata_so():
     conn = sqlite3.connect(":memory:")
     conn.enable_load_extension(True)
     conn.execute("SELECT load_extension(?, 'sqlite3_vec_init')", (helpers.so_path("strata"),))
-    assert helpers.scalar(conn, "SELECT vec_version()") == VEC_VERSION
+    assert helpers.scalar(conn, "SELECT vec_version()") == helpers.VEC_VERSION
     with pytest.raises(sqlite3.OperationalError):
         conn.execute("SELECT strata_version()")
