@@ -54,7 +54,7 @@ static void fn_constructor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         if (read_arg(ctx, fn, arg, -1, &v) != 0)
             return;
         size_t nb = vec_type_bytes(t, v.dims);
-        unsigned char *out = malloc(nb ? nb : 1);
+        unsigned char *out = sqlite3_malloc64(nb + 1);
         if (out == NULL) {
             sqlite3_result_error_nomem(ctx);
             return;
@@ -65,7 +65,7 @@ static void fn_constructor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                 if (fabsf(f) > 65504.0f) {
                     strata_result_error(ctx, fn, "element %lld (%g) is out of float16 range",
                                         (long long)i, (double)f);
-                    free(out);
+                    sqlite3_free(out);
                     return;
                 }
                 uint16_t h = strata_f32_to_f16(f);
@@ -75,7 +75,7 @@ static void fn_constructor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             }
         }
         vec_result_vector(ctx, t, out, nb);
-        free(out);
+        sqlite3_free(out);
         return;
     }
     if (sqlite3_value_type(arg) == SQLITE_BLOB && st != 0 && st != (int)vec_subtype(t)) {
@@ -164,7 +164,7 @@ static void fn_add_sub(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (any_null(argc, argv) || read_pair(ctx, fn, argv, &a, &b) != 0)
         return;
     size_t nb = vec_type_bytes(a.type, a.dims);
-    unsigned char *out = malloc(nb);
+    unsigned char *out = sqlite3_malloc64(nb + 1);
     if (out == NULL) {
         sqlite3_result_error_nomem(ctx);
         goto done;
@@ -200,7 +200,7 @@ static void fn_add_sub(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     vec_result_vector(ctx, a.type, out, nb);
 done:
-    free(out);
+    sqlite3_free(out);
     vec_value_clear(&a);
     vec_value_clear(&b);
 }
@@ -224,7 +224,7 @@ static void fn_normalize(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     norm = sqrt(norm);
     size_t nb = vec_type_bytes(v.type, v.dims);
-    unsigned char *out = malloc(nb);
+    unsigned char *out = sqlite3_malloc64(nb + 1);
     if (out == NULL) {
         sqlite3_result_error_nomem(ctx);
         vec_value_clear(&v);
@@ -241,7 +241,7 @@ static void fn_normalize(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
     }
     vec_result_vector(ctx, v.type, out, nb);
-    free(out);
+    sqlite3_free(out);
     vec_value_clear(&v);
 }
 
@@ -322,15 +322,16 @@ static void fn_quantize_binary(sqlite3_context *ctx, int argc, sqlite3_value **a
                             (long long)v.dims);
     } else {
         size_t nb = v.dims / 8;
-        unsigned char *out = calloc(nb, 1);
+        unsigned char *out = sqlite3_malloc64(nb + 1);
         if (out == NULL) {
             sqlite3_result_error_nomem(ctx);
         } else {
+            memset(out, 0, nb);
             for (size_t i = 0; i < v.dims; i++)
                 if (vec_element(v.type, v.data, i) > 0)
                     out[i / 8] |= (unsigned char)(1u << (i % 8));
             vec_result_vector(ctx, VEC_BIT, out, nb);
-            free(out);
+            sqlite3_free(out);
         }
     }
     vec_value_clear(&v);
@@ -353,7 +354,7 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
         vec_value_clear(&v);
         return;
     }
-    signed char *out = malloc(v.dims);
+    signed char *out = sqlite3_malloc64(v.dims + 1);
     if (out == NULL) {
         sqlite3_result_error_nomem(ctx);
         vec_value_clear(&v);
@@ -367,7 +368,7 @@ static void fn_quantize_int8(sqlite3_context *ctx, int argc, sqlite3_value **arg
         out[i] = (signed char)q;
     }
     vec_result_vector(ctx, VEC_INT8, out, v.dims);
-    free(out);
+    sqlite3_free(out);
     vec_value_clear(&v);
 }
 
