@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lists never exceed this (R <= 256, Rcap = 1.5 R). */
+#define MAX_LIST 384
+
 void vec_graph_init(vec_graph *g, int R, vec_quantizer q, vec_metric m, size_t dims) {
     memset(g, 0, sizeof *g);
+    R = R < 1 ? 1 : R > 256 ? 256 : R;
     g->R = R;
     g->Rcap = R + (R / 2 > 1 ? R / 2 : 1);
     g->alpha = 1.2f;
@@ -25,7 +29,11 @@ void vec_graph_free(vec_graph *g) {
     free(g->code);
     free(g->deleted);
     free(g->slots);
+    free(g->dirty);
+    free(g->dirty_list);
     free(g->mark);
+    free(g->expanded);
+    free(g->cand);
     vec_graph_init(g, g->R, g->q, g->m, g->dims);
 }
 
@@ -55,8 +63,16 @@ static void slot_insert(int32_t *slots, size_t nslots, const int64_t *rowids, in
     slots[i] = node + 1;
 }
 
+static void rehash(vec_graph *g) {
+    memset(g->slots, 0, g->nslots * sizeof *g->slots);
+    for (size_t i = 0; i < g->n; i++)
+        slot_insert(g->slots, g->nslots, g->rowid, (int32_t)i);
+}
+
 static int grow(vec_graph *g) {
     size_t cap = g->cap ? g->cap * 2 : 1024;
+    if (cap > (size_t)INT32_MAX / 2)
+        return -1;
     int64_t *rowid = realloc(g->rowid, cap * sizeof *rowid);
     if (rowid)
         g->rowid = rowid;
@@ -69,23 +85,74 @@ static int grow(vec_graph *g) {
     unsigned char *del = realloc(g->deleted, cap);
     if (del)
         g->deleted = del;
+    unsigned char *dirty = realloc(g->dirty, cap);
+    if (dirty) {
+        memset(dirty + g->cap, 0, cap - g->cap);
+        g->dirty = dirty;
+    }
+    int32_t *dirty_list = realloc(g->dirty_list, cap * sizeof *dirty_list);
+    if (dirty_list)
+        g->dirty_list = dirty_list;
     uint32_t *mark = realloc(g->mark, cap * sizeof *mark);
     if (mark) {
         memset(mark + g->cap, 0, (cap - g->cap) * sizeof *mark);
         g->mark = mark;
     }
     int32_t *slots = calloc(cap * 2, sizeof *slots);
-    if (!rowid || !nbr || !code || !del || !mark || !slots) {
+    if (!rowid || !nbr || !code || !del || !dirty || !dirty_list || !mark || !slots) {
         free(slots);
         return -1;
     }
-    for (size_t i = 0; i < g->n; i++)
-        slot_insert(slots, cap * 2, g->rowid, (int32_t)i);
     free(g->slots);
     g->slots = slots;
     g->nslots = cap * 2;
     g->cap = cap;
+    rehash(g);
     return 0;
+}
+
+/* Scratch for searches and prunes of lists up to `need` entries. */
+static int scratch(vec_graph *g, size_t need) {
+    if (need <= g->scratch_cap)
+        return 0;
+    size_t cap = g->scratch_cap ? g->scratch_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    unsigned char *expanded = realloc(g->expanded, cap);
+    if (expanded)
+        g->expanded = expanded;
+    vec_graph_hit *cand = realloc(g->cand, cap * sizeof *cand);
+    if (cand)
+        g->cand = cand;
+    if (!expanded || !cand)
+        return -1;
+    g->scratch_cap = cap;
+    return 0;
+}
+
+void vec_graph_touch(vec_graph *g, int32_t node) {
+    if (!g->dirty[node]) {
+        g->dirty[node] = 1;
+        g->dirty_list[g->ndirty++] = node;
+    }
+}
+
+void vec_graph_clean(vec_graph *g) {
+    for (size_t i = 0; i < g->ndirty; i++)
+        g->dirty[g->dirty_list[i]] = 0;
+    g->ndirty = 0;
+}
+
+static int32_t *list_of(const vec_graph *g, int32_t node) {
+    return g->nbr + (size_t)node * (size_t)g->Rcap;
+}
+
+int vec_graph_degree(const vec_graph *g, int32_t node) {
+    const int32_t *list = list_of(g, node);
+    int n = 0;
+    while (n < g->Rcap && list[n] >= 0)
+        n++;
+    return n;
 }
 
 int32_t vec_graph_put(vec_graph *g, int64_t rowid, const void *code, int deleted) {
@@ -96,10 +163,11 @@ int32_t vec_graph_put(vec_graph *g, int64_t rowid, const void *code, int deleted
         node = (int32_t)g->n++;
         g->rowid[node] = rowid;
         g->deleted[node] = 1; /* counted live below */
+        g->dirty[node] = 0;
         slot_insert(g->slots, g->nslots, g->rowid, node);
     }
     memcpy(g->code + (size_t)node * g->code_bytes, code, g->code_bytes);
-    int32_t *list = g->nbr + (size_t)node * (size_t)g->Rcap;
+    int32_t *list = list_of(g, node);
     for (int i = 0; i < g->Rcap; i++)
         list[i] = -1;
     g->live += (deleted ? 0 : 1) - (g->deleted[node] ? 0 : 1);
@@ -109,11 +177,22 @@ int32_t vec_graph_put(vec_graph *g, int64_t rowid, const void *code, int deleted
     return node;
 }
 
+void vec_graph_set_list(vec_graph *g, int32_t node, const int32_t *nodes, int n) {
+    int32_t *list = list_of(g, node);
+    int out = 0;
+    for (int i = 0; i < n && out < g->Rcap; i++)
+        if (nodes[i] >= 0 && (size_t)nodes[i] < g->n && nodes[i] != node)
+            list[out++] = nodes[i];
+    while (out < g->Rcap)
+        list[out++] = -1;
+}
+
 int32_t vec_graph_delete(vec_graph *g, int64_t rowid) {
     int32_t node = vec_graph_find(g, rowid);
     if (node >= 0 && !g->deleted[node]) {
         g->deleted[node] = 1;
         g->live--;
+        vec_graph_touch(g, node);
     }
     return node;
 }
@@ -124,91 +203,170 @@ static const unsigned char *code_of(const vec_graph *g, int32_t node) {
     return g->code + (size_t)node * g->code_bytes;
 }
 
-/* The beam search; expanded nodes are also appended to visited (capacity vcap) when given. */
-static size_t search(vec_graph *g, const void *qcode, int L, vec_graph_hit *hits,
-                     vec_graph_hit *visited, size_t vcap, size_t *nvisited) {
-    if (g->entry < 0 || L < 1)
-        return 0;
-    unsigned char *expanded = calloc((size_t)L, 1);
-    if (expanded == NULL)
-        return 0;
+static void prefetch_code(const vec_graph *g, int32_t node) {
+#if defined(__GNUC__)
+    const unsigned char *p = code_of(g, node);
+    size_t n = g->code_bytes < 1024 ? g->code_bytes : 1024;
+    for (size_t off = 0; off < n; off += 64)
+        __builtin_prefetch(p + off);
+    __builtin_prefetch(p + g->code_bytes - 1); /* an int8 code's scale and norm */
+#else
+    (void)g;
+    (void)node;
+#endif
+}
+
+/* A new search generation: marks of earlier searches no longer count. */
+static void next_generation(vec_graph *g) {
     if (++g->gen == 0) { /* wrapped: forget every mark */
         memset(g->mark, 0, g->n * sizeof *g->mark);
         g->gen = 1;
     }
+}
+
+/* The best allowed nodes seen by a filtered search: a max-heap on distance. */
+typedef struct found {
+    const unsigned char *allow; /* bit per node */
+    vec_graph_hit *heap;
+    size_t n, cap;
+} found;
+
+static void found_offer(const vec_graph *g, found *f, int32_t node, float d) {
+    if (!(f->allow[node / 8] >> (node % 8) & 1) || g->deleted[node])
+        return;
+    vec_graph_hit *h = f->heap, x = {d, node};
+    if (f->n < f->cap) { /* sift up */
+        size_t i = f->n++;
+        while (i > 0 && h[(i - 1) / 2].distance < d) {
+            h[i] = h[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        h[i] = x;
+    } else if (d < h[0].distance) { /* replace the worst, sift down */
+        size_t i = 0;
+        for (;;) {
+            size_t c = 2 * i + 1;
+            if (c >= f->n)
+                break;
+            if (c + 1 < f->n && h[c + 1].distance > h[c].distance)
+                c++;
+            if (h[c].distance <= d)
+                break;
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = x;
+    }
+}
+
+/* The beam search; expanded nodes are also appended to visited (capacity vcap) when given, and
+** every node scored is offered to out when given. */
+static size_t search_with(vec_graph *g, const void *qcode, int L, vec_graph_hit *hits,
+                          vec_graph_hit *visited, size_t vcap, size_t *nvisited, found *out) {
+    if (g->entry < 0 || L < 1 || scratch(g, (size_t)L) != 0)
+        return 0;
+    unsigned char *expanded = g->expanded;
+    next_generation(g);
     vec_quant_scorer s;
     vec_quant_scorer_init(&s, g->q, g->m, g->dims, qcode);
-    size_t nb = 1;
+    size_t nb = 1, cur = 0;
     hits[0].node = g->entry;
     hits[0].distance = vec_quant_estimate(&s, code_of(g, g->entry));
+    if (out && !isnan(hits[0].distance))
+        found_offer(g, out, g->entry, hits[0].distance);
+    expanded[0] = 0;
     g->mark[g->entry] = g->gen;
-    for (;;) {
-        size_t i = 0;
-        while (i < nb && expanded[i])
-            i++;
-        if (i == nb)
-            break;
-        expanded[i] = 1;
+    int32_t todo[MAX_LIST];
+    while (cur < nb) {
+        expanded[cur] = 1;
         if (visited && *nvisited < vcap)
-            visited[(*nvisited)++] = hits[i];
-        const int32_t *list = g->nbr + (size_t)hits[i].node * (size_t)g->Rcap;
+            visited[(*nvisited)++] = hits[cur];
+        const int32_t *list = list_of(g, hits[cur].node);
+        int nt = 0;
         for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
             int32_t v = list[j];
             if (g->mark[v] == g->gen)
                 continue;
             g->mark[v] = g->gen;
-            float d = vec_quant_estimate(&s, code_of(g, v));
-            if (isnan(d) || (nb == (size_t)L && d >= hits[nb - 1].distance))
+            todo[nt++] = v;
+            prefetch_code(g, v);
+        }
+        size_t next = cur + 1;
+        for (int t = 0; t < nt; t++) {
+            float d = vec_quant_estimate(&s, code_of(g, todo[t]));
+            if (isnan(d))
                 continue;
-            size_t p = nb < (size_t)L ? nb : nb - 1;
-            while (p > 0 && hits[p - 1].distance > d) {
-                hits[p] = hits[p - 1];
-                expanded[p] = expanded[p - 1];
-                p--;
+            if (out)
+                found_offer(g, out, todo[t], d);
+            if (nb == (size_t)L && d >= hits[nb - 1].distance)
+                continue;
+            /* the first position whose distance exceeds d */
+            size_t lo = 0, hi = nb;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (hits[mid].distance <= d)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
-            hits[p].node = v;
-            hits[p].distance = d;
-            expanded[p] = 0;
+            size_t keep = nb < (size_t)L ? nb : nb - 1; /* entries that stay, shifted */
+            memmove(hits + lo + 1, hits + lo, (keep - lo) * sizeof *hits);
+            memmove(expanded + lo + 1, expanded + lo, keep - lo);
+            hits[lo].node = todo[t];
+            hits[lo].distance = d;
+            expanded[lo] = 0;
             if (nb < (size_t)L)
                 nb++;
+            if (lo < next)
+                next = lo;
         }
+        cur = next;
+        while (cur < nb && expanded[cur])
+            cur++;
     }
-    free(expanded);
     return nb;
+}
+
+static size_t search(vec_graph *g, const void *qcode, int L, vec_graph_hit *hits,
+                     vec_graph_hit *visited, size_t vcap, size_t *nvisited) {
+    return search_with(g, qcode, L, hits, visited, vcap, nvisited, NULL);
 }
 
 size_t vec_graph_search(vec_graph *g, const void *qcode, int L, vec_graph_hit *hits) {
     return search(g, qcode, L, hits, NULL, 0, NULL);
 }
 
-/* ---- insert --------------------------------------------------------------------------------- */
+static int cmp_hit(const void *a, const void *b);
 
-/* Robust prune: from candidates sorted by distance to p, keeps up to R, dropping each candidate
-** that a kept one reaches alpha times closer than p does. Writes p's list. */
-static void prune(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
-    int32_t *list = g->nbr + (size_t)p * (size_t)g->Rcap;
-    unsigned char *alive = malloc(n + 1);
-    int out = 0;
-    if (alive != NULL) {
-        for (size_t i = 0; i < n; i++) /* sorted candidates: repeats are dropped too */
-            alive[i] = cand[i].node != p && !g->deleted[cand[i].node] &&
-                       (i == 0 || cand[i].node != cand[i - 1].node);
-        for (size_t i = 0; i < n && out < g->R; i++) {
-            if (!alive[i])
-                continue;
-            int32_t c = cand[i].node;
-            list[out++] = c;
-            vec_quant_scorer s;
-            vec_quant_scorer_init(&s, g->q, g->m, g->dims, code_of(g, c));
-            for (size_t j = i + 1; j < n; j++)
-                if (alive[j] &&
-                    g->alpha * vec_quant_estimate(&s, code_of(g, cand[j].node)) <= cand[j].distance)
-                    alive[j] = 0;
-        }
-        free(alive);
+size_t vec_graph_search_filtered(vec_graph *g, const void *qcode, int L, const unsigned char *allow,
+                                 vec_graph_hit *best, size_t want) {
+    vec_graph_hit *beam = malloc(((size_t)L + 1) * sizeof *beam);
+    if (beam == NULL || want == 0) {
+        free(beam);
+        return 0;
     }
-    for (int i = out; i < g->Rcap; i++)
-        list[i] = -1;
+    found f = {allow, best, 0, want};
+    search_with(g, qcode, L, beam, NULL, 0, NULL, &f);
+    free(beam);
+    qsort(best, f.n, sizeof *best, cmp_hit);
+    return f.n;
+}
+
+/* ---- pruning -------------------------------------------------------------------------------- */
+
+/* The metric of node-to-node distances: a dot product is no distance (a node is not nearest to
+** itself), so graphs of dot columns are pruned by l2. */
+static vec_metric prune_metric(const vec_graph *g) {
+    return g->m == VEC_DOT ? VEC_L2 : g->m;
+}
+
+/* A node-to-node distance as pruning compares it: l2 squared, as DiskANN does (so alpha 1.2 is
+** about 1.1 on the distance itself). Cosine distances (1 - cos, half the squared l2 of unit
+** vectors) and Hamming distances (a quarter of the squared l2 of +-1 vectors) are on that
+** scale already. */
+static float prune_distance(const vec_graph *g, const vec_quant_scorer *s, int32_t node) {
+    float d = vec_quant_estimate(s, code_of(g, node));
+    return s->m == VEC_L2 && s->q != VEC_QUANT_BIT ? d * d : d;
 }
 
 static int cmp_hit(const void *a, const void *b) {
@@ -218,61 +376,289 @@ static int cmp_hit(const void *a, const void *b) {
     return (x->node > y->node) - (x->node < y->node);
 }
 
+/* Distances from p to the n candidates (prune metric), sorted, repeats and p and tombstones
+** dropped; returns how many are left. */
+static size_t rank_candidates(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
+    vec_quant_scorer s;
+    vec_quant_scorer_init(&s, g->q, prune_metric(g), g->dims, code_of(g, p));
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = cand[i].node;
+        if (c == p || g->deleted[c])
+            continue;
+        float d = prune_distance(g, &s, c);
+        if (isnan(d))
+            d = INFINITY;
+        cand[out].node = c;
+        cand[out++].distance = d;
+    }
+    qsort(cand, out, sizeof *cand, cmp_hit);
+    size_t u = 0;
+    for (size_t i = 0; i < out; i++)
+        if (u == 0 || cand[i].node != cand[u - 1].node)
+            cand[u++] = cand[i];
+    return u;
+}
+
+/* Robust prune: from candidates ranked by rank_candidates, keeps up to R, dropping each
+** candidate that a kept one reaches alpha times closer than p does. Writes p's list. */
+static void prune(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
+    int32_t *list = list_of(g, p);
+    int out = 0;
+    vec_metric pm = prune_metric(g);
+    /* candidates dropped have their distance set to NaN */
+    for (size_t i = 0; i < n && out < g->R; i++) {
+        if (isnan(cand[i].distance))
+            continue;
+        int32_t c = cand[i].node;
+        list[out++] = c;
+        if (out == g->R)
+            break;
+        vec_quant_scorer s;
+        vec_quant_scorer_init(&s, g->q, pm, g->dims, code_of(g, c));
+        for (size_t j = i + 1; j < n; j++)
+            if (!isnan(cand[j].distance) &&
+                g->alpha * prune_distance(g, &s, cand[j].node) <= cand[j].distance)
+                cand[j].distance = NAN;
+    }
+    for (int i = out; i < g->Rcap; i++)
+        list[i] = -1;
+    vec_graph_touch(g, p);
+}
+
 /* Adds edge j -> p; a full list is pruned back to R with p among its candidates. */
-static void add_edge(vec_graph *g, int32_t j, int32_t p, vec_graph_hit *scratch) {
-    int32_t *list = g->nbr + (size_t)j * (size_t)g->Rcap;
+static void add_edge(vec_graph *g, int32_t j, int32_t p, vec_graph_hit *scratch_hits) {
+    int32_t *list = list_of(g, j);
     int n = 0;
     while (n < g->Rcap && list[n] >= 0) {
         if (list[n] == p)
             return;
         n++;
     }
+    vec_graph_touch(g, j);
     if (n < g->Rcap) {
         list[n] = p;
         return;
     }
-    vec_quant_scorer s;
-    vec_quant_scorer_init(&s, g->q, g->m, g->dims, code_of(g, j));
-    for (int i = 0; i < n; i++) {
-        scratch[i].node = list[i];
-        scratch[i].distance = vec_quant_estimate(&s, code_of(g, list[i]));
-    }
-    scratch[n].node = p;
-    scratch[n].distance = vec_quant_estimate(&s, code_of(g, p));
-    qsort(scratch, (size_t)n + 1, sizeof *scratch, cmp_hit);
-    prune(g, j, scratch, (size_t)n + 1);
+    for (int i = 0; i < n; i++)
+        scratch_hits[i].node = list[i];
+    scratch_hits[n].node = p;
+    size_t m = rank_candidates(g, j, scratch_hits, (size_t)n + 1);
+    prune(g, j, scratch_hits, m);
 }
 
-int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L, int32_t *changed,
-                         size_t *nchanged) {
-    *nchanged = 0;
+/* Connects node p (its code set): searches for it with list size L, prunes the nodes visited
+** into its list, and adds back edges. */
+static int connect_node(vec_graph *g, int32_t p, int L) {
+    if (L < g->R)
+        L = g->R;
+    size_t vcap = 2 * (size_t)L;
+    size_t need = (size_t)L + vcap + (size_t)g->Rcap + 1;
+    vec_graph_hit *hits = malloc(need * sizeof *hits);
+    if (hits == NULL || scratch(g, need) != 0) {
+        free(hits);
+        return -1;
+    }
+    size_t nvisited = 0;
+    size_t n = search(g, code_of(g, p), L, hits, hits + L, vcap, &nvisited);
+    /* candidates: the final beam and every node expanded on the way (the far ones give the
+    ** long edges that keep the graph navigable) */
+    memmove(hits + n, hits + L, nvisited * sizeof *hits);
+    n += nvisited;
+    n = rank_candidates(g, p, hits, n);
+    prune(g, p, hits, n);
+    const int32_t *list = list_of(g, p);
+    int32_t mine[MAX_LIST];
+    int deg = 0;
+    while (deg < g->Rcap && list[deg] >= 0) {
+        mine[deg] = list[deg];
+        deg++;
+    }
+    for (int i = 0; i < deg; i++)
+        add_edge(g, mine[i], p, g->cand);
+    free(hits);
+    return 0;
+}
+
+/* ---- insert --------------------------------------------------------------------------------- */
+
+int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L) {
     int32_t p = vec_graph_put(g, rowid, code, 0);
     if (p < 0)
         return -1;
-    changed[(*nchanged)++] = p;
+    vec_graph_touch(g, p);
     if (g->n == 1)
-        return p;      /* the first node */
-    if (g->entry == p) /* re-inserting the entry, whose list was just cleared: enter elsewhere */
-        g->entry = p == 0 ? 1 : 0;
-    if (L < g->R)
-        L = g->R;
-    /* candidates: the final beam and every node expanded on the way (the far ones give the
-    ** long edges that keep the graph navigable) */
-    size_t vcap = 4 * (size_t)L;
-    vec_graph_hit *hits = malloc(((size_t)L + vcap + (size_t)g->Rcap + 1) * sizeof *hits);
-    if (hits == NULL)
-        return -1;
-    size_t nvisited = 0;
-    size_t n = search(g, code, L, hits, hits + L, vcap, &nvisited);
-    memmove(hits + n, hits + L, nvisited * sizeof *hits);
-    n += nvisited;
-    qsort(hits, n, sizeof *hits, cmp_hit);
-    prune(g, p, hits, n);
-    const int32_t *list = g->nbr + (size_t)p * (size_t)g->Rcap;
-    for (int i = 0; i < g->Rcap && list[i] >= 0; i++) {
-        add_edge(g, list[i], p, hits);
-        changed[(*nchanged)++] = list[i];
+        return p;        /* the first node */
+    if (g->entry == p) { /* re-inserting the entry, whose list was just cleared: enter elsewhere */
+        for (size_t i = 0; i < g->n; i++)
+            if ((int32_t)i != p && vec_graph_degree(g, (int32_t)i) > 0) {
+                g->entry = (int32_t)i;
+                break;
+            }
+        if (g->entry == p)
+            g->entry = p == 0 ? 1 : 0;
     }
-    free(hits);
+    if (connect_node(g, p, L) != 0)
+        return -1;
+    /* the entry follows the middle of the data as the graph doubles */
+    if (g->n >= 256 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
+        return -1;
     return p;
+}
+
+/* ---- entry ---------------------------------------------------------------------------------- */
+
+int vec_graph_choose_entry(vec_graph *g) {
+    size_t dims = g->dims;
+    g->entry_at = g->n;
+    if (g->live == 0)
+        return 0;
+    double *sum = calloc(dims, sizeof *sum);
+    float *mean = malloc(dims * sizeof *mean);
+    unsigned char *qcode = malloc(g->code_bytes + 1);
+    vec_graph_hit *hits = malloc(64 * sizeof *hits);
+    int rc = sum && mean && qcode && hits ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+        if (g->deleted[i])
+            continue;
+        const unsigned char *c = code_of(g, (int32_t)i);
+        if (g->q == VEC_QUANT_BIT) {
+            for (size_t d = 0; d < dims; d++)
+                sum[d] += (c[d / 8] >> (d % 8) & 1) ? 1.0 : -1.0;
+        } else {
+            float scale;
+            memcpy(&scale, c + dims, 4);
+            for (size_t d = 0; d < dims; d++)
+                sum[d] += (double)scale * (int8_t)c[d];
+        }
+    }
+    if (rc == 0) {
+        for (size_t d = 0; d < dims; d++)
+            mean[d] = (float)(sum[d] / (double)g->live);
+        vec_quantize(g->q, mean, dims, qcode);
+        /* the medoid by the l2 of the codes, whatever the column's metric */
+        vec_metric m = g->m;
+        g->m = VEC_L2;
+        size_t n = search(g, qcode, 64, hits, NULL, 0, NULL);
+        g->m = m;
+        for (size_t i = 0; i < n; i++)
+            if (!g->deleted[hits[i].node] && vec_graph_degree(g, hits[i].node) > 0) {
+                g->entry = hits[i].node;
+                break;
+            }
+    }
+    free(sum);
+    free(mean);
+    free(qcode);
+    free(hits);
+    return rc;
+}
+
+/* ---- tombstones ----------------------------------------------------------------------------- */
+
+/* Drops the tombstones, renumbering the nodes; lists lose their edges to tombstones. */
+static int compact(vec_graph *g) {
+    int32_t *map = malloc((g->n + 1) * sizeof *map);
+    if (map == NULL)
+        return -1;
+    size_t out = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->deleted[i]) {
+            map[i] = -1;
+            continue;
+        }
+        map[i] = (int32_t)out;
+        if (out != i) {
+            g->rowid[out] = g->rowid[i];
+            memcpy(list_of(g, (int32_t)out), list_of(g, (int32_t)i),
+                   (size_t)g->Rcap * sizeof(int32_t));
+            memcpy(g->code + out * g->code_bytes, code_of(g, (int32_t)i), g->code_bytes);
+            g->deleted[out] = 0;
+            g->dirty[out] = g->dirty[i];
+        }
+        out++;
+    }
+    g->n = out;
+    g->ndirty = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int32_t *list = list_of(g, (int32_t)i);
+        int w = 0, changed = 0;
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
+            if (map[list[j]] >= 0)
+                list[w++] = map[list[j]];
+            else
+                changed = 1;
+        }
+        for (int j = w; j < g->Rcap; j++)
+            list[j] = -1;
+        if (g->dirty[i] || changed) {
+            g->dirty[i] = 0;
+            vec_graph_touch(g, (int32_t)i);
+        }
+    }
+    memset(g->dirty + g->n, 0, g->cap - g->n);
+    g->entry = g->entry >= 0 ? map[g->entry] : -1;
+    free(map);
+    rehash(g);
+    if (g->entry < 0 && g->n > 0)
+        g->entry = 0;
+    return 0;
+}
+
+int64_t vec_graph_consolidate(vec_graph *g) {
+    int64_t gone = (int64_t)g->n - g->live;
+    if (gone == 0)
+        return 0;
+    size_t cap = 8 * (size_t)g->Rcap;
+    if (scratch(g, cap + 1) != 0)
+        return -1;
+    vec_graph_hit *cand = g->cand;
+    int32_t *queue = malloc(cap * sizeof *queue);
+    if (queue == NULL)
+        return -1;
+    for (size_t pi = 0; pi < g->n; pi++) {
+        int32_t p = (int32_t)pi;
+        if (g->deleted[p])
+            continue;
+        const int32_t *list = list_of(g, p);
+        int any = 0;
+        for (int j = 0; j < g->Rcap && list[j] >= 0 && !any; j++)
+            any = g->deleted[list[j]];
+        if (!any)
+            continue;
+        /* the live nodes p reaches directly or through tombstones */
+        next_generation(g);
+        g->mark[p] = g->gen;
+        size_t nc = 0, qh = 0, qt = 0;
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
+            int32_t v = list[j];
+            g->mark[v] = g->gen;
+            if (!g->deleted[v] && nc < cap)
+                cand[nc++].node = v;
+            else if (g->deleted[v] && qt < cap)
+                queue[qt++] = v;
+        }
+        while (qh < qt && nc < cap) {
+            const int32_t *dl = list_of(g, queue[qh++]);
+            for (int j = 0; j < g->Rcap && dl[j] >= 0 && nc < cap; j++) {
+                int32_t v = dl[j];
+                if (g->mark[v] == g->gen)
+                    continue;
+                g->mark[v] = g->gen;
+                if (!g->deleted[v])
+                    cand[nc++].node = v;
+                else if (qt < cap)
+                    queue[qt++] = v;
+            }
+        }
+        nc = rank_candidates(g, p, cand, nc);
+        prune(g, p, cand, nc);
+    }
+    free(queue);
+    if (compact(g) != 0)
+        return -1;
+    g->entry_at = 0;
+    if (vec_graph_choose_entry(g) != 0)
+        return -1;
+    return gone;
 }

@@ -2,17 +2,28 @@
 ** ext/vec: the diskann(...) index of a vec0 column: a Vamana graph (graph.c) kept in the shadow
 ** table T_graphNN and cached per connection (see vec0_sql.h).
 **
-** Every write changes T_graphNN in the row's statement and sets T_info's 'graph_version' to a
-** new random value, which this connection's cache takes too; a cache whose version differs
-** from the table's (another connection wrote, or a ROLLBACK undid this one's writes) is
+** Writes change the cached graph only, which records the nodes they changed; those nodes are
+** written to T_graphNN once, when the transaction commits (xSync) or a savepoint begins, so an
+** insert that adds edges to 48 neighbours costs one row write per node per transaction rather
+** than 49 per insert. A ROLLBACK, or a ROLLBACK TO a savepoint, drops the cache: the table,
+** rolled back with the rows, is the truth, and the next use loads it again.
+**
+** Each flush sets T_info's 'graph_version' to a new random value, which this connection's cache
+** takes too; a cache whose version differs from the table's (another connection wrote) is
 ** reloaded before use. Deleted rows stay in the graph as tombstones, so paths through them
-** survive; searches skip them.
+** survive; searches skip them, and 'optimize' reconnects their neighbours and drops them.
+**
+** A node's row holds its neighbours' rowids sorted, as varints: the first one zigzag-encoded,
+** then the gaps to the next (T_info 'graph_format' = 2; tables without it, written by an earlier
+** strata, hold an int64 per neighbour).
 */
 #include "vec/graph.h"
 #include "vec/vec0_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define GRAPH_FORMAT 2
 
 const vec0_column *vec0_graph_column(const vec0_vtab *v) {
     for (int i = 0; i < v->s.ncols; i++)
@@ -54,16 +65,111 @@ static int info_set(vec0_vtab *v, const char *key, sqlite3_int64 value) {
     return vec0_done(v, st);
 }
 
+int vec0_graph_create(vec0_vtab *v) {
+    const vec0_column *c = vec0_graph_column(v);
+    if (c == NULL)
+        return SQLITE_OK;
+    return vec0_exec(v,
+                     "CREATE TABLE \"%w\".\"%w_graph%02d\"(rowid INTEGER PRIMARY KEY, "
+                     "neighbors BLOB NOT NULL, code BLOB NOT NULL, deleted INTEGER NOT NULL);"
+                     "INSERT INTO \"%w\".\"%w_info\" VALUES ('graph_version', 0), "
+                     "('graph_format', %d)",
+                     v->schema, v->name, c->slot, v->schema, v->name, GRAPH_FORMAT);
+}
+
+/* ---- neighbour lists ------------------------------------------------------------------------ */
+
+static size_t put_varint(unsigned char *p, sqlite3_uint64 x) {
+    size_t n = 0;
+    while (x >= 0x80) {
+        p[n++] = (unsigned char)(x | 0x80);
+        x >>= 7;
+    }
+    p[n++] = (unsigned char)x;
+    return n;
+}
+
+/* Reads a varint at *pos (advanced); 0 when the blob ends inside it or it is too long. */
+static int get_varint(const unsigned char *p, size_t n, size_t *pos, sqlite3_uint64 *out) {
+    sqlite3_uint64 x = 0;
+    for (int shift = 0; shift < 64 && *pos < n; shift += 7) {
+        unsigned char b = p[(*pos)++];
+        x |= (sqlite3_uint64)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int cmp_int64(const void *a, const void *b) {
+    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+    return (x > y) - (x < y);
+}
+
+/* Encodes n rowids (sorted in place) into out (at least 10 * n bytes); returns the length. */
+static size_t encode_list(sqlite3_int64 *rowids, int n, unsigned char *out) {
+    qsort(rowids, (size_t)n, sizeof *rowids, cmp_int64);
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        sqlite3_uint64 x;
+        if (i == 0)
+            x = ((sqlite3_uint64)rowids[0] << 1) ^ (sqlite3_uint64)(rowids[0] >> 63); /* zigzag */
+        else
+            x = (sqlite3_uint64)rowids[i] - (sqlite3_uint64)rowids[i - 1];
+        len += put_varint(out + len, x);
+    }
+    return len;
+}
+
+/* Decodes a stored list into nodes of g (rowids not in the graph are dropped); returns how
+** many, or -1 when the blob is malformed. */
+static int decode_list(const vec_graph *g, int format, const unsigned char *p, size_t n,
+                       int32_t *nodes, int cap) {
+    int out = 0;
+    if (format < 2) {
+        if (n % 8 != 0)
+            return -1;
+        for (size_t i = 0; i < n / 8 && out < cap; i++) {
+            sqlite3_int64 r;
+            memcpy(&r, p + 8 * i, 8);
+            int32_t node = vec_graph_find(g, r);
+            if (node >= 0)
+                nodes[out++] = node;
+        }
+        return out;
+    }
+    size_t pos = 0;
+    sqlite3_uint64 prev = 0;
+    for (int i = 0; pos < n; i++) {
+        sqlite3_uint64 x;
+        if (!get_varint(p, n, &pos, &x) || out >= cap)
+            return -1;
+        prev = i == 0 ? (x >> 1) ^ (~(x & 1) + 1) : prev + x;
+        int32_t node = vec_graph_find(g, (sqlite3_int64)prev);
+        if (node >= 0)
+            nodes[out++] = node;
+    }
+    return out;
+}
+
+/* ---- the cache ------------------------------------------------------------------------------ */
+
 int vec0_graph_load(vec0_vtab *v) {
     const vec0_column *c = vec0_graph_column(v);
     if (c == NULL)
         return SQLITE_OK;
-    sqlite3_int64 version, entry;
-    int found, has_entry;
+    sqlite3_int64 version, entry, format;
+    int found, has_entry, has_format;
     int rc = info_int(v, "graph_version", &version, &found);
+    if (rc == SQLITE_OK && v->graph && version == v->graph_version)
+        return SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = info_int(v, "graph_entry", &entry, &has_entry);
-    if (rc != SQLITE_OK || (v->graph && version == v->graph_version))
+    if (rc == SQLITE_OK)
+        rc = info_int(v, "graph_format", &format, &has_format);
+    if (rc != SQLITE_OK)
         return rc;
     vec0_graph_free(v);
     vec_graph *g = sqlite3_malloc(sizeof *g);
@@ -71,6 +177,7 @@ int vec0_graph_load(vec0_vtab *v) {
         return SQLITE_NOMEM;
     vec_graph_init(g, c->index.degree, c->index.quantizer, c->metric, (size_t)c->dims);
     v->graph = g;
+    v->graph_format = has_format ? (int)format : 1;
     sqlite3_stmt *st;
     rc = vec0_prepare(v, &st,
                       "SELECT rowid, code, deleted FROM \"%w\".\"%w_graph%02d\" ORDER BY rowid",
@@ -86,25 +193,29 @@ int vec0_graph_load(vec0_vtab *v) {
             rc = SQLITE_NOMEM;
     }
     int frc = sqlite3_finalize(st);
+    st = NULL;
     rc = rc == SQLITE_OK ? frc : rc;
+    int32_t *nodes = sqlite3_malloc64(((size_t)g->Rcap + 1) * sizeof *nodes);
+    if (rc == SQLITE_OK && nodes == NULL)
+        rc = SQLITE_NOMEM;
     if (rc == SQLITE_OK)
         rc = vec0_prepare(v, &st, "SELECT rowid, neighbors FROM \"%w\".\"%w_graph%02d\"", v->schema,
                           v->name, c->slot);
     while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
         int32_t node = vec_graph_find(g, sqlite3_column_int64(st, 0));
         const unsigned char *p = sqlite3_column_blob(st, 1);
-        int n = sqlite3_column_bytes(st, 1) / 8;
-        int32_t *list = g->nbr + (size_t)node * (size_t)g->Rcap;
-        for (int i = 0, out = 0; node >= 0 && p && i < n && out < g->Rcap; i++) {
-            sqlite3_int64 r;
-            memcpy(&r, p + 8 * (size_t)i, 8);
-            int32_t to = vec_graph_find(g, r);
-            if (to >= 0)
-                list[out++] = to;
+        int n =
+            decode_list(g, v->graph_format, p, (size_t)sqlite3_column_bytes(st, 1), nodes, g->Rcap);
+        if (node < 0 || n < 0) {
+            rc = vec0_error(v, "corrupt graph node %lld of column \"%s\"",
+                            (long long)sqlite3_column_int64(st, 0), c->name);
+            break;
         }
+        vec_graph_set_list(g, node, nodes, n);
     }
     frc = sqlite3_finalize(st);
     rc = rc == SQLITE_OK ? frc : rc;
+    sqlite3_free(nodes);
     if (rc == SQLITE_OK && has_entry && vec_graph_find(g, entry) >= 0)
         g->entry = vec_graph_find(g, entry);
     if (rc != SQLITE_OK) {
@@ -112,30 +223,27 @@ int vec0_graph_load(vec0_vtab *v) {
         return rc;
     }
     v->graph_version = version;
+    v->graph_entry_rowid = g->entry >= 0 ? g->rowid[g->entry] : 0;
+    g->entry_at = g->n;
     return SQLITE_OK;
 }
 
-/* A new random version: no other connection's cache, nor a rolled-back one, can hold it. */
-static int bump(vec0_vtab *v) {
-    sqlite3_int64 version;
-    sqlite3_randomness(sizeof version, &version);
-    int rc = info_set(v, "graph_version", version);
-    if (rc == SQLITE_OK)
-        v->graph_version = version;
-    return rc;
-}
-
 /* Writes node `node` of the cache to T_graphNN. */
-static int store_node(vec0_vtab *v, const vec0_column *c, int32_t node) {
+static int store_node(vec0_vtab *v, const vec0_column *c, int32_t node, sqlite3_int64 *rowids,
+                      unsigned char *buf) {
     vec_graph *g = v->graph;
-    sqlite3_int64 *rowids = sqlite3_malloc64((size_t)g->Rcap * 8 + 8);
-    if (rowids == NULL)
-        return SQLITE_NOMEM;
     int n = 0;
     const int32_t *list = g->nbr + (size_t)node * (size_t)g->Rcap;
     while (n < g->Rcap && list[n] >= 0) {
         rowids[n] = g->rowid[list[n]];
         n++;
+    }
+    size_t len;
+    if (v->graph_format >= 2) {
+        len = encode_list(rowids, n, buf);
+    } else {
+        len = 8 * (size_t)n;
+        memcpy(buf, rowids, len);
     }
     sqlite3_stmt *st;
     int rc = vec0_prepare_cached(v, &st,
@@ -144,14 +252,43 @@ static int store_node(vec0_vtab *v, const vec0_column *c, int32_t node) {
                                  v->schema, v->name, c->slot);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, g->rowid[node]);
-        sqlite3_bind_blob(st, 2, rowids, n * 8, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
         sqlite3_bind_blob64(st, 3, g->code + (size_t)node * g->code_bytes, g->code_bytes,
                             SQLITE_STATIC);
         sqlite3_bind_int(st, 4, g->deleted[node]);
         sqlite3_step(st);
         rc = vec0_done(v, st);
     }
+    return rc;
+}
+
+int vec0_graph_flush(vec0_vtab *v) {
+    const vec0_column *c = vec0_graph_column(v);
+    vec_graph *g = v->graph;
+    if (c == NULL || g == NULL || g->ndirty == 0)
+        return SQLITE_OK;
+    sqlite3_int64 *rowids = sqlite3_malloc64(((size_t)g->Rcap + 1) * sizeof *rowids);
+    unsigned char *buf = sqlite3_malloc64(((size_t)g->Rcap + 1) * 10);
+    int rc = rowids && buf ? SQLITE_OK : SQLITE_NOMEM;
+    for (size_t i = 0; rc == SQLITE_OK && i < g->ndirty; i++)
+        rc = store_node(v, c, g->dirty_list[i], rowids, buf);
     sqlite3_free(rowids);
+    sqlite3_free(buf);
+    sqlite3_int64 entry = g->entry >= 0 ? g->rowid[g->entry] : 0;
+    if (rc == SQLITE_OK && entry != v->graph_entry_rowid) {
+        rc = info_set(v, "graph_entry", entry);
+        if (rc == SQLITE_OK)
+            v->graph_entry_rowid = entry;
+    }
+    /* a new random version: no other connection's cache, nor a rolled-back one, can hold it */
+    sqlite3_int64 version;
+    sqlite3_randomness(sizeof version, &version);
+    if (rc == SQLITE_OK)
+        rc = info_set(v, "graph_version", version);
+    if (rc == SQLITE_OK) {
+        v->graph_version = version;
+        vec_graph_clean(g);
+    }
     return rc;
 }
 
@@ -163,31 +300,19 @@ int vec0_graph_insert(vec0_vtab *v, sqlite3_int64 rowid, const void *data) {
     if (rc != SQLITE_OK)
         return rc;
     vec_graph *g = v->graph;
-    size_t cb = g->code_bytes;
-    unsigned char *code = sqlite3_malloc64(cb + 1);
+    unsigned char *code = sqlite3_malloc64(g->code_bytes + 1);
     float *f = sqlite3_malloc64(4 * (size_t)c->dims);
-    int32_t *changed = sqlite3_malloc64(((size_t)g->Rcap + 1) * sizeof *changed);
-    if (code == NULL || f == NULL || changed == NULL)
+    if (code == NULL || f == NULL)
         rc = SQLITE_NOMEM;
-    size_t nchanged = 0;
-    int was_empty = g->n == 0;
     if (rc == SQLITE_OK) {
         vec_to_f32(c->vtype, data, (size_t)c->dims, f);
         vec_quantize(c->index.quantizer, f, (size_t)c->dims, code);
-        if (vec_graph_insert(g, rowid, code, c->index.list_insert, changed, &nchanged) < 0)
+        /* out of memory part way leaves a valid graph, with this node's edges incomplete */
+        if (vec_graph_insert(g, rowid, code, c->index.list_insert) < 0)
             rc = SQLITE_NOMEM;
     }
-    for (size_t i = 0; rc == SQLITE_OK && i < nchanged; i++)
-        rc = store_node(v, c, changed[i]);
-    if (rc == SQLITE_OK && (was_empty || g->rowid[g->entry] != rowid))
-        rc = info_set(v, "graph_entry", g->rowid[g->entry]);
-    if (rc == SQLITE_OK)
-        rc = bump(v);
-    if (rc != SQLITE_OK)
-        vec0_graph_free(v); /* the table is the truth: reload it next time */
     sqlite3_free(code);
     sqlite3_free(f);
-    sqlite3_free(changed);
     return rc;
 }
 
@@ -196,15 +321,29 @@ int vec0_graph_delete(vec0_vtab *v, sqlite3_int64 rowid) {
     if (c == NULL)
         return SQLITE_OK;
     int rc = vec0_graph_load(v);
-    if (rc != SQLITE_OK)
-        return rc;
-    int32_t node = vec_graph_delete(v->graph, rowid);
-    if (node >= 0)
-        rc = store_node(v, c, node);
     if (rc == SQLITE_OK)
-        rc = bump(v);
-    if (rc != SQLITE_OK)
-        vec0_graph_free(v);
+        vec_graph_delete(v->graph, rowid);
+    return rc;
+}
+
+int vec0_graph_optimize(vec0_vtab *v) {
+    const vec0_column *c = vec0_graph_column(v);
+    if (c == NULL)
+        return SQLITE_OK;
+    int rc = vec0_graph_load(v);
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_flush(v);
+    if (rc != SQLITE_OK || v->graph->live == (sqlite3_int64)v->graph->n)
+        return rc;
+    /* the tombstones' rows go; their nodes leave the cache below */
+    rc = vec0_exec(v, "DELETE FROM \"%w\".\"%w_graph%02d\" WHERE deleted", v->schema, v->name,
+                   c->slot);
+    if (rc == SQLITE_OK && vec_graph_consolidate(v->graph) < 0) {
+        vec0_graph_free(v); /* the table (without the tombstones) is a valid graph */
+        rc = SQLITE_NOMEM;
+    }
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_flush(v);
     return rc;
 }
 
@@ -212,4 +351,14 @@ int vec0_graph_count(vec0_vtab *v, sqlite3_int64 *live) {
     int rc = vec0_graph_load(v);
     *live = rc == SQLITE_OK && v->graph ? v->graph->live : 0;
     return rc;
+}
+
+/* ---- transactions --------------------------------------------------------------------------- */
+
+int vec0_graph_sync(vec0_vtab *v) {
+    return vec0_graph_flush(v);
+}
+
+void vec0_graph_rollback(vec0_vtab *v) {
+    vec0_graph_free(v);
 }

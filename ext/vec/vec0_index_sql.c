@@ -70,15 +70,8 @@ int vec0_index_create(vec0_vtab *v) {
                            "centroid BLOB NOT NULL);"
                            "INSERT INTO \"%w\".\"%w_info\" VALUES ('ivf_version', 0)",
                            v->schema, v->name, c->slot, v->schema, v->name);
-        if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN)
-            rc = vec0_exec(v,
-                           "CREATE TABLE \"%w\".\"%w_graph%02d\"(rowid INTEGER PRIMARY KEY, "
-                           "neighbors BLOB NOT NULL, code BLOB NOT NULL, deleted INTEGER NOT "
-                           "NULL);"
-                           "INSERT INTO \"%w\".\"%w_info\" VALUES ('graph_version', 0)",
-                           v->schema, v->name, c->slot, v->schema, v->name);
     }
-    return rc;
+    return rc == SQLITE_OK ? vec0_graph_create(v) : rc;
 }
 
 int vec0_index_destroy(vec0_vtab *v) {

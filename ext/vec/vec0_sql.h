@@ -72,6 +72,8 @@ typedef struct vec0_vtab {
     /* the diskann column's graph, cached while T_info's 'graph_version' stays the same */
     struct vec_graph *graph;
     sqlite3_int64 graph_version;
+    sqlite3_int64 graph_entry_rowid; /* T_info's 'graph_entry' */
+    int graph_format;                /* T_info's 'graph_format' (1 when absent) */
     int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
 } vec0_vtab;
 
@@ -189,16 +191,25 @@ int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size);
 int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
 
 /* ---- the diskann graph (vec0_graph_sql.c) ----
-** T_graphNN(rowid = the row's rowid, neighbors BLOB of int64 rowids, code BLOB, deleted):
-** one node per row, deleted rows staying as tombstones; T_info 'graph_version' changes (to a
-** random value) with every change, 'graph_entry' is the entry node. */
+** T_graphNN(rowid = the row's rowid, neighbors BLOB, code BLOB, deleted): one node per row,
+** deleted rows staying as tombstones until 'optimize'; T_info 'graph_version' changes (to a
+** random value) with every flush, 'graph_entry' is the entry node. Changes stay in the cached
+** graph until vec0_graph_flush (xSync, xSavepoint); a rollback drops the cache. */
 const vec0_column *vec0_graph_column(const vec0_vtab *v);
+int vec0_graph_create(vec0_vtab *v);
 int vec0_graph_insert(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
 int vec0_graph_delete(vec0_vtab *v, sqlite3_int64 rowid);
 /* The graph, loaded or refreshed when another connection (or a rollback) changed it. */
 int vec0_graph_load(vec0_vtab *v);
 void vec0_graph_free(vec0_vtab *v);
 int vec0_graph_count(vec0_vtab *v, sqlite3_int64 *live);
+/* Writes the nodes changed since the last flush. */
+int vec0_graph_flush(vec0_vtab *v);
+/* 'optimize': reconnects around the tombstones and drops them. */
+int vec0_graph_optimize(vec0_vtab *v);
+/* Transaction hooks: xSync flushes, xRollback and xRollbackTo drop the cache. */
+int vec0_graph_sync(vec0_vtab *v);
+void vec0_graph_rollback(vec0_vtab *v);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);

@@ -1045,8 +1045,10 @@ static int command(vec0_vtab *v, sqlite3_value *cmd, sqlite3_value **argv) {
     const char *c = (const char *)sqlite3_value_text(cmd);
     if (sqlite3_value_type(cmd) != SQLITE_TEXT || c == NULL)
         return vec0_error(v, "a command must be text");
-    if (strcmp(c, "optimize") == 0)
-        return optimize(v);
+    if (strcmp(c, "optimize") == 0) {
+        int rc = optimize(v);
+        return rc == SQLITE_OK ? vec0_graph_optimize(v) : rc;
+    }
     if (strcmp(c, "integrity_check") == 0 || strcmp(c, "integrity-check") == 0)
         return integrity_check(v);
     if (strncmp(c, "export-sqlite-vec:", 18) == 0)
