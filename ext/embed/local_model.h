@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LEMBED_ERR_MAX 512
+#define LEMBED_ERR_SIZE 512
 /* Longest text the models accept (memory for tokens is proportional to it). */
 #define LEMBED_MAX_TEXT_BYTES ((size_t)32 << 20)
 

@@ -174,7 +174,7 @@ static int models_insert(models_vtab *v, sqlite3_value **argv) {
             vt, "a model named '%s' is already registered (DELETE it first to replace it)", name);
     if (v->reg->count >= LEMBED_MAX_MODELS)
         return vt_error(vt, "too many models (at most 64); DELETE one first%s", "");
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     lembed_model *m = lembed_model_open(path, opts, err, sizeof(err));
     if (!m)
         return vt_error(vt, "%s", err);

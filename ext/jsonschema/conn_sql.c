@@ -253,11 +253,10 @@ js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const 
             return e->schema;
         }
     }
-    char *msg = NULL;
-    js_schema *s = js_compile(text, len, opts, lookup, c, &msg);
+    char msg[JS_ERR_SIZE];
+    js_schema *s = js_compile(text, len, opts, lookup, c, msg, sizeof msg);
     if (s == NULL) {
-        *err = msg ? dup_msg(msg) : NULL;
-        free(msg);
+        *err = dup_msg(msg);
         return NULL;
     }
     js_cache_entry *e = sqlite3_malloc(sizeof *e);

@@ -124,18 +124,19 @@ static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_v
         return false;
     strbuf buf;
     strbuf_init(&buf);
-    const char *doc, *problem = NULL;
+    const char *doc, *why = NULL;
+    char problem[JS_ERR_SIZE];
     size_t len;
-    int rc = js_value_json(argv[1], &buf, &doc, &len, &problem);
+    int rc = js_value_json(argv[1], &buf, &doc, &len, &why);
     if (rc == SQLITE_OK && out)
-        *r = js_check_output(s, doc, len, opts.output, out, &problem);
+        *r = js_check_output(s, doc, len, opts.output, out, problem, sizeof problem);
     else if (rc == SQLITE_OK)
-        *r = js_check(s, doc, len, NULL, &problem);
+        *r = js_check(s, doc, len, NULL, problem, sizeof problem);
     else
-        *r = JS_BAD_DOCUMENT; /* malformed JSONB; problem says how */
+        *r = JS_BAD_DOCUMENT; /* malformed JSONB; why says how */
     strbuf_free(&buf);
     if (rc == SQLITE_MISMATCH && out)
-        js_write_document_error(opts.output, problem, out);
+        js_write_document_error(opts.output, why, out);
     if (rc == SQLITE_NOMEM || (out && out->failed)) {
         sqlite3_result_error_nomem(ctx);
         return false;
@@ -223,8 +224,8 @@ static void valid_schema(sqlite3_context *ctx, js_conn *c, const char *text, siz
         raise_error(ctx, "jsonschema_valid_schema", err);
         return;
     }
-    const char *problem = NULL;
-    js_result r = js_check(meta, text, len, NULL, &problem);
+    char problem[JS_ERR_SIZE];
+    js_result r = js_check(meta, text, len, NULL, problem, sizeof problem);
     if (r == JS_FAILED)
         strata_result_error(ctx, "jsonschema_valid_schema", "%s", problem);
     else

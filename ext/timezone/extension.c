@@ -128,8 +128,8 @@ static void fn_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     tz_parsed p;
-    const char *err = tz_text_parse(s, (size_t)sqlite3_value_bytes(argv[0]), &p);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (tz_text_parse(s, (size_t)sqlite3_value_bytes(argv[0]), &p, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", err, s);
         return;
     }
@@ -163,9 +163,9 @@ static void fn_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void fn_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (tz_any_null(ctx, 1, argv))
         return;
-    tz_db_status st;
-    tz_zone *z = tz_db_get((const char *)sqlite3_value_text(argv[0]), &st);
-    if (st == TZ_DB_NOMEM) {
+    tz_zone *z;
+    tz_status st = tz_db_get((const char *)sqlite3_value_text(argv[0]), &z, NULL, 0);
+    if (st == TZ_NOMEM) {
         sqlite3_result_error_nomem(ctx);
         return;
     }

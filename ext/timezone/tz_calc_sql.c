@@ -129,8 +129,8 @@ static bool span_arg(sqlite3_context *ctx, sqlite3_value *v, tz_span *out) {
         return false;
     }
     const char *s = (const char *)sqlite3_value_text(v);
-    const char *err = tz_span_parse(s, (size_t)sqlite3_value_bytes(v), out);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (tz_span_parse(s, (size_t)sqlite3_value_bytes(v), out, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", err, s);
         return false;
     }
@@ -187,12 +187,11 @@ static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     tz_span s;
-    const char *err = NULL;
-    if (o.largest >= TZ_UNIT_DAY && strcmp(za->name, zb->name) != 0)
-        err = "units of a day or more need both times in the same time zone";
-    else
-        err = tz_zoned_diff(za, a, b, &o, &s);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (o.largest >= TZ_UNIT_DAY && strcmp(za->name, zb->name) != 0) {
+        strata_result_error(ctx, TZ_FN(ctx),
+                            "units of a day or more need both times in the same time zone");
+    } else if (tz_zoned_diff(za, a, b, &o, &s, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s", err);
     } else {
         char buf[TZ_SPAN_TEXT_MAX];
@@ -250,11 +249,12 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_icu_formatter *f = NULL;
     bool f_owned = false;
     if (tz_local_civil(ctx, z, t, &c) && (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
-        const char *err;
-        char *s = tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &err);
-        if (s != NULL)
+        char *s, err[TZ_ERR_SIZE];
+        tz_status st =
+            tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &s, err, sizeof err);
+        if (st == TZ_OK)
             sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
-        else if (err == NULL)
+        else if (st == TZ_NOMEM)
             sqlite3_result_error_nomem(ctx);
         else
             strata_result_error(ctx, TZ_FN(ctx), "%s", err);

@@ -54,7 +54,7 @@ static void walk_metadata(const gguf_ctx *g) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_file(0, data, size);
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     gguf_ctx g;
     if (gguf_open(path, &g, err, sizeof err) == 0) {
         walk_metadata(&g);
