@@ -7,9 +7,9 @@
 #include "common/error_sql.h"
 #include "common/strbuf.h"
 #include "common/version.h"
-#include "embed/bert.h"
+#include "embed/local_bert.h"
 #include "embed/local_registry.h"
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 ** dispatches to (AVX2 here; tests/embed/test_local_bert.py also runs STRATA_CPU=scalar).
 */
 #include "common/f16.h"
-#include "embed/gguf.h"
-#include "embed/matmul.h"
+#include "embed/local_gguf.h"
+#include "embed/local_matmul.h"
 #include "unit.h"
 
 #include <math.h>

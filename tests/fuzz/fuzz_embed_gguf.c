@@ -4,8 +4,8 @@
 ** vocabulary, tensor shapes); a model that loads embeds a short text, so hostile weights and
 ** shapes reach the forward pass.
 */
-#include "embed/bert.h"
-#include "embed/gguf.h"
+#include "embed/local_bert.h"
+#include "embed/local_gguf.h"
 #include "embed/local_model.h"
 
 #include "fuzz/fuzz_util.h"

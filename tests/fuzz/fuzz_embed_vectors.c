@@ -7,7 +7,7 @@
 ** Input: one byte of options (weighting, max_words), then the file.
 */
 #include "embed/local_model.h"
-#include "embed/static_vectors.h"
+#include "embed/local_static_vectors.h"
 
 #include "fuzz/fuzz_util.h"
 

@@ -1,11 +1,11 @@
 /*
-** matmul: scalar kernels and the run-time dispatch (see matmul.h).
+** local_matmul: scalar kernels and the run-time dispatch (see local_matmul.h).
 */
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include "common/cpu.h"
 #include "common/f16.h"
-#include "embed/gguf.h"
+#include "embed/local_gguf.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
-** gguf: a reader for GGUF v2/v3 files (ggml's model format) over a read-only memory map.
+** local_gguf: a reader for GGUF v2/v3 files (ggml's model format) over a read-only memory map.
 **
 ** Every count, length, offset and size read from the file is checked against the file's size
 ** before use: a corrupt or hostile file gives an error naming the file and the problem, never
 ** an out-of-bounds read. Tensor data must be aligned (general.alignment, default 32), inside
 ** the file, and must not overlap another tensor. Plain C, no SQLite.
 */
-#ifndef STRATA_EMBED_GGUF_H
-#define STRATA_EMBED_GGUF_H
+#ifndef STRATA_EMBED_LOCAL_GGUF_H
+#define STRATA_EMBED_LOCAL_GGUF_H
 
 #include "embed/local_file.h"
 

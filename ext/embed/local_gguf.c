@@ -1,7 +1,7 @@
 /*
-** gguf: bounds-checked GGUF parsing (see gguf.h).
+** local_gguf: bounds-checked GGUF parsing (see local_gguf.h).
 */
-#include "embed/gguf.h"
+#include "embed/local_gguf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

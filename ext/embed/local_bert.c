@@ -1,9 +1,9 @@
 /*
-** bert: loading a GGUF BERT encoder and running it (see bert.h).
+** local_bert: loading a GGUF BERT encoder and running it (see local_bert.h).
 */
-#include "embed/bert.h"
+#include "embed/local_bert.h"
 
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <math.h>
 #include <stdio.h>
