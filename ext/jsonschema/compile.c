@@ -1,6 +1,6 @@
 /*
 ** compile: turns schema text into a tree of js_node with every reference resolved (see
-** schema.h and node.h).
+** validator.h and node.h).
 **
 ** Two passes over each JSON document involved (the schema, registered schemas it refers to,
 ** built-in meta-schemas):

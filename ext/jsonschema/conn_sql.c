@@ -1,5 +1,5 @@
 /*
-** conn_sql: per-connection registry and compiled-schema cache (see conn.h).
+** conn_sql: per-connection registry and compiled-schema cache (see conn_sql.h).
 **
 ** SQLite's auxdata lives for one statement execution, so single-row INSERTs through a CHECK
 ** constraint would recompile the schema on every row. This cache is keyed by the schema text
@@ -7,7 +7,7 @@
 ** schema may change what a $ref means.
 */
 #include "common/hash.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 #include "jsonschema/jsonb.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/uri.h"

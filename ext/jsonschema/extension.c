@@ -16,7 +16,7 @@
 #include "common/register_sql.h"
 #include "common/strbuf.h"
 #include "common/version.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 #include "jsonschema/extension.h"
 #include "jsonschema/jv.h"
 

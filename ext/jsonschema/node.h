@@ -8,7 +8,7 @@
 #include "jsonschema/arena.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/regex.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 
 #include <stdint.h>
 

@@ -7,7 +7,7 @@
 **       uri, schema: what jsonschema_register added on this connection
 */
 #include "common/error_sql.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 ** exercise validation. A lookup serves the schema's own text for "urn:fuzz", so remote $refs are
 ** reached too.
 */
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 
 #include "fuzz/fuzz_util.h"
 

@@ -3,7 +3,7 @@
 ** URI resolution, compile errors and validation through the C API.
 */
 #include "jsonschema/jv.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 #include "jsonschema/uri.h"
 #include "unit.h"
 

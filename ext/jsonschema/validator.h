@@ -1,5 +1,6 @@
 /*
-** schema: the public engine API of ext/jsonschema (plain C, no SQLite).
+** validator: the public engine API of ext/jsonschema (plain C, no SQLite): compiled JSON
+** schemas, and documents checked against them.
 **
 **   char err[JS_ERR_SIZE];
 **   js_schema *s = js_compile(text, len, &opts, lookup, ctx, err, sizeof err);  once per schema
@@ -14,8 +15,8 @@
 ** looks at schema text again. A js_schema is not thread-safe (it owns ICU regex objects and a
 ** scratch arena); give each thread or connection its own.
 */
-#ifndef STRATA_JSONSCHEMA_SCHEMA_H
-#define STRATA_JSONSCHEMA_SCHEMA_H
+#ifndef STRATA_JSONSCHEMA_VALIDATOR_H
+#define STRATA_JSONSCHEMA_VALIDATOR_H
 
 #include "common/strbuf.h"
 
