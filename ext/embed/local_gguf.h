@@ -15,35 +15,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum gguf_kv_type {
-    GGUF_U8 = 0,
-    GGUF_I8,
-    GGUF_U16,
-    GGUF_I16,
-    GGUF_U32,
-    GGUF_I32,
-    GGUF_F32,
-    GGUF_BOOL,
-    GGUF_STRING,
-    GGUF_ARRAY,
-    GGUF_U64,
-    GGUF_I64,
-    GGUF_F64,
-    GGUF_KV_TYPE_COUNT
+enum lembed_gguf_kv_type {
+    LEMBED_GGUF_U8 = 0,
+    LEMBED_GGUF_I8,
+    LEMBED_GGUF_U16,
+    LEMBED_GGUF_I16,
+    LEMBED_GGUF_U32,
+    LEMBED_GGUF_I32,
+    LEMBED_GGUF_F32,
+    LEMBED_GGUF_BOOL,
+    LEMBED_GGUF_STRING,
+    LEMBED_GGUF_ARRAY,
+    LEMBED_GGUF_U64,
+    LEMBED_GGUF_I64,
+    LEMBED_GGUF_F64,
+    LEMBED_GGUF_KV_TYPE_COUNT
 };
 
-enum gguf_tensor_type { GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_BF16 = 30 };
+enum lembed_gguf_tensor_type {
+    LEMBED_GGML_F32 = 0,
+    LEMBED_GGML_F16 = 1,
+    LEMBED_GGML_Q4_0 = 2,
+    LEMBED_GGML_Q8_0 = 8,
+    LEMBED_GGML_BF16 = 30
+};
 
-typedef struct gguf_kv {
+typedef struct lembed_gguf_kv {
     const char *key;
     size_t key_len;
     uint32_t type;
     const unsigned char *val; /* the value's bytes (for arrays: the first element) */
     uint32_t arr_type;        /* arrays only */
     uint64_t arr_n;           /* arrays only */
-} gguf_kv;
+} lembed_gguf_kv;
 
-typedef struct gguf_tensor {
+typedef struct lembed_gguf_tensor {
     const char *name;
     size_t name_len;
     uint32_t n_dims;
@@ -52,40 +58,40 @@ typedef struct gguf_tensor {
     uint64_t offset; /* from the start of the data section */
     uint64_t nbytes;
     const void *data;
-} gguf_tensor;
+} lembed_gguf_tensor;
 
-typedef struct gguf_ctx {
+typedef struct lembed_gguf {
     lembed_file file;
     const char *path;
     uint32_t version;
     uint64_t n_kv, n_tensors;
-    gguf_kv *kvs;
-    gguf_tensor *tensors;
+    lembed_gguf_kv *kvs;
+    lembed_gguf_tensor *tensors;
     uint64_t alignment;
-} gguf_ctx;
+} lembed_gguf;
 
-#define GGUF_MAX_TENSORS 65536
-#define GGUF_MAX_KV 65536
+#define LEMBED_GGUF_MAX_TENSORS 65536
+#define LEMBED_GGUF_MAX_KV 65536
 
 /* Maps and parses path. Returns 0, or -1 with "cannot load 'path': problem" in err. */
-int gguf_open(const char *path, gguf_ctx *g, char *err, size_t errlen);
-void gguf_close(gguf_ctx *g);
+int lembed_gguf_open(const char *path, lembed_gguf *g, char *err, size_t errlen);
+void lembed_gguf_close(lembed_gguf *g);
 
-const gguf_kv *gguf_find_kv(const gguf_ctx *g, const char *key);
+const lembed_gguf_kv *lembed_gguf_find_kv(const lembed_gguf *g, const char *key);
 /* Scalar accessors: false when the kv is missing or of another kind. */
-bool gguf_get_int(const gguf_ctx *g, const char *key, int64_t *out);
-bool gguf_get_float(const gguf_ctx *g, const char *key, double *out);
-bool gguf_get_string(const gguf_ctx *g, const char *key, const char **s, size_t *n);
+bool lembed_gguf_get_int(const lembed_gguf *g, const char *key, int64_t *out);
+bool lembed_gguf_get_float(const lembed_gguf *g, const char *key, double *out);
+bool lembed_gguf_get_string(const lembed_gguf *g, const char *key, const char **s, size_t *n);
 /* Walks an array of strings: calls fn for each element; stops and returns false if fn does. */
-bool gguf_array_strings(const gguf_kv *kv, bool (*fn)(void *, uint64_t, const char *, size_t),
-                        void *arg);
+bool lembed_gguf_array_strings(const lembed_gguf_kv *kv,
+                               bool (*fn)(void *, uint64_t, const char *, size_t), void *arg);
 /* Element i of an integer array, or false. */
-bool gguf_array_int(const gguf_kv *kv, uint64_t i, int64_t *out);
+bool lembed_gguf_array_int(const lembed_gguf_kv *kv, uint64_t i, int64_t *out);
 
-const gguf_tensor *gguf_find_tensor(const gguf_ctx *g, const char *name);
+const lembed_gguf_tensor *lembed_gguf_find_tensor(const lembed_gguf *g, const char *name);
 /* Bytes of a row of n values of a tensor type, or 0 when unsupported or n is not a multiple of
 ** the block size. */
-uint64_t gguf_row_bytes(uint32_t type, uint64_t n);
-const char *gguf_type_name(uint32_t type);
+uint64_t lembed_gguf_row_bytes(uint32_t type, uint64_t n);
+const char *lembed_gguf_type_name(uint32_t type);
 
 #endif

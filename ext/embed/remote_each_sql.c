@@ -29,7 +29,7 @@ typedef struct each_cursor {
     cJSON **items; /* its elements, by index */
     int *row_of;   /* element -> row in vectors, -1 for null elements */
     int n;
-    remote_vectors vectors;
+    rembed_vectors vectors;
     int i;
 } each_cursor;
 
@@ -128,7 +128,7 @@ static int cursor_fail(each_cursor *cur, const char *msg) {
 }
 
 /* Embeds the non-null elements; texts/lens list them in order. */
-static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char *input_type) {
+static int embed_all(each_cursor *cur, sqlite3 *db, rembed_client *c, const char *input_type) {
     int m = 0;
     for (int i = 0; i < cur->n; i++)
         if (cur->row_of[i] >= 0)
@@ -149,16 +149,16 @@ static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char
             lens[row] = strlen(texts[row]);
         }
     }
-    char err[REMOTE_ERR_SIZE];
-    rembed_cancel cancel;
-    rembed_cancel_init(&cancel, db);
-    int rc = remote_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
+    char err[REMBED_ERR_SIZE];
+    rembed_interrupt cancel;
+    rembed_interrupt_init(&cancel, db);
+    int rc = rembed_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
                                  sizeof err);
     free(texts);
     free(lens);
     if (rc == 0)
         return SQLITE_OK;
-    return cursor_fail_code(cur, rc == REMOTE_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
+    return cursor_fail_code(cur, rc == REMBED_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
 }
 
 /* True when the JSON text has a \u0000 escape: cJSON's strings end at the NUL it decodes to,

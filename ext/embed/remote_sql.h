@@ -19,7 +19,7 @@
 
 typedef struct rembed_entry {
     sqlite3_int64 id; /* rowid in temp.rembed_clients */
-    remote_client *client;
+    rembed_client *client;
 } rembed_entry;
 
 typedef struct rembed_registry {

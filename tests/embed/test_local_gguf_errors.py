@@ -62,9 +62,9 @@ UBSAN_EMPTY_FILE = r"""
 #include "embed/local_gguf.h"
 #include <stdio.h>
 int main(int argc, char **argv) {
-    gguf_ctx g;
+    lembed_gguf g;
     char err[512];
-    if (gguf_open(argv[1], &g, err, sizeof err) == 0)
+    if (lembed_gguf_open(argv[1], &g, err, sizeof err) == 0)
         return 2;
     puts(err);
     return 0;
