@@ -7,6 +7,7 @@
 ** sent. The module is SQLITE_VTAB_DIRECTONLY.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
@@ -91,9 +92,9 @@ static int each_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
 
 static void reset(each_cursor *cur) {
     cJSON_Delete(cur->texts);
-    free(cur->items);
-    free(cur->row_of);
-    free(cur->vectors.data);
+    sqlite3_free(cur->items);
+    sqlite3_free(cur->row_of);
+    free(cur->vectors.data); /* the engine's (rembed_client_embed) */
     memset(&cur->vectors, 0, sizeof cur->vectors);
     cur->texts = NULL;
     cur->items = NULL;
@@ -135,11 +136,11 @@ static int embed_all(each_cursor *cur, sqlite3 *db, rembed_client *c, const char
             m++;
     if (m == 0)
         return SQLITE_OK;
-    const char **texts = malloc((size_t)m * sizeof *texts);
-    size_t *lens = malloc((size_t)m * sizeof *lens);
+    const char **texts = sqlite3_malloc64((size_t)m * sizeof *texts);
+    size_t *lens = sqlite3_malloc64((size_t)m * sizeof *lens);
     if (texts == NULL || lens == NULL) {
-        free(texts);
-        free(lens);
+        sqlite3_free(texts);
+        sqlite3_free(lens);
         return SQLITE_NOMEM;
     }
     for (int i = 0; i < cur->n; i++) {
@@ -154,8 +155,8 @@ static int embed_all(each_cursor *cur, sqlite3 *db, rembed_client *c, const char
     rembed_interrupt_init(&cancel, db);
     int rc = rembed_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
                                  sizeof err);
-    free(texts);
-    free(lens);
+    sqlite3_free(texts);
+    sqlite3_free(lens);
     if (rc == 0)
         return SQLITE_OK;
     return cursor_fail_code(cur, rc == REMBED_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
@@ -205,8 +206,8 @@ static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, 
     int n = cJSON_GetArraySize(cur->texts);
     if (n > REMBED_MAX_EACH)
         return cursor_fail(cur, "more than 1000000 texts in one call");
-    cur->items = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->items);
-    cur->row_of = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->row_of);
+    cur->items = sqlite3_malloc64((size_t)(n > 0 ? n : 1) * sizeof *cur->items);
+    cur->row_of = sqlite3_malloc64((size_t)(n > 0 ? n : 1) * sizeof *cur->row_of);
     if (cur->items == NULL || cur->row_of == NULL)
         return SQLITE_NOMEM;
     int i = 0, rows = 0;
@@ -253,7 +254,7 @@ static int each_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
                 size_t dim = (size_t)cur->vectors.dim;
                 sqlite3_result_blob64(ctx, cur->vectors.data + (size_t)row * dim,
                                       dim * sizeof(float), SQLITE_TRANSIENT);
-                sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+                sqlite3_result_subtype(ctx, STRATA_SUBTYPE_F32);
             }
             break;
         default:

@@ -11,6 +11,7 @@
 ** in an untrusted database cannot spend the API budget.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "common/version.h"
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
@@ -69,7 +70,7 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     sqlite3_result_blob64(ctx, out.data, (sqlite3_uint64)out.dim * sizeof(float), SQLITE_TRANSIENT);
-    sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+    sqlite3_result_subtype(ctx, STRATA_SUBTYPE_F32);
     free(out.data);
 }
 

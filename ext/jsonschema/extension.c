@@ -12,6 +12,7 @@
 ** in the other files of this folder and does not depend on SQLite.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "common/guard_sql.h"
 #include "common/register_sql.h"
 #include "common/strbuf.h"
@@ -104,19 +105,12 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
     return s;
 }
 
-static bool any_null(int argc, sqlite3_value **argv) {
-    for (int i = 0; i < argc && i < 2; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return true;
-    return false;
-}
-
 /* Validates argv[1] against argv[0] (options in argv[2]); with out, writes the result there in
 ** the output format the options ask for. Returns false when the function's result is already
 ** set: NULL for a NULL argument, or an error. */
 static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
                        strbuf *out, js_result *r) {
-    if (any_null(argc, argv))
+    if (strata_any_null(2, argv)) /* a NULL options argument means the defaults */
         return false;
     js_options opts;
     js_schema *s = schema_arg(ctx, fn, argc, argv, &opts);

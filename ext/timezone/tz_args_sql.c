@@ -47,16 +47,6 @@ void tz_arg_zone_done(tz_zone *z, bool owned) {
         tz_zone_release(z);
 }
 
-bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    for (int i = 0; i < argc; i++) {
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
-            sqlite3_result_null(ctx);
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool in_range(sqlite3_context *ctx, int64_t secs) {
     if (!tz_seconds_accepted(secs)) {
         strata_result_error(ctx, TZ_FN(ctx), "timestamp out of range (years 0000 to 9999)");
