@@ -1,7 +1,6 @@
 /*
-** local_matmul: the dense kernels of the encoder, with scalar and AVX2/FMA/F16C versions chosen
-*once
-** at run time (common/cpu.h; STRATA_CPU=scalar forces the fallback).
+** local_matmul: the dense kernels of the encoder, with scalar and AVX2/FMA/F16C versions
+** chosen once at run time (common/cpu.h; STRATA_CPU=scalar forces the fallback).
 **
 ** Weights are GGUF rows (ne[0] values each, contiguous) of type F32, F16, BF16 or Q8_0. A linear
 ** layer dequantizes a few weight rows at a time into scratch space and multiplies them with every

@@ -1,8 +1,7 @@
 /*
 ** local_model: one loaded local embedding model, whatever its kind: a static word-vector table
 ** (local_static_vectors.h) or a GGUF transformer encoder (local_bert.h). The SQL binding
-*(local_sql.c) talks
-** only to this interface. Plain C, no SQLite.
+** (local_sql.c) talks only to this interface. Plain C, no SQLite.
 */
 #ifndef STRATA_EMBED_LOCAL_MODEL_H
 #define STRATA_EMBED_LOCAL_MODEL_H

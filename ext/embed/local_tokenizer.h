@@ -1,12 +1,11 @@
 /*
 ** local_tokenizer: WordPiece (BERT) tokenization over a vocabulary, matching Hugging Face
-** BertTokenizer: basic pre-tokenization (local_tokenizer_basic.h), then greedy longest-match pieces
-*with
-** "##" continuations; a word longer than 100 characters, or one that cannot be covered, becomes
-** [UNK]. Output is wrapped in [CLS] ... [SEP].
+** BertTokenizer: basic pre-tokenization (local_tokenizer_basic.h), then greedy longest-match
+** pieces with "##" continuations; a word longer than 100 characters, or one that cannot be
+** covered, becomes [UNK]. Output is wrapped in [CLS] ... [SEP].
 **
 ** Pieces are stored the Hugging Face way ("hello", "##world", "[CLS]"). GGUF files store them the
-** llama.cpp way (word starts prefixed with U+2581, continuations bare); lembed_vocab_add_gguf
+** llama.cpp way (word starts prefixed with U+2581, continuations bare); lembed_vocab_set_gguf
 ** converts.
 */
 #ifndef STRATA_EMBED_LOCAL_TOKENIZER_H
