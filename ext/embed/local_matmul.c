@@ -7,6 +7,7 @@
 #include "common/f16.h"
 #include "embed/local_gguf.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,8 @@ void lembed_linear(const float *X, size_t n, size_t k, const void *W, uint32_t w
         return;
     }
     size_t row_bytes = (size_t)lembed_gguf_row_bytes(wtype, k);
+    /* The loader accepts only types lembed_dequant_row knows, rows a whole number of blocks. */
+    assert(row_bytes > 0);
     const unsigned char *w = W;
     for (size_t j = 0; j < m; j += LEMBED_LINEAR_BLOCK) {
         size_t rows = m - j < LEMBED_LINEAR_BLOCK ? m - j : LEMBED_LINEAR_BLOCK;

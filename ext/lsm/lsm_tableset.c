@@ -11,6 +11,7 @@
 
 #include "common/strbuf.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -65,7 +66,11 @@ void lsm_fmeta_ref(lsm_fmeta *f) {
 }
 
 void lsm_fmeta_unref(lsm_fmeta *f) {
-    if (f == NULL || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
+    if (f == NULL)
+        return;
+    int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0); /* one unref per reference, as LevelDB's FileMetaData asserts */
+    if (left > 0)
         return;
     lsm_table_close(f->table);
     if (f->obsolete)
@@ -135,7 +140,11 @@ void lsm_tableset_ref(lsm_tableset *v) {
 }
 
 void lsm_tableset_unref(lsm_tableset *v) {
-    if (v == NULL || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) > 0)
+    if (v == NULL)
+        return;
+    int left = __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0); /* LevelDB's Version::Unref asserts the same */
+    if (left > 0)
         return;
     for (int l = 0; l < LSM_LEVELS; l++) {
         for (int i = 0; i < v->n[l]; i++)
@@ -146,6 +155,7 @@ void lsm_tableset_unref(lsm_tableset *v) {
 }
 
 uint64_t lsm_tableset_level_bytes(const lsm_tableset *v, int level) {
+    assert(level >= 0 && level < LSM_LEVELS);
     uint64_t total = 0;
     for (int i = 0; i < v->n[level]; i++)
         total += v->files[level][i]->size;
@@ -153,6 +163,8 @@ uint64_t lsm_tableset_level_bytes(const lsm_tableset *v, int level) {
 }
 
 int lsm_tableset_find_file(const lsm_tableset *v, int level, const uint8_t *k, size_t nk) {
+    /* Only levels 1.. are sorted and disjoint; level 0's tables may overlap. */
+    assert(level >= 1 && level < LSM_LEVELS);
     int lo = 0, hi = v->n[level];
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
@@ -199,6 +211,7 @@ static int cmp_smallest(const void *a, const void *b) {
 
 lsm_tableset *lsm_tableset_edit(const lsm_tableset *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
                                 int nadd, int add_level) {
+    assert(nadd == 0 || (add_level >= 0 && add_level < LSM_LEVELS));
     lsm_tableset *nv = lsm_tableset_new();
     if (nv == NULL)
         return NULL;

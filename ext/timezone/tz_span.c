@@ -6,6 +6,7 @@
 */
 #include "timezone/tz_span.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -290,6 +291,7 @@ bool tz_round_mode_parse(const char *s, enum tz_round_mode *out) {
 }
 
 __int128 tz_round_ratio(__int128 num, __int128 den, enum tz_round_mode mode) {
+    assert(den > 0); /* the floor division below relies on it */
     __int128 q = num / den, r = num % den;
     if (r < 0) {
         q--;
