@@ -1,6 +1,7 @@
 /*
 ** ext/embed: SQL binding of the embed extension: text embeddings from HTTP APIs (the remote
-** half, remote_*.c) and local models (the local half, local_*.c and the engine files).
+** half: remote_*.c, symbols rembed_*) and local models (the local half: local_*.c, symbols
+** lembed_*).
 **
 ** Registers both halves on one connection: each has a registry (clients, models) that its
 ** functions and modules share. The engine lives in the other files of this folder and does not

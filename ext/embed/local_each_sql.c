@@ -219,7 +219,7 @@ static int each_filter(tvf_cursor *c, sqlite3_value **argv) {
         texts[k] = c->rows[i].text;
         lens[k++] = len;
     }
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     if (k > 0 && lembed_model_embed_batch(m, texts, lens, (size_t)k, c->vecs, err, sizeof(err)))
         rc = cur_error(&c->base, fn, "%s", err);
     /* Spread the k vectors back to their rows (null rows have none). */
@@ -268,7 +268,7 @@ static int chunks_filter(tvf_cursor *c, int mask, sqlite3_value **argv) {
     if (!z)
         return SQLITE_NOMEM;
     size_t n = (size_t)sqlite3_value_bytes(argv[1]);
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     if (lembed_model_tokenize(m, z, n, SIZE_MAX, &m->toks, err, sizeof(err)) != 0)
         return cur_error(&c->base, fn, "%s", err);
     size_t first = m->kind == LEMBED_KIND_BERT ? 1 : 0;

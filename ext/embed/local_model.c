@@ -8,7 +8,7 @@
 */
 #include "embed/local_model.h"
 
-#include "embed/bert.h"
+#include "embed/local_bert.h"
 #include "embed/local_file.h"
 
 #include <cjson/cJSON.h>

@@ -1,19 +1,19 @@
 /*
 ** local_model: one loaded local embedding model, whatever its kind: a static word-vector table
-** (static_vectors.h) or a GGUF transformer encoder (bert.h). The SQL binding (local_sql.c) talks
-** only to this interface. Plain C, no SQLite.
+** (local_static_vectors.h) or a GGUF transformer encoder (local_bert.h). The SQL binding
+** (local_sql.c) talks only to this interface. Plain C, no SQLite.
 */
 #ifndef STRATA_EMBED_LOCAL_MODEL_H
 #define STRATA_EMBED_LOCAL_MODEL_H
 
-#include "embed/static_vectors.h"
-#include "embed/tokenizer.h"
+#include "embed/local_static_vectors.h"
+#include "embed/local_tokenizer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define LEMBED_ERR_MAX 512
+#define LEMBED_ERR_SIZE 512
 /* Longest text the models accept (memory for tokens is proportional to it). */
 #define LEMBED_MAX_TEXT_BYTES ((size_t)32 << 20)
 

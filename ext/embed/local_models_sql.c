@@ -174,16 +174,16 @@ static int models_insert(models_vtab *v, sqlite3_value **argv) {
             vt, "a model named '%s' is already registered (DELETE it first to replace it)", name);
     if (v->reg->count >= LEMBED_MAX_MODELS)
         return vt_error(vt, "too many models (at most 64); DELETE one first%s", "");
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     lembed_model *m = lembed_model_open(path, opts, err, sizeof(err));
     if (!m)
         return vt_error(vt, "%s", err);
-    lembed_ref *ref = malloc(sizeof(*ref));
-    char *nm = strdup(name), *op = opts ? strdup(opts) : NULL;
+    lembed_ref *ref = sqlite3_malloc64(sizeof(*ref));
+    char *nm = sqlite3_mprintf("%s", name), *op = opts ? sqlite3_mprintf("%s", opts) : NULL;
     if (!ref || !nm || (opts && !op)) {
-        free(ref);
-        free(nm);
-        free(op);
+        sqlite3_free(ref);
+        sqlite3_free(nm);
+        sqlite3_free(op);
         lembed_model_close(m);
         return SQLITE_NOMEM;
     }
@@ -208,8 +208,8 @@ static int models_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlit
             lembed_entry *e = &v->reg->entries[i];
             if (e->id != id)
                 continue;
-            free(e->name);
-            free(e->options);
+            sqlite3_free(e->name);
+            sqlite3_free(e->options);
             lembed_ref_release(e->ref);
             memmove(e, e + 1, (size_t)(v->reg->count - i - 1) * sizeof(*e));
             v->reg->count--;

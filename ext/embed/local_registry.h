@@ -16,7 +16,6 @@
 #define LEMBED_PATH_POINTER "lembed_model_path"
 #define LEMBED_MODEL_OPTIONS_POINTER "lembed_model_options"
 #define LEMBED_CONTEXT_OPTIONS_POINTER "lembed_context_options"
-#define LEMBED_VECTOR_SUBTYPE 223
 
 typedef struct lembed_ref {
     lembed_model *model;

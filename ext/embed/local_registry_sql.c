@@ -3,6 +3,7 @@
 ** that use it: the functions (local_sql.c), temp.lembed_models, lembed_each and lembed_chunks.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "embed/local_registry.h"
 
 #include <stdlib.h>
@@ -18,7 +19,7 @@ lembed_entry *lembed_registry_find(lembed_registry *r, const char *name) {
 void lembed_ref_release(lembed_ref *ref) {
     if (ref && --ref->refs == 0) {
         lembed_model_close(ref->model);
-        free(ref);
+        sqlite3_free(ref);
     }
 }
 
@@ -40,8 +41,8 @@ void lembed_registry_unref(void *p) {
     if (r == NULL || --r->refs > 0)
         return;
     for (int i = 0; i < r->count; i++) {
-        free(r->entries[i].name);
-        free(r->entries[i].options);
+        sqlite3_free(r->entries[i].name);
+        sqlite3_free(r->entries[i].options);
         lembed_ref_release(r->entries[i].ref);
     }
     sqlite3_free(r);
@@ -71,5 +72,5 @@ lembed_model *lembed_lookup(sqlite3_context *ctx, const char *fn, sqlite3_value 
 
 void lembed_result_vector(sqlite3_context *ctx, const float *v, int dims) {
     sqlite3_result_blob(ctx, v, dims * (int)sizeof(float), SQLITE_TRANSIENT);
-    sqlite3_result_subtype(ctx, LEMBED_VECTOR_SUBTYPE);
+    sqlite3_result_subtype(ctx, STRATA_SUBTYPE_F32);
 }

@@ -7,9 +7,9 @@
 #include "common/error_sql.h"
 #include "common/strbuf.h"
 #include "common/version.h"
-#include "embed/bert.h"
+#include "embed/local_bert.h"
 #include "embed/local_registry.h"
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -127,7 +127,7 @@ static void lembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     if (lembed_model_embed(m, z, n, out, err, sizeof(err)) != 0)
         strata_result_error(ctx, "lembed", "%s", err);
     else
@@ -146,7 +146,7 @@ static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **a
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     /* Not truncated: callers use this to see how long a text really is. */
     if (lembed_model_tokenize(m, z, (size_t)sqlite3_value_bytes(argv[1]), SIZE_MAX, &m->toks, err,
                               sizeof(err)) != 0) {

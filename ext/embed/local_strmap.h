@@ -1,9 +1,9 @@
 /*
 ** local_strmap: an open-addressing hash map from byte strings to int32 ids.
 **
-** Used for vocabularies: WordPiece pieces (tokenizer.c) and word-vector tables
-** (static_vectors.c). Keys are copied into one arena, so a map of 341k words is two allocations
-** plus the arena's growth. Plain C, no SQLite.
+** Used for vocabularies: WordPiece pieces (local_tokenizer.c) and word-vector tables
+** (local_static_vectors.c). Keys are copied into one arena, so a map of 341k words is two
+** allocations plus the arena's growth. Plain C, no SQLite.
 */
 #ifndef STRATA_EMBED_LOCAL_STRMAP_H
 #define STRATA_EMBED_LOCAL_STRMAP_H

@@ -20,7 +20,7 @@ static int b64_value(unsigned char c) {
     return -1;
 }
 
-size_t remote_base64_max_floats(size_t n) {
+size_t rembed_base64_max_floats(size_t n) {
     return (n / 4 * 3 + 3) / 4 + 1;
 }
 
@@ -41,7 +41,7 @@ static int push_byte(uint8_t b, uint8_t word[4], size_t *nbytes, float *out, siz
     return 0;
 }
 
-long remote_base64_floats(const char *s, size_t n, float *out, size_t cap) {
+long rembed_base64_floats(const char *s, size_t n, float *out, size_t cap) {
     while (n > 0 && s[n - 1] == '=')
         n--;
     if (n % 4 == 1)

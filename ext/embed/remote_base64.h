@@ -11,9 +11,9 @@
 ** little-endian float32 values. Returns the number of floats written to out (at most cap), or -1
 ** when the text is not valid base64, its byte count is not a multiple of 4, or it holds more than
 ** cap floats. */
-long remote_base64_floats(const char *s, size_t n, float *out, size_t cap);
+long rembed_base64_floats(const char *s, size_t n, float *out, size_t cap);
 
 /* Number of floats that base64 text of length n decodes to at most (an upper bound for cap). */
-size_t remote_base64_max_floats(size_t n);
+size_t rembed_base64_max_floats(size_t n);
 
 #endif

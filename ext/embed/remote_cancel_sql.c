@@ -57,7 +57,7 @@ static long long now_ms(void) {
 }
 
 static int stop(void *arg) {
-    rembed_cancel *rc = arg;
+    rembed_interrupt *rc = arg;
     if (rc->is_interrupted)
         return rc->is_interrupted(rc->db) != 0;
     /* A probe costs a prepared statement: at most one per poll interval, and none in a call's
@@ -65,19 +65,19 @@ static int stop(void *arg) {
     long long now = now_ms();
     if (now < rc->next_probe_ms)
         return 0;
-    rc->next_probe_ms = now + REMOTE_HTTP_POLL_MS;
+    rc->next_probe_ms = now + REMBED_HTTP_POLL_MS;
     return probe_interrupted(rc->db);
 }
 
-void rembed_cancel_init(rembed_cancel *rc, sqlite3 *db) {
+void rembed_interrupt_init(rembed_interrupt *rc, sqlite3 *db) {
     rc->db = db;
     rc->is_interrupted = resolve_is_interrupted();
-    rc->next_probe_ms = now_ms() + REMOTE_HTTP_POLL_MS;
+    rc->next_probe_ms = now_ms() + REMBED_HTTP_POLL_MS;
     rc->cancel.stop = stop;
     rc->cancel.arg = rc;
 }
 
-const char *rembed_cancel_method(void) {
+const char *rembed_interrupt_method(void) {
     return resolve_is_interrupted() ? "sqlite3_is_interrupted"
                                     : "a probe statement (SQLite < 3.41)";
 }

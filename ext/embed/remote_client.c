@@ -27,14 +27,14 @@ static bool has_header(const cJSON *headers, const char *name) {
     return false;
 }
 
-static int build_headers(remote_client *c) {
+static int build_headers(rembed_client *c) {
     const cJSON *user = c->cfg.headers;
     int n = cJSON_GetArraySize(user) + 1;
     c->header_lines = calloc((size_t)n, sizeof(char *));
     if (c->header_lines == NULL)
         return -1;
     if (c->cfg.key != NULL) {
-        bool goog = c->cfg.format->auth == REMOTE_AUTH_GOOG;
+        bool goog = c->cfg.format->auth == REMBED_AUTH_GOOG;
         const char *name = goog ? "x-goog-api-key" : "Authorization";
         if (!has_header(user, name)) {
             size_t len = strlen(c->cfg.key) + 8;
@@ -59,7 +59,7 @@ static int build_headers(remote_client *c) {
     return 0;
 }
 
-void remote_client_free(remote_client *c) {
+void rembed_client_free(rembed_client *c) {
     if (c == NULL)
         return;
     for (int i = 0; i < c->n_headers; i++) {
@@ -67,28 +67,28 @@ void remote_client_free(remote_client *c) {
         free(c->header_lines[i]);
     }
     free(c->header_lines);
-    remote_http_free(&c->http);
-    remote_config_free(&c->cfg);
+    rembed_http_free(&c->http);
+    rembed_config_free(&c->cfg);
     free(c->url);
     free(c->name);
     free(c);
 }
 
-remote_client *remote_client_new(const char *name, remote_config *cfg, char *err, size_t errlen) {
-    remote_client *c = calloc(1, sizeof *c);
+rembed_client *rembed_client_new(const char *name, rembed_config *cfg, char *err, size_t errlen) {
+    rembed_client *c = calloc(1, sizeof *c);
     if (c == NULL) {
-        remote_config_free(cfg);
+        rembed_config_free(cfg);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     c->cfg = *cfg;
-    remote_config_init(cfg);
-    remote_http_init(&c->http);
+    rembed_config_init(cfg);
+    rembed_http_init(&c->http);
     c->name = strdup(name);
-    c->url = remote_format_url(c->cfg.format, c->cfg.url, c->cfg.model);
+    c->url = rembed_format_url(c->cfg.format, c->cfg.url, c->cfg.model);
     c->rng = (unsigned)time(NULL) ^ (unsigned)(size_t)c;
     if (c->name == NULL || c->url == NULL || build_headers(c) != 0) {
-        remote_client_free(c);
+        rembed_client_free(c);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
@@ -109,18 +109,18 @@ static unsigned next_random(unsigned *state) {
     return x;
 }
 
-long remote_backoff_ms(long base_ms, int attempt, double retry_after_s, unsigned *rng) {
+long rembed_backoff_ms(long base_ms, int attempt, double retry_after_s, unsigned *rng) {
     double wait;
     if (retry_after_s >= 0) {
         wait = retry_after_s * 1000.0;
     } else {
         wait = (double)base_ms;
-        for (int i = 0; i < attempt && wait < REMOTE_MAX_WAIT_MS; i++)
+        for (int i = 0; i < attempt && wait < REMBED_MAX_WAIT_MS; i++)
             wait *= 2;
         wait *= 0.5 + 0.5 * (double)(next_random(rng) % 1000u) / 999.0;
     }
-    if (wait > REMOTE_MAX_WAIT_MS)
-        wait = REMOTE_MAX_WAIT_MS;
+    if (wait > REMBED_MAX_WAIT_MS)
+        wait = REMBED_MAX_WAIT_MS;
     return (long)wait;
 }
 
@@ -142,7 +142,7 @@ static bool retryable_status(long status) {
 
 /* One rembed/rembed_each call: when it must end, and who may stop it. */
 typedef struct call_state {
-    const remote_cancel *cancel;
+    const rembed_cancel *cancel;
     long long deadline; /* now_ms() value */
     long deadline_ms;
 } call_state;
@@ -161,11 +161,11 @@ static bool wait_ms(const call_state *call, long ms) {
         long long left = end - now_ms();
         if (left <= 0)
             return true;
-        sleep_ms(left < REMOTE_HTTP_POLL_MS ? (long)left : REMOTE_HTTP_POLL_MS);
+        sleep_ms(left < REMBED_HTTP_POLL_MS ? (long)left : REMBED_HTTP_POLL_MS);
     }
 }
 
-static int deadline_error(const remote_client *c, const call_state *call, const char *after,
+static int deadline_error(const rembed_client *c, const call_state *call, const char *after,
                           char *err, size_t errlen) {
     snprintf(err, errlen, "client '%s': the call took longer than deadline_ms (%ld ms)%s", c->name,
              call->deadline_ms, after);
@@ -184,13 +184,13 @@ static void after_text(char *after, size_t n, int attempt, bool out_of_time) {
 }
 
 /* One request with retries: on success h->response holds a 2xx body. */
-static int post_with_retries(remote_client *c, const char *body, size_t len, const call_state *call,
+static int post_with_retries(rembed_client *c, const char *body, size_t len, const call_state *call,
                              char *err, size_t errlen) {
-    const remote_config *cfg = &c->cfg;
-    remote_headers headers = {(const char *const *)c->header_lines, c->n_headers};
+    const rembed_config *cfg = &c->cfg;
+    rembed_headers headers = {(const char *const *)c->header_lines, c->n_headers};
     char after[96];
     for (int attempt = 0;; attempt++) {
-        char detail[REMOTE_ERR_SIZE / 2];
+        char detail[REMBED_ERR_SIZE / 2];
         long long left = call->deadline - now_ms();
         after_text(after, sizeof after, attempt, false);
         if (left <= 0)
@@ -199,34 +199,34 @@ static int post_with_retries(remote_client *c, const char *body, size_t len, con
         long timeout = left < cfg->timeout_ms ? (long)left : cfg->timeout_ms;
         long connect = left < cfg->connect_timeout_ms ? (long)left : cfg->connect_timeout_ms;
         c->usage.requests++;
-        remote_failure f = remote_http_post(&c->http, c->url, &headers, body, len, connect, timeout,
+        rembed_failure f = rembed_http_post(&c->http, c->url, &headers, body, len, connect, timeout,
                                             call->cancel, detail, sizeof detail);
         long status = c->http.status;
-        if (f == REMOTE_OK && status >= 200 && status < 300)
+        if (f == REMBED_OK && status >= 200 && status < 300)
             return 0;
-        if (f == REMOTE_FAIL_CANCELLED) {
+        if (f == REMBED_FAIL_CANCELLED) {
             snprintf(err, errlen, "client '%s': interrupted", c->name);
-            return REMOTE_CANCELLED;
+            return REMBED_CANCELLED;
         }
         /* libcurl's timers may fire a little before our clock reaches the deadline. */
-        if (f == REMOTE_FAIL_TIMEOUT && call->deadline - now_ms() < REMOTE_HTTP_POLL_MS)
+        if (f == REMBED_FAIL_TIMEOUT && call->deadline - now_ms() < REMBED_HTTP_POLL_MS)
             return deadline_error(c, call, after, err, errlen);
-        bool retry = f == REMOTE_OK ? retryable_status(status) : f == REMOTE_FAIL_DROPPED;
+        bool retry = f == REMBED_OK ? retryable_status(status) : f == REMBED_FAIL_DROPPED;
         long wait = 0;
         bool out_of_time = false;
         if (retry && attempt < cfg->max_retries) {
-            wait = remote_backoff_ms(cfg->retry_base_ms, attempt,
-                                     f == REMOTE_OK ? c->http.retry_after_s : -1, &c->rng);
+            wait = rembed_backoff_ms(cfg->retry_base_ms, attempt,
+                                     f == REMBED_OK ? c->http.retry_after_s : -1, &c->rng);
             out_of_time = now_ms() + wait >= call->deadline;
         }
         if (!retry || attempt >= cfg->max_retries || out_of_time) {
             after_text(after, sizeof after, attempt, out_of_time);
-            if (f != REMOTE_OK) {
+            if (f != REMBED_OK) {
                 snprintf(err, errlen, "client '%s': request failed: %s%s", c->name, detail, after);
             } else {
-                char msg[REMOTE_ERROR_QUOTE + 8];
-                remote_format_error_text(c->http.response.data, c->http.response.len, cfg->key, msg,
-                                         sizeof msg, REMOTE_ERROR_QUOTE);
+                char msg[REMBED_ERROR_QUOTE + 8];
+                rembed_format_error_text(c->http.response.data, c->http.response.len, cfg->key, msg,
+                                         sizeof msg, REMBED_ERROR_QUOTE);
                 snprintf(err, errlen, "client '%s': HTTP %ld%s%s%s", c->name, status,
                          msg[0] ? ": " : "", msg, after);
             }
@@ -235,35 +235,35 @@ static int post_with_retries(remote_client *c, const char *body, size_t len, con
         c->usage.retries++;
         if (!wait_ms(call, wait)) {
             snprintf(err, errlen, "client '%s': interrupted", c->name);
-            return REMOTE_CANCELLED;
+            return REMBED_CANCELLED;
         }
     }
 }
 
 /* Embeds one request's worth of texts into out rows [first, first+n). */
-static int embed_batch(remote_client *c, const char *const *texts, const size_t *lens, int n,
-                       const remote_request *req, const call_state *call, remote_vectors *out,
+static int embed_batch(rembed_client *c, const char *const *texts, const size_t *lens, int n,
+                       const rembed_request *req, const call_state *call, rembed_vectors *out,
                        int first, int total, char *err, size_t errlen) {
-    char detail[REMOTE_ERR_SIZE / 2];
-    char *body = remote_format_body(c->cfg.format, req, texts, lens, n, detail, sizeof detail);
+    char detail[REMBED_ERR_SIZE / 2];
+    char *body = rembed_format_body(c->cfg.format, req, texts, lens, n, detail, sizeof detail);
     if (body == NULL) {
         snprintf(err, errlen, "client '%s': %s", c->name, detail);
         return -1;
     }
     size_t body_len = strlen(body);
-    if (body_len > REMOTE_MAX_REQUEST_BYTES) { /* the texts fit: extra or the model is huge */
+    if (body_len > REMBED_MAX_REQUEST_BYTES) { /* the texts fit: extra or the model is huge */
         free(body);
         snprintf(err, errlen,
                  "client '%s': a request of %zu bytes is larger than the limit of %zu MiB", c->name,
-                 body_len, REMOTE_MAX_REQUEST_BYTES >> 20);
+                 body_len, REMBED_MAX_REQUEST_BYTES >> 20);
         return -1;
     }
     int rc = post_with_retries(c, body, body_len, call, err, errlen);
     free(body);
     if (rc != 0)
         return rc;
-    remote_vectors got;
-    if (remote_format_parse(c->http.response.data, c->http.response.len, n, &got, detail,
+    rembed_vectors got;
+    if (rembed_format_parse(c->http.response.data, c->http.response.len, n, &got, detail,
                             sizeof detail) != 0) {
         snprintf(err, errlen, "client '%s': %s", c->name, detail);
         return -1;
@@ -289,18 +289,18 @@ static int embed_batch(remote_client *c, const char *const *texts, const size_t 
     return 0;
 }
 
-int remote_client_text_too_large(remote_client *c, size_t bytes, char *err, size_t errlen) {
+int rembed_client_text_too_large(rembed_client *c, size_t bytes, char *err, size_t errlen) {
     snprintf(err, errlen,
              "client '%s': a text of %zu bytes does not fit in a request (at most %zu MiB as "
              "JSON; split it first)",
-             c->name, bytes, REMOTE_MAX_REQUEST_BYTES >> 20);
+             c->name, bytes, REMBED_MAX_REQUEST_BYTES >> 20);
     c->usage.errors++;
     return -1;
 }
 
 /* Room in a request for the texts themselves; the rest is for the model, options and syntax
 ** around each text. */
-#define TEXT_ROOM (REMOTE_MAX_REQUEST_BYTES - ((size_t)1 << 20))
+#define TEXT_ROOM (REMBED_MAX_REQUEST_BYTES - ((size_t)1 << 20))
 #define PER_TEXT_SYNTAX 64
 
 /* How many texts from first on go in the next request: at most batch, and their JSON within
@@ -309,7 +309,7 @@ static int next_batch(const char *const *texts, const size_t *lens, int n, int f
     size_t bytes = 0;
     int k = 0;
     while (first + k < n && k < batch) {
-        size_t t = remote_text_json_bytes(texts[first + k], lens[first + k]) + PER_TEXT_SYNTAX;
+        size_t t = rembed_text_json_bytes(texts[first + k], lens[first + k]) + PER_TEXT_SYNTAX;
         if (k > 0 && bytes + t > TEXT_ROOM)
             break;
         bytes += t;
@@ -318,11 +318,11 @@ static int next_batch(const char *const *texts, const size_t *lens, int n, int f
     return k;
 }
 
-int remote_client_embed(remote_client *c, const char *const *texts, const size_t *lens, int n,
-                        const char *input_type, const remote_cancel *cancel, remote_vectors *out,
+int rembed_client_embed(rembed_client *c, const char *const *texts, const size_t *lens, int n,
+                        const char *input_type, const rembed_cancel *cancel, rembed_vectors *out,
                         char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
-    const remote_config *cfg = &c->cfg;
+    const rembed_config *cfg = &c->cfg;
     if (input_type != NULL && cfg->format->task_field == NULL) {
         snprintf(err, errlen, "client '%s': format %s takes no input_type", c->name,
                  cfg->format->name);
@@ -332,12 +332,12 @@ int remote_client_embed(remote_client *c, const char *const *texts, const size_t
     /* Refused before anything is sent: a call fails whole or not at all. */
     for (int i = 0; i < n; i++)
         if (lens[i] > TEXT_ROOM ||
-            remote_text_json_bytes(texts[i], lens[i]) + PER_TEXT_SYNTAX > TEXT_ROOM)
-            return remote_client_text_too_large(c, lens[i], err, errlen);
+            rembed_text_json_bytes(texts[i], lens[i]) + PER_TEXT_SYNTAX > TEXT_ROOM)
+            return rembed_client_text_too_large(c, lens[i], err, errlen);
     call_state call = {cancel, now_ms() + cfg->deadline_ms, cfg->deadline_ms};
-    remote_request req = {cfg->model, input_type ? input_type : cfg->input_type, cfg->dimensions,
+    rembed_request req = {cfg->model, input_type ? input_type : cfg->input_type, cfg->dimensions,
                           cfg->base64, cfg->extra};
-    int batch = remote_config_batch_size(cfg);
+    int batch = rembed_config_batch_size(cfg);
     for (int first = 0; first < n;) {
         int k = next_batch(texts, lens, n, first, batch);
         int rc =

@@ -96,13 +96,13 @@ static int clients_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int co
     int i = ((clients_cursor *)cur)->i;
     if (i >= vt->reg->n)
         return SQLITE_OK;
-    remote_client *c = vt->reg->entries[i].client;
+    rembed_client *c = vt->reg->entries[i].client;
     if (col == 0) {
         sqlite3_result_text(ctx, c->name, -1, SQLITE_TRANSIENT);
     } else if (!sqlite3_vtab_nochange(ctx)) {
         /* Under UPDATE, an options column left unchanged is not computed: xUpdate keeps the
         ** client's settings (and secrets) as they are. */
-        char *json = remote_config_json(&c->cfg);
+        char *json = rembed_config_json(&c->cfg);
         if (json == NULL)
             return SQLITE_NOMEM;
         sqlite3_result_text(ctx, json, -1, SQLITE_TRANSIENT);
@@ -125,9 +125,9 @@ static int fail(sqlite3_vtab *base, const char *fmt, const char *detail) {
 }
 
 /* Settings from an options value; old (may be NULL) supplies redacted secrets. */
-static int config_from_value(sqlite3_value *v, const char *name, const remote_config *old,
-                             remote_config *cfg, char *err, size_t errlen) {
-    remote_config_init(cfg);
+static int config_from_value(sqlite3_value *v, const char *name, const rembed_config *old,
+                             rembed_config *cfg, char *err, size_t errlen) {
+    rembed_config_init(cfg);
     const char *text = (const char *)sqlite3_value_text(v);
     int rc;
     if (text == NULL) {
@@ -137,26 +137,26 @@ static int config_from_value(sqlite3_value *v, const char *name, const remote_co
     while (isspace((unsigned char)*text))
         text++;
     if (*text == '{') {
-        rc = remote_config_set_json(cfg, text, old, err, errlen);
+        rc = rembed_config_set_json(cfg, text, old, err, errlen);
     } else {
-        rc = remote_config_set(cfg, "format", text, err, errlen);
+        rc = rembed_config_set(cfg, "format", text, err, errlen);
         if (rc == 0 && cfg->format->needs_model)
-            rc = remote_config_set(cfg, "model", name, err, errlen);
+            rc = rembed_config_set(cfg, "model", name, err, errlen);
     }
     if (rc == 0)
-        rc = remote_config_finish(cfg, err, errlen);
+        rc = rembed_config_finish(cfg, err, errlen);
     if (rc != 0)
-        remote_config_free(cfg);
+        rembed_config_free(cfg);
     return rc;
 }
 
 static int make_client(sqlite3_vtab *base, sqlite3_value *options, const char *name,
-                       const remote_config *old, remote_client **out) {
-    char err[REMOTE_ERR_SIZE];
-    remote_config cfg;
+                       const rembed_config *old, rembed_client **out) {
+    char err[REMBED_ERR_SIZE];
+    rembed_config cfg;
     if (config_from_value(options, name, old, &cfg, err, sizeof err) != 0)
         return fail(base, "%s", err);
-    *out = remote_client_new(name, &cfg, err, sizeof err);
+    *out = rembed_client_new(name, &cfg, err, sizeof err);
     return *out ? SQLITE_OK : fail(base, "%s", err);
 }
 
@@ -168,12 +168,12 @@ static int clients_insert(clients_vtab *vt, const char *name, sqlite3_value *opt
         return fail(&vt->base, "client '%.100s' already exists (UPDATE or DELETE it first)", name);
     if (existing < 0 && r->n >= REMBED_MAX_CLIENTS)
         return fail(&vt->base, "too many clients (at most %s)", "1000");
-    remote_client *c;
+    rembed_client *c;
     int rc = make_client(&vt->base, options, name, NULL, &c);
     if (rc != SQLITE_OK)
         return rc;
     if (existing >= 0) {
-        remote_client_free(r->entries[existing].client);
+        rembed_client_free(r->entries[existing].client);
         r->entries[existing].client = c;
         *rowid = r->entries[existing].id;
         return SQLITE_OK;
@@ -182,7 +182,7 @@ static int clients_insert(clients_vtab *vt, const char *name, sqlite3_value *opt
         int cap = r->cap ? r->cap * 2 : 8;
         rembed_entry *grown = sqlite3_realloc64(r->entries, (sqlite3_uint64)cap * sizeof *grown);
         if (grown == NULL) {
-            remote_client_free(c);
+            rembed_client_free(c);
             return SQLITE_NOMEM;
         }
         r->entries = grown;
@@ -204,7 +204,7 @@ static int clients_update_row(clients_vtab *vt, sqlite3_int64 id, const char *na
     int other = rembed_registry_find(r, name, 0);
     if (other >= 0 && other != i)
         return fail(&vt->base, "client '%.100s' already exists", name);
-    remote_client *old = r->entries[i].client;
+    rembed_client *old = r->entries[i].client;
     if (sqlite3_value_nochange(options)) {
         if (strcmp(old->name, name) == 0)
             return SQLITE_OK;
@@ -215,12 +215,12 @@ static int clients_update_row(clients_vtab *vt, sqlite3_int64 id, const char *na
         old->name = copy;
         return SQLITE_OK;
     }
-    remote_client *c;
+    rembed_client *c;
     int rc = make_client(&vt->base, options, name, &old->cfg, &c);
     if (rc != SQLITE_OK)
         return rc;
     c->usage = old->usage; /* the counters follow the name across new settings */
-    remote_client_free(old);
+    rembed_client_free(old);
     r->entries[i].client = c;
     return SQLITE_OK;
 }
@@ -230,7 +230,7 @@ static int clients_delete(clients_vtab *vt, sqlite3_int64 id) {
     int i = rembed_registry_find(r, NULL, id);
     if (i < 0)
         return SQLITE_OK;
-    remote_client_free(r->entries[i].client);
+    rembed_client_free(r->entries[i].client);
     memmove(r->entries + i, r->entries + i + 1, (size_t)(r->n - i - 1) * sizeof *r->entries);
     r->n--;
     return SQLITE_OK;

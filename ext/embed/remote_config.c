@@ -12,11 +12,11 @@
 #define MAX_OPTION_TEXT 8192
 #define MAX_HEADERS 64
 
-void remote_config_init(remote_config *c) {
+void rembed_config_init(rembed_config *c) {
     memset(c, 0, sizeof *c);
     c->timeout_ms = 30000;
     c->connect_timeout_ms = 10000;
-    c->deadline_ms = REMOTE_DEFAULT_DEADLINE_MS;
+    c->deadline_ms = REMBED_DEFAULT_DEADLINE_MS;
     c->max_retries = 3;
     c->retry_base_ms = 500;
 }
@@ -38,14 +38,14 @@ static void wipe_json(cJSON *obj) {
     cJSON_Delete(obj);
 }
 
-void remote_config_free(remote_config *c) {
+void rembed_config_free(rembed_config *c) {
     free(c->model);
     free(c->url);
     wipe_free(c->key);
     free(c->input_type);
     wipe_json(c->headers);
     cJSON_Delete(c->extra);
-    remote_config_init(c);
+    rembed_config_init(c);
 }
 
 static int set_string(char **slot, const char *name, const char *value, char *err, size_t errlen) {
@@ -105,17 +105,17 @@ static int set_object(cJSON **slot, const char *name, const char *value, char *e
     return 0;
 }
 
-int remote_config_set(remote_config *c, const char *name, const char *value, char *err,
+int rembed_config_set(rembed_config *c, const char *name, const char *value, char *err,
                       size_t errlen) {
     if (name == NULL || value == NULL) {
         snprintf(err, errlen, "option names and values must not be NULL");
         return -1;
     }
     if (strcmp(name, "format") == 0) {
-        const remote_format *f = remote_format_find(value);
+        const rembed_format *f = rembed_format_find(value);
         if (f == NULL) {
             snprintf(err, errlen, "unknown format '%.60s' (expected one of %s)", value,
-                     remote_format_names());
+                     rembed_format_names());
             return -1;
         }
         c->format = f;
@@ -124,11 +124,11 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
     if (strcmp(name, "model") == 0)
         return set_string(&c->model, name, value, err, errlen);
     if (strcmp(name, "url") == 0) {
-        if (!remote_http_url_ok(value)) {
+        if (!rembed_http_url_ok(value)) {
             snprintf(err, errlen, "option 'url' must be an http:// or https:// URL");
             return -1;
         }
-        if (remote_http_url_has_userinfo(value)) {
+        if (rembed_http_url_has_userinfo(value)) {
             snprintf(err, errlen,
                      "option 'url' must not carry credentials (user:password@); give the key "
                      "as option 'key' or a header in option 'headers'");
@@ -147,7 +147,7 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
     if (strcmp(name, "input_type") == 0 || strcmp(name, "task") == 0)
         return set_string(&c->input_type, "input_type", value, err, errlen);
     if (strcmp(name, "dimensions") == 0)
-        return set_int(&c->dimensions, name, value, 1, REMOTE_MAX_DIM, err, errlen);
+        return set_int(&c->dimensions, name, value, 1, REMBED_MAX_DIM, err, errlen);
     if (strcmp(name, "encoding") == 0) {
         if (strcmp(value, "float") != 0 && strcmp(value, "base64") != 0) {
             snprintf(err, errlen, "option 'encoding' must be 'float' or 'base64'");
@@ -157,18 +157,18 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
         return 0;
     }
     if (strcmp(name, "timeout_ms") == 0)
-        return set_long(&c->timeout_ms, name, value, 1, REMOTE_MAX_TIMEOUT_MS, err, errlen);
+        return set_long(&c->timeout_ms, name, value, 1, REMBED_MAX_TIMEOUT_MS, err, errlen);
     if (strcmp(name, "connect_timeout_ms") == 0)
-        return set_long(&c->connect_timeout_ms, name, value, 1, REMOTE_MAX_CONNECT_TIMEOUT_MS, err,
+        return set_long(&c->connect_timeout_ms, name, value, 1, REMBED_MAX_CONNECT_TIMEOUT_MS, err,
                         errlen);
     if (strcmp(name, "deadline_ms") == 0)
-        return set_long(&c->deadline_ms, name, value, 1, REMOTE_MAX_DEADLINE_MS, err, errlen);
+        return set_long(&c->deadline_ms, name, value, 1, REMBED_MAX_DEADLINE_MS, err, errlen);
     if (strcmp(name, "max_retries") == 0)
-        return set_int(&c->max_retries, name, value, 0, REMOTE_MAX_RETRIES, err, errlen);
+        return set_int(&c->max_retries, name, value, 0, REMBED_MAX_RETRIES, err, errlen);
     if (strcmp(name, "retry_base_ms") == 0)
         return set_long(&c->retry_base_ms, name, value, 0, 60000, err, errlen);
     if (strcmp(name, "batch_size") == 0)
-        return set_int(&c->batch_size, name, value, 1, REMOTE_MAX_BATCH, err, errlen);
+        return set_int(&c->batch_size, name, value, 1, REMBED_MAX_BATCH, err, errlen);
     if (strcmp(name, "headers") == 0 || strcmp(name, "extra") == 0)
         return set_object(strcmp(name, "headers") == 0 ? &c->headers : &c->extra, name, value, err,
                           errlen);
@@ -180,17 +180,17 @@ int remote_config_set(remote_config *c, const char *name, const char *value, cha
     return -1;
 }
 
-/* Replaces header values given as REMOTE_REDACTED by old's values. */
-static int restore_headers(remote_config *c, const remote_config *old, char *err, size_t errlen) {
+/* Replaces header values given as REMBED_REDACTED by old's values. */
+static int restore_headers(rembed_config *c, const rembed_config *old, char *err, size_t errlen) {
     if (c->headers == NULL)
         return 0;
     for (cJSON *m = c->headers->child; m != NULL; m = m->next) {
-        if (!cJSON_IsString(m) || strcmp(m->valuestring, REMOTE_REDACTED) != 0)
+        if (!cJSON_IsString(m) || strcmp(m->valuestring, REMBED_REDACTED) != 0)
             continue;
         const cJSON *prev =
             old && old->headers ? cJSON_GetObjectItemCaseSensitive(old->headers, m->string) : NULL;
         if (!cJSON_IsString(prev)) {
-            snprintf(err, errlen, "header '%.60s' is " REMOTE_REDACTED " but has no old value",
+            snprintf(err, errlen, "header '%.60s' is " REMBED_REDACTED " but has no old value",
                      m->string);
             return -1;
         }
@@ -202,7 +202,7 @@ static int restore_headers(remote_config *c, const remote_config *old, char *err
     return 0;
 }
 
-int remote_config_set_json(remote_config *c, const char *json, const remote_config *old, char *err,
+int rembed_config_set_json(rembed_config *c, const char *json, const rembed_config *old, char *err,
                            size_t errlen) {
     cJSON *root = cJSON_Parse(json);
     if (!cJSON_IsObject(root)) {
@@ -216,12 +216,12 @@ int remote_config_set_json(remote_config *c, const char *json, const remote_conf
         if (cJSON_IsNull(m) || strcmp(m->string, "key_from") == 0)
             continue;
         if (strcmp(m->string, "key") == 0 && cJSON_IsString(m) &&
-            strcmp(m->valuestring, REMOTE_REDACTED) == 0) {
+            strcmp(m->valuestring, REMBED_REDACTED) == 0) {
             if (old == NULL || old->key == NULL || old->key_from_env) {
-                snprintf(err, errlen, "key is " REMOTE_REDACTED " but there is no old key");
+                snprintf(err, errlen, "key is " REMBED_REDACTED " but there is no old key");
                 rc = -1;
             } else {
-                rc = remote_config_set(c, "key", old->key, err, errlen);
+                rc = rembed_config_set(c, "key", old->key, err, errlen);
             }
             continue;
         }
@@ -231,7 +231,7 @@ int remote_config_set_json(remote_config *c, const char *json, const remote_conf
             rc = -1;
             break;
         }
-        rc = remote_config_set(c, m->string, text, err, errlen);
+        rc = rembed_config_set(c, m->string, text, err, errlen);
         if (text != m->valuestring)
             free(text);
     }
@@ -269,14 +269,14 @@ static int check_headers(const cJSON *headers, char *err, size_t errlen) {
     return 0;
 }
 
-int remote_config_finish(remote_config *c, char *err, size_t errlen) {
+int rembed_config_finish(rembed_config *c, char *err, size_t errlen) {
     if (c->format == NULL) {
-        snprintf(err, errlen, "option 'format' is required (one of %s)", remote_format_names());
+        snprintf(err, errlen, "option 'format' is required (one of %s)", rembed_format_names());
         return -1;
     }
-    c->format = remote_format_for_url(c->format, c->url);
-    const remote_format *f = c->format;
-    if (remote_format_is_legacy(f) && (c->dimensions > 0 || c->batch_size > 1)) {
+    c->format = rembed_format_for_url(c->format, c->url);
+    const rembed_format *f = c->format;
+    if (rembed_format_is_legacy(f) && (c->dimensions > 0 || c->batch_size > 1)) {
         snprintf(err, errlen,
                  "format ollama at /api/embeddings (the legacy endpoint) embeds one text per "
                  "request and has no '%s' option; use /api/embed",
@@ -299,7 +299,7 @@ int remote_config_finish(remote_config *c, char *err, size_t errlen) {
         snprintf(err, errlen, "format %s does not send base64 embeddings", f->name);
         return -1;
     }
-    if (f->layout == REMOTE_LAYOUT_SINGLE && c->batch_size > 1) {
+    if (f->layout == REMBED_LAYOUT_SINGLE && c->batch_size > 1) {
         snprintf(err, errlen, "format %s embeds one text per request (batch_size 1)", f->name);
         return -1;
     }
@@ -334,18 +334,18 @@ int remote_config_finish(remote_config *c, char *err, size_t errlen) {
     return 0;
 }
 
-int remote_config_batch_size(const remote_config *c) {
+int rembed_config_batch_size(const rembed_config *c) {
     if (c->format == NULL)
         return 1;
     return c->batch_size > 0 ? c->batch_size : c->format->max_batch;
 }
 
-char *remote_config_json(const remote_config *c) {
+char *rembed_config_json(const rembed_config *c) {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
     bool ok = true;
-    const remote_format *f = c->format;
+    const rembed_format *f = c->format;
 #define ADD(expr) ok = ok && (expr) != NULL
     if (f != NULL)
         ADD(cJSON_AddStringToObject(o, "format", f->name));
@@ -354,7 +354,7 @@ char *remote_config_json(const remote_config *c) {
     if (c->url || f)
         ADD(cJSON_AddStringToObject(o, "url", c->url ? c->url : f->url));
     if (c->key && !c->key_from_env)
-        ADD(cJSON_AddStringToObject(o, "key", REMOTE_REDACTED));
+        ADD(cJSON_AddStringToObject(o, "key", REMBED_REDACTED));
     if (c->key && c->key_from_env && f)
         ADD(cJSON_AddStringToObject(o, "key_from", f->key_env));
     if (c->input_type)
@@ -367,12 +367,12 @@ char *remote_config_json(const remote_config *c) {
     ADD(cJSON_AddNumberToObject(o, "deadline_ms", (double)c->deadline_ms));
     ADD(cJSON_AddNumberToObject(o, "max_retries", c->max_retries));
     ADD(cJSON_AddNumberToObject(o, "retry_base_ms", (double)c->retry_base_ms));
-    ADD(cJSON_AddNumberToObject(o, "batch_size", remote_config_batch_size(c)));
+    ADD(cJSON_AddNumberToObject(o, "batch_size", rembed_config_batch_size(c)));
     if (c->headers) {
         cJSON *h = cJSON_AddObjectToObject(o, "headers");
         ok = ok && h != NULL;
         for (const cJSON *m = c->headers->child; ok && m != NULL; m = m->next)
-            ADD(cJSON_AddStringToObject(h, m->string, REMOTE_REDACTED));
+            ADD(cJSON_AddStringToObject(h, m->string, REMBED_REDACTED));
     }
     if (c->extra) {
         cJSON *x = cJSON_Duplicate(c->extra, 1);

@@ -14,18 +14,18 @@
 #include "embed/remote_providers.h"
 
 /* What SELECT shows instead of a secret; given back in an UPDATE it keeps the old secret. */
-#define REMOTE_REDACTED "(redacted)"
+#define REMBED_REDACTED "(redacted)"
 
 /* Limits of the time options. A call can hold a statement (and a host's worker thread) no
 ** longer than deadline_ms, whatever the other settings. */
-#define REMOTE_MAX_TIMEOUT_MS 300000L
-#define REMOTE_MAX_CONNECT_TIMEOUT_MS 60000L
-#define REMOTE_MAX_DEADLINE_MS 3600000L
-#define REMOTE_DEFAULT_DEADLINE_MS 120000L
-#define REMOTE_MAX_RETRIES 10
+#define REMBED_MAX_TIMEOUT_MS 300000L
+#define REMBED_MAX_CONNECT_TIMEOUT_MS 60000L
+#define REMBED_MAX_DEADLINE_MS 3600000L
+#define REMBED_DEFAULT_DEADLINE_MS 120000L
+#define REMBED_MAX_RETRIES 10
 
-typedef struct remote_config {
-    const remote_format *format;
+typedef struct rembed_config {
+    const rembed_format *format;
     char *model;
     char *url; /* NULL: the format's default endpoint */
     char *key; /* explicit key, or the environment's (key_from_env) */
@@ -41,32 +41,32 @@ typedef struct remote_config {
     int batch_size; /* 0: the format's limit */
     cJSON *headers; /* object of string values, or NULL */
     cJSON *extra;   /* object merged into request bodies, or NULL */
-} remote_config;
+} rembed_config;
 
-void remote_config_init(remote_config *c);
+void rembed_config_init(rembed_config *c);
 /* Frees the strings (wiping the key) and JSON of c. */
-void remote_config_free(remote_config *c);
+void rembed_config_free(rembed_config *c);
 
 /* Sets option name to value (text: numbers, JSON objects and booleans as their text). Unknown
 ** names and bad values fail with err filled. */
-int remote_config_set(remote_config *c, const char *name, const char *value, char *err,
+int rembed_config_set(rembed_config *c, const char *name, const char *value, char *err,
                       size_t errlen);
 
-/* Sets every member of the JSON object text json. Secrets given as REMOTE_REDACTED are taken
+/* Sets every member of the JSON object text json. Secrets given as REMBED_REDACTED are taken
 ** from old (may be NULL). */
-int remote_config_set_json(remote_config *c, const char *json, const remote_config *old, char *err,
+int rembed_config_set_json(rembed_config *c, const char *json, const rembed_config *old, char *err,
                            size_t errlen);
 
 /* Checks that the options make a usable client and fills the key from the environment: only
 ** when no key was given and the URL is the format's default, so a custom URL never receives
 ** the environment's key. A format that needs a key and has none fails, naming its variable. */
-int remote_config_finish(remote_config *c, char *err, size_t errlen);
+int rembed_config_finish(rembed_config *c, char *err, size_t errlen);
 
 /* The options as a JSON object with the key and header values redacted; malloc'd, NULL when out
 ** of memory. */
-char *remote_config_json(const remote_config *c);
+char *rembed_config_json(const rembed_config *c);
 
 /* The effective per-request input limit. */
-int remote_config_batch_size(const remote_config *c);
+int rembed_config_batch_size(const rembed_config *c);
 
 #endif

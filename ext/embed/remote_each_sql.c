@@ -7,6 +7,7 @@
 ** sent. The module is SQLITE_VTAB_DIRECTONLY.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
@@ -29,7 +30,7 @@ typedef struct each_cursor {
     cJSON **items; /* its elements, by index */
     int *row_of;   /* element -> row in vectors, -1 for null elements */
     int n;
-    remote_vectors vectors;
+    rembed_vectors vectors;
     int i;
 } each_cursor;
 
@@ -91,9 +92,9 @@ static int each_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
 
 static void reset(each_cursor *cur) {
     cJSON_Delete(cur->texts);
-    free(cur->items);
-    free(cur->row_of);
-    free(cur->vectors.data);
+    sqlite3_free(cur->items);
+    sqlite3_free(cur->row_of);
+    free(cur->vectors.data); /* the engine's (rembed_client_embed) */
     memset(&cur->vectors, 0, sizeof cur->vectors);
     cur->texts = NULL;
     cur->items = NULL;
@@ -128,18 +129,18 @@ static int cursor_fail(each_cursor *cur, const char *msg) {
 }
 
 /* Embeds the non-null elements; texts/lens list them in order. */
-static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char *input_type) {
+static int embed_all(each_cursor *cur, sqlite3 *db, rembed_client *c, const char *input_type) {
     int m = 0;
     for (int i = 0; i < cur->n; i++)
         if (cur->row_of[i] >= 0)
             m++;
     if (m == 0)
         return SQLITE_OK;
-    const char **texts = malloc((size_t)m * sizeof *texts);
-    size_t *lens = malloc((size_t)m * sizeof *lens);
+    const char **texts = sqlite3_malloc64((size_t)m * sizeof *texts);
+    size_t *lens = sqlite3_malloc64((size_t)m * sizeof *lens);
     if (texts == NULL || lens == NULL) {
-        free(texts);
-        free(lens);
+        sqlite3_free(texts);
+        sqlite3_free(lens);
         return SQLITE_NOMEM;
     }
     for (int i = 0; i < cur->n; i++) {
@@ -149,16 +150,16 @@ static int embed_all(each_cursor *cur, sqlite3 *db, remote_client *c, const char
             lens[row] = strlen(texts[row]);
         }
     }
-    char err[REMOTE_ERR_SIZE];
-    rembed_cancel cancel;
-    rembed_cancel_init(&cancel, db);
-    int rc = remote_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
+    char err[REMBED_ERR_SIZE];
+    rembed_interrupt cancel;
+    rembed_interrupt_init(&cancel, db);
+    int rc = rembed_client_embed(c, texts, lens, m, input_type, &cancel.cancel, &cur->vectors, err,
                                  sizeof err);
-    free(texts);
-    free(lens);
+    sqlite3_free(texts);
+    sqlite3_free(lens);
     if (rc == 0)
         return SQLITE_OK;
-    return cursor_fail_code(cur, rc == REMOTE_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
+    return cursor_fail_code(cur, rc == REMBED_CANCELLED ? SQLITE_INTERRUPT : SQLITE_ERROR, err);
 }
 
 /* True when the JSON text has a \u0000 escape: cJSON's strings end at the NUL it decodes to,
@@ -205,8 +206,8 @@ static int each_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, 
     int n = cJSON_GetArraySize(cur->texts);
     if (n > REMBED_MAX_EACH)
         return cursor_fail(cur, "more than 1000000 texts in one call");
-    cur->items = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->items);
-    cur->row_of = malloc((size_t)(n > 0 ? n : 1) * sizeof *cur->row_of);
+    cur->items = sqlite3_malloc64((size_t)(n > 0 ? n : 1) * sizeof *cur->items);
+    cur->row_of = sqlite3_malloc64((size_t)(n > 0 ? n : 1) * sizeof *cur->row_of);
     if (cur->items == NULL || cur->row_of == NULL)
         return SQLITE_NOMEM;
     int i = 0, rows = 0;
@@ -253,7 +254,7 @@ static int each_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
                 size_t dim = (size_t)cur->vectors.dim;
                 sqlite3_result_blob64(ctx, cur->vectors.data + (size_t)row * dim,
                                       dim * sizeof(float), SQLITE_TRANSIENT);
-                sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+                sqlite3_result_subtype(ctx, STRATA_SUBTYPE_F32);
             }
             break;
         default:

@@ -3,7 +3,7 @@
 **
 ** The easy and multi handles are kept between requests, so libcurl reuses the TCP (and TLS)
 ** connection. Transfers run on the multi handle in short polls, so that a cancel request (an
-** interrupted SQL statement) is seen within REMOTE_HTTP_POLL_MS whatever the network does.
+** interrupted SQL statement) is seen within REMBED_HTTP_POLL_MS whatever the network does.
 ** TLS peer and host verification stay at libcurl's defaults (on); proxies come from the
 ** environment as libcurl reads them; redirects are not followed, so a request never leaves the
 ** configured host; only http and https are allowed.
@@ -27,13 +27,13 @@ static void global_init(void) {
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-void remote_http_init(remote_http *h) {
+void rembed_http_init(rembed_http *h) {
     memset(h, 0, sizeof *h);
     strbuf_init(&h->response);
     h->retry_after_s = -1;
 }
 
-void remote_http_free(remote_http *h) {
+void rembed_http_free(rembed_http *h) {
     if (h->curl != NULL && h->multi != NULL)
         curl_multi_remove_handle((CURLM *)h->multi, (CURL *)h->curl);
     if (h->curl != NULL)
@@ -44,7 +44,7 @@ void remote_http_free(remote_http *h) {
     memset(h, 0, sizeof *h);
 }
 
-int remote_http_url_ok(const char *url) {
+int rembed_http_url_ok(const char *url) {
     if (url == NULL)
         return 0;
     size_t skip;
@@ -57,7 +57,7 @@ int remote_http_url_ok(const char *url) {
     return url[skip] != '\0' && url[skip] != '/';
 }
 
-int remote_http_url_has_userinfo(const char *url) {
+int rembed_http_url_has_userinfo(const char *url) {
     const char *p = strstr(url, "://");
     if (p == NULL)
         return 0;
@@ -66,16 +66,16 @@ int remote_http_url_has_userinfo(const char *url) {
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
-    remote_http *h = user;
+    rembed_http *h = user;
     size_t n = size * nmemb;
-    if (h->response.len + n > REMOTE_HTTP_MAX_RESPONSE)
+    if (h->response.len + n > REMBED_HTTP_MAX_RESPONSE)
         return 0; /* aborts the transfer */
     strbuf_append(&h->response, data, n);
     return h->response.failed ? 0 : n;
 }
 
 /* Retry-After is either delta-seconds or an HTTP date. */
-static void parse_retry_after(remote_http *h, const char *v, size_t n) {
+static void parse_retry_after(rembed_http *h, const char *v, size_t n) {
     char buf[128];
     while (n > 0 && (*v == ' ' || *v == '\t'))
         v++, n--;
@@ -99,7 +99,7 @@ static void parse_retry_after(remote_http *h, const char *v, size_t n) {
 }
 
 static size_t on_header(char *data, size_t size, size_t nitems, void *user) {
-    remote_http *h = user;
+    rembed_http *h = user;
     size_t n = size * nitems;
     static const char name[] = "retry-after:";
     if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0)
@@ -110,7 +110,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *user) {
     return n;
 }
 
-static CURL *handle(remote_http *h, char *err, size_t errlen) {
+static CURL *handle(rembed_http *h, char *err, size_t errlen) {
     if (h->curl != NULL)
         return h->curl;
     pthread_once(&global_once, global_init);
@@ -146,8 +146,8 @@ static CURL *handle(remote_http *h, char *err, size_t errlen) {
 }
 
 /* Runs the transfer of c on the multi handle (which keeps the connection for the next request),
-** looking at cancel every REMOTE_HTTP_POLL_MS. Sets *cancelled when it stopped for cancel. */
-static CURLcode perform(CURLM *m, CURL *c, const remote_cancel *cancel, bool *cancelled) {
+** looking at cancel every REMBED_HTTP_POLL_MS. Sets *cancelled when it stopped for cancel. */
+static CURLcode perform(CURLM *m, CURL *c, const rembed_cancel *cancel, bool *cancelled) {
     *cancelled = false;
     if (curl_multi_add_handle(m, c) != CURLM_OK)
         return CURLE_FAILED_INIT;
@@ -171,7 +171,7 @@ static CURLcode perform(CURLM *m, CURL *c, const remote_cancel *cancel, bool *ca
             rc = CURLE_ABORTED_BY_CALLBACK;
             break;
         }
-        if (curl_multi_poll(m, NULL, 0, REMOTE_HTTP_POLL_MS, NULL) != CURLM_OK)
+        if (curl_multi_poll(m, NULL, 0, REMBED_HTTP_POLL_MS, NULL) != CURLM_OK)
             break;
     }
     /* A transfer cut short closes its connection; a finished one stays cached for reuse. */
@@ -180,32 +180,32 @@ static CURLcode perform(CURLM *m, CURL *c, const remote_cancel *cancel, bool *ca
 }
 
 /* The coarse class and message of a transport failure. */
-static remote_failure classify(const remote_http *h, CURLcode rc, char *err, size_t errlen) {
+static rembed_failure classify(const rembed_http *h, CURLcode rc, char *err, size_t errlen) {
     switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
             snprintf(err, errlen, "timed out");
-            return REMOTE_FAIL_TIMEOUT;
+            return REMBED_FAIL_TIMEOUT;
         case CURLE_GOT_NOTHING:
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
         case CURLE_PARTIAL_FILE:
             snprintf(err, errlen, "the connection closed before a complete response");
-            return REMOTE_FAIL_DROPPED;
+            return REMBED_FAIL_DROPPED;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
             snprintf(err, errlen, "the server's TLS certificate could not be verified");
-            return REMOTE_FAIL_TLS;
+            return REMBED_FAIL_TLS;
         case CURLE_WRITE_ERROR:
             if (h->response.len > 0 && !h->response.failed) {
                 snprintf(err, errlen, "response larger than %zu MiB",
-                         REMOTE_HTTP_MAX_RESPONSE >> 20);
-                return REMOTE_FAIL_OTHER;
+                         REMBED_HTTP_MAX_RESPONSE >> 20);
+                return REMBED_FAIL_OTHER;
             }
             snprintf(err, errlen, "out of memory reading the response");
-            return REMOTE_FAIL_OTHER;
+            return REMBED_FAIL_OTHER;
         case CURLE_OUT_OF_MEMORY:
             snprintf(err, errlen, "out of memory");
-            return REMOTE_FAIL_OTHER;
+            return REMBED_FAIL_OTHER;
         case CURLE_URL_MALFORMAT:
         case CURLE_UNSUPPORTED_PROTOCOL:
             /* libcurl also says "unsupported protocol" of an HTTP/0.9 reply: the URL was
@@ -214,20 +214,20 @@ static remote_failure classify(const remote_http *h, CURLcode rc, char *err, siz
             /* Resolving, connecting, proxies, TLS handshakes, replies that are not HTTP: one
             ** message, so that an error never tells a closed port from a non-HTTP service. */
             snprintf(err, errlen, "no HTTP response (cannot connect, or the connection failed)");
-            return REMOTE_FAIL_CONNECT;
+            return REMBED_FAIL_CONNECT;
     }
 }
 
-remote_failure remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
+rembed_failure rembed_http_post(rembed_http *h, const char *url, const rembed_headers *headers,
                                 const char *body, size_t body_len, long connect_timeout_ms,
-                                long timeout_ms, const remote_cancel *cancel, char *err,
+                                long timeout_ms, const rembed_cancel *cancel, char *err,
                                 size_t errlen) {
     h->status = 0;
     h->retry_after_s = -1;
     strbuf_reset(&h->response);
     CURL *c = handle(h, err, errlen);
     if (c == NULL)
-        return REMOTE_FAIL_OTHER;
+        return REMBED_FAIL_OTHER;
     struct curl_slist *list = NULL, *next;
     /* No "Expect: 100-continue" round trip before large bodies. */
     const char *fixed[] = {"Content-Type: application/json", "Accept: application/json", "Expect:"};
@@ -255,22 +255,22 @@ remote_failure remote_http_post(remote_http *h, const char *url, const remote_he
     curl_slist_free_all(list);
     if (cancelled) {
         snprintf(err, errlen, "interrupted");
-        return REMOTE_FAIL_CANCELLED;
+        return REMBED_FAIL_CANCELLED;
     }
     if (rc != CURLE_OK)
         return classify(h, rc, err, errlen);
     if (h->response.failed) {
         snprintf(err, errlen, "out of memory reading the response");
-        return REMOTE_FAIL_OTHER;
+        return REMBED_FAIL_OTHER;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
-    return REMOTE_OK;
+    return REMBED_OK;
 oom:
     curl_slist_free_all(list);
     snprintf(err, errlen, "out of memory");
-    return REMOTE_FAIL_OTHER;
+    return REMBED_FAIL_OTHER;
 }
 
-const char *remote_http_describe(void) {
+const char *rembed_http_describe(void) {
     return curl_version();
 }

@@ -11,62 +11,62 @@
 #include "common/strbuf.h"
 
 /* Responses larger than this are refused (2048 inputs of 3072 floats as JSON fit easily). */
-#define REMOTE_HTTP_MAX_RESPONSE ((size_t)512 << 20)
+#define REMBED_HTTP_MAX_RESPONSE ((size_t)512 << 20)
 /* Longest pause between two looks at the cancel callback while a request is under way. */
-#define REMOTE_HTTP_POLL_MS 25
+#define REMBED_HTTP_POLL_MS 25
 
-typedef struct remote_http {
+typedef struct rembed_http {
     void *multi;          /* CURLM *: drives transfers and keeps the connection between them */
     void *curl;           /* CURL *, created on first use */
     strbuf response;      /* body of the last response */
     double retry_after_s; /* Retry-After of the last response in seconds, -1 when absent */
     long status;          /* HTTP status of the last response, 0 when none arrived */
-} remote_http;
+} rembed_http;
 
 /* Header lines beyond Content-Type, each "Name: value". */
-typedef struct remote_headers {
+typedef struct rembed_headers {
     const char *const *lines;
     int count;
-} remote_headers;
+} rembed_headers;
 
-/* Asked every REMOTE_HTTP_POLL_MS while a request runs and while a retry waits: nonzero stops
+/* Asked every REMBED_HTTP_POLL_MS while a request runs and while a retry waits: nonzero stops
 ** the call. The SQL binding answers sqlite3_interrupt() through it. */
-typedef struct remote_cancel {
+typedef struct rembed_cancel {
     int (*stop)(void *arg);
     void *arg;
-} remote_cancel;
+} rembed_cancel;
 
 /* Why a request got no response. The messages are coarse on purpose: a client may point at any
 ** address, and fine transport detail ("connection refused" versus "no HTTP reply", protocol
 ** banners) would turn rembed() into a port scanner. */
-typedef enum remote_failure {
-    REMOTE_OK = 0,         /* a response arrived (any status) */
-    REMOTE_FAIL_CONNECT,   /* no HTTP response: resolving, connecting or the reply failed */
-    REMOTE_FAIL_DROPPED,   /* the connection broke after the request went out: worth a retry */
-    REMOTE_FAIL_TIMEOUT,   /* connect_timeout_ms or timeout_ms passed */
-    REMOTE_FAIL_TLS,       /* the server's certificate could not be verified */
-    REMOTE_FAIL_CANCELLED, /* the cancel callback asked to stop */
-    REMOTE_FAIL_OTHER      /* out of memory, response too large, libcurl refused the request */
-} remote_failure;
+typedef enum rembed_failure {
+    REMBED_OK = 0,         /* a response arrived (any status) */
+    REMBED_FAIL_CONNECT,   /* no HTTP response: resolving, connecting or the reply failed */
+    REMBED_FAIL_DROPPED,   /* the connection broke after the request went out: worth a retry */
+    REMBED_FAIL_TIMEOUT,   /* connect_timeout_ms or timeout_ms passed */
+    REMBED_FAIL_TLS,       /* the server's certificate could not be verified */
+    REMBED_FAIL_CANCELLED, /* the cancel callback asked to stop */
+    REMBED_FAIL_OTHER      /* out of memory, response too large, libcurl refused the request */
+} rembed_failure;
 
-void remote_http_init(remote_http *h);
-void remote_http_free(remote_http *h);
+void rembed_http_init(rembed_http *h);
+void rembed_http_free(rembed_http *h);
 
 /* True when url starts with http:// or https:// (case-insensitive) and has a host. */
-int remote_http_url_ok(const char *url);
+int rembed_http_url_ok(const char *url);
 /* True when the URL carries credentials (user[:password]@host): those would be shown by SELECT
 ** and sent in the clear to proxies' logs, so clients refuse them. */
-int remote_http_url_has_userinfo(const char *url);
+int rembed_http_url_has_userinfo(const char *url);
 
-/* POSTs body to url. Returns REMOTE_OK when a response arrived (see h->status, h->response,
+/* POSTs body to url. Returns REMBED_OK when a response arrived (see h->status, h->response,
 ** h->retry_after_s), else why not, with err filled (never with the server's words). cancel may
 ** be NULL. */
-remote_failure remote_http_post(remote_http *h, const char *url, const remote_headers *headers,
+rembed_failure rembed_http_post(rembed_http *h, const char *url, const rembed_headers *headers,
                                 const char *body, size_t body_len, long connect_timeout_ms,
-                                long timeout_ms, const remote_cancel *cancel, char *err,
+                                long timeout_ms, const rembed_cancel *cancel, char *err,
                                 size_t errlen);
 
 /* libcurl's version line, for rembed_debug(). */
-const char *remote_http_describe(void);
+const char *rembed_http_describe(void);
 
 #endif

@@ -13,49 +13,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const remote_format FORMATS[] = {
+static const rembed_format FORMATS[] = {
     {"openai", "https://api.openai.com/v1/embeddings", "OPENAI_API_KEY", 2048, true,
-     REMOTE_LAYOUT_LIST, REMOTE_AUTH_BEARER, "input", NULL, NULL, "dimensions", "encoding_format",
+     REMBED_LAYOUT_LIST, REMBED_AUTH_BEARER, "input", NULL, NULL, "dimensions", "encoding_format",
      false},
     {"nomic", "https://api-atlas.nomic.ai/v1/embedding/text", "NOMIC_API_KEY", 256, true,
-     REMOTE_LAYOUT_LIST, REMOTE_AUTH_BEARER, "texts", "task_type", NULL, "dimensionality", NULL,
+     REMBED_LAYOUT_LIST, REMBED_AUTH_BEARER, "texts", "task_type", NULL, "dimensionality", NULL,
      false},
-    {"cohere", "https://api.cohere.com/v2/embed", "CO_API_KEY", 96, true, REMOTE_LAYOUT_LIST,
-     REMOTE_AUTH_BEARER, "texts", "input_type", "search_document", "output_dimension",
+    {"cohere", "https://api.cohere.com/v2/embed", "CO_API_KEY", 96, true, REMBED_LAYOUT_LIST,
+     REMBED_AUTH_BEARER, "texts", "input_type", "search_document", "output_dimension",
      "embedding_types", true},
-    {"jina", "https://api.jina.ai/v1/embeddings", "JINA_API_KEY", 2048, true, REMOTE_LAYOUT_LIST,
-     REMOTE_AUTH_BEARER, "input", "task", NULL, "dimensions", "embedding_type", false},
+    {"jina", "https://api.jina.ai/v1/embeddings", "JINA_API_KEY", 2048, true, REMBED_LAYOUT_LIST,
+     REMBED_AUTH_BEARER, "input", "task", NULL, "dimensions", "embedding_type", false},
     {"mixedbread", "https://api.mixedbread.com/v1/embeddings", "MIXEDBREAD_API_KEY", 256, true,
-     REMOTE_LAYOUT_LIST, REMOTE_AUTH_BEARER, "input", NULL, NULL, "dimensions", "encoding_format",
+     REMBED_LAYOUT_LIST, REMBED_AUTH_BEARER, "input", NULL, NULL, "dimensions", "encoding_format",
      false},
-    {"ollama", "http://localhost:11434/api/embed", NULL, 512, true, REMOTE_LAYOUT_LIST,
-     REMOTE_AUTH_BEARER, "input", NULL, NULL, "dimensions", NULL, false},
-    {"llamafile", "http://localhost:8080/embedding", NULL, 1, false, REMOTE_LAYOUT_SINGLE,
-     REMOTE_AUTH_BEARER, "content", NULL, NULL, NULL, NULL, false},
+    {"ollama", "http://localhost:11434/api/embed", NULL, 512, true, REMBED_LAYOUT_LIST,
+     REMBED_AUTH_BEARER, "input", NULL, NULL, "dimensions", NULL, false},
+    {"llamafile", "http://localhost:8080/embedding", NULL, 1, false, REMBED_LAYOUT_SINGLE,
+     REMBED_AUTH_BEARER, "content", NULL, NULL, NULL, NULL, false},
     {"voyage", "https://api.voyageai.com/v1/embeddings", "VOYAGE_API_KEY", 128, true,
-     REMOTE_LAYOUT_LIST, REMOTE_AUTH_BEARER, "input", "input_type", NULL, "output_dimension",
+     REMBED_LAYOUT_LIST, REMBED_AUTH_BEARER, "input", "input_type", NULL, "output_dimension",
      "encoding_format", false},
     {"gemini", "https://generativelanguage.googleapis.com/v1beta/models/{model}:batchEmbedContents",
-     "GEMINI_API_KEY", 100, true, REMOTE_LAYOUT_GEMINI, REMOTE_AUTH_GOOG, NULL, "taskType", NULL,
+     "GEMINI_API_KEY", 100, true, REMBED_LAYOUT_GEMINI, REMBED_AUTH_GOOG, NULL, "taskType", NULL,
      "outputDimensionality", NULL, false},
     {"mistral", "https://api.mistral.ai/v1/embeddings", "MISTRAL_API_KEY", 512, true,
-     REMOTE_LAYOUT_LIST, REMOTE_AUTH_BEARER, "input", NULL, NULL, "output_dimension",
+     REMBED_LAYOUT_LIST, REMBED_AUTH_BEARER, "input", NULL, NULL, "output_dimension",
      "encoding_format", false},
-    {"llamacpp", "http://localhost:8080/v1/embeddings", NULL, 64, false, REMOTE_LAYOUT_LIST,
-     REMOTE_AUTH_BEARER, "input", NULL, NULL, NULL, "encoding_format", false},
+    {"llamacpp", "http://localhost:8080/v1/embeddings", NULL, 64, false, REMBED_LAYOUT_LIST,
+     REMBED_AUTH_BEARER, "input", NULL, NULL, NULL, "encoding_format", false},
 };
 
 #define N_FORMATS (sizeof FORMATS / sizeof FORMATS[0])
 
 /* Ollama's legacy endpoint /api/embeddings, which sqlite-rembed's ollama client calls: one
 ** {"model", "prompt"} per request, {"embedding": [...]} back, no dimensions. */
-static const remote_format OLLAMA_LEGACY = {"ollama",
+static const rembed_format OLLAMA_LEGACY = {"ollama",
                                             "http://localhost:11434/api/embeddings",
                                             NULL,
                                             1,
                                             true,
-                                            REMOTE_LAYOUT_SINGLE,
-                                            REMOTE_AUTH_BEARER,
+                                            REMBED_LAYOUT_SINGLE,
+                                            REMBED_AUTH_BEARER,
                                             "prompt",
                                             NULL,
                                             NULL,
@@ -69,18 +69,18 @@ static bool path_ends_with(const char *url, const char *suffix) {
     return n >= k && strncmp(url + n - k, suffix, k) == 0;
 }
 
-const remote_format *remote_format_for_url(const remote_format *f, const char *url) {
+const rembed_format *rembed_format_for_url(const rembed_format *f, const char *url) {
     if (f == NULL || strcmp(f->name, "ollama") != 0)
         return f;
     bool legacy = url != NULL && path_ends_with(url, "/api/embeddings");
-    return legacy ? &OLLAMA_LEGACY : remote_format_find("ollama");
+    return legacy ? &OLLAMA_LEGACY : rembed_format_find("ollama");
 }
 
-bool remote_format_is_legacy(const remote_format *f) {
+bool rembed_format_is_legacy(const rembed_format *f) {
     return f == &OLLAMA_LEGACY;
 }
 
-const remote_format *remote_format_find(const char *name) {
+const rembed_format *rembed_format_find(const char *name) {
     if (name == NULL)
         return NULL;
     for (size_t i = 0; i < N_FORMATS; i++)
@@ -89,7 +89,7 @@ const remote_format *remote_format_find(const char *name) {
     return NULL;
 }
 
-const char *remote_format_names(void) {
+const char *rembed_format_names(void) {
     return "openai, nomic, cohere, jina, mixedbread, ollama, llamafile, voyage, gemini, mistral, "
            "llamacpp";
 }
@@ -131,7 +131,7 @@ static bool merge_extra(cJSON *obj, const cJSON *extra) {
 }
 
 /* The task, dimensions and model fields every layout shares. */
-static bool add_common(const remote_format *f, const remote_request *req, cJSON *obj,
+static bool add_common(const rembed_format *f, const rembed_request *req, cJSON *obj,
                        const char *model) {
     bool ok = true;
     if (model != NULL)
@@ -144,7 +144,7 @@ static bool add_common(const remote_format *f, const remote_request *req, cJSON 
     return ok;
 }
 
-static bool add_encoding(const remote_format *f, const remote_request *req, cJSON *obj) {
+static bool add_encoding(const rembed_format *f, const rembed_request *req, cJSON *obj) {
     if (f->encoding_field == NULL)
         return true;
     const char *enc = req->base64 ? "base64" : "float";
@@ -177,7 +177,7 @@ static bool add_texts(cJSON *list, const char *const *texts, const size_t *lens,
     return true;
 }
 
-static bool gemini_requests(const remote_format *f, const remote_request *req, cJSON *root,
+static bool gemini_requests(const rembed_format *f, const rembed_request *req, cJSON *root,
                             const char *const *texts, const size_t *lens, int n) {
     cJSON *list = cJSON_CreateArray();
     if (list == NULL || !set_member(root, "requests", list))
@@ -214,19 +214,19 @@ static bool gemini_requests(const remote_format *f, const remote_request *req, c
     return true;
 }
 
-char *remote_format_body(const remote_format *f, const remote_request *req,
+char *rembed_format_body(const rembed_format *f, const rembed_request *req,
                          const char *const *texts, const size_t *lens, int n, char *err,
                          size_t errlen) {
-    if (n < 1 || n > f->max_batch || n > REMOTE_MAX_BATCH) {
+    if (n < 1 || n > f->max_batch || n > REMBED_MAX_BATCH) {
         snprintf(err, errlen, "%d inputs in one request (the %s limit is %d)", n, f->name,
                  f->max_batch);
         return NULL;
     }
     cJSON *root = cJSON_CreateObject();
     bool ok = root != NULL;
-    if (ok && f->layout == REMOTE_LAYOUT_GEMINI) {
+    if (ok && f->layout == REMBED_LAYOUT_GEMINI) {
         ok = gemini_requests(f, req, root, texts, lens, n);
-    } else if (ok && f->layout == REMOTE_LAYOUT_SINGLE) {
+    } else if (ok && f->layout == REMBED_LAYOUT_SINGLE) {
         ok = add_common(f, req, root, req->model) &&
              set_member(root, f->inputs_field, raw_string(texts[0], lens[0])) &&
              merge_extra(root, req->extra);
@@ -243,7 +243,7 @@ char *remote_format_body(const remote_format *f, const remote_request *req,
     return body;
 }
 
-size_t remote_text_json_bytes(const char *text, size_t n) {
+size_t rembed_text_json_bytes(const char *text, size_t n) {
     /* As strbuf_append_json_string escapes: two-character escapes for these, \u00XX for the
     ** other control characters, every other byte as it is. */
     size_t bytes = n + 2;
@@ -257,7 +257,7 @@ size_t remote_text_json_bytes(const char *text, size_t n) {
     return bytes;
 }
 
-char *remote_format_url(const remote_format *f, const char *url, const char *model) {
+char *rembed_format_url(const rembed_format *f, const char *url, const char *model) {
     if (url == NULL)
         url = f->url;
     const char *hole = strstr(url, "{model}");
@@ -274,7 +274,7 @@ char *remote_format_url(const remote_format *f, const char *url, const char *mod
 /* ---- responses ----------------------------------------------------------------------------- */
 
 typedef struct parse_state {
-    remote_vectors *out;
+    rembed_vectors *out;
     int n;
     char *err;
     size_t errlen;
@@ -282,7 +282,7 @@ typedef struct parse_state {
 
 /* Stores one embedding (a number array or a base64 string) at row i. */
 static int store_vector(parse_state *ps, int i, const cJSON *v) {
-    remote_vectors *out = ps->out;
+    rembed_vectors *out = ps->out;
     if (i < 0 || i >= ps->n) {
         snprintf(ps->err, ps->errlen, "embedding index %d out of range (%d inputs)", i, ps->n);
         return -1;
@@ -300,15 +300,15 @@ static int store_vector(parse_state *ps, int i, const cJSON *v) {
     int dim;
     if (cJSON_IsString(v)) {
         const char *s = v->valuestring;
-        size_t len = strlen(s), cap = remote_base64_max_floats(len);
-        if (cap > REMOTE_MAX_DIM)
-            cap = REMOTE_MAX_DIM + 1;
+        size_t len = strlen(s), cap = rembed_base64_max_floats(len);
+        if (cap > REMBED_MAX_DIM)
+            cap = REMBED_MAX_DIM + 1;
         float *tmp = malloc(cap * sizeof(float));
         if (tmp == NULL) {
             snprintf(ps->err, ps->errlen, "out of memory");
             return -1;
         }
-        long got = remote_base64_floats(s, len, tmp, cap);
+        long got = rembed_base64_floats(s, len, tmp, cap);
         if (got < 0) {
             free(tmp);
             snprintf(ps->err, ps->errlen, "embedding %d is not valid base64 float32", i);
@@ -346,7 +346,7 @@ static int store_vector(parse_state *ps, int i, const cJSON *v) {
             return -1;
         }
     }
-    if (dim < 1 || dim > REMOTE_MAX_DIM) {
+    if (dim < 1 || dim > REMBED_MAX_DIM) {
         free(row);
         snprintf(ps->err, ps->errlen, "embedding %d has %d dimensions", i, dim);
         return -1;
@@ -458,10 +458,10 @@ static int parse_root(parse_state *ps, const cJSON *root, bool *seen) {
     return -1;
 }
 
-int remote_format_parse(const char *body, size_t len, int n, remote_vectors *out, char *err,
+int rembed_format_parse(const char *body, size_t len, int n, rembed_vectors *out, char *err,
                         size_t errlen) {
     memset(out, 0, sizeof *out);
-    if (n < 1 || n > REMOTE_MAX_BATCH) {
+    if (n < 1 || n > REMBED_MAX_BATCH) {
         snprintf(err, errlen, "bad input count %d", n);
         return -1;
     }
@@ -507,7 +507,7 @@ static const char *error_message(const cJSON *root) {
     return NULL;
 }
 
-void remote_format_error_text(const char *body, size_t len, const char *secret, char *out,
+void rembed_format_error_text(const char *body, size_t len, const char *secret, char *out,
                               size_t outlen, size_t max) {
     if (outlen == 0)
         return;

@@ -25,7 +25,7 @@ void rembed_registry_unref(void *p) {
     if (r == NULL || --r->refs > 0)
         return;
     for (int i = 0; i < r->n; i++)
-        remote_client_free(r->entries[i].client);
+        rembed_client_free(r->entries[i].client);
     sqlite3_free(r->entries);
     sqlite3_free(r);
 }

@@ -11,6 +11,7 @@
 ** in an untrusted database cannot spend the API budget.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "common/version.h"
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static remote_client *lookup(sqlite3_context *ctx, const char *fn, sqlite3_value *name) {
+static rembed_client *lookup(sqlite3_context *ctx, const char *fn, sqlite3_value *name) {
     rembed_registry *r = sqlite3_user_data(ctx);
     const char *z = (const char *)sqlite3_value_text(name);
     if (z == NULL) {
@@ -37,16 +38,16 @@ static remote_client *lookup(sqlite3_context *ctx, const char *fn, sqlite3_value
 
 /* rembed(client, text [, input_type]) */
 static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    remote_client *c = lookup(ctx, "rembed", argv[0]);
+    rembed_client *c = lookup(ctx, "rembed", argv[0]);
     if (c == NULL)
         return;
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return; /* NULL text, NULL embedding */
-    char err[REMOTE_ERR_SIZE];
+    char err[REMBED_ERR_SIZE];
     /* Refused before SQLite copies a huge BLOB (zeroblob(50000000)) into text. */
     size_t bytes = (size_t)sqlite3_value_bytes(argv[1]);
-    if (bytes > REMOTE_MAX_REQUEST_BYTES) {
-        remote_client_text_too_large(c, bytes, err, sizeof err);
+    if (bytes > REMBED_MAX_REQUEST_BYTES) {
+        rembed_client_text_too_large(c, bytes, err, sizeof err);
         strata_result_error(ctx, "rembed", "%s", err);
         return;
     }
@@ -57,19 +58,19 @@ static void rembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     size_t len = (size_t)sqlite3_value_bytes(argv[1]);
     const char *input_type = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
-    remote_vectors out;
-    rembed_cancel cancel;
-    rembed_cancel_init(&cancel, sqlite3_context_db_handle(ctx));
+    rembed_vectors out;
+    rembed_interrupt cancel;
+    rembed_interrupt_init(&cancel, sqlite3_context_db_handle(ctx));
     int rc =
-        remote_client_embed(c, &text, &len, 1, input_type, &cancel.cancel, &out, err, sizeof err);
+        rembed_client_embed(c, &text, &len, 1, input_type, &cancel.cancel, &out, err, sizeof err);
     if (rc != 0) {
         strata_result_error(ctx, "rembed", "%s", err);
-        if (rc == REMOTE_CANCELLED)
+        if (rc == REMBED_CANCELLED)
             sqlite3_result_error_code(ctx, SQLITE_INTERRUPT); /* keeps the message */
         return;
     }
     sqlite3_result_blob64(ctx, out.data, (sqlite3_uint64)out.dim * sizeof(float), SQLITE_TRANSIENT);
-    sqlite3_result_subtype(ctx, REMBED_SUBTYPE_F32);
+    sqlite3_result_subtype(ctx, STRATA_SUBTYPE_F32);
     free(out.data);
 }
 
@@ -91,9 +92,9 @@ static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    remote_config check;
-    remote_config_init(&check);
-    char err[REMOTE_ERR_SIZE];
+    rembed_config check;
+    rembed_config_init(&check);
+    char err[REMBED_ERR_SIZE];
     for (int i = 0; i < argc; i += 2) {
         const char *k = (const char *)sqlite3_value_text(argv[i]);
         const char *v = (const char *)sqlite3_value_text(argv[i + 1]);
@@ -101,7 +102,7 @@ static void client_options_func(sqlite3_context *ctx, int argc, sqlite3_value **
             strata_result_error(ctx, fn, "option %s is NULL", k == NULL ? "name" : "value");
             goto done;
         }
-        if (remote_config_set(&check, k, v, err, sizeof err) != 0) {
+        if (rembed_config_set(&check, k, v, err, sizeof err) != 0) {
             strata_result_error(ctx, fn, "%s", err);
             goto done;
         }
@@ -124,15 +125,15 @@ done:
         if (cJSON_IsString(m))
             memset(m->valuestring, 0, strlen(m->valuestring));
     cJSON_Delete(obj);
-    remote_config_free(&check);
+    rembed_config_free(&check);
 }
 
 /* rembed_usage(client): {"requests", "inputs", "tokens", "retries", "errors"} */
 static void usage_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    remote_client *c = lookup(ctx, "rembed_usage", argv[0]);
+    rembed_client *c = lookup(ctx, "rembed_usage", argv[0]);
     if (c == NULL)
         return;
-    const remote_usage *u = &c->usage;
+    const rembed_usage *u = &c->usage;
     char *json = sqlite3_mprintf(
         "{\"requests\":%lld,\"inputs\":%lld,\"tokens\":%lld,\"retries\":%lld,\"errors\":%lld}",
         u->requests, u->inputs, u->tokens, u->retries, u->errors);
@@ -147,10 +148,11 @@ static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static void debug_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    char *s = sqlite3_mprintf("Version: v%s\nEngine: strata embed (C, libcurl, cJSON %d.%d.%d)\n"
-                              "HTTP: %s\nInterrupts: %s",
-                              STRATA_VERSION, CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
-                              CJSON_VERSION_PATCH, remote_http_describe(), rembed_cancel_method());
+    char *s =
+        sqlite3_mprintf("Version: v%s\nEngine: strata embed (C, libcurl, cJSON %d.%d.%d)\n"
+                        "HTTP: %s\nInterrupts: %s",
+                        STRATA_VERSION, CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
+                        CJSON_VERSION_PATCH, rembed_http_describe(), rembed_interrupt_method());
     if (s == NULL)
         sqlite3_result_error_nomem(ctx);
     else

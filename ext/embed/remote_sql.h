@@ -14,12 +14,10 @@
 #define REMBED_MAX_CLIENTS 1000
 /* Most texts one rembed_each call accepts. */
 #define REMBED_MAX_EACH 1000000
-/* sqlite-vec's subtype for float32 vectors. */
-#define REMBED_SUBTYPE_F32 223
 
 typedef struct rembed_entry {
     sqlite3_int64 id; /* rowid in temp.rembed_clients */
-    remote_client *client;
+    rembed_client *client;
 } rembed_entry;
 
 typedef struct rembed_registry {

@@ -3,6 +3,7 @@
 */
 #include "jsonschema/arena.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ char *arena_strndup(arena *a, const char *s, size_t n) {
 }
 
 void *js_grow(void *items, size_t *cap, size_t size, size_t first) {
+    assert(size > 0 && first > 0); /* else the array would never grow */
     size_t n = *cap ? *cap * 2 : first;
     if (n > SIZE_MAX / size)
         return NULL;

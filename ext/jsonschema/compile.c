@@ -1,6 +1,6 @@
 /*
 ** compile: turns schema text into a tree of js_node with every reference resolved (see
-** schema.h and node.h).
+** validator.h and node.h).
 **
 ** Two passes over each JSON document involved (the schema, registered schemas it refers to,
 ** built-in meta-schemas):
@@ -110,24 +110,26 @@ typedef struct cctx {
     anchor *anchors;
     js_lookup_fn lookup;
     void *lookup_ctx;
-    char *err;
+    char *err; /* the caller's buffer (err, errlen) */
+    size_t errlen;
+    bool failed;
     bool err_located;
     int depth;
     int ndocs;
 } cctx;
 
+/* The problem takes at most this much of the caller's buffer; where it is comes after it. */
+#define PROBLEM_MAX 512
+
 static void cfail(cctx *cc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cfail(cctx *cc, const char *fmt, ...) {
-    if (cc->err)
+    if (cc->failed)
         return;
-    char buf[512];
+    cc->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(cc->err, cc->errlen < PROBLEM_MAX ? cc->errlen : PROBLEM_MAX, fmt, ap);
     va_end(ap);
-    cc->err = strdup(buf);
-    if (cc->err == NULL)
-        cc->err = strdup("out of memory");
 }
 
 static void *calloc_arena(cctx *cc, size_t n) {
@@ -256,7 +258,7 @@ static js_draft draft_of(cctx *cc, const jv *schema_kw, js_draft fallback, vocab
         meta = load_document(cc, uri, fallback, depth + 1);
     }
     if (meta == NULL) {
-        if (!cc->err)
+        if (!cc->failed)
             cfail(cc, "unknown $schema '%s'", uri);
         return fallback;
     }
@@ -334,7 +336,7 @@ static js_resource *load_document(cctx *cc, const char *uri, js_draft fallback, 
     res->no_validation = voc.no_validation;
     res->format_assertion = voc.format_assertion;
     index_schema(cc, root, res, "", d, 0);
-    return cc->err ? NULL : res;
+    return cc->failed ? NULL : res;
 }
 
 /* ---- index pass ----------------------------------------------------------------------------- */
@@ -423,7 +425,7 @@ static bool is_map_kw(const char *k, size_t n) {
 
 static void index_schema(cctx *cc, const jv *v, js_resource *res, const char *ptr, js_draft draft,
                          int depth) {
-    if (cc->err)
+    if (cc->failed)
         return;
     if (depth > MAX_COMPILE_DEPTH) {
         cfail(cc, "schema nested too deeply");
@@ -527,7 +529,7 @@ static void index_schema(cctx *cc, const jv *v, js_resource *res, const char *pt
                              ptr_join(cc, kp, c->u.members[j].key, c->u.members[j].klen), draft,
                              depth + 1);
         }
-        if (cc->err)
+        if (cc->failed)
             return;
     }
 }
@@ -1139,7 +1141,7 @@ static bool compile_keywords(cctx *cc, js_node *n, const jv *v) {
 }
 
 static js_node *compile_node(cctx *cc, const jv *v, const js_loc *hint, js_draft draft) {
-    if (cc->err)
+    if (cc->failed)
         return NULL;
     js_node *n = pmap_get(&cc->nodes, v);
     if (n)
@@ -1178,29 +1180,27 @@ static js_node *compile_node(cctx *cc, const jv *v, const js_loc *hint, js_draft
         n->kind = JS_KIND_FALSE;
     } else {
         n->kind = JS_KIND_OBJECT;
-        if (!compile_keywords(cc, n, v) && cc->err && !cc->err_located) {
+        if (!compile_keywords(cc, n, v) && cc->failed && !cc->err_located) {
             /* Say where, once, at the innermost schema that failed. */
             cc->err_located = true;
-            char *msg = NULL;
-            if (asprintf(&msg, "%s (at %s#%s)", cc->err, n->res->uri, n->ptr) >= 0) {
-                free(cc->err);
-                cc->err = msg;
-            }
+            size_t used = cc->errlen ? strlen(cc->err) : 0;
+            if (used + 1 < cc->errlen)
+                snprintf(cc->err + used, cc->errlen - used, " (at %s#%s)", n->res->uri, n->ptr);
         }
     }
     if (loc->res->root == v)
         loc->res->root_node = n;
     cc->depth--;
-    return cc->err ? NULL : n;
+    return cc->failed ? NULL : n;
 }
 
 /* Compiles what dynamic references may jump to: every $dynamicAnchor and every resource root
 ** with $recursiveAnchor. Compiling may load more documents, so repeat until nothing changes. */
 static void compile_dynamic_targets(cctx *cc) {
     bool changed = true;
-    while (changed && !cc->err) {
+    while (changed && !cc->failed) {
         changed = false;
-        for (js_resource *r = cc->s->resources; r && !cc->err; r = r->next) {
+        for (js_resource *r = cc->s->resources; r && !cc->failed; r = r->next) {
             for (uint32_t i = 0; i < r->ndanchors; i++) {
                 if (r->danchors[i].node)
                     continue;
@@ -1219,16 +1219,17 @@ static void compile_dynamic_targets(cctx *cc) {
 }
 
 js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_lookup_fn lookup,
-                      void *lookup_ctx, char **err) {
-    *err = NULL;
+                      void *lookup_ctx, char *err, size_t errlen) {
     js_schema *s = calloc(1, sizeof *s);
-    if (s == NULL)
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
     arena_init(&s->mem);
     arena_init(&s->scratch);
     if (opts)
         s->opts = *opts;
-    cctx cc = {.s = s, .lookup = lookup, .lookup_ctx = lookup_ctx};
+    cctx cc = {.s = s, .lookup = lookup, .lookup_ctx = lookup_ctx, .err = err, .errlen = errlen};
     char *copy = arena_strndup(&s->mem, text, len);
     jv_error perr;
     jv *root = copy ? jv_parse(&s->mem, copy, len, &perr) : NULL;
@@ -1250,7 +1251,7 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
         size_t rlen = 0;
         char *full = NULL;
         const char *ignored_id = NULL;
-        if (root->type == JV_OBJECT && !cc.err) {
+        if (root->type == JV_OBJECT && !cc.failed) {
             const jv *id = jv_get(root, d == JS_DRAFT4 ? "id" : "$id");
             if (id && id->type == JV_STRING && d <= JS_DRAFT7 && jv_get(root, "$ref")) {
                 ignored_id = adup(&cc, id->u.str, id->n);
@@ -1263,7 +1264,7 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
                 }
             }
         }
-        js_resource *res = cc.err ? NULL : new_resource(&cc, rid, rlen, root, d);
+        js_resource *res = cc.failed ? NULL : new_resource(&cc, rid, rlen, root, d);
         if (res) {
             res->ignored_id = ignored_id;
             res->no_validation = voc.no_validation;
@@ -1277,8 +1278,9 @@ js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_l
     }
     pmap_free(&cc.locs);
     pmap_free(&cc.nodes);
-    if (cc.err || s->root == NULL) {
-        *err = cc.err ? cc.err : strdup("out of memory");
+    if (cc.failed || s->root == NULL) {
+        if (!cc.failed)
+            snprintf(err, errlen, "out of memory");
         js_schema_free(s);
         return NULL;
     }

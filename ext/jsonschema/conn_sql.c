@@ -1,5 +1,5 @@
 /*
-** conn_sql: per-connection registry and compiled-schema cache (see conn.h).
+** conn_sql: per-connection registry and compiled-schema cache (see conn_sql.h).
 **
 ** SQLite's auxdata lives for one statement execution, so single-row INSERTs through a CHECK
 ** constraint would recompile the schema on every row. This cache is keyed by the schema text
@@ -7,7 +7,7 @@
 ** schema may change what a $ref means.
 */
 #include "common/hash.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 #include "jsonschema/jsonb.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/uri.h"
@@ -253,11 +253,10 @@ js_schema *js_conn_schema_entry(js_conn *c, const char *text, size_t len, const 
             return e->schema;
         }
     }
-    char *msg = NULL;
-    js_schema *s = js_compile(text, len, opts, lookup, c, &msg);
+    char msg[JS_ERR_SIZE];
+    js_schema *s = js_compile(text, len, opts, lookup, c, msg, sizeof msg);
     if (s == NULL) {
-        *err = msg ? dup_msg(msg) : NULL;
-        free(msg);
+        *err = dup_msg(msg);
         return NULL;
     }
     js_cache_entry *e = sqlite3_malloc(sizeof *e);

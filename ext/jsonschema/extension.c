@@ -12,11 +12,12 @@
 ** in the other files of this folder and does not depend on SQLite.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "common/guard_sql.h"
 #include "common/register_sql.h"
 #include "common/strbuf.h"
 #include "common/version.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 #include "jsonschema/extension.h"
 #include "jsonschema/jv.h"
 
@@ -104,19 +105,12 @@ static js_schema *schema_arg(sqlite3_context *ctx, const char *fn, int argc, sql
     return s;
 }
 
-static bool any_null(int argc, sqlite3_value **argv) {
-    for (int i = 0; i < argc && i < 2; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return true;
-    return false;
-}
-
 /* Validates argv[1] against argv[0] (options in argv[2]); with out, writes the result there in
 ** the output format the options ask for. Returns false when the function's result is already
 ** set: NULL for a NULL argument, or an error. */
 static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv,
                        strbuf *out, js_result *r) {
-    if (any_null(argc, argv))
+    if (strata_any_null(2, argv)) /* a NULL options argument means the defaults */
         return false;
     js_options opts;
     js_schema *s = schema_arg(ctx, fn, argc, argv, &opts);
@@ -124,18 +118,19 @@ static bool check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_v
         return false;
     strbuf buf;
     strbuf_init(&buf);
-    const char *doc, *problem = NULL;
+    const char *doc, *why = NULL;
+    char problem[JS_ERR_SIZE];
     size_t len;
-    int rc = js_value_json(argv[1], &buf, &doc, &len, &problem);
+    int rc = js_value_json(argv[1], &buf, &doc, &len, &why);
     if (rc == SQLITE_OK && out)
-        *r = js_check_output(s, doc, len, opts.output, out, &problem);
+        *r = js_check_output(s, doc, len, opts.output, out, problem, sizeof problem);
     else if (rc == SQLITE_OK)
-        *r = js_check(s, doc, len, NULL, &problem);
+        *r = js_check(s, doc, len, NULL, problem, sizeof problem);
     else
-        *r = JS_BAD_DOCUMENT; /* malformed JSONB; problem says how */
+        *r = JS_BAD_DOCUMENT; /* malformed JSONB; why says how */
     strbuf_free(&buf);
     if (rc == SQLITE_MISMATCH && out)
-        js_write_document_error(opts.output, problem, out);
+        js_write_document_error(opts.output, why, out);
     if (rc == SQLITE_NOMEM || (out && out->failed)) {
         sqlite3_result_error_nomem(ctx);
         return false;
@@ -223,8 +218,8 @@ static void valid_schema(sqlite3_context *ctx, js_conn *c, const char *text, siz
         raise_error(ctx, "jsonschema_valid_schema", err);
         return;
     }
-    const char *problem = NULL;
-    js_result r = js_check(meta, text, len, NULL, &problem);
+    char problem[JS_ERR_SIZE];
+    js_result r = js_check(meta, text, len, NULL, problem, sizeof problem);
     if (r == JS_FAILED)
         strata_result_error(ctx, "jsonschema_valid_schema", "%s", problem);
     else

@@ -3,7 +3,7 @@
 **
 ** Data: the json-schema.org meta-schemas, see metaschemas/README.md for their origin.
 */
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 
 #include <string.h>
 

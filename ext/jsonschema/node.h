@@ -8,7 +8,7 @@
 #include "jsonschema/arena.h"
 #include "jsonschema/jv.h"
 #include "jsonschema/regex.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 
 #include <stdint.h>
 
@@ -142,7 +142,6 @@ struct js_schema {
     size_t nregex, capregex;
     arena scratch; /* per-validation: the document tree and annotation marks */
     js_options opts;
-    char problem[160];
 };
 
 uint64_t js_hash(const char *s, size_t n);

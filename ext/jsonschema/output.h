@@ -2,7 +2,7 @@
 ** output: validation results as JSON text in the output formats of JSON Schema 2019-09/2020-12
 ** ("flag", "basic", "detailed", "verbose") and this extension's error list. Shared by validate.c,
 ** which records results while it validates, and the SQL binding, which writes documents that are
-** not JSON. Not part of the public API (schema.h has js_check_output).
+** not JSON. Not part of the public API (validator.h has js_check_output).
 **
 ** Locations are kept as shared path nodes (pnode): the first result under a path segment copies
 ** it once and every later result under the same prefix points to it, so recording a result costs

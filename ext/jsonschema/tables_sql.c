@@ -7,7 +7,7 @@
 **       uri, schema: what jsonschema_register added on this connection
 */
 #include "common/error_sql.h"
-#include "jsonschema/conn.h"
+#include "jsonschema/conn_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,11 +149,13 @@ static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
         sqlite3_free(err);
         return rc;
     }
-    const char *problem = NULL;
+    char problem[JS_ERR_SIZE] = "";
     js_result r = JS_BAD_DOCUMENT; /* malformed JSONB unless it converts */
-    rc = js_value_json(argv[1], &buf, &text, &len, &problem);
+    rc = js_value_json(argv[1], &buf, &text, &len, &why);
     if (rc == SQLITE_OK)
-        r = js_check(s, text, len, &c->errs, &problem);
+        r = js_check(s, text, len, &c->errs, problem, sizeof problem);
+    else if (rc == SQLITE_MISMATCH)
+        snprintf(problem, sizeof problem, "%s", why);
     strbuf_free(&buf);
     if (rc == SQLITE_NOMEM)
         return rc;

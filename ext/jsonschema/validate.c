@@ -1357,7 +1357,7 @@ bool js_errors_add_document_error(js_errors *e, const char *problem) {
 
 /* Validates doc, collecting errors into errs or results into tree (either may be NULL). */
 static js_result run(js_schema *s, const char *doc, size_t len, js_errors *errs, otree *tree,
-                     bool verbose, const char **problem) {
+                     bool verbose, char *err, size_t errlen) {
     arena_reset(&s->scratch);
     if (errs) {
         size_t limit = errs->limit;
@@ -1367,9 +1367,7 @@ static js_result run(js_schema *s, const char *doc, size_t len, js_errors *errs,
     jv_error perr;
     jv *inst = jv_parse(&s->scratch, doc, len, &perr);
     if (inst == NULL) {
-        snprintf(s->problem, sizeof s->problem, "%s at offset %zu", perr.msg, perr.offset);
-        if (problem)
-            *problem = s->problem;
+        snprintf(err, errlen, "%s at offset %zu", perr.msg, perr.offset);
         return strcmp(perr.msg, "out of memory") == 0 ? JS_FAILED : JS_BAD_DOCUMENT;
     }
     vstate st = {.s = s, .collect = errs != NULL || tree != NULL, .tree = tree};
@@ -1389,29 +1387,29 @@ static js_result run(js_schema *s, const char *doc, size_t len, js_errors *errs,
     free(st.kpath.v);
     free(st.scope);
     if (st.fatal) {
-        snprintf(s->problem, sizeof s->problem, "%s", st.fatal);
-        if (problem)
-            *problem = s->problem;
+        snprintf(err, errlen, "%s", st.fatal);
         return JS_FAILED;
     }
     return ok ? JS_VALID : JS_INVALID;
 }
 
-js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
-                   const char **problem) {
-    js_result r = run(s, doc, len, errs, NULL, false, problem);
+js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs, char *err,
+                   size_t errlen) {
+    js_result r = run(s, doc, len, errs, NULL, false, err, errlen);
     if (s->scratch.total > SCRATCH_KEEP)
         arena_free(&s->scratch);
     return r;
 }
 
 js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_format format,
-                          strbuf *out, const char **problem) {
-    const char *why = NULL;
+                          strbuf *out, char *err, size_t errlen) {
+    /* The problem of a document that is not JSON goes into the output, so it is wanted here
+    ** whether the caller asked for it or not. */
+    char problem[JS_ERR_SIZE];
     js_result r;
     if (format == JS_OUTPUT_DETAILED || format == JS_OUTPUT_VERBOSE) {
         otree tree = {NULL, 0, 0, 0};
-        r = run(s, doc, len, NULL, &tree, format == JS_OUTPUT_VERBOSE, &why);
+        r = run(s, doc, len, NULL, &tree, format == JS_OUTPUT_VERBOSE, problem, sizeof problem);
         /* The tree points into the document (scratch arena): written before it is reset. */
         if (r == JS_VALID || r == JS_INVALID)
             otree_write(&tree, format == JS_OUTPUT_VERBOSE, out);
@@ -1419,7 +1417,8 @@ js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_f
     } else {
         js_errors errs;
         js_errors_init(&errs);
-        r = run(s, doc, len, format == JS_OUTPUT_FLAG ? NULL : &errs, NULL, false, &why);
+        r = run(s, doc, len, format == JS_OUTPUT_FLAG ? NULL : &errs, NULL, false, problem,
+                sizeof problem);
         if (format == JS_OUTPUT_LIST) {
             if (r == JS_INVALID)
                 js_write_errors(&errs, false, out);
@@ -1434,9 +1433,9 @@ js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_f
         js_errors_free(&errs);
     }
     if (r == JS_BAD_DOCUMENT)
-        js_write_document_error(format, why, out);
-    if (problem)
-        *problem = why;
+        js_write_document_error(format, problem, out);
+    if (r == JS_BAD_DOCUMENT || r == JS_FAILED)
+        snprintf(err, errlen, "%s", problem);
     if (s->scratch.total > SCRATCH_KEEP)
         arena_free(&s->scratch);
     return r;

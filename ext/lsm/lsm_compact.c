@@ -14,7 +14,7 @@
 **
 ** While merging, a version is dropped when a newer version of its key is visible to every
 ** snapshot, and a tombstone is dropped when, in addition, no deeper level can hold the key.
-** Every change is published by writing a new manifest before the new version is installed;
+** Every change is published by writing a new manifest before the new table set is installed;
 ** replaced tables are removed when the last cursor reading them lets go.
 */
 #include "lsm/lsm_file.h"
@@ -222,7 +222,7 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
 ** owner of the tree installs, so nothing the manifest records (current, next_file,
 ** flushed_seq) changes while mu is released around the manifest write and its fsyncs.
 **
-** *installed tells whether the new version became current: on success, and also when the new
+** *installed tells whether the new table set became current: on success, and also when the new
 ** manifest replaced the old one but the directory fsync after the rename failed. The file
 ** system then shows the new manifest, so memory must follow it (the added tables are live), but
 ** a power cut might still bring back the old one. So the dropped tables are kept (the next open
@@ -232,7 +232,7 @@ static int write_tables(lsm_engine *e, lsm_iter *it, uint64_t oldest, int drop_t
 static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, int nadd, int level,
                    int obsolete_drops, int *installed) {
     *installed = 0;
-    lsm_version *v = lsm_version_edit(e->current, drop, ndrop, add, nadd, level);
+    lsm_tableset *v = lsm_tableset_edit(e->current, drop, ndrop, add, nadd, level);
     if (v == NULL)
         return LSM_NOMEM;
     /* each manifest reserves the next LSM_FILE_RESERVE table numbers (new_file_number) */
@@ -243,7 +243,7 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
                                 e->opt.durability != SLSM_DURABILITY_OFF, &published);
     pthread_mutex_lock(&e->mu);
     if (rc && !published) {
-        lsm_version_unref(v);
+        lsm_tableset_unref(v);
         return rc;
     }
     if (rc == LSM_OK && next_file > e->reserved_to)
@@ -259,12 +259,12 @@ static int install(lsm_engine *e, lsm_fmeta **drop, int ndrop, lsm_fmeta **add, 
     if (obsolete_drops)
         for (int i = 0; i < ndrop; i++)
             drop[i]->obsolete = 1;
-    lsm_version *old = e->current;
+    lsm_tableset *old = e->current;
     e->current = v;
     e->generation++;
     /* the last reference to replaced tables unmaps and deletes them: not under the lock */
     pthread_mutex_unlock(&e->mu);
-    lsm_version_unref(old);
+    lsm_tableset_unref(old);
     pthread_mutex_lock(&e->mu);
     return rc;
 }
@@ -282,7 +282,7 @@ static void install_outputs(lsm_engine *e, out_set *out, int installed) {
     out_release(out);
 }
 
-static int range_overlaps(const lsm_version *v, int level, const uint8_t *lo, size_t nlo,
+static int range_overlaps(const lsm_tableset *v, int level, const uint8_t *lo, size_t nlo,
                           const uint8_t *hi, size_t nhi) {
     for (int i = 0; i < v->n[level]; i++)
         if (lsm_fmeta_overlaps(v->files[level][i], lo, nlo, hi, nhi))
@@ -390,13 +390,13 @@ int lsm_engine_flush(lsm_engine *e) {
 }
 
 static double level_score(const lsm_engine *e, int level) {
-    const lsm_version *v = e->current;
+    const lsm_tableset *v = e->current;
     if (level == 0)
         return (double)v->n[0] / e->opt.l0_trigger;
     double limit = (double)e->opt.level1_bytes;
     for (int l = 1; l < level; l++)
         limit *= 10;
-    return (double)lsm_version_level_bytes(v, level) / limit;
+    return (double)lsm_tableset_level_bytes(v, level) / limit;
 }
 
 static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo,
@@ -419,15 +419,15 @@ static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo
 ** or at a deeper level `input` (when not NULL) or the next table round robin. With `unlocked`,
 ** releases mu while merging. */
 static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocked) {
-    lsm_version *v = e->current;
-    lsm_version_ref(v);
+    lsm_tableset *v = e->current;
+    lsm_tableset_ref(v);
     lsm_fmeta **in = malloc((size_t)(v->n[level] + v->n[level + 1] + 1) * sizeof *in);
     lsm_iter **kids = malloc((size_t)(v->n[level] + 2) * sizeof *kids);
     int n0 = 0, n1 = 0, nk = 0, rc = LSM_OK;
     if (in == NULL || kids == NULL) {
         free(in);
         free(kids);
-        lsm_version_unref(v);
+        lsm_tableset_unref(v);
         return LSM_NOMEM;
     }
     if (level == 0) {
@@ -473,7 +473,7 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
             e->st.compactions++;
         free(in);
         free(kids);
-        lsm_version_unref(v);
+        lsm_tableset_unref(v);
         return rc;
     }
     if (n0 + n1 > 0)
@@ -537,7 +537,7 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
     free(in);
     if (unlocked)
         pthread_mutex_unlock(&e->mu);
-    lsm_version_unref(v);
+    lsm_tableset_unref(v);
     if (unlocked)
         pthread_mutex_lock(&e->mu);
     return rc;
@@ -571,7 +571,7 @@ static int pick_compaction(lsm_engine *e, lsm_fmeta **input) {
     lsm_fmeta *f = e->read_file;
     level = e->read_level;
     e->read_file = NULL;
-    const lsm_version *v = e->current;
+    const lsm_tableset *v = e->current;
     for (int i = 0; i < v->n[level] && *input == NULL; i++)
         if (v->files[level][i] == f)
             *input = f; /* still there: current holds it while we merge */
@@ -596,7 +596,7 @@ void lsm_engine_charge_read(lsm_engine *e, lsm_fmeta *f, int level) {
 void lsm_engine_sample_read(lsm_engine *e, const uint8_t *k, size_t nk) {
     lsm_fmeta *first;
     int level;
-    if (lsm_version_lookup_files(e->current, k, nk, &first, &level) >= 2)
+    if (lsm_tableset_lookup_files(e->current, k, nk, &first, &level) >= 2)
         lsm_engine_charge_read(e, first, level);
 }
 
@@ -680,7 +680,7 @@ int lsm_engine_compact_all(lsm_engine *e) {
     int rc = lsm_engine_flush(e);
     if (rc)
         return rc;
-    lsm_version *v = e->current;
+    lsm_tableset *v = e->current;
     int target = 1, total = 0;
     for (int l = 0; l < LSM_LEVELS; l++) {
         total += v->n[l];
@@ -689,7 +689,7 @@ int lsm_engine_compact_all(lsm_engine *e) {
     }
     if (total == 0)
         return LSM_OK;
-    lsm_version_ref(v);
+    lsm_tableset_ref(v);
     lsm_fmeta **all = malloc((size_t)total * sizeof *all);
     lsm_iter **kids = malloc((size_t)(v->n[0] + LSM_LEVELS) * sizeof *kids);
     int n = 0, nk = 0;
@@ -732,7 +732,7 @@ int lsm_engine_compact_all(lsm_engine *e) {
         install_outputs(e, &out, installed);
     }
     free(all);
-    lsm_version_unref(v);
+    lsm_tableset_unref(v);
     return rc;
 }
 
@@ -765,7 +765,7 @@ static int check_file(lsm_fmeta *f) {
 }
 
 int lsm_engine_check(lsm_engine *e) {
-    lsm_version *v = e->current;
+    lsm_tableset *v = e->current;
     for (int l = 0; l < LSM_LEVELS; l++)
         for (int i = 0; i < v->n[l]; i++) {
             lsm_fmeta *f = v->files[l][i];

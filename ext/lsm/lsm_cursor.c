@@ -121,7 +121,7 @@ static int build(slsm_cursor *c) {
     lsm_iter_destroy(c->it);
     c->it = NULL;
     c->valid = 0;
-    lsm_version *v = e->current;
+    lsm_tableset *v = e->current;
     int cap = 3 + v->n[0] + LSM_LEVELS;
     lsm_iter **kids = malloc((size_t)cap * sizeof *kids);
     lsm_fmeta **sel = NULL;

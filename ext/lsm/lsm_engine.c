@@ -107,7 +107,7 @@ static void engine_free(lsm_engine *e) {
     lsm_skiplist_unref(e->mem);
     lsm_skiplist_unref(e->imm);
     lsm_fmeta_unref(e->read_file);
-    lsm_version_unref(e->current);
+    lsm_tableset_unref(e->current);
     for (int i = 0; i < 2; i++) {
         if (e->log_fd[i] >= 0)
             lsm_file_close(e->log_fd[i]);
@@ -864,14 +864,14 @@ static int get_locked(slsm_db *db, const uint8_t *k, size_t nk, const void **v, 
         return found_value(db, tag, val, nv, v, n);
     if (e->imm && lsm_skiplist_get(e->imm, k, nk, max_tag, &tag, &val, &nv))
         return found_value(db, tag, val, nv, v, n);
-    lsm_version *cur = e->current;
+    lsm_tableset *cur = e->current;
     uint32_t hash = lsm_bloom_hash(k, nk);
     lsm_fmeta *first = NULL; /* the first file consulted, charged once when a second one is */
     int first_level = 0, charged = 0;
     for (int l = 0; l < LSM_LEVELS; l++) {
         int lo = 0, hi = cur->n[l];
         if (l > 0) {
-            lo = lsm_version_find_file(cur, l, k, nk);
+            lo = lsm_tableset_find_file(cur, l, k, nk);
             hi = lo < hi ? lo + 1 : lo;
         }
         for (int i = lo; i < hi; i++) {
@@ -983,7 +983,7 @@ int slsm_stats_get(slsm_db *db, slsm_stats *out) {
     *out = e->st;
     for (int l = 0; l < LSM_LEVELS; l++) {
         out->files[l] = e->current->n[l];
-        out->bytes[l] = lsm_version_level_bytes(e->current, l);
+        out->bytes[l] = lsm_tableset_level_bytes(e->current, l);
     }
     out->memtable_bytes = lsm_skiplist_bytes(e->mem);
     out->memtable_entries = lsm_skiplist_count(e->mem);

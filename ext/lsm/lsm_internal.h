@@ -3,7 +3,7 @@
 ** transactions, point reads), lsm_cursor.c (cursors) and lsm_compact.c (flush, compaction,
 ** the background thread, integrity check). Everything here is used with lsm_engine.mu held,
 ** except what the background thread reads while it merges: the immutable memtable, the
-** files of a version it holds a reference to, and the options.
+** files of a table set it holds a reference to, and the options.
 **
 ** Two logs take turns: commits go to log[cur_log] and the memtable; when the memtable is full
 ** it becomes the immutable memtable `imm` (its records stay in the other log) and a fresh
@@ -24,7 +24,7 @@
 #include "lsm/lsm_buffer.h"
 #include "lsm/lsm_engine.h"
 #include "lsm/lsm_skiplist.h"
-#include "lsm/lsm_version.h"
+#include "lsm/lsm_tableset.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -45,7 +45,7 @@ typedef struct lsm_engine {
     lsm_skiplist *imm; /* full memtable being written to a table (NULL if none) */
     uint64_t imm_seq;  /* last sequence number in imm */
     int imm_log;       /* the log holding imm's commits */
-    lsm_version *current;
+    lsm_tableset *current;
     uint64_t last_seq;    /* last committed sequence number */
     uint64_t flushed_seq; /* commits up to here are in tables */
     uint64_t next_file;
@@ -157,7 +157,7 @@ int lsm_engine_log_decide(lsm_engine *e, int log, uint64_t seq, uint64_t coord, 
 /* At the end of a read (mu held, no iteration under way): activates the engine when a read
 ** asked for a compaction, so a database that is only read is still reshaped by its reads. */
 void lsm_engine_read_done(lsm_engine *e);
-/* Removes the tables below orphan_below that the current version does not hold. */
+/* Removes the tables below orphan_below that the current table set does not hold. */
 void lsm_engine_remove_orphans(lsm_engine *e);
 /* Makes sure table numbers up to e->next_file + need are reserved by the manifest (the owner
 ** of the tree; mu held). */
@@ -184,7 +184,7 @@ void lsm_engine_sample_read(lsm_engine *e, const uint8_t *k, size_t nk);
 
 /* The background thread (lsm_compact.c). Start: 0 when the thread could not be created (the
 ** writer then does the work inline). Stop: called with mu held; releases it while joining.
-** Only the owner of the tree (bg_active) flushes, compacts or installs versions: work_begin
+** Only the owner of the tree (bg_active) flushes, compacts or installs table sets: work_begin
 ** waits for the current owner to finish and takes ownership, work_end gives it back. */
 int lsm_bg_start(lsm_engine *e);
 void lsm_bg_stop(lsm_engine *e);

@@ -7,8 +7,8 @@
 ** beats maintaining a heap. The scan also remembers the runner-up: after a step of the current
 ** child one comparison with it usually shows the current child still leads (runs of
 ** consecutive keys tend to come from one child), and the scan is skipped. Changing direction
-** re-seeks every other child around the current key, as in LevelDB. Internal keys are unique across
-*children (sequence numbers differ).
+** re-seeks every other child around the current key, as in LevelDB. Internal keys are unique
+** across children (sequence numbers differ).
 */
 #include "lsm/lsm_format.h"
 #include "lsm/lsm_iter.h"

@@ -278,7 +278,7 @@ int lsm_engine_recover(lsm_engine *e, const slsm_options *opt, int salvage,
                                 e->path);
             return LSM_CANTOPEN;
         }
-        e->current = lsm_version_new();
+        e->current = lsm_tableset_new();
         e->next_file = 1;
         e->flushed_seq = 0;
         if (e->current == NULL)
@@ -418,7 +418,7 @@ int lsm_engine_log_decide(lsm_engine *e, int log, uint64_t seq, uint64_t coord, 
     return lsm_engine_log_append(e, log, rec, sizeof rec, sync);
 }
 
-static int file_is_live(const lsm_version *v, uint64_t number) {
+static int file_is_live(const lsm_tableset *v, uint64_t number) {
     for (int l = 0; l < LSM_LEVELS; l++)
         for (int i = 0; i < v->n[l]; i++)
             if (v->files[l][i]->number == number)

@@ -9,6 +9,7 @@
 */
 #include "timezone/extension.h"
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "common/guard_sql.h"
 #include "common/version.h"
 #include "timezone/tz_args_sql.h"
@@ -29,7 +30,7 @@ typedef struct ts_zone {
 } ts_zone;
 
 static bool ts_zone_args(sqlite3_context *ctx, sqlite3_value **argv, ts_zone *out) {
-    if (tz_any_null(ctx, 2, argv) || !tz_arg_instant(ctx, argv[0], &out->t, NULL))
+    if (strata_any_null(2, argv) || !tz_arg_instant(ctx, argv[0], &out->t, NULL))
         return false;
     out->z = tz_arg_zone(ctx, argv, 1, &out->owned);
     return out->z != NULL;
@@ -83,7 +84,7 @@ static void fn_convert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_civil c;
     enum tz_disambiguation d = TZ_COMPATIBLE;
-    if (tz_any_null(ctx, argc, argv) || !tz_arg_local(ctx, argv[0], &c) ||
+    if (strata_any_null(argc, argv) || !tz_arg_local(ctx, argv[0], &c) ||
         (argc > 2 && !tz_arg_disambiguation(ctx, argv[2], &d)))
         return;
     bool owned;
@@ -112,7 +113,7 @@ static void fn_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void fn_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     enum tz_disambiguation d = TZ_COMPATIBLE;
     enum tz_offset_mode mode = TZ_OFFSET_REJECT;
-    if (tz_any_null(ctx, argc, argv) || (argc > 1 && !tz_arg_disambiguation(ctx, argv[1], &d)))
+    if (strata_any_null(argc, argv) || (argc > 1 && !tz_arg_disambiguation(ctx, argv[1], &d)))
         return;
     if (argc > 2) {
         const char *m = (const char *)sqlite3_value_text(argv[2]);
@@ -128,8 +129,8 @@ static void fn_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     tz_parsed p;
-    const char *err = tz_text_parse(s, (size_t)sqlite3_value_bytes(argv[0]), &p);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (tz_text_parse(s, (size_t)sqlite3_value_bytes(argv[0]), &p, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", err, s);
         return;
     }
@@ -161,11 +162,11 @@ static void fn_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static void fn_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (tz_any_null(ctx, 1, argv))
+    if (strata_any_null(1, argv))
         return;
-    tz_db_status st;
-    tz_zone *z = tz_db_get((const char *)sqlite3_value_text(argv[0]), &st);
-    if (st == TZ_DB_NOMEM) {
+    tz_zone *z;
+    tz_status st = tz_db_get((const char *)sqlite3_value_text(argv[0]), &z, NULL, 0);
+    if (st == TZ_NOMEM) {
         sqlite3_result_error_nomem(ctx);
         return;
     }

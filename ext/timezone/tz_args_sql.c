@@ -12,17 +12,14 @@ static void release_zone(void *p) {
 }
 
 tz_zone *tz_zone_named(sqlite3_context *ctx, const char *name) {
-    tz_db_status st;
-    tz_zone *z = tz_db_get(name, &st);
-    if (z != NULL)
-        return z;
-    if (st == TZ_DB_NOMEM)
+    tz_zone *z;
+    char err[TZ_ERR_SIZE];
+    tz_status st = tz_db_get(name, &z, err, sizeof err);
+    if (st == TZ_NOMEM)
         sqlite3_result_error_nomem(ctx);
-    else if (st == TZ_DB_BAD_DATA)
-        strata_result_error(ctx, TZ_FN(ctx), "time zone '%.80s' has unreadable TZif data", name);
-    else
-        strata_result_error(ctx, TZ_FN(ctx), "unknown time zone '%.80s'", name);
-    return NULL;
+    else if (st != TZ_OK)
+        strata_result_error(ctx, TZ_FN(ctx), "%s", err);
+    return z;
 }
 
 tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i, bool *owned) {
@@ -48,16 +45,6 @@ tz_zone *tz_arg_zone(sqlite3_context *ctx, sqlite3_value **argv, int i, bool *ow
 void tz_arg_zone_done(tz_zone *z, bool owned) {
     if (owned)
         tz_zone_release(z);
-}
-
-bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    for (int i = 0; i < argc; i++) {
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
-            sqlite3_result_null(ctx);
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool in_range(sqlite3_context *ctx, int64_t secs) {
@@ -101,8 +88,8 @@ bool tz_arg_instant(sqlite3_context *ctx, sqlite3_value *v, tz_instant *out, tz_
     const char *s = (const char *)sqlite3_value_text(v);
     int n = sqlite3_value_bytes(v);
     tz_parsed p;
-    const char *err = tz_text_parse(s, (size_t)n, &p);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (tz_text_parse(s, (size_t)n, &p, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s in timestamp '%.80s'", err, s);
         return false;
     }
@@ -141,11 +128,14 @@ bool tz_arg_local(sqlite3_context *ctx, sqlite3_value *v, tz_civil *out) {
     }
     const char *s = (const char *)sqlite3_value_text(v);
     tz_parsed p;
-    const char *err = tz_text_parse(s, (size_t)sqlite3_value_bytes(v), &p);
-    if (err == NULL && (p.has_offset || p.has_zone))
-        err = "expected a local date-time without offset or zone";
-    if (err != NULL) {
-        strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", err, s);
+    char err[TZ_ERR_SIZE];
+    const char *why = NULL;
+    if (tz_text_parse(s, (size_t)sqlite3_value_bytes(v), &p, err, sizeof err) != TZ_OK)
+        why = err;
+    else if (p.has_offset || p.has_zone)
+        why = "expected a local date-time without offset or zone";
+    if (why != NULL) {
+        strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", why, s);
         return false;
     }
     *out = p.local;

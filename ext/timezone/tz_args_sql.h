@@ -38,7 +38,4 @@ bool tz_local_civil(sqlite3_context *ctx, const tz_zone *z, tz_instant t, tz_civ
 /* Sets the RFC 9557 text of instant t in zone z as the result (error if out of range). */
 void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t);
 
-/* Returns true if any of the first argc arguments is NULL (and sets the NULL result). */
-bool tz_any_null(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-
 #endif

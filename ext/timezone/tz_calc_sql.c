@@ -3,6 +3,7 @@
 ** tz_trunc, tz_hours_in_day, tz_add, tz_diff and tz_format.
 */
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "timezone/tz_args_sql.h"
 #include "timezone/tz_icu.h"
 #include "timezone/tz_span.h"
@@ -26,7 +27,7 @@ static bool unit_arg(sqlite3_context *ctx, sqlite3_value *v, enum tz_unit *out) 
 static void fn_duration(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant a, b;
     enum tz_unit unit;
-    if (tz_any_null(ctx, 3, argv) || !unit_arg(ctx, argv[2], &unit))
+    if (strata_any_null(3, argv) || !unit_arg(ctx, argv[2], &unit))
         return;
     if (unit > TZ_UNIT_DAY) {
         strata_result_error(ctx, TZ_FN(ctx), "unit '%s' has no fixed length (nanoseconds .. days)",
@@ -52,7 +53,7 @@ static void fn_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t;
     enum tz_unit unit;
     int week_start = 1;
-    if (tz_any_null(ctx, argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL) ||
+    if (strata_any_null(argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL) ||
         !unit_arg(ctx, argv[1], &unit))
         return;
     if (unit < TZ_UNIT_SECOND) {
@@ -111,7 +112,7 @@ static void fn_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* tz_hours_in_day(ts, zone): length of the local day containing ts, in hours. */
 static void fn_hours_in_day(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t;
-    if (tz_any_null(ctx, argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
+    if (strata_any_null(argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
         return;
     bool owned;
     tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
@@ -129,8 +130,8 @@ static bool span_arg(sqlite3_context *ctx, sqlite3_value *v, tz_span *out) {
         return false;
     }
     const char *s = (const char *)sqlite3_value_text(v);
-    const char *err = tz_span_parse(s, (size_t)sqlite3_value_bytes(v), out);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (tz_span_parse(s, (size_t)sqlite3_value_bytes(v), out, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s in '%.80s'", err, s);
         return false;
     }
@@ -141,7 +142,7 @@ static bool span_arg(sqlite3_context *ctx, sqlite3_value *v, tz_span *out) {
 static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t, r;
     tz_span s;
-    if (tz_any_null(ctx, argc, argv) || !span_arg(ctx, argv[1], &s))
+    if (strata_any_null(argc, argv) || !span_arg(ctx, argv[1], &s))
         return;
     tz_zone *z = zoned_arg(ctx, argv[0], &t);
     if (z == NULL)
@@ -158,7 +159,7 @@ static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_diff_options o = {TZ_UNIT_HOUR, TZ_UNIT_NANOSECOND, TZ_ROUND_TRUNC, 1};
     bool largest_given = argc > 2;
-    if (tz_any_null(ctx, argc, argv) || (argc > 2 && !unit_arg(ctx, argv[2], &o.largest)) ||
+    if (strata_any_null(argc, argv) || (argc > 2 && !unit_arg(ctx, argv[2], &o.largest)) ||
         (argc > 3 && !unit_arg(ctx, argv[3], &o.smallest)))
         return;
     if (!largest_given || o.smallest > o.largest) {
@@ -187,12 +188,11 @@ static void fn_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     tz_span s;
-    const char *err = NULL;
-    if (o.largest >= TZ_UNIT_DAY && strcmp(za->name, zb->name) != 0)
-        err = "units of a day or more need both times in the same time zone";
-    else
-        err = tz_zoned_diff(za, a, b, &o, &s);
-    if (err != NULL) {
+    char err[TZ_ERR_SIZE];
+    if (o.largest >= TZ_UNIT_DAY && strcmp(za->name, zb->name) != 0) {
+        strata_result_error(ctx, TZ_FN(ctx),
+                            "units of a day or more need both times in the same time zone");
+    } else if (tz_zoned_diff(za, a, b, &o, &s, err, sizeof err) != TZ_OK) {
         strata_result_error(ctx, TZ_FN(ctx), "%s", err);
     } else {
         char buf[TZ_SPAN_TEXT_MAX];
@@ -240,7 +240,7 @@ static tz_icu_formatter *formatter_arg(sqlite3_context *ctx, int argc, sqlite3_v
 /* tz_format(ts, zone, pattern [, locale]) */
 static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_instant t;
-    if (tz_any_null(ctx, argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
+    if (strata_any_null(argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
         return;
     bool owned;
     tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
@@ -250,11 +250,12 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     tz_icu_formatter *f = NULL;
     bool f_owned = false;
     if (tz_local_civil(ctx, z, t, &c) && (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
-        const char *err;
-        char *s = tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &err);
-        if (s != NULL)
+        char *s, err[TZ_ERR_SIZE];
+        tz_status st =
+            tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &s, err, sizeof err);
+        if (st == TZ_OK)
             sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
-        else if (err == NULL)
+        else if (st == TZ_NOMEM)
             sqlite3_result_error_nomem(ctx);
         else
             strata_result_error(ctx, TZ_FN(ctx), "%s", err);

@@ -333,27 +333,25 @@ bool tz_db_parse_fixed(const char *s, int32_t *out) {
     return true;
 }
 
-/* Reads and parses the TZif file of a safe name; NULL with *status set. */
-static tz_zone *load_file_locked(const char *name, tz_db_status *status) {
+/* Reads and parses the TZif file of a safe name into *out. TZ_UNKNOWN_ZONE when there is no
+** such regular file (no message: the caller words it with the name asked for). */
+static tz_status load_file_locked(const char *name, tz_zone **out) {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", db_dir, name);
+    *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *status = TZ_DB_UNKNOWN;
-        return NULL;
-    }
+    if (fd < 0)
+        return TZ_UNKNOWN_ZONE;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TZ_DB_FILE_MAX) {
         close(fd);
-        *status = TZ_DB_UNKNOWN;
-        return NULL;
+        return TZ_UNKNOWN_ZONE;
     }
     size_t size = (size_t)st.st_size, got = 0;
     unsigned char *buf = malloc(size ? size : 1);
     if (buf == NULL) {
         close(fd);
-        *status = TZ_DB_NOMEM;
-        return NULL;
+        return TZ_NOMEM;
     }
     while (got < size) {
         ssize_t n = read(fd, buf + got, size - got);
@@ -362,17 +360,48 @@ static tz_zone *load_file_locked(const char *name, tz_db_status *status) {
         got += (size_t)n;
     }
     close(fd);
-    const char *err;
-    tz_zone *z = tz_zone_from_tzif(name, buf, got, &err);
+    tz_status rc = tz_zone_from_tzif(name, buf, got, out, NULL, 0);
     free(buf);
-    if (z == NULL)
-        *status = strcmp(err, "out of memory") == 0 ? TZ_DB_NOMEM : TZ_DB_BAD_DATA;
-    return z;
+    return rc;
 }
 
-tz_zone *tz_db_get(const char *name, tz_db_status *status) {
-    *status = TZ_DB_OK;
+/* The zone of a safe name from the cache or its file, under db_mutex. */
+static tz_status get_file_zone_locked(const char *name, tz_zone **out) {
+    init_dir_locked();
+    tz_zone *z = cache_find_locked(name);
+    if (z != NULL) {
+        tz_zone_retain(z);
+        *out = z;
+        return TZ_OK;
+    }
+    bool fresh = true;
+    tz_status rc = load_file_locked(name, &z);
+    if (rc == TZ_UNKNOWN_ZONE && load_names_locked()) {
+        /* Zone IDs are case-insensitive: find the spelling on disk. */
+        for (size_t i = 0; i < names_count; i++) {
+            if (strcasecmp(names[i].name, name) == 0) {
+                z = cache_find_locked(names[i].name);
+                if (z == NULL) {
+                    rc = load_file_locked(names[i].name, &z);
+                } else {
+                    tz_zone_retain(z);
+                    fresh = false;
+                    rc = TZ_OK;
+                }
+                break;
+            }
+        }
+    }
+    if (z != NULL && fresh)
+        cache_put_locked(z);
+    *out = z;
+    return rc;
+}
+
+tz_status tz_db_get(const char *name, tz_zone **out, char *err, size_t errlen) {
     int32_t fixed;
+    tz_status rc;
+    *out = NULL;
     bool is_utc = strcasecmp(name, "UTC") == 0 || strcasecmp(name, "Z") == 0;
     if (is_utc || tz_db_parse_fixed(name, &fixed)) {
         char norm[16];
@@ -396,46 +425,22 @@ tz_zone *tz_db_get(const char *name, tz_db_status *status) {
                 cache_put_locked(z);
         }
         pthread_mutex_unlock(&db_mutex);
-        if (z == NULL)
-            *status = TZ_DB_NOMEM;
-        return z;
-    }
-    if (!safe_name(name) || excluded_name(name)) {
-        *status = TZ_DB_UNKNOWN;
-        return NULL;
-    }
-    pthread_mutex_lock(&db_mutex);
-    init_dir_locked();
-    tz_zone *z = cache_find_locked(name);
-    if (z == NULL) {
-        tz_db_status st = TZ_DB_OK;
-        bool fresh = true;
-        z = load_file_locked(name, &st);
-        if (z == NULL && st == TZ_DB_UNKNOWN && load_names_locked()) {
-            /* Zone IDs are case-insensitive: find the spelling on disk. */
-            for (size_t i = 0; i < names_count; i++) {
-                if (strcasecmp(names[i].name, name) == 0) {
-                    z = cache_find_locked(names[i].name);
-                    if (z == NULL) {
-                        z = load_file_locked(names[i].name, &st);
-                    } else {
-                        tz_zone_retain(z);
-                        fresh = false;
-                    }
-                    break;
-                }
-            }
-        }
-        if (z != NULL && fresh)
-            cache_put_locked(z);
-        if (z == NULL)
-            *status = st == TZ_DB_OK ? TZ_DB_UNKNOWN : st;
+        *out = z;
+        rc = z != NULL ? TZ_OK : TZ_NOMEM;
+    } else if (!safe_name(name) || excluded_name(name)) {
+        rc = TZ_UNKNOWN_ZONE;
+    } else {
+        pthread_mutex_lock(&db_mutex);
+        rc = get_file_zone_locked(name, out);
         pthread_mutex_unlock(&db_mutex);
-        return z;
     }
-    tz_zone_retain(z);
-    pthread_mutex_unlock(&db_mutex);
-    return z;
+    if (rc == TZ_UNKNOWN_ZONE)
+        snprintf(err, errlen, "unknown time zone '%.80s'", name);
+    else if (rc == TZ_ERROR)
+        snprintf(err, errlen, "time zone '%.80s' has unreadable TZif data", name);
+    else if (rc == TZ_NOMEM)
+        snprintf(err, errlen, "out of memory");
+    return rc;
 }
 
 void tz_db_reset(void) {

@@ -12,16 +12,16 @@
 
 #include <stddef.h>
 
-typedef enum tz_db_status { TZ_DB_OK, TZ_DB_UNKNOWN, TZ_DB_BAD_DATA, TZ_DB_NOMEM } tz_db_status;
-
 /* Most zones kept parsed at once; past this the cache drops its references and starts over. */
 #define TZ_DB_CACHE_MAX 1024
 /* Largest TZif file read. */
 #define TZ_DB_FILE_MAX (1 << 20)
 
 /* The zone named by `name`: "UTC"/"Z", a fixed offset "+05:30" / "-08" / "+0530", or an IANA
-** name (matched case-insensitively, spelled as on disk). The caller owns one reference. */
-tz_zone *tz_db_get(const char *name, tz_db_status *status);
+** name (matched case-insensitively, spelled as on disk), into *out (the caller owns one
+** reference). TZ_OK; TZ_UNKNOWN_ZONE, TZ_ERROR (its file is not TZif) or TZ_NOMEM with the
+** problem in err. */
+tz_status tz_db_get(const char *name, tz_zone **out, char *err, size_t errlen);
 /* The zoneinfo directory in use (TZDIR if set when first asked, else /usr/share/zoneinfo). */
 const char *tz_db_dir(void);
 /* The tzdata version ("2026f") from tzdata.zi, or NULL if unknown. */

@@ -66,7 +66,6 @@ static bool is_ascii_letter(char c) {
 
 struct tz_icu_formatter {
     char locale[TZ_ICU_LOCALE_MAX + 1];
-    char error[96]; /* an error message that names part of the pattern */
     UDateFormat *fmt;
     char *icu_pattern; /* the rewritten pattern fmt was built with */
     /* Long zone names of the last zone asked for: [0] standard, [1] daylight; "" = unknown. */
@@ -125,17 +124,19 @@ static void append_quoted(strbuf *sb, const char *text, size_t n) {
     strbuf_append_char(sb, '\'');
 }
 
-/* Rewrites zone letters of pattern into quoted literals. NULL err on success. */
-static const char *rewrite(tz_icu_formatter *f, const char *pattern, const tz_zone *z,
-                           const tz_ttinfo *ti, strbuf *out) {
+/* Rewrites zone letters of pattern into quoted literals. */
+static tz_status rewrite(tz_icu_formatter *f, const char *pattern, const tz_zone *z,
+                         const tz_ttinfo *ti, strbuf *out, char *err, size_t errlen) {
     const char *p = pattern;
     while (*p) {
         if (*p == '\'') {
             const char *q = p + 1;
             while (*q && !(*q == '\'' && q[1] != '\''))
                 q += *q == '\'' ? 2 : 1;
-            if (*q != '\'')
-                return "unterminated quote in pattern";
+            if (*q != '\'') {
+                snprintf(err, errlen, "unterminated quote in pattern");
+                return TZ_ERROR;
+            }
             strbuf_append(out, p, (size_t)(q - p) + 1);
             p = q + 1;
             continue;
@@ -145,9 +146,9 @@ static const char *rewrite(tz_icu_formatter *f, const char *pattern, const tz_zo
         while (p[count] == c)
             count++;
         if (is_ascii_letter(c) && strchr(icu_pattern_letters, c) == NULL) {
-            snprintf(f->error, sizeof f->error,
-                     "unknown pattern letter '%c' (put literal text in single quotes)", c);
-            return f->error;
+            snprintf(err, errlen, "unknown pattern letter '%c' (put literal text in single quotes)",
+                     c);
+            return TZ_ERROR;
         }
         if (strchr("zZOxXvV", c) == NULL) {
             strbuf_append(out, p, (size_t)count);
@@ -164,24 +165,26 @@ static const char *rewrite(tz_icu_formatter *f, const char *pattern, const tz_zo
         } else if (c == 'V') {
             if (count != 2) {
                 strbuf_free(&text);
-                return "pattern letters V, VVV, VVVV are not supported (use VV)";
+                snprintf(err, errlen, "pattern letters V, VVV, VVVV are not supported (use VV)");
+                return TZ_ERROR;
             }
             strbuf_append_str(&text, z->name);
         } else if ((c == 'O' && count != 1 && count != 4) || count > 5) {
             strbuf_free(&text);
-            return "malformed time zone letters in pattern";
+            snprintf(err, errlen, "malformed time zone letters in pattern");
+            return TZ_ERROR;
         } else {
             offset_text(&text, ti->utoff, c, count);
         }
         if (text.failed) {
             strbuf_free(&text);
-            return "out of memory";
+            return TZ_NOMEM;
         }
         append_quoted(out, text.data ? text.data : "", text.len);
         strbuf_free(&text);
         p += count;
     }
-    return out->failed ? "out of memory" : NULL;
+    return out->failed ? TZ_NOMEM : TZ_OK;
 }
 
 tz_icu_formatter *tz_icu_formatter_new(const char *locale) {
@@ -209,9 +212,10 @@ void tz_icu_formatter_free(tz_icu_formatter *f) {
 static const UChar utc_id[] = {'U', 'T', 'C', 0};
 
 /* Makes f->fmt format with pattern (UTF-8): reused when the pattern is unchanged. */
-static const char *use_pattern(tz_icu_formatter *f, const char *pat, size_t len) {
+static tz_status use_pattern(tz_icu_formatter *f, const char *pat, size_t len, char *err,
+                             size_t errlen) {
     if (f->fmt != NULL && f->icu_pattern != NULL && strcmp(f->icu_pattern, pat) == 0)
-        return NULL;
+        return TZ_OK;
     UErrorCode st = U_ZERO_ERROR;
     int32_t ulen = 0;
     UChar *upat = malloc((len + 1) * sizeof(UChar) * 2);
@@ -219,13 +223,14 @@ static const char *use_pattern(tz_icu_formatter *f, const char *pat, size_t len)
     if (upat == NULL || copy == NULL) {
         free(upat);
         free(copy);
-        return "out of memory";
+        return TZ_NOMEM;
     }
     u_strFromUTF8(upat, (int32_t)(len + 1) * 2, &ulen, pat, (int32_t)len, &st);
     if (U_FAILURE(st)) {
         free(upat);
         free(copy);
-        return "pattern is not valid UTF-8";
+        snprintf(err, errlen, "pattern is not valid UTF-8");
+        return TZ_ERROR;
     }
     if (f->fmt == NULL) {
         f->fmt = udat_open(UDAT_PATTERN, UDAT_PATTERN, f->locale, utc_id, -1, upat, ulen, &st);
@@ -247,53 +252,59 @@ static const char *use_pattern(tz_icu_formatter *f, const char *pat, size_t len)
             udat_close(f->fmt);
         f->fmt = NULL;
         free(copy);
-        return "ICU cannot use this pattern or locale";
+        snprintf(err, errlen, "ICU cannot use this pattern or locale");
+        return TZ_ERROR;
     }
     free(f->icu_pattern);
     f->icu_pattern = copy;
-    return NULL;
+    return TZ_OK;
 }
 
-char *tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
-                    const char **err) {
-    *err = NULL;
+tz_status tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
+                        char **out, char *err, size_t errlen) {
+    *out = NULL;
     if (strlen(pattern) > TZ_ICU_PATTERN_MAX) {
-        *err = "pattern too long";
-        return NULL;
+        snprintf(err, errlen, "pattern too long");
+        return TZ_ERROR;
     }
     const tz_ttinfo *ti = tz_zone_info_at(z, t.secs);
     strbuf pat;
     strbuf_init(&pat);
-    const char *e = rewrite(f, pattern, z, ti, &pat);
-    if (e == NULL && pat.data == NULL)
-        e = "empty pattern";
-    if (e == NULL)
-        e = use_pattern(f, pat.data, pat.len);
-    strbuf_free(&pat);
-    if (e != NULL) {
-        *err = strcmp(e, "out of memory") == 0 ? NULL : e;
-        return NULL;
+    tz_status rc = rewrite(f, pattern, z, ti, &pat, err, errlen);
+    if (rc == TZ_OK && pat.data == NULL) {
+        snprintf(err, errlen, "empty pattern");
+        rc = TZ_ERROR;
     }
+    if (rc == TZ_OK)
+        rc = use_pattern(f, pat.data, pat.len, err, errlen);
+    strbuf_free(&pat);
+    if (rc == TZ_NOMEM)
+        snprintf(err, errlen, "out of memory");
+    if (rc != TZ_OK)
+        return rc;
     UErrorCode st = U_ZERO_ERROR;
     double ms = ((double)t.secs + ti->utoff) * 1000.0 + (double)(t.nanos / 1000000);
-    UChar out[1024];
-    int32_t n = udat_format(f->fmt, ms, out, 1024, NULL, &st);
+    UChar text[1024];
+    int32_t n = udat_format(f->fmt, ms, text, 1024, NULL, &st);
     if (st == U_BUFFER_OVERFLOW_ERROR || n >= 1024) {
-        *err = "formatted text too long";
-        return NULL;
+        snprintf(err, errlen, "formatted text too long");
+        return TZ_ERROR;
     }
     if (U_FAILURE(st)) {
-        *err = "ICU cannot format this pattern";
-        return NULL;
+        snprintf(err, errlen, "ICU cannot format this pattern");
+        return TZ_ERROR;
     }
     char *utf8 = malloc((size_t)n * 3 + 1);
-    if (utf8 == NULL)
-        return NULL;
-    u_strToUTF8(utf8, n * 3 + 1, NULL, out, n, &st);
+    if (utf8 == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return TZ_NOMEM;
+    }
+    u_strToUTF8(utf8, n * 3 + 1, NULL, text, n, &st);
     if (U_FAILURE(st)) {
         free(utf8);
-        *err = "cannot convert formatted text";
-        return NULL;
+        snprintf(err, errlen, "cannot convert formatted text");
+        return TZ_ERROR;
     }
-    return utf8;
+    *out = utf8;
+    return TZ_OK;
 }

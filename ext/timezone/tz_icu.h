@@ -24,8 +24,9 @@ tz_icu_formatter *tz_icu_formatter_new(const char *locale);
 const char *tz_icu_formatter_locale(const tz_icu_formatter *f);
 void tz_icu_formatter_free(tz_icu_formatter *f);
 
-/* Returns malloc'd UTF-8 text, or NULL with *err set to a static message (NULL err = no memory). */
-char *tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
-                    const char **err);
+/* The instant formatted with pattern as malloc'd UTF-8 text in *out: TZ_OK, or TZ_ERROR (bad
+** pattern) or TZ_NOMEM with the problem in err. */
+tz_status tz_icu_format(tz_icu_formatter *f, const tz_zone *z, tz_instant t, const char *pattern,
+                        char **out, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 */
 #include "timezone/tz_span.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -173,7 +174,8 @@ static const char *parse_friendly(cursor *c, tz_span *s, bool *ago) {
     return parts > 0 ? NULL : "empty duration";
 }
 
-const char *tz_span_parse(const char *str, size_t n, tz_span *out) {
+/* The problem with str[0..n), or NULL when it parses. */
+static const char *parse_span(const char *str, size_t n, tz_span *out) {
     cursor c = {str, str + n};
     memset(out, 0, sizeof *out);
     while (peek(&c) == ' ')
@@ -289,6 +291,7 @@ bool tz_round_mode_parse(const char *s, enum tz_round_mode *out) {
 }
 
 __int128 tz_round_ratio(__int128 num, __int128 den, enum tz_round_mode mode) {
+    assert(den > 0); /* the floor division below relies on it */
     __int128 q = num / den, r = num % den;
     if (r < 0) {
         q--;
@@ -513,8 +516,9 @@ static void bubble(const tz_zone *z, ymd start, int64_t tod, int32_t nanos, enum
     }
 }
 
-const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
-                          tz_span *out) {
+/* The problem, or NULL when out holds a - b. */
+static const char *zoned_diff(const tz_zone *z, tz_instant a, tz_instant b,
+                              const tz_diff_options *o, tz_span *out) {
     memset(out, 0, sizeof *out);
     if (o->smallest > o->largest)
         return "smallest unit is larger than largest unit";
@@ -629,4 +633,21 @@ const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz
     if (o->smallest != TZ_UNIT_WEEK)
         bubble(z, start, tod_b_secs, b.nanos, o->smallest, o->largest, sign, out);
     return NULL;
+}
+
+tz_status tz_span_parse(const char *s, size_t n, tz_span *out, char *err, size_t errlen) {
+    const char *why = parse_span(s, n, out);
+    if (why == NULL)
+        return TZ_OK;
+    snprintf(err, errlen, "%s", why);
+    return TZ_ERROR;
+}
+
+tz_status tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
+                        tz_span *out, char *err, size_t errlen) {
+    const char *why = zoned_diff(z, a, b, o, out);
+    if (why == NULL)
+        return TZ_OK;
+    snprintf(err, errlen, "%s", why);
+    return TZ_ERROR;
 }

@@ -18,8 +18,8 @@ typedef struct tz_span {
 /* Largest span text written, NUL included. */
 #define TZ_SPAN_TEXT_MAX 128
 
-/* Parses ISO 8601 or friendly text; NULL on success, else a static description. */
-const char *tz_span_parse(const char *s, size_t n, tz_span *out);
+/* Parses ISO 8601 or friendly text: TZ_OK, or TZ_ERROR with the problem in err. */
+tz_status tz_span_parse(const char *s, size_t n, tz_span *out, char *err, size_t errlen);
 /* ISO 8601 text with the time part split into hours, minutes, seconds (largest: unit the time
 ** part starts at, TZ_UNIT_HOUR normally; smaller units put everything in that unit). */
 void tz_span_format(const tz_span *s, enum tz_unit largest_time, char *buf);
@@ -53,9 +53,10 @@ typedef struct tz_diff_options {
 } tz_diff_options;
 
 /* a - b as a span counted from b (Temporal's b.until(a)). Units of a day or more use the wall
-** clock of zone z (both instants must be in it); smaller units are exact. NULL on success, else a
-** static description. tz_zoned_add(z, b, result) gives a back when nothing was rounded. */
-const char *tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
-                          tz_span *out);
+** clock of zone z (both instants must be in it); smaller units are exact. TZ_OK, or TZ_ERROR
+** with the problem in err (bad options). tz_zoned_add(z, b, result) gives a back when nothing
+** was rounded. */
+tz_status tz_zoned_diff(const tz_zone *z, tz_instant a, tz_instant b, const tz_diff_options *o,
+                        tz_span *out, char *err, size_t errlen);
 
 #endif

@@ -116,10 +116,9 @@ static int names_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
             break;
     }
     if (c->zone == NULL) {
-        tz_db_status st;
-        c->zone = tz_db_get(e->name, &st);
-        if (c->zone == NULL)
-            return st == TZ_DB_NOMEM ? SQLITE_NOMEM : SQLITE_OK; /* unreadable: NULLs */
+        tz_status st = tz_db_get(e->name, &c->zone, NULL, 0);
+        if (st != TZ_OK)
+            return st == TZ_NOMEM ? SQLITE_NOMEM : SQLITE_OK; /* unreadable: NULLs */
     }
     const tz_ttinfo *ti = tz_zone_info_at(c->zone, c->now);
     if (col == NAMES_OFFSET)
@@ -258,11 +257,16 @@ static int tr_bound(tr_cursor *c, sqlite3_value *v, int64_t *out) {
     }
     const char *s = (const char *)sqlite3_value_text(v);
     tz_parsed p;
-    const char *err = s ? tz_text_parse(s, (size_t)sqlite3_value_bytes(v), &p) : "NULL bound";
-    if (err == NULL && p.has_zone)
-        err = "bounds must be UTC or carry an offset, not a zone";
-    if (err != NULL) {
-        char *msg = sqlite3_mprintf("%s in bound '%.80s'", err, s ? s : "");
+    char err[TZ_ERR_SIZE];
+    const char *why = NULL;
+    if (s == NULL)
+        why = "NULL bound";
+    else if (tz_text_parse(s, (size_t)sqlite3_value_bytes(v), &p, err, sizeof err) != TZ_OK)
+        why = err;
+    else if (p.has_zone)
+        why = "bounds must be UTC or carry an offset, not a zone";
+    if (why != NULL) {
+        char *msg = sqlite3_mprintf("%s in bound '%.80s'", why, s ? s : "");
         int rc = msg ? tr_set_error(c, msg) : SQLITE_NOMEM;
         sqlite3_free(msg);
         return rc;
@@ -289,11 +293,10 @@ static int tr_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int 
             return SQLITE_OK; /* NULL in, no rows out */
         int rc = SQLITE_OK;
         if (j == 0) {
-            tz_db_status st;
             const char *name = (const char *)sqlite3_value_text(v);
-            c->zone = tz_db_get(name, &st);
-            if (c->zone == NULL) {
-                if (st == TZ_DB_NOMEM)
+            tz_status st = tz_db_get(name, &c->zone, NULL, 0);
+            if (st != TZ_OK) {
+                if (st == TZ_NOMEM)
                     return SQLITE_NOMEM;
                 char *msg = sqlite3_mprintf("unknown time zone '%.80s'", name);
                 rc = msg ? tr_set_error(c, msg) : SQLITE_NOMEM;

@@ -141,9 +141,8 @@ static bool parse_sqlite_fast(const char *s, size_t n, tz_parsed *out) {
     return true;
 }
 
-const char *tz_text_parse(const char *s, size_t n, tz_parsed *out) {
-    if (parse_sqlite_fast(s, n, out))
-        return NULL;
+/* The problem with text s[0..n), or NULL when it parses. */
+static const char *parse_text(const char *s, size_t n, tz_parsed *out) {
     cursor c = {s, s + n};
     /* zone is the last member: clearing its 256 bytes for every row would cost more than the
     ** parse itself. */
@@ -203,6 +202,16 @@ const char *tz_text_parse(const char *s, size_t n, tz_parsed *out) {
     if (c.p != c.end)
         return "unexpected text after the date-time";
     return NULL;
+}
+
+tz_status tz_text_parse(const char *s, size_t n, tz_parsed *out, char *err, size_t errlen) {
+    if (parse_sqlite_fast(s, n, out))
+        return TZ_OK;
+    const char *why = parse_text(s, n, out);
+    if (why == NULL)
+        return TZ_OK;
+    snprintf(err, errlen, "%s", why);
+    return TZ_ERROR;
 }
 
 bool tz_offset_mode_parse(const char *s, enum tz_offset_mode *out) {

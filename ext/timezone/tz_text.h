@@ -6,6 +6,7 @@
 #define STRATA_TZ_TEXT_H
 
 #include "timezone/tz_civil.h"
+#include "timezone/tz_status.h"
 #include "timezone/tz_zone.h"
 
 #include <stddef.h>
@@ -26,8 +27,8 @@ typedef struct tz_instant {
     int32_t nanos;
 } tz_instant;
 
-/* Parses text; NULL on success, else a static description of the problem. */
-const char *tz_text_parse(const char *s, size_t n, tz_parsed *out);
+/* Parses text: TZ_OK, or TZ_ERROR with the problem in err. */
+tz_status tz_text_parse(const char *s, size_t n, tz_parsed *out, char *err, size_t errlen);
 
 enum tz_offset_mode { TZ_OFFSET_REJECT, TZ_OFFSET_USE, TZ_OFFSET_PREFER, TZ_OFFSET_IGNORE };
 bool tz_offset_mode_parse(const char *s, enum tz_offset_mode *out);

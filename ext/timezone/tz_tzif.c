@@ -18,6 +18,9 @@
 #define TZIF_MAX_CHARS 4096
 #define TZIF_MAX_FOOTER 512
 
+/* The problem of an allocation that failed: told apart from bad data by its address. */
+static const char out_of_memory[] = "out of memory";
+
 typedef struct tzif_counts {
     uint32_t isut, isstd, leap, time, type, chars;
 } tzif_counts;
@@ -71,7 +74,7 @@ static bool read_block(tz_zone *z, const unsigned char *p, const tzif_counts *c,
         z->trans = malloc(c->time * sizeof *z->trans);
         z->trans_type = malloc(c->time);
         if (z->trans == NULL || z->trans_type == NULL) {
-            *err = "out of memory";
+            *err = out_of_memory;
             return false;
         }
     }
@@ -110,39 +113,35 @@ static bool read_block(tz_zone *z, const unsigned char *p, const tzif_counts *c,
     return true;
 }
 
-tz_zone *tz_zone_from_tzif(const char *name, const unsigned char *data, size_t len,
-                           const char **err) {
+/* Parses data into *out; NULL, or the problem (out_of_memory when an allocation failed). */
+static const char *parse_tzif(const char *name, const unsigned char *data, size_t len,
+                              tz_zone **out) {
     tzif_counts c;
     char version;
-    *err = NULL;
-    if (!read_header(data, len, &c, &version, err))
-        return NULL;
+    const char *err = NULL;
+    *out = NULL;
+    if (!read_header(data, len, &c, &version, &err))
+        return err;
     size_t pos = TZIF_HEADER, timesize = 4;
     if (version != 0) {
         size_t skip = block_size(&c, 4);
-        if (len - pos < skip) {
-            *err = "TZif file truncated";
-            return NULL;
-        }
+        if (len - pos < skip)
+            return "TZif file truncated";
         pos += skip;
-        if (!read_header(data + pos, len - pos, &c, &version, err))
-            return NULL;
+        if (!read_header(data + pos, len - pos, &c, &version, &err))
+            return err;
         pos += TZIF_HEADER;
         timesize = 8;
     }
     size_t need = block_size(&c, timesize);
-    if (len - pos < need) {
-        *err = "TZif file truncated";
-        return NULL;
-    }
+    if (len - pos < need)
+        return "TZif file truncated";
     tz_zone *z = calloc(1, sizeof *z);
-    if (z == NULL) {
-        *err = "out of memory";
-        return NULL;
-    }
+    if (z == NULL)
+        return out_of_memory;
     z->refs = 1;
     snprintf(z->name, sizeof z->name, "%s", name);
-    if (!read_block(z, data + pos, &c, timesize, err))
+    if (!read_block(z, data + pos, &c, timesize, &err))
         goto fail;
     pos += need;
     if (version != 0) {
@@ -154,21 +153,31 @@ tz_zone *tz_zone_from_tzif(const char *name, const unsigned char *data, size_t l
                 ? memchr(f + 1, '\n', avail - 1 < TZIF_MAX_FOOTER ? avail - 1 : TZIF_MAX_FOOTER)
                 : NULL;
         if (avail < 2 || f[0] != '\n' || endl == NULL) {
-            *err = "TZif footer malformed";
+            err = "TZif footer malformed";
             goto fail;
         }
         size_t n = (size_t)(endl - f) - 1;
         if (n > 0) {
             if (!tz_rule_parse((const char *)f + 1, n, &z->rule)) {
-                *err = "TZif footer TZ string malformed";
+                err = "TZif footer TZ string malformed";
                 goto fail;
             }
             z->has_rule = true;
         }
     }
     tz_zone_build_index(z);
-    return z;
+    *out = z;
+    return NULL;
 fail:
     tz_zone_release(z);
-    return NULL;
+    return err;
+}
+
+tz_status tz_zone_from_tzif(const char *name, const unsigned char *data, size_t len, tz_zone **out,
+                            char *err, size_t errlen) {
+    const char *why = parse_tzif(name, data, len, out);
+    if (why == NULL)
+        return TZ_OK;
+    snprintf(err, errlen, "%s", why);
+    return why == out_of_memory ? TZ_NOMEM : TZ_ERROR;
 }

@@ -6,6 +6,7 @@
 #include "timezone/tz_zone.h"
 #include "timezone/tz_civil.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,11 @@ void tz_zone_retain(tz_zone *z) {
 }
 
 void tz_zone_release(tz_zone *z) {
-    if (z == NULL || __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) != 0)
+    if (z == NULL)
+        return;
+    int left = __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0); /* one release per reference: the cache and auxdata share zones */
+    if (left != 0)
         return;
     free(z->trans);
     free(z->trans_type);
@@ -143,6 +148,10 @@ static ptrdiff_t find_trans(const tz_zone *z, int64_t t) {
 #define INDEX_MAX 100000
 
 void tz_zone_build_index(tz_zone *z) {
+    /* Every lookup (binary search, index) relies on what the TZif reader checked: transitions
+    ** strictly ascending, each naming a type the zone has. */
+    for (size_t i = 0; i < z->ntrans; i++)
+        assert((i == 0 || z->trans[i - 1] < z->trans[i]) && z->trans_type[i] < z->ntypes);
     if (z->ntrans < 4)
         return;
     /* Start no earlier than 1901 (the 32-bit TZif range): files may open with a "big bang"

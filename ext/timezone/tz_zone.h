@@ -9,6 +9,8 @@
 #ifndef STRATA_TZ_ZONE_H
 #define STRATA_TZ_ZONE_H
 
+#include "timezone/tz_status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,9 +75,10 @@ bool tz_rule_parse(const char *s, size_t n, tz_rule *out);
 
 /* A zone with one fixed offset (seconds east) named by name (copied, truncated). */
 tz_zone *tz_zone_new_fixed(const char *name, int32_t utoff, const char *abbr);
-/* Parses TZif bytes (v1..v4). NULL with *err set to a static message on bad data. */
-tz_zone *tz_zone_from_tzif(const char *name, const unsigned char *data, size_t len,
-                           const char **err);
+/* Parses TZif bytes (v1..v4) into *out (one reference): TZ_OK, TZ_ERROR with the problem in err
+** (bad data), or TZ_NOMEM. */
+tz_status tz_zone_from_tzif(const char *name, const unsigned char *data, size_t len, tz_zone **out,
+                            char *err, size_t errlen);
 void tz_zone_retain(tz_zone *z);
 void tz_zone_release(tz_zone *z);
 

@@ -59,12 +59,12 @@ def test_wrong_magic_and_version(db, weights, tmp_path):
 # An empty file is not mapped (its data pointer is NULL); the parser once computed NULL + 0 as
 # the end of its input, which clang's UBSan reports (gcc's does not, so make test-asan missed it).
 UBSAN_EMPTY_FILE = r"""
-#include "embed/gguf.h"
+#include "embed/local_gguf.h"
 #include <stdio.h>
 int main(int argc, char **argv) {
-    gguf_ctx g;
+    lembed_gguf g;
     char err[512];
-    if (gguf_open(argv[1], &g, err, sizeof err) == 0)
+    if (lembed_gguf_open(argv[1], &g, err, sizeof err) == 0)
         return 2;
     puts(err);
     return 0;
@@ -81,8 +81,9 @@ def test_empty_file_under_clang_ubsan(tmp_path):
     exe = tmp_path / "driver"
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     subprocess.run([clang, "-std=c11", "-D_GNU_SOURCE", "-Iext", "-g", "-fsanitize=undefined",
-                    "-fno-sanitize-recover=all", "-o", str(exe), str(driver), "ext/embed/gguf.c",
-                    "ext/embed/local_file.c"], check=True, env=env, cwd=helpers.ROOT)
+                    "-fno-sanitize-recover=all", "-o", str(exe), str(driver),
+                    "ext/embed/local_gguf.c", "ext/embed/local_file.c"],
+                   check=True, env=env, cwd=helpers.ROOT)
     empty = tmp_path / "empty.gguf"
     empty.write_bytes(b"")
     proc = subprocess.run([str(exe), str(empty)], capture_output=True, text=True, env=env)

@@ -4,8 +4,8 @@
 ** dispatches to (AVX2 here; tests/embed/test_local_bert.py also runs STRATA_CPU=scalar).
 */
 #include "common/f16.h"
-#include "embed/gguf.h"
-#include "embed/matmul.h"
+#include "embed/local_gguf.h"
+#include "embed/local_matmul.h"
 #include "unit.h"
 
 #include <math.h>
@@ -50,10 +50,10 @@ static void test_dequant(void) {
         uint16_t b = (uint16_t)(bits >> 16);
         memcpy(bf16 + 2 * i, &b, 2);
     }
-    lembed_dequant_row(GGML_F16, f16, got, K);
+    lembed_dequant_row(LEMBED_GGML_F16, f16, got, K);
     for (int i = 0; i < K; i++)
         CHECK(got[i] == want[i]);
-    lembed_dequant_row(GGML_BF16, bf16, got, K);
+    lembed_dequant_row(LEMBED_GGML_BF16, bf16, got, K);
     for (int i = 0; i < K; i++)
         CHECK(got[i] == want[i]);
     /* Q8_0: d = 0.5, q = i - 20 -> x = (i - 20) / 2 */
@@ -68,10 +68,10 @@ static void test_dequant(void) {
         for (int i = 0; i < 16; i++)
             q4[18 * b + 2 + i] = (unsigned char)((i % 16) | ((15 - i) << 4));
     }
-    lembed_dequant_row(GGML_Q8_0, q8, got, K);
+    lembed_dequant_row(LEMBED_GGML_Q8_0, q8, got, K);
     for (int i = 0; i < K; i++)
         CHECK(got[i] == (float)(i - 20) * 0.5f);
-    lembed_dequant_row(GGML_Q4_0, q4, got, K);
+    lembed_dequant_row(LEMBED_GGML_Q4_0, q4, got, K);
     for (int i = 0; i < 16; i++) {
         CHECK(got[i] == 2.0f * (float)(i - 8));
         CHECK(got[16 + i] == 2.0f * (float)(15 - i - 8));
@@ -89,7 +89,7 @@ static void test_linear(void) {
         W[i] = (float)rand() / RAND_MAX - 0.5f;
     for (int j = 0; j < M; j++)
         bias[j] = (float)j / 10;
-    lembed_linear(X, N, K, W, GGML_F32, M, bias, Y, scratch);
+    lembed_linear(X, N, K, W, LEMBED_GGML_F32, M, bias, Y, scratch);
     double worst = 0;
     for (int t = 0; t < N; t++)
         for (int j = 0; j < M; j++) {

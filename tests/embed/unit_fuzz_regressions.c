@@ -17,17 +17,17 @@ static void test_huge_usage_count(void) {
         "{\"data\": [{\"embedding\": [1, 2]}], \"usage\": {\"total_tokens\": 1e300}}",
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
-        remote_vectors v;
+        rembed_vectors v;
         char err[128];
-        CHECK_EQ_INT(remote_format_parse(bodies[i], strlen(bodies[i]), 1, &v, err, sizeof err), 0);
+        CHECK_EQ_INT(rembed_format_parse(bodies[i], strlen(bodies[i]), 1, &v, err, sizeof err), 0);
         CHECK(v.tokens == LLONG_MAX);
         free(v.data);
     }
     /* A plausible count still counts. */
     const char *ok = "{\"data\": [{\"embedding\": [1, 2]}], \"usage\": {\"total_tokens\": 123456}}";
-    remote_vectors v;
+    rembed_vectors v;
     char err[128];
-    CHECK_EQ_INT(remote_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
+    CHECK_EQ_INT(rembed_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
     CHECK_EQ_INT(v.tokens, 123456);
     free(v.data);
 }
@@ -43,17 +43,17 @@ static void test_non_finite_embedding(void) {
         "{\"data\": [{\"embedding\": \"AADAfw==\"}, {\"embedding\": \"AACAfw==\"}]}",
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
-        remote_vectors v;
+        rembed_vectors v;
         char err[128];
-        CHECK_EQ_INT(remote_format_parse(bodies[i], strlen(bodies[i]), 2, &v, err, sizeof err), -1);
+        CHECK_EQ_INT(rembed_format_parse(bodies[i], strlen(bodies[i]), 2, &v, err, sizeof err), -1);
         CHECK(strstr(err, "not a finite float32") != NULL);
         CHECK(v.data == NULL);
     }
     /* The largest float32 is still a value. */
     const char *ok = "{\"data\": [{\"embedding\": [3.4028234e38, -3.4028234e38]}]}";
-    remote_vectors v;
+    rembed_vectors v;
     char err[128];
-    CHECK_EQ_INT(remote_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
+    CHECK_EQ_INT(rembed_format_parse(ok, strlen(ok), 1, &v, err, sizeof err), 0);
     free(v.data);
 }
 

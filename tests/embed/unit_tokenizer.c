@@ -3,8 +3,8 @@
 ** lowercasing, accent stripping), the vocabulary map and WordPiece with a tiny vocabulary.
 */
 #include "embed/local_strmap.h"
-#include "embed/tokenizer.h"
-#include "embed/tokenizer_basic.h"
+#include "embed/local_tokenizer.h"
+#include "embed/local_tokenizer_basic.h"
 #include "unit.h"
 
 #include <stdint.h>

@@ -4,8 +4,8 @@
 ** vocabulary, tensor shapes); a model that loads embeds a short text, so hostile weights and
 ** shapes reach the forward pass.
 */
-#include "embed/bert.h"
-#include "embed/gguf.h"
+#include "embed/local_bert.h"
+#include "embed/local_gguf.h"
 #include "embed/local_model.h"
 
 #include "fuzz/fuzz_util.h"
@@ -19,7 +19,7 @@ static bool count_string(void *arg, uint64_t i, const char *s, size_t n) {
     return true;
 }
 
-static void walk_metadata(const gguf_ctx *g) {
+static void walk_metadata(const lembed_gguf *g) {
     static const char *keys[] = {"general.architecture", "general.alignment",
                                  "bert.context_length",  "bert.embedding_length",
                                  "bert.block_count",     "tokenizer.ggml.tokens"};
@@ -28,37 +28,37 @@ static void walk_metadata(const gguf_ctx *g) {
         double dv;
         const char *s;
         size_t n;
-        (void)gguf_get_int(g, keys[i], &iv);
-        (void)gguf_get_float(g, keys[i], &dv);
-        (void)gguf_get_string(g, keys[i], &s, &n);
+        (void)lembed_gguf_get_int(g, keys[i], &iv);
+        (void)lembed_gguf_get_float(g, keys[i], &dv);
+        (void)lembed_gguf_get_string(g, keys[i], &s, &n);
     }
     for (uint64_t i = 0; i < g->n_kv; i++) {
-        const gguf_kv *kv = &g->kvs[i];
-        if (kv->type != GGUF_ARRAY)
+        const lembed_gguf_kv *kv = &g->kvs[i];
+        if (kv->type != LEMBED_GGUF_ARRAY)
             continue;
         size_t total = 0;
-        (void)gguf_array_strings(kv, count_string, &total);
+        (void)lembed_gguf_array_strings(kv, count_string, &total);
         int64_t v;
-        (void)gguf_array_int(kv, 0, &v);
-        (void)gguf_array_int(kv, kv->arr_n ? kv->arr_n - 1 : 0, &v);
+        (void)lembed_gguf_array_int(kv, 0, &v);
+        (void)lembed_gguf_array_int(kv, kv->arr_n ? kv->arr_n - 1 : 0, &v);
     }
     for (uint64_t i = 0; i < g->n_tensors; i++) {
-        const gguf_tensor *t = &g->tensors[i];
+        const lembed_gguf_tensor *t = &g->tensors[i];
         /* Every tensor's bytes lie inside the file. */
         const unsigned char *d = t->data;
         if (t->nbytes && (d < g->file.data || d + t->nbytes > g->file.data + g->file.size))
             abort();
-        (void)gguf_type_name(t->type);
+        (void)lembed_gguf_type_name(t->type);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_file(0, data, size);
-    char err[LEMBED_ERR_MAX];
-    gguf_ctx g;
-    if (gguf_open(path, &g, err, sizeof err) == 0) {
+    char err[LEMBED_ERR_SIZE];
+    lembed_gguf g;
+    if (lembed_gguf_open(path, &g, err, sizeof err) == 0) {
         walk_metadata(&g);
-        gguf_close(&g);
+        lembed_gguf_close(&g);
     }
     lembed_model *m = lembed_model_open(path, "{\"max_tokens\":16}", err, sizeof err);
     if (!m)

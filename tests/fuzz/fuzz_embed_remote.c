@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *body = fuzz_strndup(data + 1, size - 1);
     size_t len = size - 1;
     char err[256];
-    remote_vectors v = {0};
-    if (remote_format_parse(body, len, n, &v, err, sizeof err) == 0) {
-        if (v.count != n || v.dim < 1 || v.dim > REMOTE_MAX_DIM || !v.data || v.tokens < 0)
+    rembed_vectors v = {0};
+    if (rembed_format_parse(body, len, n, &v, err, sizeof err) == 0) {
+        if (v.count != n || v.dim < 1 || v.dim > REMBED_MAX_DIM || !v.data || v.tokens < 0)
             abort();
         for (long i = 0; i < (long)v.count * v.dim; i++)
             if (!isfinite(v.data[i]))
@@ -36,28 +36,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* The secret never survives into the error text. */
     char out[301];
-    remote_format_error_text(body, len, "sk-secret", out, sizeof out, 300);
+    rembed_format_error_text(body, len, "sk-secret", out, sizeof out, 300);
     if (strlen(out) > 300 || strstr(out, "sk-secret"))
         abort();
 
-    size_t cap = remote_base64_max_floats(len);
+    size_t cap = rembed_base64_max_floats(len);
     float *floats = malloc((cap ? cap : 1) * sizeof(float));
     if (!floats)
         abort();
-    long got = remote_base64_floats(body, len, floats, cap);
+    long got = rembed_base64_floats(body, len, floats, cap);
     if (got > (long)cap)
         abort();
     free(floats);
 
-    remote_config c;
-    remote_config_init(&c);
-    if (remote_config_set_json(&c, body, NULL, err, sizeof err) == 0) {
-        if (remote_config_finish(&c, err, sizeof err) == 0) {
-            char *json = remote_config_json(&c);
+    rembed_config c;
+    rembed_config_init(&c);
+    if (rembed_config_set_json(&c, body, NULL, err, sizeof err) == 0) {
+        if (rembed_config_finish(&c, err, sizeof err) == 0) {
+            char *json = rembed_config_json(&c);
             free(json);
         }
     }
-    remote_config_free(&c);
+    rembed_config_free(&c);
     free(body);
     return 0;
 }

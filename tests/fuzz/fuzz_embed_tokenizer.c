@@ -6,7 +6,7 @@
 ** Input: one byte of max_tokens, the vocabulary as newline-separated GGUF-form pieces
 ** (U+2581 starts a word; a piece "[...]" is a control token), a NUL, then the text.
 */
-#include "embed/tokenizer.h"
+#include "embed/local_tokenizer.h"
 
 #include "fuzz/fuzz_util.h"
 

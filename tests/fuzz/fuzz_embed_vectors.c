@@ -7,7 +7,7 @@
 ** Input: one byte of options (weighting, max_words), then the file.
 */
 #include "embed/local_model.h"
-#include "embed/static_vectors.h"
+#include "embed/local_static_vectors.h"
 
 #include "fuzz/fuzz_util.h"
 
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     lembed_static_opts opts = {.max_words = data[0] & 0x7f, .mean = data[0] >> 7};
     const char *path = fuzz_file(0, data + 1, size - 1);
-    char err[LEMBED_ERR_MAX];
+    char err[LEMBED_ERR_SIZE];
     lembed_static m;
     if (lembed_static_load(path, &opts, &m, err, sizeof err) != 0)
         return 0;

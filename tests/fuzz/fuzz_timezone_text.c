@@ -19,22 +19,29 @@
 
 /* The zone a parsed timestamp names, as the SQL binding picks it; NULL when it names none. */
 static tz_zone *zone_of(const tz_parsed *p) {
-    tz_db_status st;
-    if (p->has_zone)
-        return tz_db_get(p->zone, &st);
-    if (p->has_offset && !p->offset_z) {
-        char name[16];
-        tz_text_offset(p->offset, name);
-        return tz_db_get(name, &st);
+    tz_zone *z;
+    char err[TZ_ERR_SIZE], name[16] = "UTC";
+    if (p->has_zone) {
+        tz_status st = tz_db_get(p->zone, &z, err, sizeof err);
+        if ((st == TZ_OK) != (z != NULL) || (st != TZ_OK && !memchr(err, 0, sizeof err)))
+            abort();
+        return z;
     }
-    return tz_db_get("UTC", &st);
+    if (p->has_offset && !p->offset_z)
+        tz_text_offset(p->offset, name);
+    tz_db_get(name, &z, NULL, 0);
+    return z;
 }
 
 /* Parses and resolves one timestamp; false when it is not one. */
 static bool timestamp(const char *s, size_t n, tz_zone **z, tz_instant *t) {
     tz_parsed p;
-    if (tz_text_parse(s, n, &p) != NULL)
+    char err[TZ_ERR_SIZE];
+    if (tz_text_parse(s, n, &p, err, sizeof err) != TZ_OK) {
+        if (err[0] == '\0' || !memchr(err, 0, sizeof err))
+            abort(); /* a failure says why */
         return false;
+    }
     if (!memchr(p.zone, 0, sizeof p.zone) || !tz_civil_valid(&p.local))
         abort();
     *z = zone_of(&p);
@@ -67,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool ok_a = timestamp(text[0], lens[0], &za, &a);
     bool ok_b = timestamp(text[1], lens[1], &zb, &b);
     tz_span s;
-    bool ok_s = tz_span_parse(text[2], lens[2], &s) == NULL;
+    bool ok_s = tz_span_parse(text[2], lens[2], &s, NULL, 0) == TZ_OK;
     char buf[TZ_SPAN_TEXT_MAX];
     if (ok_s)
         for (int u = TZ_UNIT_NANOSECOND; u <= TZ_UNIT_HOUR; u++)
@@ -89,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         tz_span d;
         /* As tz_diff: calendar units only between times of one zone. */
         bool same_zone = strcmp(za->name, zb->name) == 0;
-        if ((o.largest < TZ_UNIT_DAY || same_zone) && tz_zoned_diff(za, a, b, &o, &d) == NULL) {
+        if ((o.largest < TZ_UNIT_DAY || same_zone) &&
+            tz_zoned_diff(za, a, b, &o, &d, NULL, 0) == TZ_OK) {
             tz_span_format(&d, o.largest < TZ_UNIT_HOUR ? o.largest : TZ_UNIT_HOUR, buf);
             tz_instant back;
             tz_zoned_add(zb, b, &d, &back);

@@ -7,11 +7,14 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *err = NULL;
-    tz_zone *z = tz_zone_from_tzif("Fuzz/Zone", data, size, &err);
+    char err[TZ_ERR_SIZE] = "";
+    tz_zone *z;
+    tz_status st = tz_zone_from_tzif("Fuzz/Zone", data, size, &z, err, sizeof err);
+    if ((st == TZ_OK) != (z != NULL))
+        abort();
     if (!z) {
-        if (!err)
-            abort();
+        if (err[0] == '\0')
+            abort(); /* a failure says why */
         return 0;
     }
     fuzz_query_zone(z, TZ_SECONDS_MIN);

@@ -65,14 +65,29 @@ static int64_t at(int y, int mo, int d, int h, int mi) {
     return tz_civil_to_seconds(&c);
 }
 
+/* tz_zone_from_tzif's zone, or NULL with the problem in err (TZ_ERR_SIZE bytes). */
+static tz_zone *tzif(const char *name, const unsigned char *data, size_t len, char *err) {
+    tz_zone *z;
+    tz_status st = tz_zone_from_tzif(name, data, len, &z, err, TZ_ERR_SIZE);
+    CHECK((st == TZ_OK) == (z != NULL));
+    return z;
+}
+
+/* tz_db_get's zone, or NULL with its status in *st. */
+static tz_zone *db_get(const char *name, tz_status *st) {
+    tz_zone *z;
+    *st = tz_db_get(name, &z, NULL, 0);
+    return z;
+}
+
 static void test_tzif_new_york(void) {
     size_t len;
     unsigned char *buf = read_file("/usr/share/zoneinfo/America/New_York", &len);
     CHECK(buf != NULL);
     if (buf == NULL)
         return;
-    const char *err;
-    tz_zone *z = tz_zone_from_tzif("America/New_York", buf, len, &err);
+    char err[TZ_ERR_SIZE];
+    tz_zone *z = tzif("America/New_York", buf, len, err);
     CHECK(z != NULL);
     if (z != NULL) {
         CHECK(z->has_rule);
@@ -103,8 +118,9 @@ static void test_tzif_new_york(void) {
     tz_zone_release(z);
     /* Every truncation is an error, never an overread (ASan checks the latter). */
     for (size_t n = 0; n < len; n++) {
-        tz_zone *bad = tz_zone_from_tzif("x", buf, n, &err);
-        CHECK(bad == NULL && err != NULL);
+        err[0] = '\0';
+        tz_zone *bad = tzif("x", buf, n, err);
+        CHECK(bad == NULL && err[0] != '\0');
         tz_zone_release(bad);
     }
     /* Random corruption: parse or fail, but every answer stays in bounds. */
@@ -116,7 +132,7 @@ static void test_tzif_new_york(void) {
             seed = seed * 1103515245u + 12345u;
             copy[(seed >> 8) % len] = (unsigned char)(seed >> 20);
         }
-        tz_zone *zz = tz_zone_from_tzif("x", copy, len, &err);
+        tz_zone *zz = tzif("x", copy, len, err);
         if (zz != NULL) {
             int32_t off = tz_zone_offset_at(zz, at(2050, 1, 1, 0, 0));
             CHECK(off >= -TZ_OFFSET_MAX && off <= TZ_OFFSET_MAX);
@@ -130,8 +146,8 @@ static void test_tzif_new_york(void) {
 }
 
 static void test_db(void) {
-    tz_db_status st;
-    tz_zone *z = tz_db_get("australia/lord_howe", &st);
+    tz_status st;
+    tz_zone *z = db_get("australia/lord_howe", &st);
     CHECK(z != NULL);
     if (z != NULL) {
         CHECK_EQ_STR(z->name, "Australia/Lord_Howe");
@@ -141,11 +157,15 @@ static void test_db(void) {
         CHECK_EQ_INT(r.later - r.earlier, 1800);
     }
     tz_zone_release(z);
-    CHECK(tz_db_get("../../etc/passwd", &st) == NULL && st == TZ_DB_UNKNOWN);
-    CHECK(tz_db_get("/etc/passwd", &st) == NULL && st == TZ_DB_UNKNOWN);
-    CHECK(tz_db_get("Mars/Olympus", &st) == NULL && st == TZ_DB_UNKNOWN);
-    CHECK(tz_db_get("localtime", &st) == NULL);
-    z = tz_db_get("-03:30", &st);
+    CHECK(db_get("../../etc/passwd", &st) == NULL && st == TZ_UNKNOWN_ZONE);
+    CHECK(db_get("/etc/passwd", &st) == NULL && st == TZ_UNKNOWN_ZONE);
+    CHECK(db_get("Mars/Olympus", &st) == NULL && st == TZ_UNKNOWN_ZONE);
+    CHECK(db_get("localtime", &st) == NULL);
+    char err[TZ_ERR_SIZE];
+    CHECK_EQ_INT(tz_db_get("Mars/Olympus", &z, err, sizeof err), TZ_UNKNOWN_ZONE);
+    CHECK(z == NULL);
+    CHECK_EQ_STR(err, "unknown time zone 'Mars/Olympus'");
+    z = db_get("-03:30", &st);
     CHECK(z != NULL && tz_zone_offset_at(z, 0) == -12600);
     tz_zone_release(z);
     size_t n;
@@ -155,8 +175,13 @@ static void test_db(void) {
     tz_db_reset();
 }
 
+static char parse_err[TZ_ERR_SIZE];
+
+/* NULL, or what tz_text_parse found wrong with s. */
 static const char *parse(const char *s, tz_parsed *p) {
-    return tz_text_parse(s, strlen(s), p);
+    if (tz_text_parse(s, strlen(s), p, parse_err, sizeof parse_err) == TZ_OK)
+        return NULL;
+    return parse_err;
 }
 
 static void test_text(void) {
@@ -218,9 +243,9 @@ static void test_slim_and_v1_files(void) {
     unsigned char *fat = read_file("/usr/share/zoneinfo/America/New_York", &len);
     unsigned char slim[256];
     size_t slen = make_slim(slim, "EST5EDT,M3.2.0,M11.1.0");
-    const char *err;
-    tz_zone *zf = fat ? tz_zone_from_tzif("fat", fat, len, &err) : NULL;
-    tz_zone *zs = tz_zone_from_tzif("slim", slim, slen, &err);
+    char err[TZ_ERR_SIZE];
+    tz_zone *zf = fat ? tzif("fat", fat, len, err) : NULL;
+    tz_zone *zs = tzif("slim", slim, slen, err);
     CHECK(zf != NULL && zs != NULL);
     if (zf != NULL && zs != NULL) {
         CHECK_EQ_INT(zs->ntrans, 0);
@@ -240,7 +265,7 @@ static void test_slim_and_v1_files(void) {
     /* A version-1 file: the 32-bit block alone (the header's version byte says 1). */
     if (fat != NULL) {
         fat[4] = 0;
-        tz_zone *z1 = tz_zone_from_tzif("v1", fat, len, &err);
+        tz_zone *z1 = tzif("v1", fat, len, err);
         CHECK(z1 != NULL);
         if (z1 != NULL && zf != NULL) {
             CHECK(!z1->has_rule);
@@ -254,10 +279,11 @@ static void test_slim_and_v1_files(void) {
     free(fat);
     /* Footers that are not rules are errors. */
     slen = make_slim(slim, "EST5EDT,M3.2.0");
-    CHECK(tz_zone_from_tzif("bad", slim, slen, &err) == NULL);
+    CHECK(tzif("bad", slim, slen, err) == NULL);
+    CHECK_EQ_STR(err, "TZif footer TZ string malformed");
     /* All-year DST written as a rule (start Jan 1 00:00, end Dec 31 25:00): always DST. */
     slen = make_slim(slim, "EST5EDT,0/0,J365/25");
-    tz_zone *zd = tz_zone_from_tzif("dst", slim, slen, &err);
+    tz_zone *zd = tzif("dst", slim, slen, err);
     CHECK(zd != NULL);
     if (zd != NULL) {
         for (int64_t t = at(2030, 1, 1, 0, 0); t < at(2032, 1, 1, 0, 0); t += 3599)
@@ -278,8 +304,8 @@ static void *cache_worker(void *arg) {
     unsigned seed = (unsigned)(size_t)arg;
     for (int i = 0; i < 2000; i++) {
         seed = seed * 1103515245u + 12345u;
-        tz_db_status st;
-        tz_zone *z = tz_db_get(zones[(seed >> 8) % 6], &st);
+        tz_status st;
+        tz_zone *z = db_get(zones[(seed >> 8) % 6], &st);
         if (z == NULL) {
             bad++;
             continue;
@@ -304,8 +330,8 @@ static void test_cache_threads(void) {
     const tz_db_name *names = tz_db_names(&n);
     tz_zone *first = NULL;
     for (size_t i = 0; names != NULL && i < n; i++) {
-        tz_db_status st;
-        tz_zone *z = tz_db_get(names[i].name, &st);
+        tz_status st;
+        tz_zone *z = db_get(names[i].name, &st);
         CHECK(z != NULL);
         if (i == 0)
             first = z;
@@ -320,8 +346,13 @@ static void test_cache_threads(void) {
     tz_db_reset();
 }
 
+static char span_err[TZ_ERR_SIZE];
+
+/* NULL, or what tz_span_parse found wrong with s. */
 static const char *span(const char *s, tz_span *out) {
-    return tz_span_parse(s, strlen(s), out);
+    if (tz_span_parse(s, strlen(s), out, span_err, sizeof span_err) == TZ_OK)
+        return NULL;
+    return span_err;
 }
 
 static void test_spans(void) {
@@ -401,10 +432,10 @@ static void test_parsers_fuzz(void) {
         }
         size_t len = (seed >> 4) % (n + 1); /* also truncated */
         tz_parsed p;
-        if (tz_text_parse(buf, len, &p) == NULL)
+        if (tz_text_parse(buf, len, &p, NULL, 0) == TZ_OK)
             CHECK(tz_civil_valid(&p.local) && p.offset > -86400 && p.offset < 86400);
         tz_span sp;
-        tz_span_parse(buf, len, &sp);
+        tz_span_parse(buf, len, &sp, NULL, 0);
         tz_rule r;
         if (tz_rule_parse(buf, len, &r))
             CHECK(r.std.utoff >= -25 * 3600 && r.std.utoff <= 25 * 3600);
@@ -423,8 +454,8 @@ static void test_index_matches_search(void) {
     const tz_db_name *names = tz_db_names(&n);
     long checked = 0;
     for (size_t k = 0; names != NULL && k < n; k++) {
-        tz_db_status st;
-        tz_zone *z = tz_db_get(names[k].name, &st);
+        tz_status st;
+        tz_zone *z = db_get(names[k].name, &st);
         if (z == NULL || z->index == NULL) {
             tz_zone_release(z);
             continue;

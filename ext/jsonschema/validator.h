@@ -1,22 +1,30 @@
 /*
-** schema: the public engine API of ext/jsonschema (plain C, no SQLite).
+** validator: the public engine API of ext/jsonschema (plain C, no SQLite): compiled JSON
+** schemas, and documents checked against them.
 **
-**   js_schema *s = js_compile(text, len, &opts, lookup, ctx, &err);   once per schema
-**   js_check(s, doc, doclen, NULL)                                     yes/no, per document
-**   js_check(s, doc, doclen, &errs)                                    with "basic" output units
+**   char err[JS_ERR_SIZE];
+**   js_schema *s = js_compile(text, len, &opts, lookup, ctx, err, sizeof err);  once per schema
+**   js_check(s, doc, doclen, NULL, err, sizeof err)       yes/no, per document
+**   js_check(s, doc, doclen, &errs, err, sizeof err)      with "basic" output units
+**
+** Failures are reported the engine way (docs/developing.md): a status, and the problem written
+** into the caller's buffer, err[errlen] (JS_ERR_SIZE holds any; NULL, 0 asks for none).
 **
 ** A compiled schema is a tree of js_node with every $ref, $dynamicRef and $recursiveRef already
 ** resolved to a node, every pattern compiled and every property name hashed; validation never
 ** looks at schema text again. A js_schema is not thread-safe (it owns ICU regex objects and a
 ** scratch arena); give each thread or connection its own.
 */
-#ifndef STRATA_JSONSCHEMA_SCHEMA_H
-#define STRATA_JSONSCHEMA_SCHEMA_H
+#ifndef STRATA_JSONSCHEMA_VALIDATOR_H
+#define STRATA_JSONSCHEMA_VALIDATOR_H
 
 #include "common/strbuf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* A caller's error buffer of this size holds any message of the engine. */
+#define JS_ERR_SIZE 1024
 
 typedef enum js_draft {
     JS_DRAFT_DEFAULT = 0,
@@ -64,10 +72,10 @@ typedef const char *(*js_lookup_fn)(void *ctx, const char *uri, size_t *len);
 
 typedef struct js_schema js_schema;
 
-/* Compiles text[0..len). On failure returns NULL and sets *err to a malloc'd message (NULL when
-** out of memory). The schema copies text; lookup is only called during this call. */
+/* Compiles text[0..len). On failure returns NULL with the problem in err ("out of memory"
+** included). The schema copies text; lookup is only called during this call. */
 js_schema *js_compile(const char *text, size_t len, const js_options *opts, js_lookup_fn lookup,
-                      void *lookup_ctx, char **err);
+                      void *lookup_ctx, char *err, size_t errlen);
 void js_schema_free(js_schema *s);
 /* Bytes the compiled schema holds (its arena; ICU regex objects not counted). */
 size_t js_schema_memory(const js_schema *s);
@@ -97,22 +105,21 @@ bool js_errors_add_document_error(js_errors *e, const char *problem);
 typedef enum js_result {
     JS_VALID = 1,
     JS_INVALID = 0,
-    JS_BAD_DOCUMENT = -1, /* the document is not JSON; *problem says why */
+    JS_BAD_DOCUMENT = -1, /* the document is not JSON; err says why */
     JS_FAILED = -2,       /* validation could not finish (depth, regex limit, memory) */
 } js_result;
 
-/* Validates doc[0..len). errs may be NULL (stop at the first failure). problem (may be NULL)
-** receives a static or schema-owned message for JS_BAD_DOCUMENT and JS_FAILED, valid until the
-** next call on s. */
-js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs,
-                   const char **problem);
+/* Validates doc[0..len). errs may be NULL (stop at the first failure). err receives the problem
+** of JS_BAD_DOCUMENT and JS_FAILED. */
+js_result js_check(js_schema *s, const char *doc, size_t len, js_errors *errs, char *err,
+                   size_t errlen);
 
 /* Validates doc[0..len) and appends the result to out as JSON text in `format`: for
 ** JS_OUTPUT_LIST the errors (nothing when valid), for the others the whole output, valid or not.
 ** A document that is not JSON gives an invalid output with that one error. Returns like
 ** js_check; after JS_FAILED, out holds nothing useful. */
 js_result js_check_output(js_schema *s, const char *doc, size_t len, js_output_format format,
-                          strbuf *out, const char **problem);
+                          strbuf *out, char *err, size_t errlen);
 /* Appends the output of a document that is not JSON (problem says why) in `format`. */
 void js_write_document_error(js_output_format format, const char *problem, strbuf *out);
 

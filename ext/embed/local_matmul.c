@@ -1,12 +1,13 @@
 /*
-** matmul: scalar kernels and the run-time dispatch (see matmul.h).
+** local_matmul: scalar kernels and the run-time dispatch (see local_matmul.h).
 */
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include "common/cpu.h"
 #include "common/f16.h"
-#include "embed/gguf.h"
+#include "embed/local_gguf.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,16 +109,16 @@ const char *lembed_kernels_name(void) {
 void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
     const kernels *kn = pick();
     switch (type) {
-        case GGML_F32:
+        case LEMBED_GGML_F32:
             memcpy(dst, src, k * sizeof(float));
             break;
-        case GGML_F16:
+        case LEMBED_GGML_F16:
             kn->f16(src, dst, k);
             break;
-        case GGML_Q8_0:
+        case LEMBED_GGML_Q8_0:
             kn->q8_0(src, dst, k);
             break;
-        case GGML_Q4_0: { /* {f16 d; u8 qs[16]}: low nibbles are values 0-15, high 16-31 */
+        case LEMBED_GGML_Q4_0: { /* {f16 d; u8 qs[16]}: low nibbles are values 0-15, high 16-31 */
             const unsigned char *p = src;
             for (size_t b = 0; b < k / 32; b++, p += 18) {
                 uint16_t h;
@@ -130,7 +131,7 @@ void lembed_dequant_row(uint32_t type, const void *src, float *dst, size_t k) {
             }
             break;
         }
-        case GGML_BF16: {
+        case LEMBED_GGML_BF16: {
             const unsigned char *p = src;
             for (size_t i = 0; i < k; i++) {
                 uint16_t h;
@@ -177,19 +178,21 @@ static bool linear_q8_0_int8(const kernels *kn, const float *X, size_t n, size_t
 void lembed_linear(const float *X, size_t n, size_t k, const void *W, uint32_t wtype, size_t m,
                    const float *bias, float *Y, float *scratch) {
     const kernels *kn = pick();
-    if (wtype == GGML_Q8_0 && linear_q8_0_int8(kn, X, n, k, W, m, Y)) {
+    if (wtype == LEMBED_GGML_Q8_0 && linear_q8_0_int8(kn, X, n, k, W, m, Y)) {
         if (bias)
             for (size_t t = 0; t < n; t++)
                 for (size_t j = 0; j < m; j++)
                     Y[t * m + j] += bias[j];
         return;
     }
-    size_t row_bytes = (size_t)gguf_row_bytes(wtype, k);
+    size_t row_bytes = (size_t)lembed_gguf_row_bytes(wtype, k);
+    /* The loader accepts only types lembed_dequant_row knows, rows a whole number of blocks. */
+    assert(row_bytes > 0);
     const unsigned char *w = W;
     for (size_t j = 0; j < m; j += LEMBED_LINEAR_BLOCK) {
         size_t rows = m - j < LEMBED_LINEAR_BLOCK ? m - j : LEMBED_LINEAR_BLOCK;
         const float *wf;
-        if (wtype == GGML_F32)
+        if (wtype == LEMBED_GGML_F32)
             wf = (const float *)W + j * k;
         else {
             for (size_t r = 0; r < rows; r++)

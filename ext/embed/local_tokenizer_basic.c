@@ -1,11 +1,11 @@
 /*
-** tokenizer_basic: BERT basic pre-tokenization with ICU (see tokenizer_basic.h).
+** local_tokenizer_basic: BERT basic pre-tokenization with ICU (see local_tokenizer_basic.h).
 **
 ** The work is done one input code point at a time so that every output word knows which bytes
 ** of the input it covers. Lowercasing a single code point is context-free except for capital
 ** sigma, whose final form is chosen here the way Python's str.lower() chooses it.
 */
-#include "embed/tokenizer_basic.h"
+#include "embed/local_tokenizer_basic.h"
 
 #include <stdlib.h>
 #include <string.h>

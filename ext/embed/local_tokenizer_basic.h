@@ -1,5 +1,5 @@
 /*
-** tokenizer_basic: BERT's "basic" pre-tokenization, as Hugging Face BertTokenizer does it.
+** local_tokenizer_basic: BERT's "basic" pre-tokenization, as Hugging Face BertTokenizer does it.
 **
 ** Drops U+0000, U+FFFD and control characters (category C*, except tab, newline and carriage
 ** return, which count as whitespace); splits on whitespace (those three, space and Zs); puts CJK
@@ -8,8 +8,8 @@
 ** words. ICU does the Unicode work. Each word keeps the byte range of the input it came from,
 ** which lembed_chunks reports as offsets.
 */
-#ifndef STRATA_EMBED_TOKENIZER_BASIC_H
-#define STRATA_EMBED_TOKENIZER_BASIC_H
+#ifndef STRATA_EMBED_LOCAL_TOKENIZER_BASIC_H
+#define STRATA_EMBED_LOCAL_TOKENIZER_BASIC_H
 
 #include <stdbool.h>
 #include <stddef.h>

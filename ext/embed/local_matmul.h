@@ -1,6 +1,6 @@
 /*
-** matmul: the dense kernels of the encoder, with scalar and AVX2/FMA/F16C versions chosen once
-** at run time (common/cpu.h; STRATA_CPU=scalar forces the fallback).
+** local_matmul: the dense kernels of the encoder, with scalar and AVX2/FMA/F16C versions
+** chosen once at run time (common/cpu.h; STRATA_CPU=scalar forces the fallback).
 **
 ** Weights are GGUF rows (ne[0] values each, contiguous) of type F32, F16, BF16 or Q8_0. A linear
 ** layer dequantizes a few weight rows at a time into scratch space and multiplies them with every
@@ -8,8 +8,8 @@
 ** the arithmetic runs in fp32. With AVX2, Q8_0 layers instead quantize the input rows to Q8_0
 ** too and use int8 dot products, as llama.cpp does (4x less weight traffic, 2x the arithmetic).
 */
-#ifndef STRATA_EMBED_MATMUL_H
-#define STRATA_EMBED_MATMUL_H
+#ifndef STRATA_EMBED_LOCAL_MATMUL_H
+#define STRATA_EMBED_LOCAL_MATMUL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +34,7 @@ void lembed_gelu(float *x, size_t n);
 /* Name of the kernel set in use: "avx512_vnni", "avx2" or "scalar". */
 const char *lembed_kernels_name(void);
 
-/* Kernels of matmul_avx2.c (call only when the CPU has AVX2, FMA and F16C). */
+/* Kernels of local_matmul_avx2.c (call only when the CPU has AVX2, FMA and F16C). */
 void lembed_gemm_f32_avx2(const float *X, size_t n, size_t k, const float *W, size_t m, float *Y,
                           size_t ldy);
 void lembed_dequant_f16_avx2(const void *src, float *dst, size_t k);
@@ -45,7 +45,7 @@ void lembed_quantize_rows_q8_avx2(const float *X, size_t n, size_t k, int8_t *q,
 void lembed_gemm_q8_0_avx2(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
                            size_t m, float *Y, size_t ldy);
 
-/* Kernel of matmul_avx512.c (call only with AVX-512 VNNI and VL). */
+/* Kernel of local_matmul_avx512.c (call only with AVX-512 VNNI and VL). */
 void lembed_gemm_q8_0_avx512(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
                              size_t m, float *Y, size_t ldy);
 

@@ -1,10 +1,10 @@
 /*
-** lsm_version: which table files make up the database, level by level, and the manifest file
-** that records it.
+** lsm_tableset: which table files make up the database, level by level (LevelDB calls this a
+** Version), and the manifest file that records it.
 **
-** A version is immutable and reference counted: cursors keep the version they started with,
-** so a flush or compaction never pulls a file from under a reader. A file is removed from disk
-** when the last version holding it goes away after a compaction made it obsolete.
+** A table set is immutable and reference counted: cursors keep the set they started with, so a
+** flush or compaction never pulls a file from under a reader. A file is removed from disk when
+** the last set holding it goes away after a compaction made it obsolete.
 **
 ** Level 0 holds flushed memtables, newest first, possibly overlapping. Levels 1.. hold files
 ** with disjoint key ranges sorted by smallest key.
@@ -17,8 +17,8 @@
 **     smallest internal key, varint largest length, largest internal key;
 **     fixed32 masked CRC-32C of all the bytes before it.
 */
-#ifndef STRATA_LSM_VERSION_H
-#define STRATA_LSM_VERSION_H
+#ifndef STRATA_LSM_TABLESET_H
+#define STRATA_LSM_TABLESET_H
 
 #include "lsm/lsm_iter.h"
 #include "lsm/lsm_table.h"
@@ -41,11 +41,11 @@ typedef struct lsm_fmeta {
     lsm_table *table; /* opened on first use */
 } lsm_fmeta;
 
-typedef struct lsm_version {
+typedef struct lsm_tableset {
     int refs;
     int n[LSM_LEVELS];
     lsm_fmeta **files[LSM_LEVELS];
-} lsm_version;
+} lsm_tableset;
 
 /* Path of table `number` of the database at base: "<base>-000123.sst" (malloc'd). */
 char *lsm_table_path(const char *base, uint64_t number);
@@ -62,20 +62,20 @@ int lsm_fmeta_iter(lsm_fmeta *f, const lsm_bounds *bounds, lsm_iter **out);
 int lsm_fmeta_overlaps(const lsm_fmeta *f, const uint8_t *lo, size_t nlo, const uint8_t *hi,
                        size_t nhi);
 
-lsm_version *lsm_version_new(void);
-void lsm_version_ref(lsm_version *v);
-void lsm_version_unref(lsm_version *v);
+lsm_tableset *lsm_tableset_new(void);
+void lsm_tableset_ref(lsm_tableset *v);
+void lsm_tableset_unref(lsm_tableset *v);
 /* A copy of v without the files in `drop` and with `add` placed at add_level. */
-lsm_version *lsm_version_edit(const lsm_version *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
-                              int nadd, int add_level);
-uint64_t lsm_version_level_bytes(const lsm_version *v, int level);
+lsm_tableset *lsm_tableset_edit(const lsm_tableset *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
+                                int nadd, int add_level);
+uint64_t lsm_tableset_level_bytes(const lsm_tableset *v, int level);
 /* Level >= 1: index of the only file that may hold user key k (the first whose largest key is
 ** >= k), or n[level] when none can. */
-int lsm_version_find_file(const lsm_version *v, int level, const uint8_t *k, size_t nk);
+int lsm_tableset_find_file(const lsm_tableset *v, int level, const uint8_t *k, size_t nk);
 /* How many files a lookup of user key k has to consult (counting stops at 2), and the first of
 ** them, newest level first. */
-int lsm_version_lookup_files(const lsm_version *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
-                             int *first_level);
+int lsm_tableset_lookup_files(const lsm_tableset *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
+                              int *first_level);
 
 /* Concatenating iterator over the files of one sorted level (1..), holding references; bounds
 ** (NULL = none) go to each file's iterator. */
@@ -84,9 +84,9 @@ lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds)
 /* Writes the manifest of v (fsynced, then renamed over path, then the directory fsynced, when
 ** sync is set). *published is set once the rename is done: a failure after it (the directory
 ** fsync) leaves the new manifest in place, but maybe not durable. */
-int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version *v,
+int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_tableset *v,
                        uint64_t next_file, uint64_t flushed_seq, int sync, int *published);
-int lsm_manifest_read(const char *path, const char *base, lsm_version **v, uint64_t *next_file,
+int lsm_manifest_read(const char *path, const char *base, lsm_tableset **v, uint64_t *next_file,
                       uint64_t *flushed_seq);
 
 #endif

@@ -1,7 +1,7 @@
 /*
-** tokenizer: WordPiece encoding (see tokenizer.h).
+** local_tokenizer: WordPiece encoding (see local_tokenizer.h).
 */
-#include "embed/tokenizer.h"
+#include "embed/local_tokenizer.h"
 
 #include <stdint.h>
 #include <stdlib.h>

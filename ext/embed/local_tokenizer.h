@@ -1,18 +1,18 @@
 /*
-** tokenizer: WordPiece (BERT) tokenization over a vocabulary, matching Hugging Face
-** BertTokenizer: basic pre-tokenization (tokenizer_basic.h), then greedy longest-match pieces with
-** "##" continuations; a word longer than 100 characters, or one that cannot be covered, becomes
-** [UNK]. Output is wrapped in [CLS] ... [SEP].
+** local_tokenizer: WordPiece (BERT) tokenization over a vocabulary, matching Hugging Face
+** BertTokenizer: basic pre-tokenization (local_tokenizer_basic.h), then greedy longest-match
+** pieces with "##" continuations; a word longer than 100 characters, or one that cannot be
+** covered, becomes [UNK]. Output is wrapped in [CLS] ... [SEP].
 **
 ** Pieces are stored the Hugging Face way ("hello", "##world", "[CLS]"). GGUF files store them the
-** llama.cpp way (word starts prefixed with U+2581, continuations bare); lembed_vocab_add_gguf
+** llama.cpp way (word starts prefixed with U+2581, continuations bare); lembed_vocab_set_gguf
 ** converts.
 */
-#ifndef STRATA_EMBED_TOKENIZER_H
-#define STRATA_EMBED_TOKENIZER_H
+#ifndef STRATA_EMBED_LOCAL_TOKENIZER_H
+#define STRATA_EMBED_LOCAL_TOKENIZER_H
 
 #include "embed/local_strmap.h"
-#include "embed/tokenizer_basic.h"
+#include "embed/local_tokenizer_basic.h"
 
 #include <stdbool.h>
 #include <stddef.h>

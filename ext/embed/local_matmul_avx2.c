@@ -1,9 +1,9 @@
 /*
-** matmul_avx2: AVX2/FMA/F16C kernels (compiled with -mavx2 -mfma -mf16c; called only after
-** run-time dispatch in matmul.c).
+** local_matmul_avx2: AVX2/FMA/F16C kernels (compiled with -mavx2 -mfma -mf16c; called only after
+** run-time dispatch in local_matmul.c).
 */
 #include "common/f16.h"
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <immintrin.h>
 #include <math.h>

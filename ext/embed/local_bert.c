@@ -1,39 +1,39 @@
 /*
-** bert: loading a GGUF BERT encoder and running it (see bert.h).
+** local_bert: loading a GGUF BERT encoder and running it (see local_bert.h).
 */
-#include "embed/bert.h"
+#include "embed/local_bert.h"
 
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct bert_mat {
+typedef struct lembed_bert_mat {
     const void *data;
     uint32_t type;
     int64_t rows, cols; /* ne[1], ne[0] */
-} bert_mat;
+} lembed_bert_mat;
 
-typedef struct bert_layer {
-    bert_mat q, k, v, o, up, down;
-    bert_mat qkv, gate; /* nomic-bert: fused Q/K/V rows, SwiGLU gate */
+typedef struct lembed_bert_layer {
+    lembed_bert_mat q, k, v, o, up, down;
+    lembed_bert_mat qkv, gate; /* nomic-bert: fused Q/K/V rows, SwiGLU gate */
     float *qb, *kb, *vb, *ob, *ln1w, *ln1b, *upb, *downb, *ln2w, *ln2b;
-} bert_layer;
+} lembed_bert_layer;
 
 struct lembed_bert {
-    gguf_ctx g;
+    lembed_gguf g;
     lembed_vocab vocab;
     int64_t n_embd, n_ff, n_layer, n_head, n_ctx, n_vocab, pooling;
     float eps;
     bool nomic;       /* nomic-bert: RoPE instead of position embeddings, SwiGLU, no biases */
     double rope_base; /* nomic-bert.rope.freq_base */
     bool has_types;
-    const gguf_kv *scores; /* tokenizer.ggml.scores (F32 array) or NULL */
-    bert_mat tok, pos, typ;
+    const lembed_gguf_kv *scores; /* tokenizer.ggml.scores (F32 array) or NULL */
+    lembed_bert_mat tok, pos, typ;
     float *lnw, *lnb;
-    bert_layer *layers;
+    lembed_bert_layer *layers;
     float **vectors; /* every 1-D tensor converted to fp32, freed with the model */
     size_t n_vectors;
     /* scratch, grown on demand */
@@ -55,8 +55,9 @@ static bool lfail(load_ctx *lc, const char *fmt, const char *arg) {
     return false;
 }
 
-static bool get_mat(load_ctx *lc, const char *name, int64_t cols, int64_t rows, bert_mat *m) {
-    const gguf_tensor *t = gguf_find_tensor(&lc->b->g, name);
+static bool get_mat(load_ctx *lc, const char *name, int64_t cols, int64_t rows,
+                    lembed_bert_mat *m) {
+    const lembed_gguf_tensor *t = lembed_gguf_find_tensor(&lc->b->g, name);
     if (!t)
         return lfail(lc, "missing tensor '%s'", name);
     if (t->n_dims > 2 || (int64_t)t->ne[0] != cols || (rows > 0 && (int64_t)t->ne[1] != rows) ||
@@ -70,7 +71,7 @@ static bool get_mat(load_ctx *lc, const char *name, int64_t cols, int64_t rows, 
 }
 
 static bool get_vec(load_ctx *lc, const char *name, int64_t n, float **out) {
-    bert_mat m;
+    lembed_bert_mat m;
     if (!get_mat(lc, name, n, 1, &m))
         return false;
     float *v = malloc((size_t)n * sizeof(float));
@@ -86,7 +87,7 @@ static bool need_int(load_ctx *lc, const char *arch, const char *key, int64_t lo
                      int64_t *out) {
     char full[96];
     snprintf(full, sizeof(full), "%s.%s", arch, key);
-    if (!gguf_get_int(&lc->b->g, full, out))
+    if (!lembed_gguf_get_int(&lc->b->g, full, out))
         return lfail(lc, "missing or non-integer metadata '%s'", full);
     if (*out < lo || *out > hi)
         return lfail(lc, "metadata '%s' is out of range", full);
@@ -95,9 +96,9 @@ static bool need_int(load_ctx *lc, const char *arch, const char *key, int64_t lo
 
 static bool add_token(void *arg, uint64_t i, const char *s, size_t n) {
     load_ctx *lc = arg;
-    const gguf_kv *types = gguf_find_kv(&lc->b->g, "tokenizer.ggml.token_type");
+    const lembed_gguf_kv *types = lembed_gguf_find_kv(&lc->b->g, "tokenizer.ggml.token_type");
     int64_t type = 1;
-    if (types && !gguf_array_int(types, i, &type))
+    if (types && !lembed_gguf_array_int(types, i, &type))
         type = 1;
     if (!lembed_vocab_set_gguf(&lc->b->vocab, (int32_t)i, s, n, (int)type))
         return lfail(lc, "bad or oversized token%s", "");
@@ -106,7 +107,8 @@ static bool add_token(void *arg, uint64_t i, const char *s, size_t n) {
 
 static int32_t special_id(load_ctx *lc, const char *key, const char *alt_key, const char *piece) {
     int64_t id;
-    if ((gguf_get_int(&lc->b->g, key, &id) || (alt_key && gguf_get_int(&lc->b->g, alt_key, &id))) &&
+    if ((lembed_gguf_get_int(&lc->b->g, key, &id) ||
+         (alt_key && lembed_gguf_get_int(&lc->b->g, alt_key, &id))) &&
         id >= 0 && id < lc->b->vocab.n)
         return (int32_t)id;
     for (int32_t i = 0; i < lc->b->vocab.n; i++)
@@ -119,17 +121,17 @@ static bool load_vocab(load_ctx *lc) {
     lembed_bert *b = lc->b;
     const char *s;
     size_t n;
-    if (!gguf_get_string(&b->g, "tokenizer.ggml.model", &s, &n) || n != 4 ||
+    if (!lembed_gguf_get_string(&b->g, "tokenizer.ggml.model", &s, &n) || n != 4 ||
         memcmp(s, "bert", 4) != 0)
         return lfail(lc, "tokenizer.ggml.model is not 'bert' (only WordPiece is supported)%s", "");
-    const gguf_kv *toks = gguf_find_kv(&b->g, "tokenizer.ggml.tokens");
-    if (!toks || toks->type != GGUF_ARRAY || toks->arr_type != GGUF_STRING)
+    const lembed_gguf_kv *toks = lembed_gguf_find_kv(&b->g, "tokenizer.ggml.tokens");
+    if (!toks || toks->type != LEMBED_GGUF_ARRAY || toks->arr_type != LEMBED_GGUF_STRING)
         return lfail(lc, "missing tokenizer.ggml.tokens%s", "");
     if ((int64_t)toks->arr_n != b->n_vocab)
         return lfail(lc, "tokenizer.ggml.tokens does not match token_embd.weight%s", "");
     if (!lembed_vocab_reserve(&b->vocab, (int32_t)toks->arr_n))
         return lfail(lc, "out of memory%s", "");
-    if (!gguf_array_strings(toks, add_token, lc))
+    if (!lembed_gguf_array_strings(toks, add_token, lc))
         return false;
     b->vocab.cls_id =
         special_id(lc, "tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id", "[CLS]");
@@ -138,8 +140,8 @@ static bool load_vocab(load_ctx *lc) {
     b->vocab.unk_id = special_id(lc, "tokenizer.ggml.unknown_token_id", NULL, "[UNK]");
     b->vocab.pad_id = special_id(lc, "tokenizer.ggml.padding_token_id", NULL, "[PAD]");
     lembed_vocab_find_literals(&b->vocab);
-    const gguf_kv *sc = gguf_find_kv(&b->g, "tokenizer.ggml.scores");
-    if (sc && sc->type == GGUF_ARRAY && sc->arr_type == GGUF_F32 &&
+    const lembed_gguf_kv *sc = lembed_gguf_find_kv(&b->g, "tokenizer.ggml.scores");
+    if (sc && sc->type == LEMBED_GGUF_ARRAY && sc->arr_type == LEMBED_GGUF_F32 &&
         (int64_t)sc->arr_n == b->n_vocab)
         b->scores = sc;
     if (b->vocab.cls_id < 0 || b->vocab.sep_id < 0 || b->vocab.unk_id < 0)
@@ -149,7 +151,7 @@ static bool load_vocab(load_ctx *lc) {
 
 static bool load_layer(load_ctx *lc, int64_t i) {
     lembed_bert *b = lc->b;
-    bert_layer *L = &b->layers[i];
+    lembed_bert_layer *L = &b->layers[i];
     int64_t d = b->n_embd, f = b->n_ff;
     char nm[64];
 #define MAT(field, suffix, c, r)                                                                   \
@@ -190,7 +192,7 @@ static bool load_model(load_ctx *lc) {
     lembed_bert *b = lc->b;
     const char *arch;
     size_t an;
-    if (!gguf_get_string(&b->g, "general.architecture", &arch, &an))
+    if (!lembed_gguf_get_string(&b->g, "general.architecture", &arch, &an))
         return lfail(lc, "missing general.architecture%s", "");
     const char *pre;
     if (an == 4 && memcmp(arch, "bert", 4) == 0)
@@ -217,31 +219,31 @@ static bool load_model(load_ctx *lc) {
         return lfail(lc, "%s.embedding_length is not a multiple of the head count", pre);
     double eps = 1e-12;
     snprintf(key, sizeof(key), "%s.attention.layer_norm_epsilon", pre);
-    gguf_get_float(&b->g, key, &eps);
+    lembed_gguf_get_float(&b->g, key, &eps);
     if (!(eps > 0 && eps < 1))
         return lfail(lc, "bad %s.attention.layer_norm_epsilon", pre);
     b->eps = (float)eps;
     b->rope_base = 10000.0;
     snprintf(key, sizeof(key), "%s.rope.freq_base", pre);
-    gguf_get_float(&b->g, key, &b->rope_base);
+    lembed_gguf_get_float(&b->g, key, &b->rope_base);
     if (!(b->rope_base > 1 && b->rope_base < 1e12))
         return lfail(lc, "bad %s.rope.freq_base", pre);
     b->pooling = 1;
     snprintf(key, sizeof(key), "%s.pooling_type", pre);
-    gguf_get_int(&b->g, key, &b->pooling);
+    lembed_gguf_get_int(&b->g, key, &b->pooling);
     if (b->pooling != 1 && b->pooling != 2 && b->pooling != 3)
         return lfail(lc, "unsupported %s.pooling_type (supported: 1 mean, 2 cls, 3 last)", pre);
-    const gguf_tensor *te = gguf_find_tensor(&b->g, "token_embd.weight");
+    const lembed_gguf_tensor *te = lembed_gguf_find_tensor(&b->g, "token_embd.weight");
     if (!te || te->n_dims != 2 || te->ne[1] > (1 << 24))
         return lfail(lc, "missing or bad tensor '%s'", "token_embd.weight");
     b->n_vocab = (int64_t)te->ne[1];
     size_t max_vectors = 2 + 10 * (size_t)b->n_layer;
     b->vectors = calloc(max_vectors, sizeof(float *));
-    b->layers = calloc((size_t)b->n_layer, sizeof(bert_layer));
+    b->layers = calloc((size_t)b->n_layer, sizeof(lembed_bert_layer));
     if (!b->vectors || !b->layers)
         return lfail(lc, "out of memory%s", "");
     int64_t d = b->n_embd;
-    b->has_types = !b->nomic || gguf_find_tensor(&b->g, "token_types.weight");
+    b->has_types = !b->nomic || lembed_gguf_find_tensor(&b->g, "token_types.weight");
     if (!get_mat(lc, "token_embd.weight", d, b->n_vocab, &b->tok) ||
         (!b->nomic && !get_mat(lc, "position_embd.weight", d, -2, &b->pos)) ||
         (b->has_types && !get_mat(lc, "token_types.weight", d, -1, &b->typ)) ||
@@ -266,7 +268,7 @@ lembed_bert *lembed_bert_load(const char *path, char *err, size_t errlen) {
         return NULL;
     }
     lembed_vocab_init(&b->vocab);
-    if (gguf_open(path, &b->g, err, errlen) != 0) {
+    if (lembed_gguf_open(path, &b->g, err, errlen) != 0) {
         free(b);
         return NULL;
     }
@@ -302,7 +304,7 @@ void lembed_bert_free(lembed_bert *b) {
     free(b->layers);
     free_scratch(b);
     lembed_vocab_free(&b->vocab);
-    gguf_close(&b->g);
+    lembed_gguf_close(&b->g);
     free(b);
 }
 
@@ -333,7 +335,7 @@ const char *lembed_bert_arch(const lembed_bert *b) {
 }
 
 const char *lembed_bert_type(const lembed_bert *b) {
-    return gguf_type_name(b->tok.type);
+    return lembed_gguf_type_name(b->tok.type);
 }
 
 static bool ensure_scratch(lembed_bert *b, size_t n) {
@@ -377,8 +379,8 @@ static void layer_norm(float *x, size_t n, size_t d, const float *w, const float
     }
 }
 
-static void linear(lembed_bert *b, const float *X, size_t n, const bert_mat *W, const float *bias,
-                   float *Y) {
+static void linear(lembed_bert *b, const float *X, size_t n, const lembed_bert_mat *W,
+                   const float *bias, float *Y) {
     lembed_linear(X, n, (size_t)W->cols, W->data, W->type, (size_t)W->rows, bias, Y, b->wscratch);
 }
 
@@ -432,8 +434,8 @@ static void rope(const lembed_bert *b, float *x, size_t len) {
 static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *lens, size_t count,
                     size_t total, float *out) {
     size_t d = (size_t)b->n_embd, f = (size_t)b->n_ff;
-    size_t tok_row = (size_t)gguf_row_bytes(b->tok.type, d);
-    size_t pos_row = b->nomic ? 0 : (size_t)gguf_row_bytes(b->pos.type, d);
+    size_t tok_row = (size_t)lembed_gguf_row_bytes(b->tok.type, d);
+    size_t pos_row = b->nomic ? 0 : (size_t)lembed_gguf_row_bytes(b->pos.type, d);
     float *typ0 = b->tmp, *row = b->tmp + d;
     if (b->has_types)
         lembed_dequant_row(b->typ.type, b->typ.data, typ0, d);
@@ -454,11 +456,11 @@ static void forward(lembed_bert *b, const int32_t *const *ids, const size_t *len
         }
     layer_norm(b->x, total, d, b->lnw, b->lnb, b->eps);
     for (int64_t l = 0; l < b->n_layer; l++) {
-        const bert_layer *L = &b->layers[l];
+        const lembed_bert_layer *L = &b->layers[l];
         if (b->nomic) {
             /* The fused weight's rows are Q, then K, then V. */
-            size_t rb = (size_t)gguf_row_bytes(L->qkv.type, d);
-            bert_mat part = {NULL, L->qkv.type, (int64_t)d, (int64_t)d};
+            size_t rb = (size_t)lembed_gguf_row_bytes(L->qkv.type, d);
+            lembed_bert_mat part = {NULL, L->qkv.type, (int64_t)d, (int64_t)d};
             float *dst[3] = {b->q, b->k, b->v};
             for (int p = 0; p < 3; p++) {
                 part.data = (const char *)L->qkv.data + (size_t)p * d * rb;

@@ -1,7 +1,7 @@
 /*
-** gguf: bounds-checked GGUF parsing (see gguf.h).
+** local_gguf: bounds-checked GGUF parsing (see local_gguf.h).
 */
-#include "embed/gguf.h"
+#include "embed/local_gguf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,30 +47,31 @@ static bool rd_str(reader *r, const char **s, size_t *n) {
     return true;
 }
 
-static const uint64_t scalar_size[GGUF_KV_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+static const uint64_t scalar_size[LEMBED_GGUF_KV_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4,
+                                                                1, 0, 0, 8, 8, 8};
 
 static bool skip_value(reader *r, uint32_t type, uint32_t *arr_type, uint64_t *arr_n) {
-    if (type >= GGUF_KV_TYPE_COUNT) {
+    if (type >= LEMBED_GGUF_KV_TYPE_COUNT) {
         r->problem = "unknown metadata value type";
         return false;
     }
-    if (type == GGUF_STRING) {
+    if (type == LEMBED_GGUF_STRING) {
         const char *s;
         size_t n;
         return rd_str(r, &s, &n);
     }
-    if (type == GGUF_ARRAY) {
+    if (type == LEMBED_GGUF_ARRAY) {
         uint32_t et;
         uint64_t n;
         if (!rd_u32(r, &et) || !rd_u64(r, &n))
             return false;
-        if (et >= GGUF_KV_TYPE_COUNT || et == GGUF_ARRAY) {
+        if (et >= LEMBED_GGUF_KV_TYPE_COUNT || et == LEMBED_GGUF_ARRAY) {
             r->problem = "unsupported metadata array element type";
             return false;
         }
         *arr_type = et;
         *arr_n = n;
-        if (et == GGUF_STRING) {
+        if (et == LEMBED_GGUF_STRING) {
             if (n > (uint64_t)(r->end - r->p) / 8) {
                 r->problem = "metadata array count exceeds the file size";
                 return false;
@@ -96,33 +97,33 @@ static bool skip_value(reader *r, uint32_t type, uint32_t *arr_type, uint64_t *a
     return true;
 }
 
-uint64_t gguf_row_bytes(uint32_t type, uint64_t n) {
+uint64_t lembed_gguf_row_bytes(uint32_t type, uint64_t n) {
     switch (type) {
-        case GGML_F32:
+        case LEMBED_GGML_F32:
             return n * 4;
-        case GGML_F16:
-        case GGML_BF16:
+        case LEMBED_GGML_F16:
+        case LEMBED_GGML_BF16:
             return n * 2;
-        case GGML_Q8_0:
+        case LEMBED_GGML_Q8_0:
             return n % 32 ? 0 : n / 32 * 34;
-        case GGML_Q4_0:
+        case LEMBED_GGML_Q4_0:
             return n % 32 ? 0 : n / 32 * 18;
         default:
             return 0;
     }
 }
 
-const char *gguf_type_name(uint32_t type) {
+const char *lembed_gguf_type_name(uint32_t type) {
     switch (type) {
-        case GGML_F32:
+        case LEMBED_GGML_F32:
             return "F32";
-        case GGML_F16:
+        case LEMBED_GGML_F16:
             return "F16";
-        case GGML_BF16:
+        case LEMBED_GGML_BF16:
             return "BF16";
-        case GGML_Q8_0:
+        case LEMBED_GGML_Q8_0:
             return "Q8_0";
-        case GGML_Q4_0:
+        case LEMBED_GGML_Q4_0:
             return "Q4_0";
         default:
             return "unsupported";
@@ -131,7 +132,7 @@ const char *gguf_type_name(uint32_t type) {
 
 /* A tensor name fit for an error message: at most 64 bytes, non-ASCII and control bytes as '?'
 ** (the file may hold anything, and messages must be valid UTF-8). */
-static const char *safe_name(const gguf_tensor *t, char out[72]) {
+static const char *safe_name(const lembed_gguf_tensor *t, char out[72]) {
     size_t n = t->name_len > 64 ? 64 : t->name_len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)t->name[i];
@@ -142,11 +143,12 @@ static const char *safe_name(const gguf_tensor *t, char out[72]) {
 }
 
 static int cmp_offset(const void *a, const void *b) {
-    const gguf_tensor *x = *(const gguf_tensor *const *)a, *y = *(const gguf_tensor *const *)b;
+    const lembed_gguf_tensor *x = *(const lembed_gguf_tensor *const *)a,
+                             *y = *(const lembed_gguf_tensor *const *)b;
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-static int parse(gguf_ctx *g, char *err, size_t errlen) {
+static int parse(lembed_gguf *g, char *err, size_t errlen) {
     char nm[72], nm2[72];
     if (g->file.size == 0) { /* an empty file is not mapped: data is NULL */
         snprintf(err, errlen, "cannot load '%s': empty file", g->path);
@@ -164,7 +166,7 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
     }
     if (!rd_u64(&r, &g->n_tensors) || !rd_u64(&r, &g->n_kv))
         goto bad;
-    if (g->n_tensors > GGUF_MAX_TENSORS || g->n_kv > GGUF_MAX_KV ||
+    if (g->n_tensors > LEMBED_GGUF_MAX_TENSORS || g->n_kv > LEMBED_GGUF_MAX_KV ||
         g->n_kv > (uint64_t)(r.end - r.p) / 12 || g->n_tensors > (uint64_t)(r.end - r.p) / 24) {
         snprintf(err, errlen,
                  "cannot load '%s': file is truncated or its counts are implausible (%llu "
@@ -179,27 +181,28 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         return -1;
     }
     for (uint64_t i = 0; i < g->n_kv; i++) {
-        gguf_kv *kv = &g->kvs[i];
+        lembed_gguf_kv *kv = &g->kvs[i];
         if (!rd_str(&r, &kv->key, &kv->key_len) || !rd_u32(&r, &kv->type))
             goto bad;
         kv->val = r.p;
         if (!skip_value(&r, kv->type, &kv->arr_type, &kv->arr_n))
             goto bad;
-        if (kv->type == GGUF_ARRAY)
+        if (kv->type == LEMBED_GGUF_ARRAY)
             kv->val += 12;
     }
     g->alignment = 32;
-    const gguf_kv *al = gguf_find_kv(g, "general.alignment");
+    const lembed_gguf_kv *al = lembed_gguf_find_kv(g, "general.alignment");
     if (al) {
         int64_t a;
-        if (!gguf_get_int(g, "general.alignment", &a) || a <= 0 || a > 65536 || (a & (a - 1))) {
+        if (!lembed_gguf_get_int(g, "general.alignment", &a) || a <= 0 || a > 65536 ||
+            (a & (a - 1))) {
             snprintf(err, errlen, "cannot load '%s': bad general.alignment", g->path);
             return -1;
         }
         g->alignment = (uint64_t)a;
     }
     for (uint64_t i = 0; i < g->n_tensors; i++) {
-        gguf_tensor *t = &g->tensors[i];
+        lembed_gguf_tensor *t = &g->tensors[i];
         if (!rd_str(&r, &t->name, &t->name_len) || !rd_u32(&r, &t->n_dims))
             goto bad;
         if (t->n_dims < 1 || t->n_dims > 4) {
@@ -222,12 +225,12 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
         }
         if (!rd_u32(&r, &t->type) || !rd_u64(&r, &t->offset))
             goto bad;
-        uint64_t row = gguf_row_bytes(t->type, t->ne[0]);
-        if (row == 0 && gguf_row_bytes(t->type, 32) != 0) {
+        uint64_t row = lembed_gguf_row_bytes(t->type, t->ne[0]);
+        if (row == 0 && lembed_gguf_row_bytes(t->type, 32) != 0) {
             snprintf(err, errlen,
                      "cannot load '%s': tensor '%s' of type %s has rows of %llu values, not a "
                      "multiple of 32",
-                     g->path, safe_name(t, nm), gguf_type_name(t->type),
+                     g->path, safe_name(t, nm), lembed_gguf_type_name(t->type),
                      (unsigned long long)t->ne[0]);
             return -1;
         }
@@ -243,13 +246,13 @@ static int parse(gguf_ctx *g, char *err, size_t errlen) {
     uint64_t header = (uint64_t)(r.p - g->file.data);
     uint64_t data_start = (header + g->alignment - 1) / g->alignment * g->alignment;
     uint64_t data_size = g->file.size >= data_start ? g->file.size - data_start : 0;
-    const gguf_tensor **sorted = malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*sorted));
+    const lembed_gguf_tensor **sorted = malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*sorted));
     if (!sorted) {
         snprintf(err, errlen, "cannot load '%s': out of memory", g->path);
         return -1;
     }
     for (uint64_t i = 0; i < g->n_tensors; i++) {
-        gguf_tensor *t = &g->tensors[i];
+        lembed_gguf_tensor *t = &g->tensors[i];
         const char *problem = NULL;
         if (t->offset % g->alignment)
             problem = "is misaligned";
@@ -281,19 +284,19 @@ bad:
     return -1;
 }
 
-int gguf_open(const char *path, gguf_ctx *g, char *err, size_t errlen) {
+int lembed_gguf_open(const char *path, lembed_gguf *g, char *err, size_t errlen) {
     memset(g, 0, sizeof(*g));
     g->path = path;
     if (lembed_file_map(path, &g->file, err, errlen) != 0)
         return -1;
     if (parse(g, err, errlen) != 0) {
-        gguf_close(g);
+        lembed_gguf_close(g);
         return -1;
     }
     return 0;
 }
 
-void gguf_close(gguf_ctx *g) {
+void lembed_gguf_close(lembed_gguf *g) {
     free(g->kvs);
     free(g->tensors);
     lembed_file_unmap(&g->file);
@@ -301,7 +304,7 @@ void gguf_close(gguf_ctx *g) {
     g->tensors = NULL;
 }
 
-const gguf_kv *gguf_find_kv(const gguf_ctx *g, const char *key) {
+const lembed_gguf_kv *lembed_gguf_find_kv(const lembed_gguf *g, const char *key) {
     size_t n = strlen(key);
     for (uint64_t i = 0; i < g->n_kv; i++)
         if (g->kvs[i].key_len == n && memcmp(g->kvs[i].key, key, n) == 0)
@@ -311,40 +314,40 @@ const gguf_kv *gguf_find_kv(const gguf_ctx *g, const char *key) {
 
 static bool scalar_int(uint32_t type, const unsigned char *p, int64_t *out) {
     switch (type) {
-        case GGUF_U8:
+        case LEMBED_GGUF_U8:
             *out = p[0];
             return true;
-        case GGUF_I8:
+        case LEMBED_GGUF_I8:
             *out = (int8_t)p[0];
             return true;
-        case GGUF_BOOL:
+        case LEMBED_GGUF_BOOL:
             *out = p[0] != 0;
             return true;
-        case GGUF_U16: {
+        case LEMBED_GGUF_U16: {
             uint16_t v;
             memcpy(&v, p, 2);
             *out = v;
             return true;
         }
-        case GGUF_I16: {
+        case LEMBED_GGUF_I16: {
             int16_t v;
             memcpy(&v, p, 2);
             *out = v;
             return true;
         }
-        case GGUF_U32: {
+        case LEMBED_GGUF_U32: {
             uint32_t v;
             memcpy(&v, p, 4);
             *out = v;
             return true;
         }
-        case GGUF_I32: {
+        case LEMBED_GGUF_I32: {
             int32_t v;
             memcpy(&v, p, 4);
             *out = v;
             return true;
         }
-        case GGUF_U64: {
+        case LEMBED_GGUF_U64: {
             uint64_t v;
             memcpy(&v, p, 8);
             if (v > INT64_MAX)
@@ -352,7 +355,7 @@ static bool scalar_int(uint32_t type, const unsigned char *p, int64_t *out) {
             *out = (int64_t)v;
             return true;
         }
-        case GGUF_I64: {
+        case LEMBED_GGUF_I64: {
             int64_t v;
             memcpy(&v, p, 8);
             *out = v;
@@ -363,22 +366,22 @@ static bool scalar_int(uint32_t type, const unsigned char *p, int64_t *out) {
     }
 }
 
-bool gguf_get_int(const gguf_ctx *g, const char *key, int64_t *out) {
-    const gguf_kv *kv = gguf_find_kv(g, key);
+bool lembed_gguf_get_int(const lembed_gguf *g, const char *key, int64_t *out) {
+    const lembed_gguf_kv *kv = lembed_gguf_find_kv(g, key);
     return kv && scalar_int(kv->type, kv->val, out);
 }
 
-bool gguf_get_float(const gguf_ctx *g, const char *key, double *out) {
-    const gguf_kv *kv = gguf_find_kv(g, key);
+bool lembed_gguf_get_float(const lembed_gguf *g, const char *key, double *out) {
+    const lembed_gguf_kv *kv = lembed_gguf_find_kv(g, key);
     if (!kv)
         return false;
-    if (kv->type == GGUF_F32) {
+    if (kv->type == LEMBED_GGUF_F32) {
         float f;
         memcpy(&f, kv->val, 4);
         *out = f;
         return true;
     }
-    if (kv->type == GGUF_F64) {
+    if (kv->type == LEMBED_GGUF_F64) {
         memcpy(out, kv->val, 8);
         return true;
     }
@@ -389,9 +392,9 @@ bool gguf_get_float(const gguf_ctx *g, const char *key, double *out) {
     return true;
 }
 
-bool gguf_get_string(const gguf_ctx *g, const char *key, const char **s, size_t *n) {
-    const gguf_kv *kv = gguf_find_kv(g, key);
-    if (!kv || kv->type != GGUF_STRING)
+bool lembed_gguf_get_string(const lembed_gguf *g, const char *key, const char **s, size_t *n) {
+    const lembed_gguf_kv *kv = lembed_gguf_find_kv(g, key);
+    if (!kv || kv->type != LEMBED_GGUF_STRING)
         return false;
     uint64_t len;
     memcpy(&len, kv->val, 8);
@@ -400,9 +403,9 @@ bool gguf_get_string(const gguf_ctx *g, const char *key, const char **s, size_t 
     return true;
 }
 
-bool gguf_array_strings(const gguf_kv *kv, bool (*fn)(void *, uint64_t, const char *, size_t),
-                        void *arg) {
-    if (kv->type != GGUF_ARRAY || kv->arr_type != GGUF_STRING)
+bool lembed_gguf_array_strings(const lembed_gguf_kv *kv,
+                               bool (*fn)(void *, uint64_t, const char *, size_t), void *arg) {
+    if (kv->type != LEMBED_GGUF_ARRAY || kv->arr_type != LEMBED_GGUF_STRING)
         return false;
     const unsigned char *p = kv->val; /* validated by parse() */
     for (uint64_t i = 0; i < kv->arr_n; i++) {
@@ -415,14 +418,14 @@ bool gguf_array_strings(const gguf_kv *kv, bool (*fn)(void *, uint64_t, const ch
     return true;
 }
 
-bool gguf_array_int(const gguf_kv *kv, uint64_t i, int64_t *out) {
-    if (kv->type != GGUF_ARRAY || i >= kv->arr_n || kv->arr_type == GGUF_STRING ||
-        kv->arr_type == GGUF_F32 || kv->arr_type == GGUF_F64)
+bool lembed_gguf_array_int(const lembed_gguf_kv *kv, uint64_t i, int64_t *out) {
+    if (kv->type != LEMBED_GGUF_ARRAY || i >= kv->arr_n || kv->arr_type == LEMBED_GGUF_STRING ||
+        kv->arr_type == LEMBED_GGUF_F32 || kv->arr_type == LEMBED_GGUF_F64)
         return false;
     return scalar_int(kv->arr_type, kv->val + i * scalar_size[kv->arr_type], out);
 }
 
-const gguf_tensor *gguf_find_tensor(const gguf_ctx *g, const char *name) {
+const lembed_gguf_tensor *lembed_gguf_find_tensor(const lembed_gguf *g, const char *name) {
     size_t n = strlen(name);
     for (uint64_t i = 0; i < g->n_tensors; i++)
         if (g->tensors[i].name_len == n && memcmp(g->tensors[i].name, name, n) == 0)

@@ -1,8 +1,8 @@
 /*
-** lsm_version: file metadata, versions, the level iterator and the manifest (see
-** lsm_version.h).
+** lsm_tableset: file metadata, table sets, the level iterator and the manifest (see
+** lsm_tableset.h).
 */
-#include "lsm/lsm_version.h"
+#include "lsm/lsm_tableset.h"
 #include "lsm/lsm_coding.h"
 #include "lsm/lsm_crc32c.h"
 #include "lsm/lsm_file.h"
@@ -11,6 +11,7 @@
 
 #include "common/strbuf.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -59,13 +60,17 @@ lsm_fmeta *lsm_fmeta_new(const char *base, uint64_t number, uint64_t size, uint6
 }
 
 /* Reference counts are atomic: the background thread takes and drops references to files and
-** versions while it merges without the engine mutex. */
+** table sets while it merges without the engine mutex. */
 void lsm_fmeta_ref(lsm_fmeta *f) {
     __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
 void lsm_fmeta_unref(lsm_fmeta *f) {
-    if (f == NULL || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
+    if (f == NULL)
+        return;
+    int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0); /* one unref per reference, as LevelDB's FileMetaData asserts */
+    if (left > 0)
         return;
     lsm_table_close(f->table);
     if (f->obsolete)
@@ -123,19 +128,23 @@ int lsm_fmeta_overlaps(const lsm_fmeta *f, const uint8_t *lo, size_t nlo, const 
     return 1;
 }
 
-lsm_version *lsm_version_new(void) {
-    lsm_version *v = calloc(1, sizeof *v);
+lsm_tableset *lsm_tableset_new(void) {
+    lsm_tableset *v = calloc(1, sizeof *v);
     if (v)
         v->refs = 1;
     return v;
 }
 
-void lsm_version_ref(lsm_version *v) {
+void lsm_tableset_ref(lsm_tableset *v) {
     __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
 }
 
-void lsm_version_unref(lsm_version *v) {
-    if (v == NULL || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) > 0)
+void lsm_tableset_unref(lsm_tableset *v) {
+    if (v == NULL)
+        return;
+    int left = __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0); /* LevelDB's Version::Unref asserts the same */
+    if (left > 0)
         return;
     for (int l = 0; l < LSM_LEVELS; l++) {
         for (int i = 0; i < v->n[l]; i++)
@@ -145,14 +154,17 @@ void lsm_version_unref(lsm_version *v) {
     free(v);
 }
 
-uint64_t lsm_version_level_bytes(const lsm_version *v, int level) {
+uint64_t lsm_tableset_level_bytes(const lsm_tableset *v, int level) {
+    assert(level >= 0 && level < LSM_LEVELS);
     uint64_t total = 0;
     for (int i = 0; i < v->n[level]; i++)
         total += v->files[level][i]->size;
     return total;
 }
 
-int lsm_version_find_file(const lsm_version *v, int level, const uint8_t *k, size_t nk) {
+int lsm_tableset_find_file(const lsm_tableset *v, int level, const uint8_t *k, size_t nk) {
+    /* Only levels 1.. are sorted and disjoint; level 0's tables may overlap. */
+    assert(level >= 1 && level < LSM_LEVELS);
     int lo = 0, hi = v->n[level];
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
@@ -165,13 +177,13 @@ int lsm_version_find_file(const lsm_version *v, int level, const uint8_t *k, siz
     return lo;
 }
 
-int lsm_version_lookup_files(const lsm_version *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
-                             int *first_level) {
+int lsm_tableset_lookup_files(const lsm_tableset *v, const uint8_t *k, size_t nk, lsm_fmeta **first,
+                              int *first_level) {
     int count = 0;
     for (int l = 0; l < LSM_LEVELS && count < 2; l++) {
         int lo = 0, hi = v->n[l];
         if (l > 0) {
-            lo = lsm_version_find_file(v, l, k, nk);
+            lo = lsm_tableset_find_file(v, l, k, nk);
             hi = lo < hi ? lo + 1 : lo;
         }
         for (int i = lo; i < hi && count < 2; i++) {
@@ -197,9 +209,10 @@ static int cmp_smallest(const void *a, const void *b) {
     return lsm_ikey_cmp(x->smallest, x->nsmallest, y->smallest, y->nsmallest);
 }
 
-lsm_version *lsm_version_edit(const lsm_version *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
-                              int nadd, int add_level) {
-    lsm_version *nv = lsm_version_new();
+lsm_tableset *lsm_tableset_edit(const lsm_tableset *v, lsm_fmeta **drop, int ndrop, lsm_fmeta **add,
+                                int nadd, int add_level) {
+    assert(nadd == 0 || (add_level >= 0 && add_level < LSM_LEVELS));
+    lsm_tableset *nv = lsm_tableset_new();
     if (nv == NULL)
         return NULL;
     for (int l = 0; l < LSM_LEVELS; l++) {
@@ -208,7 +221,7 @@ lsm_version *lsm_version_edit(const lsm_version *v, lsm_fmeta **drop, int ndrop,
             continue;
         nv->files[l] = malloc((size_t)cap * sizeof(lsm_fmeta *));
         if (nv->files[l] == NULL) {
-            lsm_version_unref(nv);
+            lsm_tableset_unref(nv);
             return NULL;
         }
         for (int i = 0; v && i < v->n[l]; i++) {
@@ -368,7 +381,7 @@ lsm_iter *lsm_level_iter_new(lsm_fmeta **files, int n, const lsm_bounds *bounds)
 
 /* ---- manifest ----------------------------------------------------------------------------- */
 
-int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_version *v,
+int lsm_manifest_write(const char *path, const char *tmp_path, const lsm_tableset *v,
                        uint64_t next_file, uint64_t flushed_seq, int sync, int *published) {
     *published = 0;
     strbuf sb;
@@ -451,7 +464,7 @@ static uint8_t *read_key(const uint8_t **pp, const uint8_t *end, size_t *n) {
     return k;
 }
 
-int lsm_manifest_read(const char *path, const char *base, lsm_version **out, uint64_t *next_file,
+int lsm_manifest_read(const char *path, const char *base, lsm_tableset **out, uint64_t *next_file,
                       uint64_t *flushed_seq) {
     *out = NULL;
     uint8_t *data;
@@ -519,9 +532,9 @@ int lsm_manifest_read(const char *path, const char *base, lsm_version **out, uin
     }
     if (rc == LSM_OK && p != end)
         rc = manifest_corrupt(path, "trailing bytes");
-    lsm_version *v = NULL;
+    lsm_tableset *v = NULL;
     if (rc == LSM_OK) {
-        lsm_version *empty = lsm_version_new();
+        lsm_tableset *empty = lsm_tableset_new();
         v = empty;
         for (int l = 0; l < LSM_LEVELS && v; l++) {
             lsm_fmeta *add[1];
@@ -529,8 +542,8 @@ int lsm_manifest_read(const char *path, const char *base, lsm_version **out, uin
                 if (levels[i] != l)
                     continue;
                 add[0] = files[i];
-                lsm_version *nv = lsm_version_edit(v, NULL, 0, add, 1, l);
-                lsm_version_unref(v);
+                lsm_tableset *nv = lsm_tableset_edit(v, NULL, 0, add, 1, l);
+                lsm_tableset_unref(v);
                 v = nv;
             }
         }

@@ -1,9 +1,9 @@
 /*
-** matmul_avx512: the Q8_0 kernel with AVX-512 VNNI (vpdpbusd on 256-bit vectors: one instruction
-** for the int8 products and their sums where AVX2 needs three). Compiled with the AVX-512 flags;
-** called only after run-time dispatch in matmul.c.
+** local_matmul_avx512: the Q8_0 kernel with AVX-512 VNNI (vpdpbusd on 256-bit vectors: one
+** instruction for the int8 products and their sums where AVX2 needs three). Compiled with the
+** AVX-512 flags; called only after run-time dispatch in local_matmul.c.
 */
-#include "embed/matmul.h"
+#include "embed/local_matmul.h"
 
 #include <immintrin.h>
 #include <string.h>
