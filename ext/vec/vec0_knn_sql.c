@@ -607,6 +607,13 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     size_t nallow = 0, want = candidates(v, col, k);
     int filtered = sc->rows->sql != NULL || sc->parts->sql != NULL;
     if (filtered) {
+        /* the count the caller has (metadata) or a cheap one (partitions) first: a selective
+        ** filter goes to the exact scan before its rows are collected a second time here */
+        sqlite3_int64 upper = (sqlite3_int64)sc->nallowed;
+        if (sc->allowed == NULL)
+            rc = count_rows(sc, 1, ((sqlite3_int64)1 << 50) - 1, &upper);
+        if (rc != SQLITE_OK || selective(upper, g->live, want, 0))
+            return rc;
         rc = allowed_rowids(sc, &allow, &nallow);
         if (rc != SQLITE_OK || selective((sqlite3_int64)nallow, g->live, want, 0)) {
             sqlite3_free(allow);
