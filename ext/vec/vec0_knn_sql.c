@@ -558,38 +558,59 @@ static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
     return n > 65536 ? 65536 : n;
 }
 
-static int cmp_rowid(const void *a, const void *b) {
-    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
-    return (x > y) - (x < y);
-}
-
-/* The rowids the filters allow, sorted. */
-static int allowed_rowids(scan *sc, sqlite3_int64 **out, size_t *n) {
+/* A bit per graph node (node / 8, node % 8) for the live rows the filters allow, from the
+** rowid arrays of the partition's chunks (every chunk without a partition filter) and the
+** allowed positions; *count is their number. */
+static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size_t *count) {
     vec0_vtab *v = sc->v;
-    const char *rw = sc->rows->sql, *pw = sc->parts->sql;
-    sqlite3_stmt *st;
-    int rc;
-    if (pw)
-        rc = vec0_prepare(v, &st,
-                          "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s AND chunk_id IN "
-                          "(SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
-                          v->schema, v->name, rw ? rw : "1", v->schema, v->name, pw);
-    else
-        rc = vec0_prepare(v, &st, "SELECT rowid FROM \"%w\".\"%w_rowids\" WHERE %s", v->schema,
-                          v->name, rw ? rw : "1");
+    *count = 0;
+    *out = sqlite3_malloc64(g->n / 8 + 1);
+    if (*out == NULL)
+        return SQLITE_NOMEM;
+    unsigned char *bits = *out;
+    memset(bits, 0, g->n / 8 + 1);
+    int rc = scan_prepare(sc, 0);
     if (rc != SQLITE_OK)
         return rc;
-    rc = bind_all(st, sc->rows, 0);
-    if (rc == SQLITE_OK)
-        rc = bind_all(st, sc->parts, sc->rows->n);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return rc;
+    sqlite3_stmt *st = sc->chunks;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, 1);
+    sqlite3_bind_int64(st, 2, ((sqlite3_int64)1 << 50) - 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        sqlite3_int64 chunk_id = sqlite3_column_int64(st, 0);
+        int size = sqlite3_column_int(st, 1);
+        const unsigned char *validity = sqlite3_column_blob(st, 2);
+        const unsigned char *rowids = sqlite3_column_blob(st, 3);
+        if (size <= 0 || size > v->s.chunk_size || sqlite3_column_bytes(st, 2) != size / 8 ||
+            sqlite3_column_bytes(st, 3) != size * 8 || validity == NULL || rowids == NULL) {
+            rc = vec0_error(v, "corrupt chunk %lld (run integrity_check)", (long long)chunk_id);
+            break;
+        }
+        /* the allowed positions of this chunk, or every slot */
+        size_t ai = sc->allowed ? first_allowed(sc, chunk_id) : 0;
+        for (int i = 0;; i++) {
+            int o = i;
+            if (sc->allowed) {
+                if (ai >= sc->nallowed || sc->allowed[ai].chunk_id != chunk_id)
+                    break;
+                o = sc->allowed[ai++].offset;
+            } else if (i >= size) {
+                break;
+            }
+            if (o < 0 || o >= size || !(validity[o / 8] >> (o % 8) & 1))
+                continue;
+            sqlite3_int64 rowid;
+            memcpy(&rowid, rowids + 8 * (size_t)o, 8);
+            int32_t node = vec_graph_find(g, rowid);
+            if (node >= 0 && !g->deleted[node] && !(bits[node / 8] >> (node % 8) & 1)) {
+                bits[node / 8] |= (unsigned char)(1u << (node % 8));
+                (*count)++;
+            }
+        }
     }
-    rc = vec0_collect_ids(st, out, n);
-    if (rc == SQLITE_OK)
-        qsort(*out, *n, sizeof **out, cmp_rowid);
-    return rc;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* diskann: a beam search of the graph's codes, then exact distances for the best candidates.
@@ -603,7 +624,7 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     if (rc != SQLITE_OK || v->graph == NULL || v->graph->live == 0)
         return rc;
     vec_graph *g = v->graph;
-    sqlite3_int64 *allow = NULL;
+    unsigned char *allow = NULL;
     size_t nallow = 0, want = candidates(v, col, k);
     int filtered = sc->rows->sql != NULL || sc->parts->sql != NULL;
     if (filtered) {
@@ -614,7 +635,7 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
             rc = count_rows(sc, 1, ((sqlite3_int64)1 << 50) - 1, &upper);
         if (rc != SQLITE_OK || selective(upper, g->live, want, 0))
             return rc;
-        rc = allowed_rowids(sc, &allow, &nallow);
+        rc = allowed_nodes(sc, g, &allow, &nallow);
         if (rc != SQLITE_OK || selective((sqlite3_int64)nallow, g->live, want, 0)) {
             sqlite3_free(allow);
             return rc;
@@ -625,12 +646,6 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     int L = v->list_search_set > 0 ? v->list_search_set : col->index.list_search;
     if (L < (int)k)
         L = (int)k;
-    /* a filter leaving a fraction f of the rows: a list 1/f times longer holds as many of them
-    ** (selective() sent f < 1/8 to the exact scan) */
-    if (filtered && nallow > 0 && (sqlite3_int64)nallow < g->live) {
-        sqlite3_int64 wider = (sqlite3_int64)L * g->live / (sqlite3_int64)nallow;
-        L = wider > VEC0_MAX_LIST ? VEC0_MAX_LIST : (int)wider;
-    }
     vec_graph_hit *hits = NULL;
     vec_topk cand = {0};
     if (qcode == NULL || f == NULL || vec_topk_init(&cand, want) != 0)
@@ -639,23 +654,26 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
         vec_to_f32(col->vtype, sc->query, (size_t)col->dims, f);
         vec_quantize(col->index.quantizer, f, (size_t)col->dims, qcode);
     }
-    /* a filter may leave fewer than k allowed rows among the L best: search wider */
+    /* With a filter, the beam still walks every node, and the best allowed nodes among all
+    ** those it scores are the candidates (selective() sent filters leaving under an eighth of
+    ** the rows to the exact scan, so a beam of L scores many allowed ones). Too few allowed
+    ** nodes found: search wider. */
     for (; rc == SQLITE_OK; L *= 2) {
         sqlite3_free(hits);
-        hits = sqlite3_malloc64((size_t)L * sizeof *hits);
+        hits = sqlite3_malloc64(((size_t)L > want ? (size_t)L : want) * sizeof *hits);
         if (hits == NULL) {
             rc = SQLITE_NOMEM;
             break;
         }
-        size_t n = vec_graph_search(g, qcode, L, hits), found = 0;
+        size_t n = allow ? vec_graph_search_filtered(g, qcode, L, allow, hits, want)
+                         : vec_graph_search(g, qcode, L, hits),
+               found = 0;
         cand.n = 0;
         for (size_t i = 0; i < n && cand.n < cand.k; i++) {
             int32_t node = hits[i].node;
-            sqlite3_int64 rowid = g->rowid[node];
-            if (g->deleted[node] ||
-                (allow && !bsearch(&rowid, allow, nallow, sizeof *allow, cmp_rowid)))
+            if (g->deleted[node])
                 continue;
-            vec_topk_push(&cand, hits[i].distance, rowid, 0, 0);
+            vec_topk_push(&cand, hits[i].distance, g->rowid[node], 0, 0);
             found++;
         }
         if (found >= k || found == (size_t)g->live || L >= VEC0_MAX_LIST || (size_t)L >= g->n) {

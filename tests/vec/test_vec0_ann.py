@@ -324,7 +324,8 @@ def test_filters_inside_the_search(vdb, decl):
     ids = np.arange(1, n + 1)
     for where, mask, floor in [("cat < 10", cats < 10, 0.9),    # 10 %
                                ("cat = 7", cats == 7, 1.0),      # 1 %: exact fallback
-                               ("part = 2", parts == 2, 0.9),
+                               ("cat < 40", cats < 40, 0.95),    # 40 %: through the index
+                               ("part = 2", parts == 2, 0.95),
                                ("part = 1 and cat < 50", (parts == 1) & (cats < 50), 0.9),
                                ("rowid in (5, 9, 400, 2000, 11999)",
                                 np.isin(ids, [5, 9, 400, 2000, 11999]), 1.0)]:
