@@ -322,11 +322,12 @@ def test_filters_inside_the_search(vdb, decl):
     vdb.execute("commit")
     train(vdb, decl)
     ids = np.arange(1, n + 1)
-    for where, mask, floor in [("cat < 10", cats < 10, 0.9),    # 10 %
+    for where, mask, floor in [("cat < 10", cats < 10, 0.95),   # 10 %
+                               ("cat < 7", cats < 7, 0.95),      # 7 %
                                ("cat = 7", cats == 7, 1.0),      # 1 %: exact fallback
-                               ("cat < 40", cats < 40, 0.95),    # 40 %: through the index
+                               ("cat < 40", cats < 40, 0.95),    # 40 %
                                ("part = 2", parts == 2, 0.95),
-                               ("part = 1 and cat < 50", (parts == 1) & (cats < 50), 0.9),
+                               ("part = 1 and cat < 50", (parts == 1) & (cats < 50), 0.95),
                                ("rowid in (5, 9, 400, 2000, 11999)",
                                 np.isin(ids, [5, 9, 400, 2000, 11999]), 1.0)]:
         hits = total = 0
