@@ -275,6 +275,34 @@ def test_index_follows_rollback_and_savepoints(tmp_path, decl):
     other.close()
 
 
+def test_diskann_savepoint_rollback_keeps_earlier_changes(tmp_path):
+    """The graph's changes are written when a savepoint begins: ROLLBACK TO undoes only what
+    came after it, and the transaction's earlier inserts and deletes commit with their nodes."""
+    x, qs = lowrank(seed=16, n=1600)
+    path = str(tmp_path / "s.db")
+    db = helpers.connect("vec", database=path)
+    make(db, "indexed by diskann(neighbor_quantizer=int8)", x[:1000])
+    db.execute("begin")
+    db.executemany("insert into v(rowid, emb) values (?, ?)",
+                   [(i + 1, x[i].tobytes()) for i in range(1000, 1400)])
+    db.execute("delete from v where rowid <= 100")
+    db.execute("savepoint s")
+    db.executemany("insert into v(rowid, emb) values (?, ?)",
+                   [(i + 1, x[i].tobytes()) for i in range(1400, 1600)])
+    db.execute("delete from v where rowid > 1300")
+    db.execute("rollback to s")
+    db.execute("release s")
+    db.execute("commit")
+    db.execute("insert into v(v) values ('integrity_check')")
+    assert db.execute("select count(*), sum(deleted) from v_graph00").fetchone() == (1400, 100)
+    ids = np.arange(101, 1401)
+    assert recall(db, x[100:1400], qs, ids=ids) >= 0.98
+    db.close()
+    other = helpers.connect("vec", database=path)
+    assert recall(other, x[100:1400], qs, ids=ids) >= 0.98
+    other.close()
+
+
 @pytest.mark.parametrize("decl", INDEXES)
 def test_index_survives_kill_9(tmp_path, decl):
     x, qs = lowrank(seed=9, n=1200)
