@@ -213,6 +213,17 @@ test-asan: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(PYTEST) $(PYTEST_ARGS)
 
+# The long mode of the crash and kill tests: hundreds of random kills of a writer (ordinary and
+# lsm tables must always agree), of the engine's crash loop, and a longer model run. About
+# 6 minutes here; make test runs the same tests with a few dozen rounds.
+.PHONY: test-long
+test-long: deps
+	@scripts/check-python $(PYTHON)
+	$(MAKE) all test-programs
+	LSM_ATOMIC_KILLS=300 LSM_CRASH_KILLS=300 LSM_MODEL_STEPS=400000 \
+	STRATA_DIST=$(DIST) STRATA_BUILD=$(BUILD) $(PYTEST)/lsm $(PYTEST_ARGS) \
+		tests/test_c_programs.py -k lsm
+
 # ---- fuzzing (tests/fuzz) ---------------------------------------------------------------------
 #
 #   make fuzz                 every libFuzzer harness for FUZZ_SECONDS (default 60) each
