@@ -433,7 +433,7 @@ static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
             /* base: byte offset of slot w0 in the open BLOB */
             int base = v->foreign ? (int)(rec * (size_t)w0) : 0;
             if (!v->foreign) {
-                sqlite3_int64 row = chunk_id * 4096 + w0 / window;
+                sqlite3_int64 row = vec0_block_row(chunk_id, w0 / window);
                 rc = sc->blob
                          ? sqlite3_blob_reopen(sc->blob, row)
                          : sqlite3_blob_open(v->db, v->schema, sc->table,
@@ -685,7 +685,7 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     vec0_vtab *v = sc->v;
     const vec0_column *col = sc->col;
     const vec0_index *ix = &col->index;
-    const sqlite3_int64 all_lo = 1, all_hi = ((sqlite3_int64)1 << 50) - 1; /* every chunk */
+    const sqlite3_int64 all_lo = 1, all_hi = VEC0_CHUNK_ID_END - 1; /* every chunk */
     /* exact: no index, distance bounds (a coarse scan would rank rows the bounds drop),
     ** tables written by sqlite-vec */
     int exact = ix->kind == VEC0_INDEX_FLAT || sc->nbounds > 0 || v->foreign;
