@@ -283,8 +283,8 @@ static int each_vector(vec0_vtab *v, const vec0_column *c,
         for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
             int slots = size - first < b ? size - first : b;
             rc = blob ? sqlite3_blob_reopen(blob, vec0_block_row(id, first / b))
-                      : sqlite3_blob_open(v->db, v->schema, table, "vectors", vec0_block_row(id, first / b),
-                                          0, &blob);
+                      : sqlite3_blob_open(v->db, v->schema, table, "vectors",
+                                          vec0_block_row(id, first / b), 0, &blob);
             if (rc == SQLITE_OK)
                 rc = sqlite3_blob_bytes(blob) == (int)(vb * (size_t)slots)
                          ? sqlite3_blob_read(blob, buf, (int)(vb * (size_t)slots), 0)

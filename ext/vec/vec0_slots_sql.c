@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int vec0_blob_write(vec0_vtab *v, const char *table, const char *column, sqlite3_int64 row,
-                      const void *data, int n, int offset) {
+                    const void *data, int n, int offset) {
     sqlite3_blob *b = NULL;
     int rc = sqlite3_blob_open(v->db, v->schema, table, column, row, 1, &b);
     if (rc == SQLITE_OK)
@@ -57,8 +56,8 @@ int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const voi
         char table[VEC0_NAME_MAX + 40];
         snprintf(table, sizeof table, "%s_codechunks%02d", v->name, c->slot);
         sqlite3_blob *blob = NULL;
-        rc = sqlite3_blob_open(v->db, v->schema, table, "codes", vec0_block_row(chunk_id, offset / b), 1,
-                               &blob);
+        rc = sqlite3_blob_open(v->db, v->schema, table, "codes",
+                               vec0_block_row(chunk_id, offset / b), 1, &blob);
         if (rc == SQLITE_OK)
             rc = sqlite3_blob_write(blob, code, (int)cb, (int)(cb * (size_t)(offset % b)));
         sqlite3_blob_close(blob);
@@ -71,7 +70,7 @@ int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const voi
 
 /* Reads a chunk's size, count and validity bitmap (into bits, size/8 bytes). */
 int vec0_chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *count,
-                       unsigned char *bits) {
+                     unsigned char *bits) {
     sqlite3_stmt *st;
     int rc = vec0_prepare_cached(
         v, &st, "SELECT size, count, validity FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
@@ -115,7 +114,7 @@ static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
 
 /* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
 int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
-                      const void *const *vecs, const vec0_chunk_info *known) {
+                    const void *const *vecs, const vec0_chunk_info *known) {
     unsigned char bits[VEC0_MAX_CHUNK / 8];
     int size, count, rc = SQLITE_OK;
     if (known) { /* read by vec0_find_slot in this same call: no need to read it again */
@@ -142,7 +141,8 @@ int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_in
         int byte;
         vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
         vec0_table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = vec0_blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c), byte);
+        rc = vec0_blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c),
+                             byte);
     }
     if (rc == SQLITE_OK)
         rc = vec0_write_codes(v, chunk_id, offset, vecs);
@@ -242,7 +242,7 @@ static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, in
 ** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
 ** fool it), else the oldest chunk with a free slot. */
 int vec0_find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int64 *chunk_id,
-                     int *offset, vec0_chunk_info *info) {
+                   int *offset, vec0_chunk_info *info) {
     const vec0_schema *s = &v->s;
     sqlite3_int64 lo, hi; /* the cluster's chunk ids (ivf) */
     vec0_cluster_range(v, cluster, &lo, &hi);
@@ -364,7 +364,8 @@ int vec0_find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int6
             rc = vec0_exec(v,
                            "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
                            "VALUES (%lld, zeroblob(%lld))",
-                           v->schema, v->name, c->slot, (long long)vec0_block_row(*chunk_id, first / b),
+                           v->schema, v->name, c->slot,
+                           (long long)vec0_block_row(*chunk_id, first / b),
                            (long long)(vec0_vector_bytes(c) * (size_t)slots));
         }
         b = vec0_has_codes(c) ? vec0_code_block_slots(v, c) : size;
@@ -373,7 +374,8 @@ int vec0_find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int6
             rc = vec0_exec(v,
                            "INSERT INTO \"%w\".\"%w_codechunks%02d\"(rowid, codes) "
                            "VALUES (%lld, zeroblob(%lld))",
-                           v->schema, v->name, c->slot, (long long)vec0_block_row(*chunk_id, first / b),
+                           v->schema, v->name, c->slot,
+                           (long long)vec0_block_row(*chunk_id, first / b),
                            (long long)(vec0_code_bytes(c) * (size_t)slots));
         }
     }

@@ -1,6 +1,7 @@
 /*
-** ext/vec: the vec0 virtual table module: creation, the storage schema (see vec0_sql.h),
-** query planning (KNN, point lookup, full scan), cursors and column values.
+** ext/vec: the vec0 virtual table's methods but writes: creation, the storage schema (see
+** vec0_sql.h), query planning (KNN, point lookup, full scan), cursors and column values.
+** vec0_module_sql.c joins them with xUpdate into the module.
 */
 #include "common/error_sql.h"
 #include "vec/scalar_sql.h"
@@ -212,22 +213,22 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
     return SQLITE_OK;
 }
 
-static int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                       sqlite3_vtab **out, char **pzErr) {
+int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                char **pzErr) {
     return vec0_init(db, argc, argv, out, pzErr, 1);
 }
 
-static int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **pzErr) {
+int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                 char **pzErr) {
     return vec0_init(db, argc, argv, out, pzErr, 0);
 }
 
-static int vec0_disconnect(sqlite3_vtab *vt) {
+int vec0_disconnect(sqlite3_vtab *vt) {
     vtab_free((vec0_vtab *)vt);
     return SQLITE_OK;
 }
 
-static int vec0_destroy(sqlite3_vtab *vt) {
+int vec0_destroy(sqlite3_vtab *vt) {
     vec0_vtab *v = (vec0_vtab *)vt;
     static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
     int rc = SQLITE_OK;
@@ -250,7 +251,7 @@ static int vec0_destroy(sqlite3_vtab *vt) {
     return rc;
 }
 
-static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
+int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
@@ -319,7 +320,7 @@ static int in_supported(void) {
     return sqlite3_libversion_number() >= 3038000;
 }
 
-static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     vec0_vtab *v = (vec0_vtab *)vt;
     int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1, k_unusable = 0;
     for (int i = 0; i < info->nConstraint; i++) {
@@ -450,7 +451,7 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 
 /* ---- cursors ------------------------------------------------------------------------------- */
 
-static int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
     vec0_cursor *c = sqlite3_malloc(sizeof *c);
     if (c == NULL)
         return SQLITE_NOMEM;
@@ -474,7 +475,7 @@ static void cursor_reset(vec0_cursor *c) {
     c->aux_ok = c->part_ok = 0;
 }
 
-static int vec0_close(sqlite3_vtab_cursor *cur) {
+int vec0_close(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     cursor_reset(c);
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
@@ -535,8 +536,8 @@ static int knn_position(vec0_cursor *c) {
     return SQLITE_OK;
 }
 
-static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-                       sqlite3_value **argv) {
+int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                sqlite3_value **argv) {
     vec0_cursor *c = (vec0_cursor *)cur;
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     cursor_reset(c);
@@ -572,7 +573,7 @@ static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int vec0_next(sqlite3_vtab_cursor *cur) {
+int vec0_next(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     if (c->plan == VEC0_PLAN_KNN) {
         c->pos++;
@@ -583,11 +584,11 @@ static int vec0_next(sqlite3_vtab_cursor *cur) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int vec0_eof(sqlite3_vtab_cursor *cur) {
+int vec0_eof(sqlite3_vtab_cursor *cur) {
     return ((vec0_cursor *)cur)->eof;
 }
 
-static int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     *rowid = sqlite3_column_int64(((vec0_cursor *)cur)->row, 0);
     return SQLITE_OK;
 }
@@ -686,7 +687,7 @@ static int foreign_metadata(vec0_vtab *v, sqlite3_context *ctx, const vec0_colum
     return rc;
 }
 
-static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     vec0_cursor *c = (vec0_cursor *)cur;
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     sqlite3_stmt *row = c->row;
@@ -751,26 +752,3 @@ static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     }
     return rc;
 }
-
-static int vec0_shadow(const char *suffix) {
-    return vec0_shadow_name(suffix);
-}
-
-const sqlite3_module vec0_module = {
-    .iVersion = 3,
-    .xCreate = vec0_create,
-    .xConnect = vec0_connect,
-    .xBestIndex = vec0_best_index,
-    .xDisconnect = vec0_disconnect,
-    .xDestroy = vec0_destroy,
-    .xOpen = vec0_open,
-    .xClose = vec0_close,
-    .xFilter = vec0_filter,
-    .xNext = vec0_next,
-    .xEof = vec0_eof,
-    .xColumn = vec0_xcolumn,
-    .xRowid = vec0_rowid,
-    .xUpdate = vec0_update,
-    .xRename = vec0_rename,
-    .xShadowName = vec0_shadow,
-};

@@ -196,7 +196,24 @@ int vec0_slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset);
 /* Moves a row to a chunk of `cluster` (ivf; -1: out of the clusters). */
 int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
 
-/* xUpdate (vec0_write_sql.c). */
+/* ---- the module's methods (vec0_sql.c, xUpdate in vec0_write_sql.c) ---- */
+
+int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                char **pzErr);
+int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                 char **pzErr);
+int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info);
+int vec0_disconnect(sqlite3_vtab *vt);
+int vec0_destroy(sqlite3_vtab *vt);
+int vec0_rename(sqlite3_vtab *vt, const char *newname);
+int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out);
+int vec0_close(sqlite3_vtab_cursor *cur);
+int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                sqlite3_value **argv);
+int vec0_next(sqlite3_vtab_cursor *cur);
+int vec0_eof(sqlite3_vtab_cursor *cur);
+int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i);
+int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid);
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);
 
 /* Runs a KNN query into c->heap (vec0_knn_sql.c). */

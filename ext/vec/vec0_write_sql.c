@@ -489,8 +489,9 @@ static int optimize(vec0_vtab *v) {
             sqlite3_int64 dst = sqlite3_column_int64(dest, 0);
             int dsize = sqlite3_column_int(dest, 1);
             const unsigned char *dbits = sqlite3_column_blob(dest, 2);
-            int doff =
-                dbits && sqlite3_column_bytes(dest, 2) == dsize / 8 ? vec0_first_free(dbits, dsize) : -1;
+            int doff = dbits && sqlite3_column_bytes(dest, 2) == dsize / 8
+                           ? vec0_first_free(dbits, dsize)
+                           : -1;
             sqlite3_reset(dest);
             if (doff < 0) {
                 rc = vec0_error(v, "corrupt chunk %lld", (long long)dst);
