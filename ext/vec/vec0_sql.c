@@ -292,28 +292,23 @@ int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 
 /* ---- planning ------------------------------------------------------------------------------ */
 
-/* idxStr is a sequence of 3-character tokens, one per xFilter argument:
-**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'O' OFFSET, 'P' partition, 'Q' partition IN list,
-**         'D' metadata, 'N' metadata IN list,
-**         'R' key equality, 'I' key IN list, 'X' distance bound
-**   column: 'A' + declared column index
-**   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
-static char op_char(int op) {
+/* The plan's comparison for a constraint operator, or -1 for one the plan leaves to SQLite. */
+static int plan_op(int op) {
     switch (op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
-            return '=';
+            return VEC0_EQ;
         case SQLITE_INDEX_CONSTRAINT_NE:
-            return '!';
+            return VEC0_NE;
         case SQLITE_INDEX_CONSTRAINT_LT:
-            return '<';
+            return VEC0_LT;
         case SQLITE_INDEX_CONSTRAINT_LE:
-            return '{';
+            return VEC0_LE;
         case SQLITE_INDEX_CONSTRAINT_GT:
-            return '>';
+            return VEC0_GT;
         case SQLITE_INDEX_CONSTRAINT_GE:
-            return '}';
+            return VEC0_GE;
     }
-    return 0;
+    return -1;
 }
 
 static int in_supported(void) {
@@ -349,7 +344,7 @@ int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             key_eq = i;
         }
     }
-    char *idx = sqlite3_malloc(3 * (info->nConstraint + 2) + 1);
+    char *idx = sqlite3_malloc(VEC0_PLAN_TOKEN * (info->nConstraint + 2) + 1);
     if (idx == NULL)
         return SQLITE_NOMEM;
     int nargs = 0;
@@ -358,9 +353,8 @@ int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     do {                                                                                           \
         info->aConstraintUsage[i].argvIndex = ++nargs;                                             \
         info->aConstraintUsage[i].omit = 1;                                                        \
-        idx[n++] = (kind);                                                                         \
-        idx[n++] = (char)('A' + (col));                                                            \
-        idx[n++] = (op);                                                                           \
+        vec0_plan_encode(&(vec0_plan_arg){(kind), (col), (vec0_op)(op)}, idx + n);                 \
+        n += VEC0_PLAN_TOKEN;                                                                      \
     } while (0)
     if (match >= 0) {
         if (kc < 0 && limit < 0) {
@@ -370,14 +364,14 @@ int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 return SQLITE_CONSTRAINT;
             return vec0_error(v, "a LIMIT or 'k = ?' constraint is required on vec0 knn queries");
         }
-        ADD_ARG(match, 'M', info->aConstraint[match].iColumn, '=');
+        ADD_ARG(match, VEC0_ARG_MATCH, info->aConstraint[match].iColumn, VEC0_EQ);
         if (kc >= 0) {
-            ADD_ARG(kc, 'K', 0, '=');
+            ADD_ARG(kc, VEC0_ARG_K, 0, VEC0_EQ);
         } else {
-            ADD_ARG(limit, 'L', 0, '=');
+            ADD_ARG(limit, VEC0_ARG_LIMIT, 0, VEC0_EQ);
             if (offset >= 0) {
                 /* LIMIT n OFFSET m needs the n + m nearest; SQLite then skips m of them */
-                ADD_ARG(offset, 'O', 0, '=');
+                ADD_ARG(offset, VEC0_ARG_OFFSET, 0, VEC0_EQ);
                 info->aConstraintUsage[offset].omit = 0;
             }
         }
@@ -385,43 +379,43 @@ int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             const struct sqlite3_index_constraint *c = &info->aConstraint[i];
             if (!c->usable || i == match || i == kc || i == limit || i == offset)
                 continue;
-            char op = op_char(c->op);
+            int op = plan_op(c->op);
             int col = c->iColumn;
-            if (op == 0)
+            if (op < 0)
                 continue;
             if (col == -1 || col == 0) {
-                if (op != '=')
+                if (op != VEC0_EQ)
                     continue;
                 if (in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'I', 0, '=');
+                    ADD_ARG(i, VEC0_ARG_KEY_IN, 0, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'R', 0, '=');
+                    ADD_ARG(i, VEC0_ARG_KEY, 0, VEC0_EQ);
                 }
                 continue;
             }
-            if (col == v->col_distance && op != '=' && op != '!') {
-                ADD_ARG(i, 'X', 0, op); /* distance bound: checked before the heap */
+            if (col == v->col_distance && op != VEC0_EQ && op != VEC0_NE) {
+                ADD_ARG(i, VEC0_ARG_DISTANCE, 0, op); /* distance bound: checked before the heap */
                 continue;
             }
             if (col >= v->ndecl)
                 continue;
             const vec0_column *sc = &v->s.cols[v->decl_col[col]];
             if (sc->kind == VEC0_PARTITION) {
-                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                if (op == VEC0_EQ && in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'Q', col, '=');
+                    ADD_ARG(i, VEC0_ARG_PARTITION_IN, col, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'P', col, op);
+                    ADD_ARG(i, VEC0_ARG_PARTITION, col, op);
                 }
             } else if (sc->kind == VEC0_METADATA) {
-                if (sc->value_type == VEC0_BOOLEAN && op != '=' && op != '!')
+                if (sc->value_type == VEC0_BOOLEAN && op != VEC0_EQ && op != VEC0_NE)
                     continue; /* left to SQLite */
-                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                if (op == VEC0_EQ && in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'N', col, '=');
+                    ADD_ARG(i, VEC0_ARG_METADATA_IN, col, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'D', col, op);
+                    ADD_ARG(i, VEC0_ARG_METADATA, col, op);
                 }
             }
         }
@@ -432,7 +426,7 @@ int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             !info->aOrderBy[0].desc)
             info->orderByConsumed = 1;
     } else if (key_eq >= 0) {
-        ADD_ARG(key_eq, 'R', 0, '=');
+        ADD_ARG(key_eq, VEC0_ARG_KEY, 0, VEC0_EQ);
         info->idxNum = VEC0_PLAN_POINT;
         info->estimatedCost = 1.0;
         info->estimatedRows = 1;

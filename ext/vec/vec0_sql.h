@@ -216,6 +216,39 @@ int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i);
 int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid);
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);
 
+/* ---- KNN plans (written by xBestIndex in vec0_sql.c, read by vec0_knn_sql.c) ----
+** A KNN plan's idxStr holds one token per xFilter argument: what the argument is, the declared
+** column it constrains and the comparison. */
+typedef enum vec0_arg_kind {
+    VEC0_ARG_MATCH,        /* the query vector (column: the vector column) */
+    VEC0_ARG_K,            /* k = ? */
+    VEC0_ARG_LIMIT,        /* LIMIT ? */
+    VEC0_ARG_OFFSET,       /* OFFSET ? */
+    VEC0_ARG_PARTITION,    /* partition key <op> ? */
+    VEC0_ARG_PARTITION_IN, /* partition key IN (...) */
+    VEC0_ARG_METADATA,     /* metadata column <op> ? */
+    VEC0_ARG_METADATA_IN,  /* metadata column IN (...) */
+    VEC0_ARG_KEY,          /* rowid or primary key = ? */
+    VEC0_ARG_KEY_IN,       /* rowid or primary key IN (...) */
+    VEC0_ARG_DISTANCE,     /* distance <op> ? (<, <=, >, >=) */
+    VEC0_NARG_KINDS
+} vec0_arg_kind;
+
+typedef enum vec0_op { VEC0_EQ, VEC0_NE, VEC0_LT, VEC0_LE, VEC0_GT, VEC0_GE, VEC0_NOPS } vec0_op;
+
+typedef struct vec0_plan_arg {
+    vec0_arg_kind kind;
+    int column; /* declared column index */
+    vec0_op op;
+} vec0_plan_arg;
+
+/* Characters per token. */
+#define VEC0_PLAN_TOKEN 3
+/* Writes the VEC0_PLAN_TOKEN characters of a's token at out. */
+void vec0_plan_encode(const vec0_plan_arg *a, char *out);
+/* Reads the token at `token` (VEC0_PLAN_TOKEN characters); 0 when it is not one. */
+int vec0_plan_decode(const char *token, vec0_plan_arg *a);
+
 /* Runs a KNN query into c->heap (vec0_knn_sql.c). */
 int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv);
 
