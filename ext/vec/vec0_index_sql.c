@@ -99,31 +99,9 @@ int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
 
 int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size) {
     int rc = SQLITE_OK;
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (!vec0_has_codes(c))
-            continue;
-        int b = vec0_code_block_slots(v, c);
-        for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
-            sqlite3_stmt *st;
-            rc =
-                vec0_prepare(v, &st,
-                             "SELECT length(codes) FROM \"%w\".\"%w_codechunks%02d\" WHERE rowid = "
-                             "%lld",
-                             v->schema, v->name, c->slot, (long long)vec0_block_row(id, first / b));
-            if (rc != SQLITE_OK)
-                break;
-            sqlite3_int64 got = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-            sqlite3_finalize(st);
-            int slots = size - first < b ? size - first : b;
-            if (got != (sqlite3_int64)(vec0_code_bytes(c) * (size_t)slots))
-                rc = vec0_error(v,
-                                "integrity_check: code block %d of vector column %02d in chunk "
-                                "%lld is %s",
-                                first / b, c->slot, (long long)id,
-                                got < 0 ? "missing" : "the wrong size");
-        }
-    }
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++)
+        if (vec0_has_codes(&v->s.cols[i]))
+            rc = vec0_check_blocks(v, id, size, &v->s.cols[i], 1);
     if (rc == SQLITE_OK && v->s.ivf_column >= 0 && id >= ((sqlite3_int64)1 << VEC0_CLUSTER_SHIFT)) {
         rc = vec0_ivf_load(v);
         sqlite3_int64 cluster = (id >> VEC0_CLUSTER_SHIFT) - 1;
@@ -331,20 +309,16 @@ static int sample_one(void *ctx, sqlite3_int64 rowid, const void *vec) {
 ** `unassigned_only`), or every row out of the clusters when there are no centroids. */
 static int assign_rows(vec0_vtab *v, int unassigned_only) {
     const vec0_column *c = ivf_col(v);
-    sqlite3_stmt *st;
     int rc = vec0_ivf_load(v);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = vec0_prepare(v, &st, "SELECT rowid, chunk_id FROM \"%w\".\"%w_rowids\"%s ORDER BY rowid",
-                      v->schema, v->name, unassigned_only ? " WHERE chunk_id < 4294967296" : "");
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_int64 *rows = NULL;
     size_t n = 0;
-    rc = vec0_collect_ids(st, &rows, &n);
+    rc = vec0_select_ids(v, &rows, &n,
+                         "SELECT rowid, chunk_id FROM \"%w\".\"%w_rowids\"%s ORDER BY rowid",
+                         v->schema, v->name, unassigned_only ? " WHERE chunk_id < 4294967296" : "");
     if (rc != SQLITE_OK)
         return rc;
-    rc = SQLITE_OK;
     void *buf = sqlite3_malloc64(vec0_vector_bytes(c));
     sqlite3_blob *blob = NULL;
     if (buf == NULL)

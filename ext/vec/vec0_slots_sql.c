@@ -112,6 +112,30 @@ static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
     return vec0_done(v, st);
 }
 
+/* Writes rowid, its vectors vecs[slot] and their codes into slot `offset` of chunk_id; with
+** vecs == NULL (a released slot), zeros. */
+static int slot_write(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
+                      const void *const *vecs) {
+    static const unsigned char zeros[4 * VEC0_MAX_DIMS];
+    char table[VEC0_NAME_MAX + 40];
+    vec0_table_name(v, table, sizeof table, "chunkrowids", -1);
+    int rc = vec0_blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
+        const vec0_column *c = &v->s.cols[i];
+        if (c->kind != VEC0_VECTOR)
+            continue;
+        sqlite3_int64 row;
+        int byte;
+        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
+        vec0_table_name(v, table, sizeof table, "vectorchunks", c->slot);
+        rc = vec0_blob_write(v, table, "vectors", row, vecs ? vecs[c->slot] : zeros,
+                             (int)vec0_vector_bytes(c), byte);
+    }
+    if (rc == SQLITE_OK)
+        rc = vec0_write_codes(v, chunk_id, offset, vecs);
+    return rc;
+}
+
 /* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
 int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
                     const void *const *vecs, const vec0_chunk_info *known) {
@@ -128,25 +152,7 @@ int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_in
         return rc;
     bits[offset / 8] |= (unsigned char)(1u << (offset % 8));
     rc = chunk_set_state(v, chunk_id, count + 1, bits, size);
-    char table[VEC0_NAME_MAX + 40];
-    if (rc == SQLITE_OK) {
-        vec0_table_name(v, table, sizeof table, "chunkrowids", -1);
-        rc = vec0_blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
-    }
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (c->kind != VEC0_VECTOR)
-            continue;
-        sqlite3_int64 row;
-        int byte;
-        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
-        vec0_table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = vec0_blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c),
-                             byte);
-    }
-    if (rc == SQLITE_OK)
-        rc = vec0_write_codes(v, chunk_id, offset, vecs);
-    return rc;
+    return rc == SQLITE_OK ? slot_write(v, chunk_id, offset, rowid, vecs) : rc;
 }
 
 /* Empties slot `offset` of chunk_id (zeroing its bytes), dropping the chunk once empty. */
@@ -165,42 +171,19 @@ int vec0_slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
                        "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
                        v->schema, v->name, (long long)chunk_id, v->schema, v->name,
                        (long long)chunk_id);
-        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++) {
-            rc = vec0_exec(v,
-                           "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid BETWEEN %lld "
-                           "AND %lld",
-                           v->schema, v->name, i, (long long)vec0_block_row(chunk_id, 0),
-                           (long long)vec0_block_row(chunk_id, VEC0_CHUNK_BLOCKS - 1));
-            if (rc == SQLITE_OK && vec0_has_codes(vec0_vector_column(v, i)))
+        /* the chunk's vector blocks, and its code blocks where the column has codes */
+        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++)
+            for (int codes = 0;
+                 rc == SQLITE_OK && codes <= vec0_has_codes(vec0_vector_column(v, i)); codes++)
                 rc = vec0_exec(v,
-                               "DELETE FROM \"%w\".\"%w_codechunks%02d\" WHERE rowid BETWEEN "
-                               "%lld AND %lld",
-                               v->schema, v->name, i, (long long)vec0_block_row(chunk_id, 0),
+                               "DELETE FROM \"%w\".\"%w_%s%02d\" WHERE rowid BETWEEN %lld AND %lld",
+                               v->schema, v->name, codes ? "codechunks" : "vectorchunks", i,
+                               (long long)vec0_block_row(chunk_id, 0),
                                (long long)vec0_block_row(chunk_id, VEC0_CHUNK_BLOCKS - 1));
-        }
         return rc;
     }
     rc = chunk_set_state(v, chunk_id, count - 1, bits, size);
-    char table[VEC0_NAME_MAX + 40];
-    static const unsigned char zeros[4 * VEC0_MAX_DIMS];
-    sqlite3_int64 zero = 0;
-    if (rc == SQLITE_OK) {
-        vec0_table_name(v, table, sizeof table, "chunkrowids", -1);
-        rc = vec0_blob_write(v, table, "rowids", chunk_id, &zero, 8, offset * 8);
-    }
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (c->kind != VEC0_VECTOR)
-            continue;
-        sqlite3_int64 row;
-        int byte;
-        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
-        vec0_table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = vec0_blob_write(v, table, "vectors", row, zeros, (int)vec0_vector_bytes(c), byte);
-    }
-    if (rc == SQLITE_OK)
-        rc = vec0_write_codes(v, chunk_id, offset, NULL);
-    return rc;
+    return rc == SQLITE_OK ? slot_write(v, chunk_id, offset, 0, NULL) : rc;
 }
 
 int vec0_first_free(const unsigned char *bits, int size) {
@@ -293,15 +276,8 @@ int vec0_find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int6
         return rc;
     }
     /* a new chunk */
-    char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-    for (int i = 0; cols && vals && i < s->npartitions; i++) {
-        char *nc = sqlite3_mprintf("%spartition%02d, ", cols, i);
-        char *nv = sqlite3_mprintf("%s?%d, ", vals, i + 1);
-        sqlite3_free(cols);
-        sqlite3_free(vals);
-        cols = nc;
-        vals = nv;
-    }
+    char *cols = vec0_numbered_list("partition%02d, ", 0, s->npartitions);
+    char *vals = vec0_numbered_list("?%d, ", 1, s->npartitions);
     if (cols == NULL || vals == NULL) {
         sqlite3_free(cols);
         sqlite3_free(vals);
@@ -453,5 +429,29 @@ int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster) {
         sqlite3_free(bufs[i]);
     for (int i = 0; i < VEC0_MAX_PARTITIONS; i++)
         sqlite3_value_free(part[i]);
+    return rc;
+}
+
+int vec0_check_blocks(vec0_vtab *v, sqlite3_int64 id, int size, const vec0_column *c, int codes) {
+    int b = codes ? vec0_code_block_slots(v, c) : vec0_block_slots(v, c);
+    size_t bytes = codes ? vec0_code_bytes(c) : vec0_vector_bytes(c);
+    int rc = SQLITE_OK;
+    for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
+        sqlite3_stmt *st;
+        rc = vec0_prepare(v, &st, "SELECT length(%s) FROM \"%w\".\"%w_%s%02d\" WHERE rowid = %lld",
+                          codes ? "codes" : "vectors", v->schema, v->name,
+                          codes ? "codechunks" : "vectorchunks", c->slot,
+                          (long long)vec0_block_row(id, first / b));
+        if (rc != SQLITE_OK)
+            break;
+        sqlite3_int64 got = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        int slots = size - first < b ? size - first : b;
+        if (got != (sqlite3_int64)(bytes * (size_t)slots))
+            rc = vec0_error(v,
+                            "integrity_check: %sblock %d of vector column %02d in chunk %lld is %s",
+                            codes ? "code " : "", first / b, c->slot, (long long)id,
+                            got < 0 ? "missing" : "the wrong size");
+    }
     return rc;
 }

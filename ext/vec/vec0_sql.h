@@ -119,6 +119,10 @@ int vec0_exec(vec0_vtab *v, const char *fmt, ...);
 /* Like vec0_prepare, but keeps the statement for the next call with the same SQL (write paths
 ** only: they never run the same statement twice at once). Hand it back with vec0_done. */
 int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
+/* item_fmt (one %d) printed for first, first + 1, ... first + n - 1, end to end: the column or
+** parameter lists of generated SQL, e.g. (", metadata%02d", 0, 2) is ", metadata00, metadata01".
+** A sqlite3_malloc'd string ("" for n = 0), NULL when out of memory. */
+char *vec0_numbered_list(const char *item_fmt, int first, int n);
 /* Resets a cached statement (finalizes an uncached one); returns its error code. */
 int vec0_done(vec0_vtab *v, sqlite3_stmt *st);
 void vec0_cache_clear(vec0_vtab *v);
@@ -145,6 +149,8 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
 
 /* Steps st to its end, collecting column 0 of every row (st is finalized). */
 int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count);
+/* vec0_collect_ids of the printf-formatted query fmt. */
+int vec0_select_ids(vec0_vtab *v, sqlite3_int64 **out, size_t *count, const char *fmt, ...);
 
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -193,6 +199,9 @@ int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_in
                     const void *const *vecs, const vec0_chunk_info *known);
 /* Empties slot `offset` of chunk_id (zeroing its bytes), dropping the chunk once empty. */
 int vec0_slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset);
+/* For integrity_check: the vector blocks (codes = 0) or code blocks (codes = 1) of column c in
+** chunk `id` of `size` slots all exist and have the right size. */
+int vec0_check_blocks(vec0_vtab *v, sqlite3_int64 id, int size, const vec0_column *c, int codes);
 /* Moves a row to a chunk of `cluster` (ivf; -1: out of the clusters). */
 int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
 

@@ -13,27 +13,17 @@
 
 /* ---- statements ---------------------------------------------------------------------------- */
 
-int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+/* Prepares the SQL that fmt and ap print; `cached`: from and into v's statement cache. */
+static int prepare_va(vec0_vtab *v, sqlite3_stmt **st, int cached, const char *fmt, va_list ap) {
     char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
     *st = NULL;
     if (sql == NULL)
         return SQLITE_NOMEM;
-    int rc = sqlite3_prepare_v2(v->db, sql, -1, st, NULL);
-    sqlite3_free(sql);
-    return rc;
-}
-
-int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    *st = NULL;
-    if (sql == NULL)
-        return SQLITE_NOMEM;
+    if (!cached) {
+        int rc = sqlite3_prepare_v2(v->db, sql, -1, st, NULL);
+        sqlite3_free(sql);
+        return rc;
+    }
     for (int i = 0; i < v->ncache; i++)
         if (strcmp(v->cache[i].sql, sql) == 0) {
             sqlite3_free(sql);
@@ -51,6 +41,34 @@ int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
     }
     sqlite3_free(sql);
     return rc;
+}
+
+int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = prepare_va(v, st, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = prepare_va(v, st, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+char *vec0_numbered_list(const char *item_fmt, int first, int n) {
+    sqlite3_str *list = sqlite3_str_new(NULL);
+    for (int i = 0; i < n; i++)
+        sqlite3_str_appendf(list, item_fmt, first + i);
+    if (sqlite3_str_errcode(list) != SQLITE_OK || sqlite3_str_length(list) == 0) {
+        int failed = sqlite3_str_errcode(list) != SQLITE_OK;
+        sqlite3_free(sqlite3_str_finish(list));
+        return failed ? NULL : sqlite3_mprintf("%s", ""); /* finish gives NULL for "" */
+    }
+    return sqlite3_str_finish(list);
 }
 
 int vec0_done(vec0_vtab *v, sqlite3_stmt *st) {
@@ -132,6 +150,15 @@ int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count) {
     *out = ids;
     *count = n;
     return SQLITE_OK;
+}
+
+int vec0_select_ids(vec0_vtab *v, sqlite3_int64 **out, size_t *count, const char *fmt, ...) {
+    sqlite3_stmt *st;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = prepare_va(v, &st, 0, fmt, ap);
+    va_end(ap);
+    return rc == SQLITE_OK ? vec0_collect_ids(st, out, count) : rc;
 }
 
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,

@@ -14,17 +14,7 @@
 #include <string.h>
 
 static const char *sql_type(sqlite3_value *v) {
-    switch (sqlite3_value_type(v)) {
-        case SQLITE_INTEGER:
-            return "INTEGER";
-        case SQLITE_FLOAT:
-            return "FLOAT";
-        case SQLITE_TEXT:
-            return "TEXT";
-        case SQLITE_BLOB:
-            return "BLOB";
-    }
-    return "NULL";
+    return vec_sql_type_name(sqlite3_value_type(v));
 }
 
 static int text_key(const vec0_vtab *v) {
@@ -175,6 +165,19 @@ static void bind_metadata(const vec0_vtab *v, sqlite3_stmt *st, sqlite3_value **
     }
 }
 
+/* Prepares (cached) the INSERT sql_fmt, whose two %s take n columns named by col_fmt and their
+** parameters ?first.. */
+static int prepare_insert(vec0_vtab *v, sqlite3_stmt **st, const char *sql_fmt, const char *col_fmt,
+                          int first, int n) {
+    char *cols = vec0_numbered_list(col_fmt, 0, n);
+    char *vals = vec0_numbered_list(", ?%d", first, n);
+    int rc = cols && vals ? vec0_prepare_cached(v, st, sql_fmt, v->schema, v->name, cols, vals)
+                          : SQLITE_NOMEM;
+    sqlite3_free(cols);
+    sqlite3_free(vals);
+    return rc;
+}
+
 static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_rowid) {
     const vec0_schema *s = &v->s;
     sqlite3_value *key = argv[2];
@@ -239,26 +242,11 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         rc = vec0_find_slot(v, part, cluster, &chunk_id, &offset, &info);
     /* the row's entry: rowid, id, position, metadata */
     sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK) {
-        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-        for (int i = 0; cols && vals && i < s->nmetadata; i++) {
-            char *nc = sqlite3_mprintf("%s, metadata%02d", cols, i);
-            char *nv = sqlite3_mprintf("%s, ?%d", vals, 5 + i);
-            sqlite3_free(cols);
-            sqlite3_free(vals);
-            cols = nc;
-            vals = nv;
-        }
-        if (cols && vals)
-            rc = vec0_prepare_cached(v, &st,
-                                     "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, "
-                                     "chunk_offset%s) VALUES (?1, ?2, ?3, ?4%s)",
-                                     v->schema, v->name, cols, vals);
-        else
-            rc = SQLITE_NOMEM;
-        sqlite3_free(cols);
-        sqlite3_free(vals);
-    }
+    if (rc == SQLITE_OK)
+        rc = prepare_insert(v, &st,
+                            "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, chunk_offset%s) "
+                            "VALUES (?1, ?2, ?3, ?4%s)",
+                            ", metadata%02d", 5, s->nmetadata);
     if (rc == SQLITE_OK) {
         if (has_rowid)
             sqlite3_bind_int64(st, 1, rowid);
@@ -283,23 +271,8 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
             rc = vec0_graph_insert(v, rowid, data[gc->slot]);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
-        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-        for (int i = 0; cols && vals && i < s->naux; i++) {
-            char *nc = sqlite3_mprintf("%s, value%02d", cols, i);
-            char *nv = sqlite3_mprintf("%s, ?%d", vals, 2 + i);
-            sqlite3_free(cols);
-            sqlite3_free(vals);
-            cols = nc;
-            vals = nv;
-        }
-        if (cols && vals)
-            rc = vec0_prepare_cached(v, &st,
-                                     "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
-                                     v->schema, v->name, cols, vals);
-        else
-            rc = SQLITE_NOMEM;
-        sqlite3_free(cols);
-        sqlite3_free(vals);
+        rc = prepare_insert(v, &st, "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
+                            ", value%02d", 2, s->naux);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, rowid);
             for (int i = 0; i < s->ncols; i++)
@@ -438,19 +411,14 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
 /* Moves rows from later chunks into free slots of earlier chunks of the same partition. */
 static int optimize(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
-    sqlite3_stmt *st;
-    int rc = vec0_prepare(v, &st,
-                          "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE count < size "
-                          "ORDER BY chunk_id DESC",
-                          v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
     sqlite3_int64 *sources = NULL;
     size_t n = 0;
-    rc = vec0_collect_ids(st, &sources, &n);
+    int rc = vec0_select_ids(v, &sources, &n,
+                             "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE count < size "
+                             "ORDER BY chunk_id DESC",
+                             v->schema, v->name);
     if (rc != SQLITE_OK)
         return rc;
-    rc = SQLITE_OK;
     char *cond = sqlite3_mprintf("%s", "");
     for (int i = 0; cond && i < s->npartitions; i++) {
         char *next = sqlite3_mprintf("%s AND partition%02d IS (SELECT partition%02d FROM "
@@ -578,29 +546,8 @@ static int integrity_check(vec0_vtab *v) {
             break;
         }
         total += count;
-        for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
-            const vec0_column *c = vec0_vector_column(v, i);
-            int b = vec0_block_slots(v, c);
-            for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
-                sqlite3_stmt *len;
-                rc = vec0_prepare(v, &len,
-                                  "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
-                                  "WHERE rowid = %lld",
-                                  v->schema, v->name, i, (long long)vec0_block_row(id, first / b));
-                if (rc != SQLITE_OK)
-                    break;
-                sqlite3_int64 got =
-                    sqlite3_step(len) == SQLITE_ROW ? sqlite3_column_int64(len, 0) : -1;
-                sqlite3_finalize(len);
-                int slots = size - first < b ? size - first : b;
-                if (got != (sqlite3_int64)(vec0_vector_bytes(c) * (size_t)slots))
-                    rc = vec0_error(v,
-                                    "integrity_check: block %d of vector column %02d in chunk "
-                                    "%lld is %s",
-                                    first / b, i, (long long)id,
-                                    got < 0 ? "missing" : "the wrong size");
-            }
-        }
+        for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
+            rc = vec0_check_blocks(v, id, size, vec0_vector_column(v, i), 0);
         if (rc == SQLITE_OK)
             rc = vec0_index_check_chunk(v, id, size);
         for (int o = 0; rc == SQLITE_OK && o < size; o++) {
