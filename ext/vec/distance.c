@@ -121,18 +121,9 @@ static float hamming_bit(const void *a, const void *b, size_t n) {
 
 static void fill_scalar(vec_kernel_table t) {
     memset(t, 0, sizeof(vec_kernel_table));
-    t[VEC_F32][VEC_L2] = l2_f32;
-    t[VEC_F32][VEC_L1] = l1_f32;
-    t[VEC_F32][VEC_COSINE] = cos_f32;
-    t[VEC_F32][VEC_DOT] = dot_f32;
-    t[VEC_F16][VEC_L2] = l2_f16;
-    t[VEC_F16][VEC_L1] = l1_f16;
-    t[VEC_F16][VEC_COSINE] = cos_f16;
-    t[VEC_F16][VEC_DOT] = dot_f16;
-    t[VEC_INT8][VEC_L2] = l2_i8;
-    t[VEC_INT8][VEC_L1] = l1_i8;
-    t[VEC_INT8][VEC_COSINE] = cos_i8;
-    t[VEC_INT8][VEC_DOT] = dot_i8;
+    VEC_SET_KERNELS(t, VEC_F32, f32);
+    VEC_SET_KERNELS(t, VEC_F16, f16);
+    VEC_SET_KERNELS(t, VEC_INT8, i8);
     t[VEC_BIT][VEC_HAMMING] = hamming_bit;
 }
 
