@@ -23,7 +23,7 @@
 **        (metadataNN, chunk_id, chunk_offset) per metadata column. KNN filters on metadata run
 **        as one SQL query on this table, which yields (chunk, offset) positions.
 **   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
-**        per vector column, chunk and block (rowid chunk_id << 12 | block): the packed vectors
+**        per vector column, chunk and block (rowid vec0_block_row()): the packed vectors
 **        of vec0_block_slots() consecutive slots, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
 ** Suffixes have no underscore: SQLite's shadow-table check looks after the last one.
