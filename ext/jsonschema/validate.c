@@ -1318,40 +1318,6 @@ static bool validate(vstate *st, const js_node *n, const jv *inst, ann *pa) {
     return ok && !st->fatal;
 }
 
-void js_errors_init(js_errors *e) {
-    memset(e, 0, sizeof *e);
-}
-
-void js_errors_free(js_errors *e) {
-    for (size_t i = 0; i < e->n; i++) {
-        free(e->items[i].instance_location);
-        free(e->items[i].keyword_location);
-        free(e->items[i].absolute_keyword_location);
-        free(e->items[i].message);
-    }
-    free(e->items);
-    js_errors_init(e);
-}
-
-bool js_errors_add_document_error(js_errors *e, const char *problem) {
-    js_errors_free(e);
-    e->items = malloc(sizeof *e->items);
-    if (e->items == NULL)
-        return false;
-    e->cap = 1;
-    strbuf sb;
-    strbuf_init(&sb);
-    strbuf_appendf(&sb, "document is not valid JSON: %s", problem);
-    js_error *er = &e->items[0];
-    er->instance_location = strdup("");
-    er->keyword_location = strdup("");
-    er->absolute_keyword_location = strdup("");
-    er->message = strbuf_take(&sb, NULL);
-    e->n = 1;
-    return er->instance_location && er->keyword_location && er->absolute_keyword_location &&
-           er->message;
-}
-
 /* Scratch memory above this is returned to the system after a call. */
 #define SCRATCH_KEEP ((size_t)4 << 20)
 

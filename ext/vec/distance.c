@@ -6,7 +6,6 @@
 
 #include "common/cpu.h"
 
-#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,22 +13,6 @@
 #include <string.h>
 
 /* ---- float32 / float16 ----------------------------------------------------------------- */
-
-float vec_cosine_from_sums(float ab, float aa, float bb, vec_type t, const void *a, const void *b,
-                           size_t n) {
-    if (aa >= FLT_MIN && bb >= FLT_MIN && aa <= FLT_MAX && bb <= FLT_MAX && fabsf(ab) <= FLT_MAX)
-        return 1.0f - ab / (sqrtf(aa) * sqrtf(bb));
-    /* Squares of floats are always normal doubles: these sums cannot under- or overflow. */
-    double dab = 0, daa = 0, dbb = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = vec_element(t, a, i), y = vec_element(t, b, i);
-        dab += x * y;
-        daa += x * x;
-        dbb += y * y;
-    }
-    double den = sqrt(daa) * sqrt(dbb);
-    return den > 0 ? (float)(1.0 - dab / den) : NAN;
-}
 
 static inline float load_f32(const void *p, size_t i) {
     float f;
@@ -138,18 +121,9 @@ static float hamming_bit(const void *a, const void *b, size_t n) {
 
 static void fill_scalar(vec_kernel_table t) {
     memset(t, 0, sizeof(vec_kernel_table));
-    t[VEC_F32][VEC_L2] = l2_f32;
-    t[VEC_F32][VEC_L1] = l1_f32;
-    t[VEC_F32][VEC_COSINE] = cos_f32;
-    t[VEC_F32][VEC_DOT] = dot_f32;
-    t[VEC_F16][VEC_L2] = l2_f16;
-    t[VEC_F16][VEC_L1] = l1_f16;
-    t[VEC_F16][VEC_COSINE] = cos_f16;
-    t[VEC_F16][VEC_DOT] = dot_f16;
-    t[VEC_INT8][VEC_L2] = l2_i8;
-    t[VEC_INT8][VEC_L1] = l1_i8;
-    t[VEC_INT8][VEC_COSINE] = cos_i8;
-    t[VEC_INT8][VEC_DOT] = dot_i8;
+    VEC_SET_KERNELS(t, VEC_F32, f32);
+    VEC_SET_KERNELS(t, VEC_F16, f16);
+    VEC_SET_KERNELS(t, VEC_INT8, i8);
     t[VEC_BIT][VEC_HAMMING] = hamming_bit;
 }
 

@@ -49,6 +49,42 @@ const char *vec_distance_isa(void);
 float vec_cosine_from_sums(float ab, float aa, float bb, vec_type t, const void *a, const void *b,
                            size_t n);
 
+/* Sets the l2, l1, cosine and dot entries of `type` in table t to the including file's kernels
+** l2_<sfx>, l1_<sfx>, cos_<sfx> and dot_<sfx>. */
+#define VEC_SET_KERNELS(t, type, sfx)                                                              \
+    do {                                                                                           \
+        (t)[type][VEC_L2] = l2_##sfx;                                                              \
+        (t)[type][VEC_L1] = l1_##sfx;                                                              \
+        (t)[type][VEC_COSINE] = cos_##sfx;                                                         \
+        (t)[type][VEC_DOT] = dot_##sfx;                                                            \
+    } while (0)
+
+/* Defines the int8 kernels l2_i8, l1_i8, dot_i8 and cos_i8 of a SIMD file from its static
+** sums_i8(a, b, n, which, out): which 0 sums squared differences into out[0], 1 absolute
+** differences, 2 products, 3 products and both squares (out[0..2]). A macro, so that each file's
+** kernels inline its own sums_i8, compiled for its instruction set. */
+#define VEC_I8_KERNELS_FROM_SUMS                                                                   \
+    static float l2_i8(const void *a, const void *b, size_t n) {                                   \
+        int64_t s[3];                                                                              \
+        sums_i8(a, b, n, 0, s);                                                                    \
+        return sqrtf((float)s[0]);                                                                 \
+    }                                                                                              \
+    static float l1_i8(const void *a, const void *b, size_t n) {                                   \
+        int64_t s[3];                                                                              \
+        sums_i8(a, b, n, 1, s);                                                                    \
+        return (float)s[0];                                                                        \
+    }                                                                                              \
+    static float dot_i8(const void *a, const void *b, size_t n) {                                  \
+        int64_t s[3];                                                                              \
+        sums_i8(a, b, n, 2, s);                                                                    \
+        return -(float)s[0];                                                                       \
+    }                                                                                              \
+    static float cos_i8(const void *a, const void *b, size_t n) {                                  \
+        int64_t s[3];                                                                              \
+        sums_i8(a, b, n, 3, s);                                                                    \
+        return 1.0f - (float)s[0] / (sqrtf((float)s[1]) * sqrtf((float)s[2]));                     \
+    }
+
 /* Filled in by distance_avx2.c / distance_avx512.c: they overwrite the entries they speed up. */
 void vec_distance_fill_avx2(vec_kernel_table table);
 void vec_distance_fill_avx512(vec_kernel_table table);

@@ -171,26 +171,7 @@ static void sums_i8(const int8_t *x, const int8_t *y, size_t n, int which, int64
     out[2] = t2;
 }
 
-static float l2_i8(const void *a, const void *b, size_t n) {
-    int64_t s[3];
-    sums_i8(a, b, n, 0, s);
-    return sqrtf((float)s[0]);
-}
-static float l1_i8(const void *a, const void *b, size_t n) {
-    int64_t s[3];
-    sums_i8(a, b, n, 1, s);
-    return (float)s[0];
-}
-static float dot_i8(const void *a, const void *b, size_t n) {
-    int64_t s[3];
-    sums_i8(a, b, n, 2, s);
-    return -(float)s[0];
-}
-static float cos_i8(const void *a, const void *b, size_t n) {
-    int64_t s[3];
-    sums_i8(a, b, n, 3, s);
-    return 1.0f - (float)s[0] / (sqrtf((float)s[1]) * sqrtf((float)s[2]));
-}
+VEC_I8_KERNELS_FROM_SUMS
 
 /* ---- bit: the POPCNT instruction on 64-bit words ------------------------------------------ */
 
@@ -213,17 +194,8 @@ static float hamming_bit(const void *a, const void *b, size_t n) {
 }
 
 void vec_distance_fill_avx2(vec_kernel_table t) {
-    t[VEC_F32][VEC_L2] = l2_f32;
-    t[VEC_F32][VEC_L1] = l1_f32;
-    t[VEC_F32][VEC_COSINE] = cos_f32;
-    t[VEC_F32][VEC_DOT] = dot_f32;
-    t[VEC_F16][VEC_L2] = l2_f16;
-    t[VEC_F16][VEC_L1] = l1_f16;
-    t[VEC_F16][VEC_COSINE] = cos_f16;
-    t[VEC_F16][VEC_DOT] = dot_f16;
-    t[VEC_INT8][VEC_L2] = l2_i8;
-    t[VEC_INT8][VEC_L1] = l1_i8;
-    t[VEC_INT8][VEC_COSINE] = cos_i8;
-    t[VEC_INT8][VEC_DOT] = dot_i8;
+    VEC_SET_KERNELS(t, VEC_F32, f32);
+    VEC_SET_KERNELS(t, VEC_F16, f16);
+    VEC_SET_KERNELS(t, VEC_INT8, i8);
     t[VEC_BIT][VEC_HAMMING] = hamming_bit;
 }

@@ -1,6 +1,6 @@
 /*
 ** ext/vec: what extension.c registers: the scalar functions (scalar_sql.c), vec_each (each_sql.c)
-** and the vec0 module (vec0_sql.c).
+** and the vec0 module (vec0_module_sql.c).
 */
 #ifndef STRATA_VEC_SCALAR_SQL_H
 #define STRATA_VEC_SCALAR_SQL_H

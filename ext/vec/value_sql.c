@@ -40,7 +40,7 @@ void vec_value_clear(vec_value *v) {
     memset(v, 0, sizeof *v);
 }
 
-static const char *sql_type_name(int t) {
+const char *vec_sql_type_name(int t) {
     switch (t) {
         case SQLITE_INTEGER:
             return "INTEGER";
@@ -81,7 +81,7 @@ int vec_value_read(sqlite3_value *v, int want, vec_value *out, char **err) {
     }
     if (vt != SQLITE_BLOB) {
         *err = sqlite3_mprintf("expected a vector as a BLOB or JSON text, found %s",
-                               sql_type_name(vt));
+                               vec_sql_type_name(vt));
         return -1;
     }
     int st = type_of_subtype(sqlite3_value_subtype(v));

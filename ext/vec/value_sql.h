@@ -34,6 +34,9 @@ void vec_value_clear(vec_value *v);
 ** float32 input (subtype 223, or a BLOB of exactly 4*dims bytes) and converts it. */
 int vec_value_read_column(sqlite3_value *v, vec_type t, size_t dims, vec_value *out, char **err);
 
+/* "INTEGER", "FLOAT", "TEXT", "BLOB" or "NULL": the name of SQLite datatype t, for errors. */
+const char *vec_sql_type_name(int t);
+
 /* Subtype number of a type. */
 unsigned vec_subtype(vec_type t);
 

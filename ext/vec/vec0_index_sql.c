@@ -14,30 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vec0_has_codes(const vec0_column *c) {
-    return c && c->kind == VEC0_VECTOR &&
-           (c->index.kind == VEC0_INDEX_RESCORE || c->index.kind == VEC0_INDEX_IVF) &&
-           c->index.quantizer != VEC_QUANT_NONE;
-}
-
-size_t vec0_code_bytes(const vec0_column *c) {
-    return vec_quant_bytes(c->index.quantizer, (size_t)c->dims);
-}
-
-void vec0_cluster_range(const vec0_vtab *v, int cluster, sqlite3_int64 *lo, sqlite3_int64 *hi) {
-    const sqlite3_int64 span = (sqlite3_int64)1 << VEC0_CLUSTER_SHIFT;
-    if (v->s.ivf_column < 0) {
-        *lo = 1;
-        *hi = ((sqlite3_int64)1 << 50) - 1; /* chunk_id * 4096 + block stays an int64 */
-    } else if (cluster < 0) {
-        *lo = 1;
-        *hi = span - 1;
-    } else {
-        *lo = ((sqlite3_int64)cluster + 1) * span;
-        *hi = *lo + span - 1;
-    }
-}
-
 int vec0_oversample(const vec0_vtab *v, const vec0_column *c) {
     int set = v->oversample_set[c->slot];
     return set > 0 ? set : c->index.oversample;
@@ -116,31 +92,9 @@ int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
 
 int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size) {
     int rc = SQLITE_OK;
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (!vec0_has_codes(c))
-            continue;
-        int b = vec0_code_block_slots(v, c);
-        for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
-            sqlite3_stmt *st;
-            rc =
-                vec0_prepare(v, &st,
-                             "SELECT length(codes) FROM \"%w\".\"%w_codechunks%02d\" WHERE rowid = "
-                             "%lld",
-                             v->schema, v->name, c->slot, (long long)(id * 4096 + first / b));
-            if (rc != SQLITE_OK)
-                break;
-            sqlite3_int64 got = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-            sqlite3_finalize(st);
-            int slots = size - first < b ? size - first : b;
-            if (got != (sqlite3_int64)(vec0_code_bytes(c) * (size_t)slots))
-                rc = vec0_error(v,
-                                "integrity_check: code block %d of vector column %02d in chunk "
-                                "%lld is %s",
-                                first / b, c->slot, (long long)id,
-                                got < 0 ? "missing" : "the wrong size");
-        }
-    }
+    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++)
+        if (vec0_has_codes(&v->s.cols[i]))
+            rc = vec0_check_blocks(v, id, size, &v->s.cols[i], 1);
     if (rc == SQLITE_OK && v->s.ivf_column >= 0 && id >= ((sqlite3_int64)1 << VEC0_CLUSTER_SHIFT)) {
         rc = vec0_ivf_load(v);
         sqlite3_int64 cluster = (id >> VEC0_CLUSTER_SHIFT) - 1;
@@ -149,43 +103,6 @@ int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size) {
                             "integrity_check: chunk %lld belongs to cluster %lld, which has no "
                             "centroid",
                             (long long)id, (long long)cluster);
-    }
-    return rc;
-}
-
-/* ---- codes ---------------------------------------------------------------------------------- */
-
-int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs) {
-    int rc = SQLITE_OK;
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (!vec0_has_codes(c) || (vecs && vecs[c->slot] == NULL))
-            continue;
-        size_t cb = vec0_code_bytes(c);
-        unsigned char *code = sqlite3_malloc64(cb);
-        float *f = vecs ? sqlite3_malloc64(4 * (size_t)c->dims) : NULL;
-        if (code == NULL || (vecs && f == NULL)) {
-            sqlite3_free(code);
-            sqlite3_free(f);
-            return SQLITE_NOMEM;
-        }
-        if (vecs) {
-            vec_to_f32(c->vtype, vecs[c->slot], (size_t)c->dims, f);
-            vec_quantize(c->index.quantizer, f, (size_t)c->dims, code);
-            sqlite3_free(f);
-        } else {
-            memset(code, 0, cb);
-        }
-        int b = vec0_code_block_slots(v, c);
-        char table[VEC0_NAME_MAX + 40];
-        snprintf(table, sizeof table, "%s_codechunks%02d", v->name, c->slot);
-        sqlite3_blob *blob = NULL;
-        rc = sqlite3_blob_open(v->db, v->schema, table, "codes", chunk_id * 4096 + offset / b, 1,
-                               &blob);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_blob_write(blob, code, (int)cb, (int)(cb * (size_t)(offset % b)));
-        sqlite3_blob_close(blob);
-        sqlite3_free(code);
     }
     return rc;
 }
@@ -336,9 +253,9 @@ static int each_vector(vec0_vtab *v, const vec0_column *c,
         }
         for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
             int slots = size - first < b ? size - first : b;
-            rc = blob ? sqlite3_blob_reopen(blob, id * 4096 + first / b)
-                      : sqlite3_blob_open(v->db, v->schema, table, "vectors", id * 4096 + first / b,
-                                          0, &blob);
+            rc = blob ? sqlite3_blob_reopen(blob, vec0_block_row(id, first / b))
+                      : sqlite3_blob_open(v->db, v->schema, table, "vectors",
+                                          vec0_block_row(id, first / b), 0, &blob);
             if (rc == SQLITE_OK)
                 rc = sqlite3_blob_bytes(blob) == (int)(vb * (size_t)slots)
                          ? sqlite3_blob_read(blob, buf, (int)(vb * (size_t)slots), 0)
@@ -385,20 +302,16 @@ static int sample_one(void *ctx, sqlite3_int64 rowid, const void *vec) {
 ** `unassigned_only`), or every row out of the clusters when there are no centroids. */
 static int assign_rows(vec0_vtab *v, int unassigned_only) {
     const vec0_column *c = ivf_col(v);
-    sqlite3_stmt *st;
     int rc = vec0_ivf_load(v);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = vec0_prepare(v, &st, "SELECT rowid, chunk_id FROM \"%w\".\"%w_rowids\"%s ORDER BY rowid",
-                      v->schema, v->name, unassigned_only ? " WHERE chunk_id < 4294967296" : "");
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_int64 *rows = NULL;
     size_t n = 0;
-    rc = vec0_collect_ids(st, &rows, &n);
+    rc = vec0_select_ids(v, &rows, &n,
+                         "SELECT rowid, chunk_id FROM \"%w\".\"%w_rowids\"%s ORDER BY rowid",
+                         v->schema, v->name, unassigned_only ? " WHERE chunk_id < 4294967296" : "");
     if (rc != SQLITE_OK)
         return rc;
-    rc = SQLITE_OK;
     void *buf = sqlite3_malloc64(vec0_vector_bytes(c));
     sqlite3_blob *blob = NULL;
     if (buf == NULL)

@@ -1,6 +1,7 @@
 /*
 ** ext/vec: the vec0 KNN scan.
 **
+** 0. The plan xBestIndex wrote (vec0_plan_encode) and xFilter's arguments become a knn_query.
 ** 1. Metadata and key filters become one query on T_rowids that yields the (chunk, offset)
 **    positions allowed; partition filters select which chunks are read at all.
 ** 2. Chunks stream through one reusable buffer (incremental blob I/O): only slots that are
@@ -32,32 +33,40 @@ static int cmp_position(const void *a, const void *b) {
     return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-static const char *sql_op(char op) {
-    switch (op) {
-        case '=':
-            return "=";
-        case '!':
-            return "!=";
-        case '<':
-            return "<";
-        case '{':
-            return "<=";
-        case '>':
-            return ">";
-        case '}':
-            return ">=";
-    }
-    return NULL;
+/* ---- the plan ------------------------------------------------------------------------------ */
+
+/* A token is the argument's kind, 'A' + its declared column, and the comparison: the letters
+** below, so EXPLAIN QUERY PLAN shows e.g. "MC=KA=DD<" for MATCH, k and one metadata bound. */
+static const char kind_chars[VEC0_NARG_KINDS] = {'M', 'K', 'L', 'O', 'P', 'Q',
+                                                 'D', 'N', 'R', 'I', 'X'};
+static const char op_chars[VEC0_NOPS] = {'=', '!', '<', '{', '>', '}'};
+static const char *const op_sql[VEC0_NOPS] = {"=", "!=", "<", "<=", ">", ">="};
+
+void vec0_plan_encode(const vec0_plan_arg *a, char *out) {
+    out[0] = kind_chars[a->kind];
+    out[1] = (char)('A' + a->column);
+    out[2] = op_chars[a->op];
+}
+
+int vec0_plan_decode(const char *token, vec0_plan_arg *a) {
+    const char *kind = memchr(kind_chars, token[0], sizeof kind_chars);
+    const char *op = memchr(op_chars, token[2], sizeof op_chars);
+    if (token[0] == '\0' || kind == NULL || op == NULL || token[1] < 'A')
+        return 0;
+    a->kind = (vec0_arg_kind)(kind - kind_chars);
+    a->column = token[1] - 'A';
+    a->op = (vec0_op)(op - op_chars);
+    return 1;
 }
 
 /* Whether distance d meets every `distance <op> bound` of the query. */
-static int within(float d, int n, const char *ops, const double *bounds) {
+static int within(float d, int n, const vec0_op *ops, const double *bounds) {
     for (int i = 0; i < n; i++) {
         double x = d;
-        int ok = ops[i] == '<'   ? x < bounds[i]
-                 : ops[i] == '{' ? x <= bounds[i]
-                 : ops[i] == '>' ? x > bounds[i]
-                                 : x >= bounds[i];
+        int ok = ops[i] == VEC0_LT   ? x < bounds[i]
+                 : ops[i] == VEC0_LE ? x <= bounds[i]
+                 : ops[i] == VEC0_GT ? x > bounds[i]
+                                     : x >= bounds[i];
         if (!ok)
             return 0;
     }
@@ -254,7 +263,7 @@ typedef struct scan {
     vec0_vtab *v;
     const vec0_column *col;
     const void *query; /* the query in the column's type */
-    const char *bound_op;
+    const vec0_op *bound_op;
     const double *bound;
     int nbounds;
     const where *parts;
@@ -433,7 +442,7 @@ static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
             /* base: byte offset of slot w0 in the open BLOB */
             int base = v->foreign ? (int)(rec * (size_t)w0) : 0;
             if (!v->foreign) {
-                sqlite3_int64 row = chunk_id * 4096 + w0 / window;
+                sqlite3_int64 row = vec0_block_row(chunk_id, w0 / window);
                 rc = sc->blob
                          ? sqlite3_blob_reopen(sc->blob, row)
                          : sqlite3_blob_open(v->db, v->schema, sc->table,
@@ -726,7 +735,7 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     vec0_vtab *v = sc->v;
     const vec0_column *col = sc->col;
     const vec0_index *ix = &col->index;
-    const sqlite3_int64 all_lo = 1, all_hi = ((sqlite3_int64)1 << 50) - 1; /* every chunk */
+    const sqlite3_int64 all_lo = 1, all_hi = VEC0_CHUNK_ID_END - 1; /* every chunk */
     /* exact: no index, distance bounds (a coarse scan would rank rows the bounds drop),
     ** tables written by sqlite-vec */
     int exact = ix->kind == VEC0_INDEX_FLAT || sc->nbounds > 0 || v->foreign;
@@ -834,169 +843,178 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     return rc;
 }
 
-int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv) {
-    vec0_vtab *v = (vec0_vtab *)c->base.pVtab;
-    const vec0_column *col = NULL;
-    vec_value q = {0};
-    sqlite3_int64 k = -1, k_offset = 0;
-    where rows = {0}, parts = {0};
-    rows.max = parts.max = sqlite3_limit(v->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-    char bound_op[4];
+/* A KNN query, as its plan and arguments state it. */
+typedef struct knn_query {
+    const vec0_column *col;
+    vec_value q;
+    sqlite3_int64 k; /* LIMIT + OFFSET */
+    where rows;      /* metadata and key filters, on T_rowids */
+    where parts;     /* partition filters, on T_chunks */
+    vec0_op bound_op[4];
     double bound[4];
-    int nbounds = 0;
+    int nbounds;
+} knn_query;
+
+static void knn_query_free(knn_query *kq) {
+    where_free(&kq->rows);
+    where_free(&kq->parts);
+    vec_value_clear(&kq->q);
+}
+
+/* Reads one argument of the plan into kq. */
+static int knn_parse_arg(vec0_vtab *v, const vec0_plan_arg *pa, sqlite3_value *arg, knn_query *kq,
+                         sqlite3_int64 *k_offset) {
+    int decl = pa->column;
+    const vec0_column *sc = decl > 0 && decl < v->ndecl && v->decl_col[decl] >= 0
+                                ? &v->s.cols[v->decl_col[decl]]
+                                : NULL;
+    char expr[64];
     int rc = SQLITE_OK;
-    size_t ntok = idxStr ? strlen(idxStr) / 3 : 0;
-    for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
-        char kind = idxStr[3 * t], op = idxStr[3 * t + 2];
-        int decl = idxStr[3 * t + 1] - 'A';
-        sqlite3_value *arg = argv[t];
-        const vec0_column *sc = decl > 0 && decl < v->ndecl && v->decl_col[decl] >= 0
-                                    ? &v->s.cols[v->decl_col[decl]]
-                                    : NULL;
-        char expr[64];
-        switch (kind) {
-            case 'M': {
-                char *err = NULL;
-                col = sc;
-                if (col == NULL) {
-                    rc = SQLITE_INTERNAL;
-                    break;
-                }
-                if (sqlite3_value_type(arg) == SQLITE_NULL) {
-                    rc = vec0_error(v, "the query vector for column \"%s\" is NULL", col->name);
-                    break;
-                }
-                if (vec_value_read_column(arg, col->vtype, (size_t)col->dims, &q, &err) != 0) {
-                    rc = vec0_error(v, "query vector for column \"%s\": %s", col->name,
-                                    err ? err : "out of memory");
-                    sqlite3_free(err);
-                    break;
-                }
-                if (q.dims != (size_t)col->dims)
-                    rc = vec0_error(v,
-                                    "dimension mismatch for query vector for the \"%s\" column: "
-                                    "expected %d dimensions but received %lld",
-                                    col->name, col->dims, (long long)q.dims);
-                break;
+    switch (pa->kind) {
+        case VEC0_ARG_MATCH: {
+            char *err = NULL;
+            const vec0_column *col = kq->col = sc;
+            if (col == NULL)
+                return SQLITE_INTERNAL;
+            if (sqlite3_value_type(arg) == SQLITE_NULL)
+                return vec0_error(v, "the query vector for column \"%s\" is NULL", col->name);
+            if (vec_value_read_column(arg, col->vtype, (size_t)col->dims, &kq->q, &err) != 0) {
+                rc = vec0_error(v, "query vector for column \"%s\": %s", col->name,
+                                err ? err : "out of memory");
+                sqlite3_free(err);
+                return rc;
             }
-            case 'K':
-            case 'L':
-                if (sqlite3_value_type(arg) != SQLITE_INTEGER) {
-                    rc = vec0_error(v, "k must be an integer");
-                    break;
-                }
-                k = sqlite3_value_int64(arg);
-                if (k < 0)
-                    rc = vec0_error(v, "k must not be negative, got %lld", (long long)k);
-                else if (k > VEC0_MAX_K)
-                    rc = vec0_error(v,
-                                    "k value in knn query too large, provided %lld and the limit "
-                                    "is %d",
-                                    (long long)k, VEC0_MAX_K);
-                break;
-            case 'O':
-                if (sqlite3_value_type(arg) != SQLITE_INTEGER || sqlite3_value_int64(arg) < 0) {
-                    rc = vec0_error(v, "OFFSET must be a non-negative integer");
-                    break;
-                }
-                k_offset = sqlite3_value_int64(arg);
-                break;
-            case 'X':
-                if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
-                    sqlite3_value_numeric_type(arg) != SQLITE_FLOAT) {
-                    rc = vec0_error(v, "a distance bound must be a number");
-                    break;
-                }
-                if (nbounds < 4) {
-                    bound_op[nbounds] = op;
-                    bound[nbounds++] = sqlite3_value_double(arg);
-                } else {
-                    rc = vec0_error(v, "too many distance bounds");
-                }
-                break;
-            case 'Q':
-                snprintf(expr, sizeof expr, "partition%02d", sc ? sc->slot : 0);
-                rc = where_in(&parts, expr, arg);
-                break;
-            case 'P':
-                snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, sql_op(op));
-                rc = where_add(&parts, expr);
-                where_bind_value(&parts, arg);
-                break;
-            case 'D':
-            case 'N':
-                if (v->foreign) {
-                    rc = vec0_foreign_error(v, "filter it on metadata");
-                    break;
-                }
-                if (kind == 'N') {
-                    snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
-                    rc = where_in(&rows, expr, arg);
-                    break;
-                }
-                snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, sql_op(op));
-                rc = where_add(&rows, expr);
-                where_bind_value(&rows, arg);
-                break;
-            case 'R':
-            case 'I': {
-                int text_key =
-                    v->s.pk >= 0 && v->s.cols[v->s.pk].value_type == VEC0_TEXT && decl == 0;
-                if (kind == 'I') {
-                    rc = where_in(&rows, text_key ? "id" : "rowid", arg);
-                } else {
-                    rc = where_add(&rows, text_key ? "id = ?" : "rowid = ?");
-                    where_bind_value(&rows, arg);
-                }
-                break;
-            }
-            default:
-                rc = SQLITE_INTERNAL;
+            if (kq->q.dims != (size_t)col->dims)
+                return vec0_error(v,
+                                  "dimension mismatch for query vector for the \"%s\" column: "
+                                  "expected %d dimensions but received %lld",
+                                  col->name, col->dims, (long long)kq->q.dims);
+            return SQLITE_OK;
         }
+        case VEC0_ARG_K:
+        case VEC0_ARG_LIMIT:
+            if (sqlite3_value_type(arg) != SQLITE_INTEGER)
+                return vec0_error(v, "k must be an integer");
+            kq->k = sqlite3_value_int64(arg);
+            if (kq->k < 0)
+                return vec0_error(v, "k must not be negative, got %lld", (long long)kq->k);
+            if (kq->k > VEC0_MAX_K)
+                return vec0_error(v,
+                                  "k value in knn query too large, provided %lld and the limit "
+                                  "is %d",
+                                  (long long)kq->k, VEC0_MAX_K);
+            return SQLITE_OK;
+        case VEC0_ARG_OFFSET:
+            if (sqlite3_value_type(arg) != SQLITE_INTEGER || sqlite3_value_int64(arg) < 0)
+                return vec0_error(v, "OFFSET must be a non-negative integer");
+            *k_offset = sqlite3_value_int64(arg);
+            return SQLITE_OK;
+        case VEC0_ARG_DISTANCE:
+            if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER &&
+                sqlite3_value_numeric_type(arg) != SQLITE_FLOAT)
+                return vec0_error(v, "a distance bound must be a number");
+            if (kq->nbounds >= 4)
+                return vec0_error(v, "too many distance bounds");
+            kq->bound_op[kq->nbounds] = pa->op;
+            kq->bound[kq->nbounds++] = sqlite3_value_double(arg);
+            return SQLITE_OK;
+        case VEC0_ARG_PARTITION_IN:
+            snprintf(expr, sizeof expr, "partition%02d", sc ? sc->slot : 0);
+            return where_in(&kq->parts, expr, arg);
+        case VEC0_ARG_PARTITION:
+            snprintf(expr, sizeof expr, "partition%02d %s ?", sc ? sc->slot : 0, op_sql[pa->op]);
+            rc = where_add(&kq->parts, expr);
+            where_bind_value(&kq->parts, arg);
+            return rc;
+        case VEC0_ARG_METADATA:
+        case VEC0_ARG_METADATA_IN:
+            if (v->foreign)
+                return vec0_foreign_error(v, "filter it on metadata");
+            if (pa->kind == VEC0_ARG_METADATA_IN) {
+                snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
+                return where_in(&kq->rows, expr, arg);
+            }
+            snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, op_sql[pa->op]);
+            rc = where_add(&kq->rows, expr);
+            where_bind_value(&kq->rows, arg);
+            return rc;
+        case VEC0_ARG_KEY:
+        case VEC0_ARG_KEY_IN: {
+            int text_key = v->s.pk >= 0 && v->s.cols[v->s.pk].value_type == VEC0_TEXT && decl == 0;
+            if (pa->kind == VEC0_ARG_KEY_IN)
+                return where_in(&kq->rows, text_key ? "id" : "rowid", arg);
+            rc = where_add(&kq->rows, text_key ? "id = ?" : "rowid = ?");
+            where_bind_value(&kq->rows, arg);
+            return rc;
+        }
+        default:
+            return SQLITE_INTERNAL;
+    }
+}
+
+/* Reads the plan idxStr and its arguments into kq (knn_query_free it, whatever the result). */
+static int knn_parse(vec0_vtab *v, const char *idxStr, int argc, sqlite3_value **argv,
+                     knn_query *kq) {
+    memset(kq, 0, sizeof *kq);
+    kq->k = -1;
+    kq->rows.max = kq->parts.max = sqlite3_limit(v->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    sqlite3_int64 k_offset = 0;
+    int rc = SQLITE_OK;
+    size_t ntok = idxStr ? strlen(idxStr) / VEC0_PLAN_TOKEN : 0;
+    for (size_t t = 0; rc == SQLITE_OK && t < ntok && (int)t < argc; t++) {
+        vec0_plan_arg pa;
+        if (!vec0_plan_decode(idxStr + VEC0_PLAN_TOKEN * t, &pa))
+            return SQLITE_INTERNAL;
+        rc = knn_parse_arg(v, &pa, argv[t], kq, &k_offset);
     }
     if (rc == SQLITE_OK && k_offset > 0) {
-        if (k + k_offset > VEC0_MAX_K)
+        if (kq->k + k_offset > VEC0_MAX_K)
             rc = vec0_error(v, "LIMIT + OFFSET in a knn query too large, the limit is %d",
                             VEC0_MAX_K);
         else
-            k += k_offset;
+            kq->k += k_offset;
     }
-    if (rc == SQLITE_OK && (rows.too_many == 2 || parts.too_many == 2))
+    if (rc == SQLITE_OK && (kq->rows.too_many == 2 || kq->parts.too_many == 2))
         rc = SQLITE_NOMEM;
-    if (rc == SQLITE_OK && (rows.too_many || parts.too_many))
-        rc = vec0_error(v, "too many filter values in one KNN query (at most %d)", rows.max);
-    if (rc == SQLITE_OK && (col == NULL || k < 0))
+    if (rc == SQLITE_OK && (kq->rows.too_many || kq->parts.too_many))
+        rc = vec0_error(v, "too many filter values in one KNN query (at most %d)", kq->rows.max);
+    if (rc == SQLITE_OK && (kq->col == NULL || kq->k < 0))
         rc = SQLITE_INTERNAL;
+    return rc;
+}
+
+int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv) {
+    vec0_vtab *v = (vec0_vtab *)c->base.pVtab;
+    knn_query kq;
+    int rc = knn_parse(v, idxStr, argc, argv, &kq);
     position *allowed = NULL;
     size_t nallowed = 0;
-    int filtered = rows.sql != NULL;
+    int filtered = kq.rows.sql != NULL;
     if (rc == SQLITE_OK && filtered)
-        rc = allowed_positions(v, &rows, &parts, &allowed, &nallowed);
+        rc = allowed_positions(v, &kq.rows, &kq.parts, &allowed, &nallowed);
     if (rc == SQLITE_OK)
-        rc = vec_topk_init(&c->heap, (size_t)k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
-    if (rc == SQLITE_OK && k > 0 && (!filtered || nallowed > 0)) {
+        rc = vec_topk_init(&c->heap, (size_t)kq.k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+    if (rc == SQLITE_OK && kq.k > 0 && (!filtered || nallowed > 0)) {
         scan sc;
         memset(&sc, 0, sizeof sc);
         sc.v = v;
-        sc.col = col;
-        sc.query = q.data;
-        sc.bound_op = bound_op;
-        sc.bound = bound;
-        sc.nbounds = nbounds;
-        sc.parts = &parts;
-        sc.rows = &rows;
+        sc.col = kq.col;
+        sc.query = kq.q.data;
+        sc.bound_op = kq.bound_op;
+        sc.bound = kq.bound;
+        sc.nbounds = kq.nbounds;
+        sc.parts = &kq.parts;
+        sc.rows = &kq.rows;
         if (filtered) {
             sc.allowed = allowed;
             sc.nallowed = nallowed;
         }
-        rc = knn_search(&sc, c, (size_t)k);
+        rc = knn_search(&sc, c, (size_t)kq.k);
         scan_free(&sc);
     }
     if (rc == SQLITE_OK)
         vec_topk_sort(&c->heap);
     sqlite3_free(allowed);
-    where_free(&rows);
-    where_free(&parts);
-    vec_value_clear(&q);
+    knn_query_free(&kq);
     return rc;
 }

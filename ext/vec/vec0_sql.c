@@ -1,12 +1,12 @@
 /*
-** ext/vec: the vec0 virtual table module: creation, the storage schema (see vec0_sql.h),
-** query planning (KNN, point lookup, full scan), cursors and column values.
+** ext/vec: the vec0 virtual table's methods but writes: creation, the storage schema (see
+** vec0_sql.h), query planning (KNN, point lookup, full scan), cursors and column values.
+** vec0_module_sql.c joins them with xUpdate into the module.
 */
 #include "common/error_sql.h"
 #include "vec/scalar_sql.h"
 #include "vec/vec0_sql.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,216 +17,6 @@
 #ifndef SQLITE_INDEX_CONSTRAINT_LIMIT
 #define SQLITE_INDEX_CONSTRAINT_LIMIT 73
 #endif
-
-/* ---- helpers ------------------------------------------------------------------------------- */
-
-int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    *st = NULL;
-    if (sql == NULL)
-        return SQLITE_NOMEM;
-    int rc = sqlite3_prepare_v2(v->db, sql, -1, st, NULL);
-    sqlite3_free(sql);
-    return rc;
-}
-
-int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    *st = NULL;
-    if (sql == NULL)
-        return SQLITE_NOMEM;
-    for (int i = 0; i < v->ncache; i++)
-        if (strcmp(v->cache[i].sql, sql) == 0) {
-            sqlite3_free(sql);
-            *st = v->cache[i].st;
-            sqlite3_reset(*st);
-            sqlite3_clear_bindings(*st);
-            return SQLITE_OK;
-        }
-    int rc = sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-    if (rc == SQLITE_OK && v->ncache < VEC0_STMT_CACHE) {
-        v->cache[v->ncache].sql = sql;
-        v->cache[v->ncache].st = *st;
-        v->ncache++;
-        return SQLITE_OK;
-    }
-    sqlite3_free(sql);
-    return rc;
-}
-
-int vec0_done(vec0_vtab *v, sqlite3_stmt *st) {
-    for (int i = 0; i < v->ncache; i++)
-        if (v->cache[i].st == st)
-            return sqlite3_reset(st);
-    return sqlite3_finalize(st);
-}
-
-void vec0_cache_clear(vec0_vtab *v) {
-    for (int i = 0; i < v->ncache; i++) {
-        sqlite3_finalize(v->cache[i].st);
-        sqlite3_free(v->cache[i].sql);
-    }
-    v->ncache = 0;
-}
-
-int vec0_exec(vec0_vtab *v, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    if (sql == NULL)
-        return SQLITE_NOMEM;
-    int rc = sqlite3_exec(v->db, sql, NULL, NULL, NULL);
-    sqlite3_free(sql);
-    return rc;
-}
-
-int vec0_error(vec0_vtab *v, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = msg ? sqlite3_mprintf("vec0: %s", msg) : NULL;
-    sqlite3_free(msg);
-    return SQLITE_ERROR;
-}
-
-int vec0_shadow_name(const char *suffix) {
-    static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (strcmp(suffix, fixed[i]) == 0)
-            return 1;
-    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids", "graph"};
-    for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
-        size_t n = strlen(numbered[i]);
-        if (strncmp(suffix, numbered[i], n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&
-            suffix[n] <= '9' && suffix[n + 1] >= '0' && suffix[n + 1] <= '9')
-            return 1;
-    }
-    return 0;
-}
-
-int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count) {
-    sqlite3_int64 *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            sqlite3_int64 *grown = sqlite3_realloc64(ids, cap * sizeof *grown);
-            if (grown == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            ids = grown;
-        }
-        ids[n++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        sqlite3_free(ids);
-        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
-    }
-    *out = ids;
-    *count = n;
-    return SQLITE_OK;
-}
-
-int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
-                int *offset) {
-    int rc = SQLITE_OK;
-    if (v->st_lookup == NULL)
-        rc = vec0_prepare(v, &v->st_lookup,
-                          "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE rowid = ?",
-                          v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_int64(v->st_lookup, 1, rowid);
-    rc = sqlite3_step(v->st_lookup);
-    *found = rc == SQLITE_ROW;
-    if (*found) {
-        *chunk_id = sqlite3_column_int64(v->st_lookup, 0);
-        *offset = sqlite3_column_int(v->st_lookup, 1);
-    }
-    rc = sqlite3_reset(v->st_lookup);
-    return rc;
-}
-
-const vec0_column *vec0_vector_column(const vec0_vtab *v, int slot) {
-    for (int i = 0; i < v->s.ncols; i++)
-        if (v->s.cols[i].kind == VEC0_VECTOR && v->s.cols[i].slot == slot)
-            return &v->s.cols[i];
-    return NULL;
-}
-
-static int slots_of(const vec0_vtab *v, size_t block_bytes, size_t record) {
-    int b = record ? (int)(block_bytes / record) : 1;
-    return b < 1 ? 1 : b > v->s.chunk_size ? v->s.chunk_size : b;
-}
-
-int vec0_block_slots(const vec0_vtab *v, const vec0_column *c) {
-    if (v->foreign)
-        return v->s.chunk_size;
-    /* an indexed column's vectors are read one at a time to rescore candidates: smaller
-    ** blocks keep each read's walk along the overflow pages short */
-    int indexed = c->index.kind != VEC0_INDEX_FLAT;
-    return slots_of(v, indexed ? VEC0_INDEXED_BLOCK_BYTES : VEC0_BLOCK_BYTES, vec0_vector_bytes(c));
-}
-
-int vec0_code_block_slots(const vec0_vtab *v, const vec0_column *c) {
-    return slots_of(v, VEC0_BLOCK_BYTES, vec0_code_bytes(c));
-}
-
-void vec0_vector_pos(const vec0_vtab *v, const vec0_column *c, sqlite3_int64 chunk_id, int offset,
-                     sqlite3_int64 *row, int *byte) {
-    int b = vec0_block_slots(v, c);
-    size_t vb = vec0_vector_bytes(c);
-    if (v->foreign) {
-        *row = chunk_id;
-        *byte = (int)(vb * (size_t)offset);
-    } else {
-        *row = chunk_id * 4096 + offset / b;
-        *byte = (int)(vb * (size_t)(offset % b));
-    }
-}
-
-int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 chunk_id,
-                     int offset, void *buf) {
-    const vec0_column *col = vec0_vector_column(v, slot);
-    if (col == NULL)
-        return SQLITE_INTERNAL;
-    size_t vb = vec0_vector_bytes(col);
-    sqlite3_int64 row;
-    int byte;
-    vec0_vector_pos(v, col, chunk_id, offset, &row, &byte);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int rc;
-        if (*blob == NULL) {
-            char table[VEC0_NAME_MAX * 2 + 32];
-            snprintf(table, sizeof table, vec0_vector_table_format(v), v->name, slot);
-            rc = sqlite3_blob_open(v->db, v->schema, table, "vectors", row, 0, blob);
-        } else {
-            rc = sqlite3_blob_reopen(*blob, row);
-        }
-        if (rc == SQLITE_OK)
-            rc = sqlite3_blob_read(*blob, buf, (int)vb, byte);
-        if (rc == SQLITE_OK)
-            return SQLITE_OK;
-        /* an expired handle (the row was written since) is reopened once */
-        sqlite3_blob_close(*blob);
-        *blob = NULL;
-        if (attempt == 1)
-            return rc;
-    }
-    return SQLITE_ERROR;
-}
 
 /* ---- create / connect ---------------------------------------------------------------------- */
 
@@ -423,22 +213,22 @@ static int vec0_init(sqlite3 *db, int argc, const char *const *argv, sqlite3_vta
     return SQLITE_OK;
 }
 
-static int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                       sqlite3_vtab **out, char **pzErr) {
+int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                char **pzErr) {
     return vec0_init(db, argc, argv, out, pzErr, 1);
 }
 
-static int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **pzErr) {
+int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                 char **pzErr) {
     return vec0_init(db, argc, argv, out, pzErr, 0);
 }
 
-static int vec0_disconnect(sqlite3_vtab *vt) {
+int vec0_disconnect(sqlite3_vtab *vt) {
     vtab_free((vec0_vtab *)vt);
     return SQLITE_OK;
 }
 
-static int vec0_destroy(sqlite3_vtab *vt) {
+int vec0_destroy(sqlite3_vtab *vt) {
     vec0_vtab *v = (vec0_vtab *)vt;
     static const char *fixed[] = {"info", "chunks", "chunkrowids", "rowids", "auxiliary"};
     int rc = SQLITE_OK;
@@ -461,37 +251,7 @@ static int vec0_destroy(sqlite3_vtab *vt) {
     return rc;
 }
 
-/* Tables created by sqlite-vec keep another storage layout: strata reads them (scans, point
-** lookups, KNN without metadata filters), so their rows can be copied into a strata table, but
-** refuses to write them. Checked once per connection, on first use. */
-int vec0_check_format(vec0_vtab *v) {
-    if (v->format_checked)
-        return SQLITE_OK;
-    sqlite3_stmt *st;
-    int rc = vec0_prepare(v, &st, "SELECT value FROM \"%w\".\"%w_info\" WHERE key = 'format'",
-                          v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
-    v->foreign = rc != SQLITE_ROW;
-    sqlite3_finalize(st);
-    v->format_checked = 1;
-    return SQLITE_OK;
-}
-
-int vec0_foreign_error(vec0_vtab *v, const char *what) {
-    return vec0_error(v,
-                      "table \"%s\" was created by sqlite-vec, whose storage differs: strata "
-                      "reads it but cannot %s; copy its rows into a table created with strata "
-                      "(INSERT INTO new SELECT ... FROM %s)",
-                      v->name, what, v->name);
-}
-
-const char *vec0_vector_table_format(const vec0_vtab *v) {
-    return v->foreign ? "%s_vector_chunks%02d" : "%s_vectorchunks%02d";
-}
-
-static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
+int vec0_rename(sqlite3_vtab *vt, const char *newname) {
     vec0_vtab *v = (vec0_vtab *)vt;
     if (strlen(newname) > VEC0_NAME_MAX)
         return vec0_error(v, "table name too long");
@@ -532,35 +292,30 @@ static int vec0_rename(sqlite3_vtab *vt, const char *newname) {
 
 /* ---- planning ------------------------------------------------------------------------------ */
 
-/* idxStr is a sequence of 3-character tokens, one per xFilter argument:
-**   kind: 'M' MATCH, 'K' k, 'L' LIMIT, 'O' OFFSET, 'P' partition, 'Q' partition IN list,
-**         'D' metadata, 'N' metadata IN list,
-**         'R' key equality, 'I' key IN list, 'X' distance bound
-**   column: 'A' + declared column index
-**   op: '=' '!' '<' '{' (<=) '>' '}' (>=)                                                  */
-static char op_char(int op) {
+/* The plan's comparison for a constraint operator, or -1 for one the plan leaves to SQLite. */
+static int plan_op(int op) {
     switch (op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
-            return '=';
+            return VEC0_EQ;
         case SQLITE_INDEX_CONSTRAINT_NE:
-            return '!';
+            return VEC0_NE;
         case SQLITE_INDEX_CONSTRAINT_LT:
-            return '<';
+            return VEC0_LT;
         case SQLITE_INDEX_CONSTRAINT_LE:
-            return '{';
+            return VEC0_LE;
         case SQLITE_INDEX_CONSTRAINT_GT:
-            return '>';
+            return VEC0_GT;
         case SQLITE_INDEX_CONSTRAINT_GE:
-            return '}';
+            return VEC0_GE;
     }
-    return 0;
+    return -1;
 }
 
 static int in_supported(void) {
     return sqlite3_libversion_number() >= 3038000;
 }
 
-static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     vec0_vtab *v = (vec0_vtab *)vt;
     int match = -1, kc = -1, limit = -1, offset = -1, key_eq = -1, k_unusable = 0;
     for (int i = 0; i < info->nConstraint; i++) {
@@ -589,7 +344,7 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             key_eq = i;
         }
     }
-    char *idx = sqlite3_malloc(3 * (info->nConstraint + 2) + 1);
+    char *idx = sqlite3_malloc(VEC0_PLAN_TOKEN * (info->nConstraint + 2) + 1);
     if (idx == NULL)
         return SQLITE_NOMEM;
     int nargs = 0;
@@ -598,9 +353,8 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     do {                                                                                           \
         info->aConstraintUsage[i].argvIndex = ++nargs;                                             \
         info->aConstraintUsage[i].omit = 1;                                                        \
-        idx[n++] = (kind);                                                                         \
-        idx[n++] = (char)('A' + (col));                                                            \
-        idx[n++] = (op);                                                                           \
+        vec0_plan_encode(&(vec0_plan_arg){(kind), (col), (vec0_op)(op)}, idx + n);                 \
+        n += VEC0_PLAN_TOKEN;                                                                      \
     } while (0)
     if (match >= 0) {
         if (kc < 0 && limit < 0) {
@@ -610,14 +364,14 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
                 return SQLITE_CONSTRAINT;
             return vec0_error(v, "a LIMIT or 'k = ?' constraint is required on vec0 knn queries");
         }
-        ADD_ARG(match, 'M', info->aConstraint[match].iColumn, '=');
+        ADD_ARG(match, VEC0_ARG_MATCH, info->aConstraint[match].iColumn, VEC0_EQ);
         if (kc >= 0) {
-            ADD_ARG(kc, 'K', 0, '=');
+            ADD_ARG(kc, VEC0_ARG_K, 0, VEC0_EQ);
         } else {
-            ADD_ARG(limit, 'L', 0, '=');
+            ADD_ARG(limit, VEC0_ARG_LIMIT, 0, VEC0_EQ);
             if (offset >= 0) {
                 /* LIMIT n OFFSET m needs the n + m nearest; SQLite then skips m of them */
-                ADD_ARG(offset, 'O', 0, '=');
+                ADD_ARG(offset, VEC0_ARG_OFFSET, 0, VEC0_EQ);
                 info->aConstraintUsage[offset].omit = 0;
             }
         }
@@ -625,43 +379,43 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             const struct sqlite3_index_constraint *c = &info->aConstraint[i];
             if (!c->usable || i == match || i == kc || i == limit || i == offset)
                 continue;
-            char op = op_char(c->op);
+            int op = plan_op(c->op);
             int col = c->iColumn;
-            if (op == 0)
+            if (op < 0)
                 continue;
             if (col == -1 || col == 0) {
-                if (op != '=')
+                if (op != VEC0_EQ)
                     continue;
                 if (in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'I', 0, '=');
+                    ADD_ARG(i, VEC0_ARG_KEY_IN, 0, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'R', 0, '=');
+                    ADD_ARG(i, VEC0_ARG_KEY, 0, VEC0_EQ);
                 }
                 continue;
             }
-            if (col == v->col_distance && op != '=' && op != '!') {
-                ADD_ARG(i, 'X', 0, op); /* distance bound: checked before the heap */
+            if (col == v->col_distance && op != VEC0_EQ && op != VEC0_NE) {
+                ADD_ARG(i, VEC0_ARG_DISTANCE, 0, op); /* distance bound: checked before the heap */
                 continue;
             }
             if (col >= v->ndecl)
                 continue;
             const vec0_column *sc = &v->s.cols[v->decl_col[col]];
             if (sc->kind == VEC0_PARTITION) {
-                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                if (op == VEC0_EQ && in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'Q', col, '=');
+                    ADD_ARG(i, VEC0_ARG_PARTITION_IN, col, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'P', col, op);
+                    ADD_ARG(i, VEC0_ARG_PARTITION, col, op);
                 }
             } else if (sc->kind == VEC0_METADATA) {
-                if (sc->value_type == VEC0_BOOLEAN && op != '=' && op != '!')
+                if (sc->value_type == VEC0_BOOLEAN && op != VEC0_EQ && op != VEC0_NE)
                     continue; /* left to SQLite */
-                if (op == '=' && in_supported() && sqlite3_vtab_in(info, i, -1)) {
+                if (op == VEC0_EQ && in_supported() && sqlite3_vtab_in(info, i, -1)) {
                     sqlite3_vtab_in(info, i, 1);
-                    ADD_ARG(i, 'N', col, '=');
+                    ADD_ARG(i, VEC0_ARG_METADATA_IN, col, VEC0_EQ);
                 } else {
-                    ADD_ARG(i, 'D', col, op);
+                    ADD_ARG(i, VEC0_ARG_METADATA, col, op);
                 }
             }
         }
@@ -672,7 +426,7 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
             !info->aOrderBy[0].desc)
             info->orderByConsumed = 1;
     } else if (key_eq >= 0) {
-        ADD_ARG(key_eq, 'R', 0, '=');
+        ADD_ARG(key_eq, VEC0_ARG_KEY, 0, VEC0_EQ);
         info->idxNum = VEC0_PLAN_POINT;
         info->estimatedCost = 1.0;
         info->estimatedRows = 1;
@@ -691,7 +445,7 @@ static int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 
 /* ---- cursors ------------------------------------------------------------------------------- */
 
-static int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
     vec0_cursor *c = sqlite3_malloc(sizeof *c);
     if (c == NULL)
         return SQLITE_NOMEM;
@@ -715,7 +469,7 @@ static void cursor_reset(vec0_cursor *c) {
     c->aux_ok = c->part_ok = 0;
 }
 
-static int vec0_close(sqlite3_vtab_cursor *cur) {
+int vec0_close(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     cursor_reset(c);
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
@@ -776,8 +530,8 @@ static int knn_position(vec0_cursor *c) {
     return SQLITE_OK;
 }
 
-static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-                       sqlite3_value **argv) {
+int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                sqlite3_value **argv) {
     vec0_cursor *c = (vec0_cursor *)cur;
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     cursor_reset(c);
@@ -813,7 +567,7 @@ static int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int vec0_next(sqlite3_vtab_cursor *cur) {
+int vec0_next(sqlite3_vtab_cursor *cur) {
     vec0_cursor *c = (vec0_cursor *)cur;
     if (c->plan == VEC0_PLAN_KNN) {
         c->pos++;
@@ -824,11 +578,11 @@ static int vec0_next(sqlite3_vtab_cursor *cur) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int vec0_eof(sqlite3_vtab_cursor *cur) {
+int vec0_eof(sqlite3_vtab_cursor *cur) {
     return ((vec0_cursor *)cur)->eof;
 }
 
-static int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     *rowid = sqlite3_column_int64(((vec0_cursor *)cur)->row, 0);
     return SQLITE_OK;
 }
@@ -927,7 +681,7 @@ static int foreign_metadata(vec0_vtab *v, sqlite3_context *ctx, const vec0_colum
     return rc;
 }
 
-static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     vec0_cursor *c = (vec0_cursor *)cur;
     vec0_vtab *v = (vec0_vtab *)cur->pVtab;
     sqlite3_stmt *row = c->row;
@@ -992,72 +746,3 @@ static int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     }
     return rc;
 }
-
-static int vec0_shadow(const char *suffix) {
-    return vec0_shadow_name(suffix);
-}
-
-/* ---- transactions: the diskann graph's changes are written when the transaction commits or a
-** savepoint begins, and dropped with a rollback (vec0_graph_sql.c) ---- */
-
-static int vec0_begin(sqlite3_vtab *vt) {
-    (void)vt;
-    return SQLITE_OK;
-}
-
-static int vec0_sync(sqlite3_vtab *vt) {
-    return vec0_graph_sync((vec0_vtab *)vt);
-}
-
-static int vec0_commit(sqlite3_vtab *vt) {
-    (void)vt;
-    return SQLITE_OK;
-}
-
-static int vec0_rollback(sqlite3_vtab *vt) {
-    vec0_graph_rollback((vec0_vtab *)vt);
-    return SQLITE_OK;
-}
-
-static int vec0_savepoint(sqlite3_vtab *vt, int i) {
-    (void)i;
-    return vec0_graph_flush((vec0_vtab *)vt);
-}
-
-static int vec0_release(sqlite3_vtab *vt, int i) {
-    (void)vt;
-    (void)i;
-    return SQLITE_OK;
-}
-
-static int vec0_rollback_to(sqlite3_vtab *vt, int i) {
-    (void)i;
-    vec0_graph_rollback((vec0_vtab *)vt);
-    return SQLITE_OK;
-}
-
-const sqlite3_module vec0_module = {
-    .iVersion = 3,
-    .xCreate = vec0_create,
-    .xConnect = vec0_connect,
-    .xBestIndex = vec0_best_index,
-    .xDisconnect = vec0_disconnect,
-    .xDestroy = vec0_destroy,
-    .xOpen = vec0_open,
-    .xClose = vec0_close,
-    .xFilter = vec0_filter,
-    .xNext = vec0_next,
-    .xEof = vec0_eof,
-    .xColumn = vec0_xcolumn,
-    .xRowid = vec0_rowid,
-    .xUpdate = vec0_update,
-    .xBegin = vec0_begin,
-    .xSync = vec0_sync,
-    .xCommit = vec0_commit,
-    .xRollback = vec0_rollback,
-    .xRename = vec0_rename,
-    .xSavepoint = vec0_savepoint,
-    .xRelease = vec0_release,
-    .xRollbackTo = vec0_rollback_to,
-    .xShadowName = vec0_shadow,
-};

@@ -1,6 +1,15 @@
 /*
-** ext/vec: internals shared by the vec0 virtual table files: vec0_sql.c (module, plans,
-** cursors), vec0_write_sql.c (INSERT/UPDATE/DELETE, commands) and vec0_knn_sql.c (the KNN scan).
+** ext/vec: internals shared by the vec0 virtual table files. Each calls only files listed
+** before it (scripts/check-layering checks it):
+**   vec0_store_sql.c    statements (a cache for the write paths), errors, storage addressing
+**   vec0_graph_sql.c    the diskann graph
+**   vec0_slots_sql.c    chunks and their slots: where rows are stored, codes beside them
+**   vec0_index_sql.c    ANN index tables, ivf centroids, index commands and training
+**   vec0_export_sql.c   the copy in sqlite-vec's layout
+**   vec0_write_sql.c    INSERT/UPDATE/DELETE, optimize, integrity_check, the command column
+**   vec0_knn_sql.c      the KNN scan
+**   vec0_sql.c          create/connect, planning, cursors and column values
+**   vec0_module_sql.c   the module's method table
 **
 ** Storage of table T (all ordinary tables in the same database, so transactions, ROLLBACK and
 ** persistence come from SQLite itself):
@@ -14,7 +23,7 @@
 **        (metadataNN, chunk_id, chunk_offset) per metadata column. KNN filters on metadata run
 **        as one SQL query on this table, which yields (chunk, offset) positions.
 **   T_vectorchunksNN(rowid INTEGER PRIMARY KEY, vectors BLOB)
-**        per vector column, chunk and block (rowid chunk_id << 12 | block): the packed vectors
+**        per vector column, chunk and block (rowid vec0_block_row()): the packed vectors
 **        of vec0_block_slots() consecutive slots, read with incremental blob I/O.
 **   T_auxiliary(rowid INTEGER PRIMARY KEY, value00..)   auxiliary (+col) values
 ** Suffixes have no underscore: SQLite's shadow-table check looks after the last one.
@@ -34,9 +43,14 @@
 
 #define VEC0_MAX_K 4096
 /* Bytes of vectors per BLOB row of T_vectorchunksNN: a chunk's vectors are split into blocks of
-** about this size (rowid = chunk_id << 12 | block), so writing one slot never walks far along
-** an overflow chain, and a KNN scan reads one block at a time (it stays in cache). */
+** about this size (rowid vec0_block_row()), so writing one slot never walks far along an
+** overflow chain, and a KNN scan reads one block at a time (it stays in cache). */
 #define VEC0_BLOCK_BYTES (256 * 1024)
+/* Block rows per chunk: a chunk of VEC0_MAX_CHUNK slots has at most one block per slot. */
+#define VEC0_CHUNK_BLOCKS 4096
+_Static_assert(VEC0_MAX_CHUNK <= VEC0_CHUNK_BLOCKS, "a block row per slot must fit");
+/* Chunk ids stay below this, so that every block row is an int64. */
+#define VEC0_CHUNK_ID_END ((sqlite3_int64)1 << 50)
 #define VEC0_STMT_CACHE 32
 /* Vector blocks of an indexed column, read mostly one vector at a time (rescoring). */
 #define VEC0_INDEXED_BLOCK_BYTES (32 * 1024)
@@ -99,18 +113,28 @@ typedef struct vec0_cursor {
 
 enum { VEC0_PLAN_SCAN = 0, VEC0_PLAN_POINT = 1, VEC0_PLAN_KNN = 2 };
 
+/* ---- statements and storage addressing (vec0_store_sql.c) ---- */
+
 /* printf into a sqlite3_malloc'd string, then prepare. */
 int vec0_prepare(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
 int vec0_exec(vec0_vtab *v, const char *fmt, ...);
 /* Like vec0_prepare, but keeps the statement for the next call with the same SQL (write paths
 ** only: they never run the same statement twice at once). Hand it back with vec0_done. */
 int vec0_prepare_cached(vec0_vtab *v, sqlite3_stmt **st, const char *fmt, ...);
+/* item_fmt (one %d) printed for first, first + 1, ... first + n - 1, end to end: the column or
+** parameter lists of generated SQL, e.g. (", metadata%02d", 0, 2) is ", metadata00, metadata01".
+** A sqlite3_malloc'd string ("" for n = 0), NULL when out of memory. */
+char *vec0_numbered_list(const char *item_fmt, int first, int n);
 /* Resets a cached statement (finalizes an uncached one); returns its error code. */
 int vec0_done(vec0_vtab *v, sqlite3_stmt *st);
 void vec0_cache_clear(vec0_vtab *v);
 /* Sets the vtab error message "vec0: ..." and returns SQLITE_ERROR. */
 int vec0_error(vec0_vtab *v, const char *fmt, ...);
 
+/* The rowid, in T_vectorchunksNN and T_codechunksNN, of block `block` of chunk chunk_id. */
+static inline sqlite3_int64 vec0_block_row(sqlite3_int64 chunk_id, int block) {
+    return chunk_id * VEC0_CHUNK_BLOCKS + block;
+}
 /* Slots per block of vector column c (a whole chunk for tables created by sqlite-vec). */
 int vec0_block_slots(const vec0_vtab *v, const vec0_column *c);
 /* Slots per block of the codes of indexed column c (T_codechunksNN, same rowid scheme). */
@@ -127,6 +151,8 @@ int vec0_read_vector(vec0_vtab *v, sqlite3_blob **blob, int slot, sqlite3_int64 
 
 /* Steps st to its end, collecting column 0 of every row (st is finalized). */
 int vec0_collect_ids(sqlite3_stmt *st, sqlite3_int64 **out, size_t *count);
+/* vec0_collect_ids of the printf-formatted query fmt. */
+int vec0_select_ids(vec0_vtab *v, sqlite3_int64 **out, size_t *count, const char *fmt, ...);
 
 /* Where a rowid lives. SQLITE_OK and *found = 0 when it does not exist. */
 int vec0_locate(vec0_vtab *v, sqlite3_int64 rowid, int *found, sqlite3_int64 *chunk_id,
@@ -138,9 +164,101 @@ int vec0_check_format(vec0_vtab *v);
 int vec0_foreign_error(vec0_vtab *v, const char *what);
 /* printf format (table name, slot) of the vector chunk tables of v's layout. */
 const char *vec0_vector_table_format(const vec0_vtab *v);
+/* The column with a quantized code, or 0. */
+int vec0_has_codes(const vec0_column *c);
+size_t vec0_code_bytes(const vec0_column *c);
+/* Chunk ids of cluster c (-1: not assigned); the whole range for tables without ivf. */
+void vec0_cluster_range(const vec0_vtab *v, int cluster, sqlite3_int64 *lo, sqlite3_int64 *hi);
 
-/* xUpdate (vec0_write_sql.c). */
+/* ---- chunks and slots (vec0_slots_sql.c) ---- */
+
+/* A chunk's slot count, rows in use and validity bitmap. */
+typedef struct vec0_chunk_info {
+    int size, count;
+    unsigned char bits[VEC0_MAX_CHUNK / 8];
+} vec0_chunk_info;
+
+/* Writes n bytes at `offset` of BLOB column `column` of row `row` of table. */
+int vec0_blob_write(vec0_vtab *v, const char *table, const char *column, sqlite3_int64 row,
+                    const void *data, int n, int offset);
+/* "T_suffix" (slot < 0) or "T_suffixNN" into out. */
+void vec0_table_name(const vec0_vtab *v, char *out, size_t n, const char *suffix, int slot);
+/* Writes the codes of vecs[slot] for every indexed column at (chunk_id, offset); NULL entries
+** and vecs == NULL zero the codes. */
+int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs);
+/* Reads a chunk's size, count and validity bitmap (into bits, size/8 bytes). */
+int vec0_chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *count,
+                     unsigned char *bits);
+/* The first free slot of a validity bitmap, or -1. */
+int vec0_first_free(const unsigned char *bits, int size);
+/* Finds (or makes) a chunk with a free slot for a row with partition values part[] in ivf
+** cluster `cluster` (-1: none); *info gets the chunk's state for vec0_slot_claim. */
+int vec0_find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int64 *chunk_id,
+                   int *offset, vec0_chunk_info *info);
+/* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id; known: the
+** chunk's state when the caller just read it (vec0_find_slot), else NULL. */
+int vec0_slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
+                    const void *const *vecs, const vec0_chunk_info *known);
+/* Empties slot `offset` of chunk_id (zeroing its bytes), dropping the chunk once empty. */
+int vec0_slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset);
+/* For integrity_check: the vector blocks (codes = 0) or code blocks (codes = 1) of column c in
+** chunk `id` of `size` slots all exist and have the right size. */
+int vec0_check_blocks(vec0_vtab *v, sqlite3_int64 id, int size, const vec0_column *c, int codes);
+/* Moves a row to a chunk of `cluster` (ivf; -1: out of the clusters). */
+int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
+
+/* ---- the module's methods (vec0_sql.c, xUpdate in vec0_write_sql.c) ---- */
+
+int vec0_create(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                char **pzErr);
+int vec0_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                 char **pzErr);
+int vec0_best_index(sqlite3_vtab *vt, sqlite3_index_info *info);
+int vec0_disconnect(sqlite3_vtab *vt);
+int vec0_destroy(sqlite3_vtab *vt);
+int vec0_rename(sqlite3_vtab *vt, const char *newname);
+int vec0_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out);
+int vec0_close(sqlite3_vtab_cursor *cur);
+int vec0_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                sqlite3_value **argv);
+int vec0_next(sqlite3_vtab_cursor *cur);
+int vec0_eof(sqlite3_vtab_cursor *cur);
+int vec0_xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i);
+int vec0_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid);
 int vec0_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv, sqlite3_int64 *rowid);
+
+/* ---- KNN plans (written by xBestIndex in vec0_sql.c, read by vec0_knn_sql.c) ----
+** A KNN plan's idxStr holds one token per xFilter argument: what the argument is, the declared
+** column it constrains and the comparison. */
+typedef enum vec0_arg_kind {
+    VEC0_ARG_MATCH,        /* the query vector (column: the vector column) */
+    VEC0_ARG_K,            /* k = ? */
+    VEC0_ARG_LIMIT,        /* LIMIT ? */
+    VEC0_ARG_OFFSET,       /* OFFSET ? */
+    VEC0_ARG_PARTITION,    /* partition key <op> ? */
+    VEC0_ARG_PARTITION_IN, /* partition key IN (...) */
+    VEC0_ARG_METADATA,     /* metadata column <op> ? */
+    VEC0_ARG_METADATA_IN,  /* metadata column IN (...) */
+    VEC0_ARG_KEY,          /* rowid or primary key = ? */
+    VEC0_ARG_KEY_IN,       /* rowid or primary key IN (...) */
+    VEC0_ARG_DISTANCE,     /* distance <op> ? (<, <=, >, >=) */
+    VEC0_NARG_KINDS
+} vec0_arg_kind;
+
+typedef enum vec0_op { VEC0_EQ, VEC0_NE, VEC0_LT, VEC0_LE, VEC0_GT, VEC0_GE, VEC0_NOPS } vec0_op;
+
+typedef struct vec0_plan_arg {
+    vec0_arg_kind kind;
+    int column; /* declared column index */
+    vec0_op op;
+} vec0_plan_arg;
+
+/* Characters per token. */
+#define VEC0_PLAN_TOKEN 3
+/* Writes the VEC0_PLAN_TOKEN characters of a's token at out. */
+void vec0_plan_encode(const vec0_plan_arg *a, char *out);
+/* Reads the token at `token` (VEC0_PLAN_TOKEN characters); 0 when it is not one. */
+int vec0_plan_decode(const char *token, vec0_plan_arg *a);
 
 /* Runs a KNN query into c->heap (vec0_knn_sql.c). */
 int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv);
@@ -160,18 +278,10 @@ int vec0_create_sqlite_vec_tables(vec0_vtab *v);
 #define VEC0_CLUSTER_SHIFT 32
 #define VEC0_IVF_CHUNK 128 /* chunk_size of ivf tables unless declared */
 
-/* The column with a quantized code, or 0. */
-int vec0_has_codes(const vec0_column *c);
-size_t vec0_code_bytes(const vec0_column *c);
-/* Chunk ids of cluster c (-1: not assigned); the whole range for tables without ivf. */
-void vec0_cluster_range(const vec0_vtab *v, int cluster, sqlite3_int64 *lo, sqlite3_int64 *hi);
 /* The cluster of vector `data` (the ivf column's type), or -1 when there are no centroids. */
 int vec0_ivf_assign(vec0_vtab *v, const void *data, int *cluster);
 /* Loads the centroids if they changed (v->centroids, v->ncentroids). */
 int vec0_ivf_load(vec0_vtab *v);
-/* Writes the codes of vecs[slot] for every indexed column at (chunk_id, offset); NULL entries
-** and vecs == NULL zero the codes. */
-int vec0_write_codes(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, const void *const *vecs);
 /* Index commands: oversample=N, nprobe=N, search_list_size[_search]=N, compute-centroids[:{json}],
  *set-centroid:N,
  ** assign-vectors, clear-centroids. SQLITE_NOTFOUND when cmd is none of them. */
@@ -187,8 +297,6 @@ int vec0_index_rename(vec0_vtab *v, const char *newname);
 int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows);
 /* For integrity_check: code blocks of chunk `id` (size slots) have the right size. */
 int vec0_index_check_chunk(vec0_vtab *v, sqlite3_int64 id, int size);
-/* Inserted by the write path (vec0_write_sql.c): moves a row to a chunk of `cluster`. */
-int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster);
 
 /* ---- the diskann graph (vec0_graph_sql.c) ----
 ** T_graphNN(rowid = the row's rowid, neighbors BLOB, code BLOB, deleted): one node per row,

@@ -14,17 +14,7 @@
 #include <string.h>
 
 static const char *sql_type(sqlite3_value *v) {
-    switch (sqlite3_value_type(v)) {
-        case SQLITE_INTEGER:
-            return "INTEGER";
-        case SQLITE_FLOAT:
-            return "FLOAT";
-        case SQLITE_TEXT:
-            return "TEXT";
-        case SQLITE_BLOB:
-            return "BLOB";
-    }
-    return "NULL";
+    return vec_sql_type_name(sqlite3_value_type(v));
 }
 
 static int text_key(const vec0_vtab *v) {
@@ -92,343 +82,6 @@ static int read_vector(vec0_vtab *v, const vec0_column *c, sqlite3_value *val, v
     return SQLITE_OK;
 }
 
-static int blob_write(vec0_vtab *v, const char *table, const char *column, sqlite3_int64 row,
-                      const void *data, int n, int offset) {
-    sqlite3_blob *b = NULL;
-    int rc = sqlite3_blob_open(v->db, v->schema, table, column, row, 1, &b);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_blob_write(b, data, n, offset);
-    sqlite3_blob_close(b);
-    return rc;
-}
-
-static void table_name(const vec0_vtab *v, char *out, size_t n, const char *suffix, int slot) {
-    if (slot >= 0)
-        snprintf(out, n, "%s_%s%02d", v->name, suffix, slot);
-    else
-        snprintf(out, n, "%s_%s", v->name, suffix);
-}
-
-/* ---- slots ---------------------------------------------------------------------------------- */
-
-/* Reads a chunk's size, count and validity bitmap (into bits, size/8 bytes). */
-static int chunk_state(vec0_vtab *v, sqlite3_int64 chunk_id, int *size, int *count,
-                       unsigned char *bits) {
-    sqlite3_stmt *st;
-    int rc = vec0_prepare_cached(
-        v, &st, "SELECT size, count, validity FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
-        v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, chunk_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *size = sqlite3_column_int(st, 0);
-        *count = sqlite3_column_int(st, 1);
-        int nb = sqlite3_column_bytes(st, 2);
-        const void *p = sqlite3_column_blob(st, 2);
-        if (*size <= 0 || *size > VEC0_MAX_CHUNK || nb != *size / 8 || p == NULL)
-            rc = vec0_error(v, "corrupt chunk %lld", (long long)chunk_id);
-        else {
-            memcpy(bits, p, (size_t)nb);
-            rc = SQLITE_OK;
-        }
-    } else {
-        rc = rc == SQLITE_DONE ? vec0_error(v, "missing chunk %lld", (long long)chunk_id) : rc;
-    }
-    vec0_done(v, st);
-    return rc;
-}
-
-static int chunk_set_state(vec0_vtab *v, sqlite3_int64 chunk_id, int count,
-                           const unsigned char *bits, int size) {
-    sqlite3_stmt *st;
-    int rc = vec0_prepare_cached(
-        v, &st, "UPDATE \"%w\".\"%w_chunks\" SET count = ?, validity = ? WHERE chunk_id = ?",
-        v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_int(st, 1, count);
-    sqlite3_bind_blob(st, 2, bits, size / 8, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, chunk_id);
-    sqlite3_step(st);
-    return vec0_done(v, st);
-}
-
-/* A chunk's slot count, rows in use and validity bitmap. */
-typedef struct chunk_info {
-    int size, count;
-    unsigned char bits[VEC0_MAX_CHUNK / 8];
-} chunk_info;
-
-/* Puts rowid and its vectors (vecs[slot]) into free slot `offset` of chunk_id. */
-static int slot_claim(vec0_vtab *v, sqlite3_int64 chunk_id, int offset, sqlite3_int64 rowid,
-                      const void *const *vecs, const chunk_info *known) {
-    unsigned char bits[VEC0_MAX_CHUNK / 8];
-    int size, count, rc = SQLITE_OK;
-    if (known) { /* read by find_slot in this same call: no need to read it again */
-        size = known->size;
-        count = known->count;
-        memcpy(bits, known->bits, (size_t)size / 8);
-    } else {
-        rc = chunk_state(v, chunk_id, &size, &count, bits);
-    }
-    if (rc != SQLITE_OK)
-        return rc;
-    bits[offset / 8] |= (unsigned char)(1u << (offset % 8));
-    rc = chunk_set_state(v, chunk_id, count + 1, bits, size);
-    char table[VEC0_NAME_MAX + 40];
-    if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunkrowids", -1);
-        rc = blob_write(v, table, "rowids", chunk_id, &rowid, 8, offset * 8);
-    }
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (c->kind != VEC0_VECTOR)
-            continue;
-        sqlite3_int64 row;
-        int byte;
-        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
-        table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = blob_write(v, table, "vectors", row, vecs[c->slot], (int)vec0_vector_bytes(c), byte);
-    }
-    if (rc == SQLITE_OK)
-        rc = vec0_write_codes(v, chunk_id, offset, vecs);
-    return rc;
-}
-
-/* Empties slot `offset` of chunk_id (zeroing its bytes), dropping the chunk once empty. */
-static int slot_release(vec0_vtab *v, sqlite3_int64 chunk_id, int offset) {
-    unsigned char bits[VEC0_MAX_CHUNK / 8];
-    int size, count;
-    int rc = chunk_state(v, chunk_id, &size, &count, bits);
-    if (rc != SQLITE_OK)
-        return rc;
-    if (offset < 0 || offset >= size)
-        return vec0_error(v, "corrupt position %d in chunk %lld", offset, (long long)chunk_id);
-    bits[offset / 8] &= (unsigned char)~(1u << (offset % 8));
-    if (count <= 1) {
-        rc = vec0_exec(v,
-                       "DELETE FROM \"%w\".\"%w_chunks\" WHERE chunk_id = %lld;"
-                       "DELETE FROM \"%w\".\"%w_chunkrowids\" WHERE rowid = %lld",
-                       v->schema, v->name, (long long)chunk_id, v->schema, v->name,
-                       (long long)chunk_id);
-        for (int i = 0; rc == SQLITE_OK && i < v->s.nvectors; i++) {
-            rc = vec0_exec(v,
-                           "DELETE FROM \"%w\".\"%w_vectorchunks%02d\" WHERE rowid BETWEEN %lld "
-                           "AND %lld",
-                           v->schema, v->name, i, (long long)(chunk_id * 4096),
-                           (long long)(chunk_id * 4096 + 4095));
-            if (rc == SQLITE_OK && vec0_has_codes(vec0_vector_column(v, i)))
-                rc = vec0_exec(v,
-                               "DELETE FROM \"%w\".\"%w_codechunks%02d\" WHERE rowid BETWEEN "
-                               "%lld AND %lld",
-                               v->schema, v->name, i, (long long)(chunk_id * 4096),
-                               (long long)(chunk_id * 4096 + 4095));
-        }
-        return rc;
-    }
-    rc = chunk_set_state(v, chunk_id, count - 1, bits, size);
-    char table[VEC0_NAME_MAX + 40];
-    static const unsigned char zeros[4 * VEC0_MAX_DIMS];
-    sqlite3_int64 zero = 0;
-    if (rc == SQLITE_OK) {
-        table_name(v, table, sizeof table, "chunkrowids", -1);
-        rc = blob_write(v, table, "rowids", chunk_id, &zero, 8, offset * 8);
-    }
-    for (int i = 0; rc == SQLITE_OK && i < v->s.ncols; i++) {
-        const vec0_column *c = &v->s.cols[i];
-        if (c->kind != VEC0_VECTOR)
-            continue;
-        sqlite3_int64 row;
-        int byte;
-        vec0_vector_pos(v, c, chunk_id, offset, &row, &byte);
-        table_name(v, table, sizeof table, "vectorchunks", c->slot);
-        rc = blob_write(v, table, "vectors", row, zeros, (int)vec0_vector_bytes(c), byte);
-    }
-    if (rc == SQLITE_OK)
-        rc = vec0_write_codes(v, chunk_id, offset, NULL);
-    return rc;
-}
-
-static int first_free(const unsigned char *bits, int size) {
-    for (int o = 0; o < size; o++)
-        if (!(bits[o / 8] >> (o % 8) & 1))
-            return o;
-    return -1;
-}
-
-/* Finds the oldest chunk with room whose partition values are part[] (may create one). */
-/* Steps st (SELECT chunk_id, size, validity ...); 1 with a free slot, 0 for no row, or -1. */
-static int take_slot(vec0_vtab *v, sqlite3_stmt *st, sqlite3_int64 *chunk_id, int *offset,
-                     chunk_info *info, int *rc) {
-    *rc = sqlite3_step(st);
-    if (*rc != SQLITE_ROW) {
-        *rc = vec0_done(v, st);
-        return *rc == SQLITE_OK ? 0 : -1;
-    }
-    int size = sqlite3_column_int(st, 1);
-    const unsigned char *bits = sqlite3_column_blob(st, 2);
-    *chunk_id = sqlite3_column_int64(st, 0);
-    *offset = bits && sqlite3_column_bytes(st, 2) == size / 8 && size <= VEC0_MAX_CHUNK
-                  ? first_free(bits, size)
-                  : -1;
-    if (*offset >= 0) {
-        info->size = size;
-        info->count = sqlite3_column_int(st, 3);
-        memcpy(info->bits, bits, (size_t)size / 8);
-    }
-    vec0_done(v, st);
-    if (*offset < 0) {
-        *rc = vec0_error(v, "corrupt chunk %lld", (long long)*chunk_id);
-        return -1;
-    }
-    *rc = SQLITE_OK;
-    return 1;
-}
-
-/* Finds a chunk with room whose partition values are part[] (may create one): the chunk of
-** the previous insert while it has room (a hint, checked against the table, so ROLLBACK cannot
-** fool it), else the oldest chunk with a free slot. */
-static int find_slot(vec0_vtab *v, sqlite3_value **part, int cluster, sqlite3_int64 *chunk_id,
-                     int *offset, chunk_info *info) {
-    const vec0_schema *s = &v->s;
-    sqlite3_int64 lo, hi; /* the cluster's chunk ids (ivf) */
-    vec0_cluster_range(v, cluster, &lo, &hi);
-    int np = s->npartitions;
-    char *cond = sqlite3_mprintf(" AND chunk_id BETWEEN ?%d AND ?%d", np + 2, np + 3);
-    for (int i = 0; cond && i < s->npartitions; i++) {
-        char *next = sqlite3_mprintf("%s AND partition%02d = ?%d", cond, i, i + 1);
-        sqlite3_free(cond);
-        cond = next;
-    }
-    if (cond == NULL)
-        return SQLITE_NOMEM;
-    sqlite3_stmt *st;
-    int rc = SQLITE_OK, found = 0;
-    if (v->insert_hint > 0) {
-        rc = vec0_prepare_cached(
-            v, &st,
-            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
-            "chunk_id = ?%d AND count < size%s",
-            v->schema, v->name, s->npartitions + 1, cond);
-        if (rc == SQLITE_OK) {
-            for (int i = 0; i < s->npartitions; i++)
-                sqlite3_bind_value(st, i + 1, part[i]);
-            sqlite3_bind_int64(st, np + 1, v->insert_hint);
-            sqlite3_bind_int64(st, np + 2, lo);
-            sqlite3_bind_int64(st, np + 3, hi);
-            found = take_slot(v, st, chunk_id, offset, info, &rc);
-        }
-    }
-    if (rc == SQLITE_OK && found == 0) {
-        rc = vec0_prepare_cached(
-            v, &st,
-            "SELECT chunk_id, size, validity, count FROM \"%w\".\"%w_chunks\" WHERE "
-            "count < size%s ORDER BY chunk_id LIMIT 1",
-            v->schema, v->name, cond);
-        if (rc == SQLITE_OK) {
-            for (int i = 0; i < s->npartitions; i++)
-                sqlite3_bind_value(st, i + 1, part[i]);
-            sqlite3_bind_int64(st, np + 2, lo);
-            sqlite3_bind_int64(st, np + 3, hi);
-            found = take_slot(v, st, chunk_id, offset, info, &rc);
-        }
-    }
-    sqlite3_free(cond);
-    if (rc != SQLITE_OK || found) {
-        if (found > 0)
-            v->insert_hint = *chunk_id;
-        return rc;
-    }
-    /* a new chunk */
-    char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-    for (int i = 0; cols && vals && i < s->npartitions; i++) {
-        char *nc = sqlite3_mprintf("%spartition%02d, ", cols, i);
-        char *nv = sqlite3_mprintf("%s?%d, ", vals, i + 1);
-        sqlite3_free(cols);
-        sqlite3_free(vals);
-        cols = nc;
-        vals = nv;
-    }
-    if (cols == NULL || vals == NULL) {
-        sqlite3_free(cols);
-        sqlite3_free(vals);
-        return SQLITE_NOMEM;
-    }
-    int size = s->chunk_size;
-    /* ivf tables place each chunk in its cluster's id range; others let SQLite number them */
-    sqlite3_int64 new_id = 0;
-    if (s->ivf_column >= 0) {
-        rc = vec0_prepare_cached(v, &st,
-                                 "SELECT max(chunk_id) FROM \"%w\".\"%w_chunks\" WHERE chunk_id "
-                                 "BETWEEN ?1 AND ?2",
-                                 v->schema, v->name);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, lo);
-            sqlite3_bind_int64(st, 2, hi);
-            new_id = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
-                         ? sqlite3_column_int64(st, 0) + 1
-                         : lo;
-            rc = vec0_done(v, st);
-        }
-        if (rc == SQLITE_OK && new_id > hi)
-            rc = vec0_error(v, "too many chunks in cluster %d", cluster);
-    }
-    if (rc == SQLITE_OK)
-        rc = vec0_prepare_cached(v, &st,
-                                 "INSERT INTO \"%w\".\"%w_chunks\"(chunk_id, size, count, "
-                                 "%svalidity) VALUES (?%d, %d, 0, %szeroblob(%d))",
-                                 v->schema, v->name, cols, np + 1, size, vals, size / 8);
-    sqlite3_free(cols);
-    sqlite3_free(vals);
-    if (rc != SQLITE_OK)
-        return rc;
-    for (int i = 0; i < s->npartitions; i++)
-        sqlite3_bind_value(st, i + 1, part[i]);
-    if (new_id > 0)
-        sqlite3_bind_int64(st, np + 1, new_id);
-    sqlite3_step(st);
-    rc = vec0_done(v, st);
-    if (rc != SQLITE_OK)
-        return rc;
-    *chunk_id = sqlite3_last_insert_rowid(v->db);
-    *offset = 0;
-    v->insert_hint = *chunk_id;
-    rc = vec0_exec(
-        v, "INSERT INTO \"%w\".\"%w_chunkrowids\"(rowid, rowids) VALUES (%lld, zeroblob(%d))",
-        v->schema, v->name, (long long)*chunk_id, size * 8);
-    if (rc != SQLITE_OK)
-        return rc;
-    info->size = size;
-    info->count = 0;
-    memset(info->bits, 0, (size_t)size / 8);
-    for (int i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
-        const vec0_column *c = &s->cols[i];
-        if (c->kind != VEC0_VECTOR)
-            continue;
-        int b = vec0_block_slots(v, c);
-        for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
-            int slots = size - first < b ? size - first : b;
-            rc = vec0_exec(v,
-                           "INSERT INTO \"%w\".\"%w_vectorchunks%02d\"(rowid, vectors) "
-                           "VALUES (%lld, zeroblob(%lld))",
-                           v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
-                           (long long)(vec0_vector_bytes(c) * (size_t)slots));
-        }
-        b = vec0_has_codes(c) ? vec0_code_block_slots(v, c) : size;
-        for (int first = 0; rc == SQLITE_OK && vec0_has_codes(c) && first < size; first += b) {
-            int slots = size - first < b ? size - first : b;
-            rc = vec0_exec(v,
-                           "INSERT INTO \"%w\".\"%w_codechunks%02d\"(rowid, codes) "
-                           "VALUES (%lld, zeroblob(%lld))",
-                           v->schema, v->name, c->slot, (long long)(*chunk_id * 4096 + first / b),
-                           (long long)(vec0_code_bytes(c) * (size_t)slots));
-        }
-    }
-    return rc;
-}
-
 /* ---- rows ----------------------------------------------------------------------------------- */
 
 static int lookup_id(vec0_vtab *v, sqlite3_value *id, int *found, sqlite3_int64 *rowid) {
@@ -453,7 +106,7 @@ static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
     int rc = vec0_locate(v, rowid, &found, &chunk_id, &offset);
     if (rc != SQLITE_OK || !found)
         return rc;
-    rc = slot_release(v, chunk_id, offset);
+    rc = vec0_slot_release(v, chunk_id, offset);
     if (rc == SQLITE_OK)
         rc = vec0_graph_delete(v, rowid);
     for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
@@ -510,6 +163,19 @@ static void bind_metadata(const vec0_vtab *v, sqlite3_stmt *st, sqlite3_value **
         else
             sqlite3_bind_value(st, first + c->slot, val);
     }
+}
+
+/* Prepares (cached) the INSERT sql_fmt, whose two %s take n columns named by col_fmt and their
+** parameters ?first.. */
+static int prepare_insert(vec0_vtab *v, sqlite3_stmt **st, const char *sql_fmt, const char *col_fmt,
+                          int first, int n) {
+    char *cols = vec0_numbered_list(col_fmt, 0, n);
+    char *vals = vec0_numbered_list(", ?%d", first, n);
+    int rc = cols && vals ? vec0_prepare_cached(v, st, sql_fmt, v->schema, v->name, cols, vals)
+                          : SQLITE_NOMEM;
+    sqlite3_free(cols);
+    sqlite3_free(vals);
+    return rc;
 }
 
 static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_rowid) {
@@ -569,33 +235,18 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
             part[s->cols[i].slot] = arg_of(v, argv, i);
     sqlite3_int64 chunk_id = 0;
     int offset = 0, cluster = -1;
-    chunk_info info;
+    vec0_chunk_info info;
     if (rc == SQLITE_OK && s->ivf_column >= 0)
         rc = vec0_ivf_assign(v, vecs[s->cols[s->ivf_column].slot].data, &cluster);
     if (rc == SQLITE_OK)
-        rc = find_slot(v, part, cluster, &chunk_id, &offset, &info);
+        rc = vec0_find_slot(v, part, cluster, &chunk_id, &offset, &info);
     /* the row's entry: rowid, id, position, metadata */
     sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK) {
-        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-        for (int i = 0; cols && vals && i < s->nmetadata; i++) {
-            char *nc = sqlite3_mprintf("%s, metadata%02d", cols, i);
-            char *nv = sqlite3_mprintf("%s, ?%d", vals, 5 + i);
-            sqlite3_free(cols);
-            sqlite3_free(vals);
-            cols = nc;
-            vals = nv;
-        }
-        if (cols && vals)
-            rc = vec0_prepare_cached(v, &st,
-                                     "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, "
-                                     "chunk_offset%s) VALUES (?1, ?2, ?3, ?4%s)",
-                                     v->schema, v->name, cols, vals);
-        else
-            rc = SQLITE_NOMEM;
-        sqlite3_free(cols);
-        sqlite3_free(vals);
-    }
+    if (rc == SQLITE_OK)
+        rc = prepare_insert(v, &st,
+                            "INSERT INTO \"%w\".\"%w_rowids\"(rowid, id, chunk_id, chunk_offset%s) "
+                            "VALUES (?1, ?2, ?3, ?4%s)",
+                            ", metadata%02d", 5, s->nmetadata);
     if (rc == SQLITE_OK) {
         if (has_rowid)
             sqlite3_bind_int64(st, 1, rowid);
@@ -614,29 +265,14 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         const void *data[VEC0_MAX_VECTORS];
         for (int i = 0; i < s->nvectors; i++)
             data[i] = vecs[i].data;
-        rc = slot_claim(v, chunk_id, offset, rowid, data, &info);
+        rc = vec0_slot_claim(v, chunk_id, offset, rowid, data, &info);
         const vec0_column *gc = vec0_graph_column(v);
         if (rc == SQLITE_OK && gc)
             rc = vec0_graph_insert(v, rowid, data[gc->slot]);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
-        char *cols = sqlite3_mprintf("%s", ""), *vals = sqlite3_mprintf("%s", "");
-        for (int i = 0; cols && vals && i < s->naux; i++) {
-            char *nc = sqlite3_mprintf("%s, value%02d", cols, i);
-            char *nv = sqlite3_mprintf("%s, ?%d", vals, 2 + i);
-            sqlite3_free(cols);
-            sqlite3_free(vals);
-            cols = nc;
-            vals = nv;
-        }
-        if (cols && vals)
-            rc = vec0_prepare_cached(v, &st,
-                                     "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
-                                     v->schema, v->name, cols, vals);
-        else
-            rc = SQLITE_NOMEM;
-        sqlite3_free(cols);
-        sqlite3_free(vals);
+        rc = prepare_insert(v, &st, "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
+                            ", value%02d", 2, s->naux);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, rowid);
             for (int i = 0; i < s->ncols; i++)
@@ -700,8 +336,8 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
         sqlite3_int64 row;
         int byte;
         vec0_vector_pos(v, vec0_vector_column(v, i), chunk_id, offset, &row, &byte);
-        table_name(v, table, sizeof table, "vectorchunks", i);
-        rc = blob_write(v, table, "vectors", row, vecs[i].data, vb, byte);
+        vec0_table_name(v, table, sizeof table, "vectorchunks", i);
+        rc = vec0_blob_write(v, table, "vectors", row, vecs[i].data, vb, byte);
     }
     /* codes of the changed vectors (NULL entries keep theirs) */
     const void *changed[VEC0_MAX_VECTORS] = {0};
@@ -770,98 +406,19 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
     return rc;
 }
 
-int vec0_move_row(vec0_vtab *v, sqlite3_int64 rowid, int cluster) {
-    const vec0_schema *s = &v->s;
-    int found, offset;
-    sqlite3_int64 chunk_id, lo, hi;
-    int rc = vec0_locate(v, rowid, &found, &chunk_id, &offset);
-    if (rc != SQLITE_OK || !found)
-        return rc;
-    vec0_cluster_range(v, cluster, &lo, &hi);
-    if (chunk_id >= lo && chunk_id <= hi)
-        return SQLITE_OK; /* already there */
-    /* the row's partition values, from its chunk */
-    sqlite3_stmt *st = NULL;
-    sqlite3_value *part[VEC0_MAX_PARTITIONS] = {0};
-    char *cols = sqlite3_mprintf("%s", "NULL");
-    for (int i = 0; cols && i < s->npartitions; i++) {
-        char *next = sqlite3_mprintf("%s, partition%02d", cols, i);
-        sqlite3_free(cols);
-        cols = next;
-    }
-    rc = cols
-             ? vec0_prepare_cached(v, &st, "SELECT %s FROM \"%w\".\"%w_chunks\" WHERE chunk_id = ?",
-                                   cols, v->schema, v->name)
-             : SQLITE_NOMEM;
-    sqlite3_free(cols);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, chunk_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            for (int i = 0; i < s->npartitions; i++) {
-                part[i] = sqlite3_value_dup(sqlite3_column_value(st, 1 + i));
-                if (part[i] == NULL)
-                    rc = SQLITE_NOMEM;
-            }
-        else
-            rc = vec0_error(v, "missing chunk %lld", (long long)chunk_id);
-        int drc = vec0_done(v, st);
-        rc = rc == SQLITE_OK ? drc : rc;
-    }
-    void *bufs[VEC0_MAX_VECTORS] = {0};
-    sqlite3_blob *blob = NULL;
-    for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
-        bufs[i] = sqlite3_malloc64(vec0_vector_bytes(vec0_vector_column(v, i)));
-        rc = bufs[i] ? vec0_read_vector(v, &blob, i, chunk_id, offset, bufs[i]) : SQLITE_NOMEM;
-        sqlite3_blob_close(blob);
-        blob = NULL;
-    }
-    sqlite3_int64 dst = 0;
-    int doff = 0;
-    chunk_info info;
-    if (rc == SQLITE_OK)
-        rc = find_slot(v, part, cluster, &dst, &doff, &info);
-    if (rc == SQLITE_OK)
-        rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs, &info);
-    if (rc == SQLITE_OK) {
-        rc = vec0_prepare_cached(v, &st,
-                                 "UPDATE \"%w\".\"%w_rowids\" SET chunk_id = ?1, chunk_offset = ?2 "
-                                 "WHERE rowid = ?3",
-                                 v->schema, v->name);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, dst);
-            sqlite3_bind_int(st, 2, doff);
-            sqlite3_bind_int64(st, 3, rowid);
-            sqlite3_step(st);
-            rc = vec0_done(v, st);
-        }
-    }
-    if (rc == SQLITE_OK)
-        rc = slot_release(v, chunk_id, offset);
-    for (int i = 0; i < VEC0_MAX_VECTORS; i++)
-        sqlite3_free(bufs[i]);
-    for (int i = 0; i < VEC0_MAX_PARTITIONS; i++)
-        sqlite3_value_free(part[i]);
-    return rc;
-}
-
 /* ---- commands ------------------------------------------------------------------------------- */
 
 /* Moves rows from later chunks into free slots of earlier chunks of the same partition. */
 static int optimize(vec0_vtab *v) {
     const vec0_schema *s = &v->s;
-    sqlite3_stmt *st;
-    int rc = vec0_prepare(v, &st,
-                          "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE count < size "
-                          "ORDER BY chunk_id DESC",
-                          v->schema, v->name);
-    if (rc != SQLITE_OK)
-        return rc;
     sqlite3_int64 *sources = NULL;
     size_t n = 0;
-    rc = vec0_collect_ids(st, &sources, &n);
+    int rc = vec0_select_ids(v, &sources, &n,
+                             "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE count < size "
+                             "ORDER BY chunk_id DESC",
+                             v->schema, v->name);
     if (rc != SQLITE_OK)
         return rc;
-    rc = SQLITE_OK;
     char *cond = sqlite3_mprintf("%s", "");
     for (int i = 0; cond && i < s->npartitions; i++) {
         char *next = sqlite3_mprintf("%s AND partition%02d IS (SELECT partition%02d FROM "
@@ -900,14 +457,15 @@ static int optimize(vec0_vtab *v) {
             sqlite3_int64 dst = sqlite3_column_int64(dest, 0);
             int dsize = sqlite3_column_int(dest, 1);
             const unsigned char *dbits = sqlite3_column_blob(dest, 2);
-            int doff =
-                dbits && sqlite3_column_bytes(dest, 2) == dsize / 8 ? first_free(dbits, dsize) : -1;
+            int doff = dbits && sqlite3_column_bytes(dest, 2) == dsize / 8
+                           ? vec0_first_free(dbits, dsize)
+                           : -1;
             sqlite3_reset(dest);
             if (doff < 0) {
                 rc = vec0_error(v, "corrupt chunk %lld", (long long)dst);
                 break;
             }
-            rc = chunk_state(v, src, &size, &count, bits);
+            rc = vec0_chunk_state(v, src, &size, &count, bits);
             if (rc != SQLITE_OK)
                 break;
             int last = -1;
@@ -919,7 +477,7 @@ static int optimize(vec0_vtab *v) {
             sqlite3_int64 rowid = 0;
             sqlite3_blob *rb = NULL;
             char table[VEC0_NAME_MAX + 40];
-            table_name(v, table, sizeof table, "chunkrowids", -1);
+            vec0_table_name(v, table, sizeof table, "chunkrowids", -1);
             rc = sqlite3_blob_open(v->db, v->schema, table, "rowids", src, 0, &rb);
             if (rc == SQLITE_OK)
                 rc = sqlite3_blob_read(rb, &rowid, 8, last * 8);
@@ -931,14 +489,14 @@ static int optimize(vec0_vtab *v) {
                 blobs[i] = NULL;
             }
             if (rc == SQLITE_OK)
-                rc = slot_claim(v, dst, doff, rowid, (const void *const *)bufs, NULL);
+                rc = vec0_slot_claim(v, dst, doff, rowid, (const void *const *)bufs, NULL);
             if (rc == SQLITE_OK)
                 rc = vec0_exec(v,
                                "UPDATE \"%w\".\"%w_rowids\" SET chunk_id = %lld, chunk_offset = "
                                "%d WHERE rowid = %lld",
                                v->schema, v->name, (long long)dst, doff, (long long)rowid);
             if (rc == SQLITE_OK)
-                rc = slot_release(v, src, last);
+                rc = vec0_slot_release(v, src, last);
             if (rc != SQLITE_OK || count <= 1)
                 break; /* error, or the source chunk is gone */
         }
@@ -988,29 +546,8 @@ static int integrity_check(vec0_vtab *v) {
             break;
         }
         total += count;
-        for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++) {
-            const vec0_column *c = vec0_vector_column(v, i);
-            int b = vec0_block_slots(v, c);
-            for (int first = 0; rc == SQLITE_OK && first < size; first += b) {
-                sqlite3_stmt *len;
-                rc = vec0_prepare(v, &len,
-                                  "SELECT length(vectors) FROM \"%w\".\"%w_vectorchunks%02d\" "
-                                  "WHERE rowid = %lld",
-                                  v->schema, v->name, i, (long long)(id * 4096 + first / b));
-                if (rc != SQLITE_OK)
-                    break;
-                sqlite3_int64 got =
-                    sqlite3_step(len) == SQLITE_ROW ? sqlite3_column_int64(len, 0) : -1;
-                sqlite3_finalize(len);
-                int slots = size - first < b ? size - first : b;
-                if (got != (sqlite3_int64)(vec0_vector_bytes(c) * (size_t)slots))
-                    rc = vec0_error(v,
-                                    "integrity_check: block %d of vector column %02d in chunk "
-                                    "%lld is %s",
-                                    first / b, i, (long long)id,
-                                    got < 0 ? "missing" : "the wrong size");
-            }
-        }
+        for (int i = 0; rc == SQLITE_OK && i < s->nvectors; i++)
+            rc = vec0_check_blocks(v, id, size, vec0_vector_column(v, i), 0);
         if (rc == SQLITE_OK)
             rc = vec0_index_check_chunk(v, id, size);
         for (int o = 0; rc == SQLITE_OK && o < size; o++) {

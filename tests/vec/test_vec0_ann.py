@@ -446,3 +446,20 @@ def test_index_tables_are_shadow_tables_and_follow_renames(vdb):
                        (x[0].tobytes(),)).fetchone()[0] == 5
     vdb.execute("drop table w")
     assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("table, column, block", [
+    ("v_vectorchunks00", "vectors", "block 0 of vector column 00 in chunk 1"),
+    ("v_codechunks00", "codes", "code block 0 of vector column 00 in chunk 1"),
+])
+def test_integrity_check_names_a_bad_block(vdb, table, column, block):
+    vdb.execute("create virtual table v using vec0(emb float[8] indexed by rescore(quantizer=int8))")
+    vdb.executemany("insert into v(rowid, emb) values (?, ?)",
+                    [(i, np.full(8, i, np.float32).tobytes()) for i in range(1, 4)])
+    vdb.execute("insert into v(v) values ('integrity_check')")
+    vdb.execute(f"update {table} set {column} = zeroblob(3)")
+    with pytest.raises(sqlite3.OperationalError, match=f"integrity_check: {block} is the wrong size"):
+        vdb.execute("insert into v(v) values ('integrity_check')")
+    vdb.execute(f"delete from {table}")
+    with pytest.raises(sqlite3.OperationalError, match=f"integrity_check: {block} is missing"):
+        vdb.execute("insert into v(v) values ('integrity_check')")
