@@ -402,17 +402,17 @@ static size_t rank_candidates(vec_graph *g, int32_t p, vec_graph_hit *cand, size
 
 /* Robust prune: from candidates ranked by rank_candidates, keeps up to R, dropping each
 ** candidate that a kept one reaches alpha times closer than p does. Writes p's list. */
-static void prune(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
+static void prune_to(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n, int limit) {
     int32_t *list = list_of(g, p);
     int out = 0;
     vec_metric pm = prune_metric(g);
     /* candidates dropped have their distance set to NaN */
-    for (size_t i = 0; i < n && out < g->R; i++) {
+    for (size_t i = 0; i < n && out < limit; i++) {
         if (isnan(cand[i].distance))
             continue;
         int32_t c = cand[i].node;
         list[out++] = c;
-        if (out == g->R)
+        if (out == limit)
             break;
         vec_quant_scorer s;
         vec_quant_scorer_init(&s, g->q, pm, g->dims, code_of(g, c));
@@ -424,6 +424,10 @@ static void prune(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
     for (int i = out; i < g->Rcap; i++)
         list[i] = -1;
     vec_graph_touch(g, p);
+}
+
+static void prune(vec_graph *g, int32_t p, vec_graph_hit *cand, size_t n) {
+    prune_to(g, p, cand, n, g->R);
 }
 
 /* Adds edge j -> p; a full list is pruned back to R with p among its candidates. */
@@ -630,7 +634,8 @@ int64_t vec_graph_consolidate(vec_graph *g) {
         next_generation(g);
         g->mark[p] = g->gen;
         size_t nc = 0, qh = 0, qt = 0;
-        for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
+        int degree = 0;
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++, degree++) {
             int32_t v = list[j];
             g->mark[v] = g->gen;
             if (!g->deleted[v] && nc < cap)
@@ -651,8 +656,10 @@ int64_t vec_graph_consolidate(vec_graph *g) {
                     queue[qt++] = v;
             }
         }
+        /* up to as many edges as p had (R to Rcap), not R: pruning every list that met a
+        ** tombstone back to R cut the graph's degree, and its recall */
         nc = rank_candidates(g, p, cand, nc);
-        prune(g, p, cand, nc);
+        prune_to(g, p, cand, nc, degree > g->R ? degree : g->R);
     }
     free(queue);
     if (compact(g) != 0)
