@@ -12,6 +12,7 @@
 */
 #include "common/error_sql.h"
 #include "common/guard_sql.h"
+#include "common/vtab_sql.h"
 #include "embed/local_registry.h"
 
 #include <stdlib.h>
@@ -42,25 +43,16 @@ typedef struct models_cursor {
 
 static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                           sqlite3_vtab **out, char **err) {
-    int rc =
-        sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, model, architecture TEXT, "
-                                 "dimensions INTEGER, type TEXT, size INTEGER, "
-                                 "options HIDDEN, model_options HIDDEN, context_options HIDDEN)");
+    int rc = strata_vtab_connect(db,
+                                 "CREATE TABLE x(name TEXT, model, architecture TEXT, "
+                                 "dimensions INTEGER, type TEXT, size INTEGER, options HIDDEN, "
+                                 "model_options HIDDEN, context_options HIDDEN)",
+                                 sizeof(models_vtab), SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    models_vtab *v = sqlite3_malloc(sizeof(*v));
-    if (!v)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof(*v));
+    models_vtab *v = (models_vtab *)*out;
     v->reg = aux;
     v->db = db;
-    *out = &v->base;
-    return SQLITE_OK;
-}
-
-static int models_disconnect(sqlite3_vtab *vt) {
-    sqlite3_free(vt);
     return SQLITE_OK;
 }
 
@@ -71,17 +63,7 @@ static int models_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 }
 
 static int models_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    models_cursor *c = sqlite3_malloc(sizeof(*c));
-    if (!c)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int models_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(models_cursor), out);
 }
 
 static int models_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxStr, int argc,
@@ -138,11 +120,8 @@ static int models_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
 }
 
 static int vt_error(sqlite3_vtab *vt, const char *fmt, const char *a) {
-    sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = strata_mprintf_error("lembed_models", fmt, a);
-    return SQLITE_ERROR;
+    return strata_vtab_error(vt, "lembed_models", fmt, a);
 }
-
 static int models_insert(models_vtab *v, sqlite3_value **argv) {
     sqlite3_vtab *vt = &v->base;
     sqlite3_value *vname = argv[2 + COL_NAME], *vmodel = argv[2 + COL_MODEL];
@@ -232,10 +211,10 @@ const sqlite3_module lembed_models_module = {
     .xCreate = models_connect,
     .xConnect = models_connect,
     .xBestIndex = models_best_index,
-    .xDisconnect = models_disconnect,
-    .xDestroy = models_disconnect,
+    .xDisconnect = strata_vtab_disconnect,
+    .xDestroy = strata_vtab_disconnect,
     .xOpen = models_open,
-    .xClose = models_close,
+    .xClose = strata_vtab_cursor_close,
     .xFilter = models_filter,
     .xNext = models_next,
     .xEof = models_eof,
