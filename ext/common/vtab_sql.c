@@ -41,6 +41,21 @@ int strata_vtab_cursor_close(sqlite3_vtab_cursor *cur) {
     return SQLITE_OK;
 }
 
+int strata_row_cursor_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+    return strata_vtab_cursor_open(sizeof(strata_row_cursor), out);
+}
+
+int strata_row_cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+                             sqlite3_value **argv) {
+    ((strata_row_cursor *)cur)->row = 0;
+    return SQLITE_OK;
+}
+
+int strata_row_cursor_next(sqlite3_vtab_cursor *cur) {
+    ((strata_row_cursor *)cur)->row++;
+    return SQLITE_OK;
+}
+
 int strata_vtab_error(sqlite3_vtab *vt, const char *fn, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -53,7 +68,7 @@ int strata_vtab_error(sqlite3_vtab *vt, const char *fn, const char *fmt, ...) {
 int strata_vtab_arguments(sqlite3_index_info *info, int first, int n, int *given) {
     int slot[16];
     int count = n < 16 ? n : 16;
-    for (int k = 0; k < count; k++)
+    for (int k = 0; k < 16; k++)
         slot[k] = -1;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];

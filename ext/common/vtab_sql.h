@@ -26,6 +26,22 @@ int strata_vtab_cursor_open(size_t size, sqlite3_vtab_cursor **out);
 /* xClose of a cursor that owns nothing else. */
 int strata_vtab_cursor_close(sqlite3_vtab_cursor *cur);
 
+/* A cursor over rows numbered from 0, for the tables that list a registry: its xOpen, xFilter
+** (back to row 0) and xNext, and the row it is on. */
+typedef struct strata_row_cursor {
+    sqlite3_vtab_cursor base;
+    int row;
+} strata_row_cursor;
+
+int strata_row_cursor_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out);
+int strata_row_cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+                             sqlite3_value **argv);
+int strata_row_cursor_next(sqlite3_vtab_cursor *cur);
+
+static inline int strata_row(const sqlite3_vtab_cursor *cur) {
+    return ((const strata_row_cursor *)cur)->row;
+}
+
 /* Sets vt's error to "fn: message". SQLITE_ERROR, or SQLITE_NOMEM when the message could not be
 ** made. */
 int strata_vtab_error(sqlite3_vtab *vt, const char *fn, const char *fmt, ...)

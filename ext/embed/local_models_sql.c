@@ -36,11 +36,6 @@ typedef struct models_vtab {
     sqlite3 *db;
 } models_vtab;
 
-typedef struct models_cursor {
-    sqlite3_vtab_cursor base;
-    int row;
-} models_cursor;
-
 static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                           sqlite3_vtab **out, char **err) {
     int rc = strata_vtab_connect(db,
@@ -62,29 +57,14 @@ static int models_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int models_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    return strata_vtab_cursor_open(sizeof(models_cursor), out);
-}
-
-static int models_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxStr, int argc,
-                         sqlite3_value **argv) {
-    ((models_cursor *)cur)->row = 0;
-    return SQLITE_OK;
-}
-
-static int models_next(sqlite3_vtab_cursor *cur) {
-    ((models_cursor *)cur)->row++;
-    return SQLITE_OK;
-}
-
 static int models_eof(sqlite3_vtab_cursor *cur) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    return ((models_cursor *)cur)->row >= v->reg->count;
+    return strata_row(cur) >= v->reg->count;
 }
 
 static int models_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    lembed_entry *e = &v->reg->entries[((models_cursor *)cur)->row];
+    lembed_entry *e = &v->reg->entries[strata_row(cur)];
     lembed_model *m = e->ref->model;
     switch (col) {
         case COL_NAME:
@@ -115,7 +95,7 @@ static int models_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 
 static int models_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    *rowid = v->reg->entries[((models_cursor *)cur)->row].id;
+    *rowid = v->reg->entries[strata_row(cur)].id;
     return SQLITE_OK;
 }
 
@@ -213,10 +193,10 @@ const sqlite3_module lembed_models_module = {
     .xBestIndex = models_best_index,
     .xDisconnect = strata_vtab_disconnect,
     .xDestroy = strata_vtab_disconnect,
-    .xOpen = models_open,
+    .xOpen = strata_row_cursor_open,
     .xClose = strata_vtab_cursor_close,
-    .xFilter = models_filter,
-    .xNext = models_next,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = models_eof,
     .xColumn = models_column,
     .xRowid = models_rowid,

@@ -27,11 +27,6 @@ typedef struct clients_vtab {
     rembed_registry *reg;
 } clients_vtab;
 
-typedef struct clients_cursor {
-    sqlite3_vtab_cursor base;
-    int i;
-} clients_cursor;
-
 static int clients_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                            sqlite3_vtab **out, char **err) {
     int rc = strata_vtab_connect(db, "CREATE TABLE x(name TEXT, options TEXT)",
@@ -58,29 +53,14 @@ static int clients_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int clients_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
-    return strata_vtab_cursor_open(sizeof(clients_cursor), out);
-}
-
-static int clients_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
-                          sqlite3_value **argv) {
-    ((clients_cursor *)cur)->i = 0;
-    return SQLITE_OK;
-}
-
-static int clients_next(sqlite3_vtab_cursor *cur) {
-    ((clients_cursor *)cur)->i++;
-    return SQLITE_OK;
-}
-
 static int clients_eof(sqlite3_vtab_cursor *cur) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    return ((clients_cursor *)cur)->i >= vt->reg->n;
+    return strata_row(cur) >= vt->reg->n;
 }
 
 static int clients_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    int i = ((clients_cursor *)cur)->i;
+    int i = strata_row(cur);
     if (i >= vt->reg->n)
         return SQLITE_OK;
     rembed_client *c = vt->reg->entries[i].client;
@@ -100,7 +80,7 @@ static int clients_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int co
 
 static int clients_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    int i = ((clients_cursor *)cur)->i;
+    int i = strata_row(cur);
     *rowid = i < vt->reg->n ? vt->reg->entries[i].id : 0;
     return SQLITE_OK;
 }
@@ -255,10 +235,10 @@ const sqlite3_module rembed_clients_module = {
     .xBestIndex = clients_best_index,
     .xDisconnect = clients_disconnect,
     .xDestroy = clients_disconnect,
-    .xOpen = clients_open,
+    .xOpen = strata_row_cursor_open,
     .xClose = strata_vtab_cursor_close,
-    .xFilter = clients_filter,
-    .xNext = clients_next,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = clients_eof,
     .xColumn = clients_column,
     .xRowid = clients_rowid,

@@ -198,11 +198,6 @@ static const sqlite3_module errors_module = {
 
 /* ---- jsonschema_registry -------------------------------------------------------------------- */
 
-typedef struct registry_cursor {
-    sqlite3_vtab_cursor base;
-    int row;
-} registry_cursor;
-
 static int registry_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                             sqlite3_vtab **out, char **err) {
     return conn_vtab_connect(db, "CREATE TABLE x(uri TEXT, schema TEXT)", aux, out);
@@ -213,29 +208,14 @@ static int registry_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int registry_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out) {
-    return strata_vtab_cursor_open(sizeof(registry_cursor), out);
-}
-
-static int registry_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-                           sqlite3_value **argv) {
-    ((registry_cursor *)cur)->row = 0;
-    return SQLITE_OK;
-}
-
-static int registry_next(sqlite3_vtab_cursor *cur) {
-    ((registry_cursor *)cur)->row++;
-    return SQLITE_OK;
-}
-
 static int registry_eof(sqlite3_vtab_cursor *cur) {
     errors_vtab *v = (errors_vtab *)cur->pVtab;
-    return ((registry_cursor *)cur)->row >= v->conn->nreg;
+    return strata_row(cur) >= v->conn->nreg;
 }
 
 static int registry_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     errors_vtab *v = (errors_vtab *)cur->pVtab;
-    const js_reg_entry *e = &v->conn->reg[((registry_cursor *)cur)->row];
+    const js_reg_entry *e = &v->conn->reg[strata_row(cur)];
     if (col == 0)
         sqlite3_result_text(ctx, e->uri, -1, SQLITE_TRANSIENT);
     else
@@ -244,7 +224,7 @@ static int registry_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int c
 }
 
 static int registry_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
-    *rowid = ((registry_cursor *)cur)->row + 1;
+    *rowid = strata_row(cur) + 1;
     return SQLITE_OK;
 }
 
@@ -254,10 +234,10 @@ static const sqlite3_module registry_module = {
     .xBestIndex = registry_best_index,
     .xDisconnect = strata_vtab_disconnect,
     .xDestroy = strata_vtab_disconnect,
-    .xOpen = registry_open,
+    .xOpen = strata_row_cursor_open,
     .xClose = strata_vtab_cursor_close,
-    .xFilter = registry_filter,
-    .xNext = registry_next,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = registry_eof,
     .xColumn = registry_column,
     .xRowid = registry_rowid,
