@@ -68,27 +68,6 @@ static inline void skip_ws(parser *p) {
     }
 }
 
-/* Consumes c if it is the next byte. */
-static inline bool eat(parser *p, char c) {
-    if (p->pos < p->len && p->s[p->pos] == c) {
-        p->pos++;
-        return true;
-    }
-    return false;
-}
-
-/* After an array item or an object member: 1 when a ',' says more follow, 0 at the closing
-** bracket, -1 (failed with msg) otherwise. */
-static inline int next_element(parser *p, char close, const char *msg) {
-    skip_ws(p);
-    if (eat(p, ','))
-        return 1;
-    if (eat(p, close))
-        return 0;
-    fail(p, msg);
-    return -1;
-}
-
 int jv_hexval(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -412,16 +391,24 @@ static bool parse_array(parser *p, jv *v, int depth) {
     p->pos++;
     size_t base = p->top;
     skip_ws(p);
-    if (!eat(p, ']')) {
+    if (p->pos < p->len && p->s[p->pos] == ']') {
+        p->pos++;
+    } else {
         for (;;) {
             jv *item = parse_value(p, depth + 1);
             if (item == NULL || !push(p, item))
                 return false;
-            int more = next_element(p, ']', "expected ',' or ']' in array");
-            if (more < 0)
-                return false;
-            if (!more)
+            skip_ws(p);
+            if (p->pos < p->len && p->s[p->pos] == ',') {
+                p->pos++;
+                continue;
+            }
+            if (p->pos < p->len && p->s[p->pos] == ']') {
+                p->pos++;
                 break;
+            }
+            fail(p, "expected ',' or ']' in array");
+            return false;
         }
     }
     size_t n = p->top - base;
@@ -442,7 +429,9 @@ static bool parse_object(parser *p, jv *v, int depth) {
     p->pos++;
     size_t base = p->mtop;
     skip_ws(p);
-    if (!eat(p, '}')) {
+    if (p->pos < p->len && p->s[p->pos] == '}') {
+        p->pos++;
+    } else {
         for (;;) {
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != '"') {
@@ -453,18 +442,25 @@ static bool parse_object(parser *p, jv *v, int depth) {
             if (!parse_string(p, &m.key, &m.klen))
                 return false;
             skip_ws(p);
-            if (!eat(p, ':')) {
+            if (p->pos >= p->len || p->s[p->pos] != ':') {
                 fail(p, "expected ':' in object");
                 return false;
             }
+            p->pos++;
             m.val = parse_value(p, depth + 1);
             if (m.val == NULL || !push_member(p, &m))
                 return false;
-            int more = next_element(p, '}', "expected ',' or '}' in object");
-            if (more < 0)
-                return false;
-            if (!more)
+            skip_ws(p);
+            if (p->pos < p->len && p->s[p->pos] == ',') {
+                p->pos++;
+                continue;
+            }
+            if (p->pos < p->len && p->s[p->pos] == '}') {
+                p->pos++;
                 break;
+            }
+            fail(p, "expected ',' or '}' in object");
+            return false;
         }
     }
     size_t n = p->mtop - base;

@@ -994,8 +994,9 @@ static const js_node *recursive_target(vstate *st, const js_node *n) {
 /* Validates inst against each subschema of list under kw (anyOf, oneOf) and returns how many are
 ** valid, stopping when `stop` are (0: never). When the caller keeps annotations (a), each valid
 ** subschema's own are merged into `into` (if not NULL) and the last one's are left in *last. */
-static uint32_t count_valid(vstate *st, const char *kw, const js_list *list, const jv *inst,
-                            const ann *a, uint32_t stop, ann *into, ann *last) {
+static inline __attribute__((always_inline)) uint32_t
+count_valid(vstate *st, const char *kw, const js_list *list, const jv *inst, const ann *a,
+            uint32_t stop, ann *into, ann *last) {
     uint32_t valid = 0;
     kpush(st, kw);
     for (uint32_t i = 0; i < list->n; i++) {
