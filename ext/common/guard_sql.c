@@ -4,6 +4,7 @@
 #include "common/guard_sql.h"
 #include "common/error_sql.h"
 #include "common/register_sql.h"
+#include "common/vtab_sql.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -70,18 +71,14 @@ static int admin_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
         *err = strata_mprintf_error("strata_admin", "takes no arguments");
         return SQLITE_ERROR;
     }
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(registries TEXT)");
+    int rc = strata_vtab_connect(db, "CREATE TABLE x(registries TEXT)", sizeof(admin_vtab),
+                                 SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    admin_vtab *v = sqlite3_malloc64(sizeof *v);
-    if (v == NULL)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof *v);
+    admin_vtab *v = (admin_vtab *)*out;
     v->g = aux;
     guard_ref(v->g);
     v->g->admin_tables++;
-    *out = &v->base;
     return SQLITE_OK;
 }
 
@@ -105,17 +102,7 @@ typedef struct admin_cursor {
 } admin_cursor;
 
 static int admin_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
-    admin_cursor *c = sqlite3_malloc64(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int admin_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(admin_cursor), out);
 }
 
 static int admin_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
@@ -152,7 +139,7 @@ static const sqlite3_module admin_module = {
     .xDisconnect = admin_disconnect,
     .xDestroy = admin_disconnect,
     .xOpen = admin_open,
-    .xClose = admin_close,
+    .xClose = strata_vtab_cursor_close,
     .xFilter = admin_filter,
     .xNext = admin_next,
     .xEof = admin_eof,

@@ -11,6 +11,7 @@
 ** end exclusive, so substr(text, start + 1, end - start) is the chunk.
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "embed/local_registry.h"
 
 #include <cjson/cJSON.h>
@@ -54,24 +55,21 @@ typedef struct tvf_cursor {
 
 static int tvf_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                        sqlite3_vtab **out, char **err, bool chunks) {
-    int rc = sqlite3_declare_vtab(
-        db, chunks ? "CREATE TABLE x(chunk INTEGER, text TEXT, tokens INTEGER, start INTEGER, "
-                     "\"end\" INTEGER, model HIDDEN, input HIDDEN, max_tokens HIDDEN, "
-                     "overlap HIDDEN)"
-                   : "CREATE TABLE x(key INTEGER, text TEXT, embedding BLOB, model HIDDEN, "
-                     "input HIDDEN)");
+    int rc = strata_vtab_connect(
+        db,
+        chunks ? "CREATE TABLE x(chunk INTEGER, text TEXT, tokens INTEGER, start INTEGER, "
+                 "\"end\" INTEGER, model HIDDEN, input HIDDEN, max_tokens HIDDEN, "
+                 "overlap HIDDEN)"
+               : "CREATE TABLE x(key INTEGER, text TEXT, embedding BLOB, model HIDDEN, "
+                 "input HIDDEN)",
+        sizeof(tvf_vtab), SQLITE_VTAB_INNOCUOUS, out);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    tvf_vtab *v = sqlite3_malloc(sizeof(*v));
-    if (!v)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof(*v));
+    tvf_vtab *v = (tvf_vtab *)*out;
     v->reg = aux;
     v->chunks = chunks;
     v->first_arg = chunks ? 5 : 3;
     v->n_args = chunks ? 4 : 2;
-    *out = &v->base;
     return SQLITE_OK;
 }
 
@@ -85,52 +83,26 @@ static int chunks_connect(sqlite3 *db, void *aux, int argc, const char *const *a
     return tvf_connect(db, aux, argc, argv, out, err, true);
 }
 
-static int tvf_disconnect(sqlite3_vtab *vt) {
-    sqlite3_free(vt);
-    return SQLITE_OK;
-}
-
 /* Arguments arrive as equality constraints on the hidden columns; idxNum has bit i set when
 ** argument i is present. model and input are required. */
 static int tvf_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     tvf_vtab *v = (tvf_vtab *)vt;
-    int slot[4] = {-1, -1, -1, -1};
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        int a = c->iColumn - v->first_arg;
-        if (a < 0 || a >= v->n_args || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-            continue;
-        if (!c->usable)
-            return SQLITE_CONSTRAINT;
-        slot[a] = i;
-    }
-    if (slot[0] < 0 || slot[1] < 0) {
-        sqlite3_free(vt->zErrMsg);
-        vt->zErrMsg = strata_mprintf_error(v->chunks ? "lembed_chunks" : "lembed_each",
-                                           "the model and the %s arguments are required",
-                                           v->chunks ? "text" : "JSON array");
-        return SQLITE_ERROR;
-    }
-    int argv_index = 1, mask = 0;
-    for (int a = 0; a < v->n_args; a++)
-        if (slot[a] >= 0) {
-            info->aConstraintUsage[slot[a]].argvIndex = argv_index++;
-            info->aConstraintUsage[slot[a]].omit = 1;
-            mask |= 1 << a;
-        }
-    info->idxNum = mask;
+    int given;
+    int rc = strata_vtab_arguments(info, v->first_arg, v->n_args, &given);
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((given & 3) != 3)
+        return strata_vtab_error(vt, v->chunks ? "lembed_chunks" : "lembed_each",
+                                 "the model and the %s arguments are required",
+                                 v->chunks ? "text" : "JSON array");
+    info->idxNum = given;
     info->estimatedCost = 1000;
     info->estimatedRows = 100;
     return SQLITE_OK;
 }
 
 static int tvf_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    tvf_cursor *c = sqlite3_malloc(sizeof(*c));
-    if (!c)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(tvf_cursor), out);
 }
 
 static void cursor_reset(tvf_cursor *c) {
@@ -151,11 +123,8 @@ static int tvf_close(sqlite3_vtab_cursor *cur) {
 }
 
 static int cur_error(sqlite3_vtab_cursor *cur, const char *fn, const char *msg, const char *arg) {
-    sqlite3_free(cur->pVtab->zErrMsg);
-    cur->pVtab->zErrMsg = strata_mprintf_error(fn, msg, arg);
-    return SQLITE_ERROR;
+    return strata_vtab_error(cur->pVtab, fn, msg, arg);
 }
-
 static lembed_model *find_model(sqlite3_vtab_cursor *cur, const char *fn, sqlite3_value *name) {
     tvf_vtab *v = (tvf_vtab *)cur->pVtab;
     const char *z = (const char *)sqlite3_value_text(name);
@@ -377,7 +346,7 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
 #define TVF_MODULE(connect_fn)                                                                     \
     {                                                                                              \
         .iVersion = 2, .xConnect = connect_fn, .xBestIndex = tvf_best_index,                       \
-        .xDisconnect = tvf_disconnect, .xOpen = tvf_open, .xClose = tvf_close,                     \
+        .xDisconnect = strata_vtab_disconnect, .xOpen = tvf_open, .xClose = tvf_close,             \
         .xFilter = tvf_filter, .xNext = tvf_next, .xEof = tvf_eof, .xColumn = tvf_column,          \
         .xRowid = tvf_rowid,                                                                       \
     }

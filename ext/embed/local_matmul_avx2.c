@@ -9,12 +9,17 @@
 #include <math.h>
 #include <string.h>
 
-static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+/* Sum of the 32 products of two int8 blocks, as 8 int32 lanes (ggml's sign trick: maddubs
+** needs one unsigned operand). */
+static inline __m256 block_dot(__m256i w, __m256i x) {
+    __m256i ax = _mm256_sign_epi8(x, x);
+    __m256i sw = _mm256_sign_epi8(w, x);
+    __m256i s16 = _mm256_maddubs_epi16(ax, sw);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
 }
+
+#define Q8_BLOCK_DOT block_dot
+#include "embed/local_matmul_q8_gemm.h"
 
 float lembed_dot_avx2(const float *a, const float *b, size_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -25,7 +30,7 @@ float lembed_dot_avx2(const float *a, const float *b, size_t n) {
     }
     for (; i + 8 <= n; i += 8)
         acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-    float s = hsum(_mm256_add_ps(acc0, acc1));
+    float s = hsum256(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
@@ -61,8 +66,9 @@ void lembed_gemm_f32_avx2(const float *X, size_t n, size_t k, const float *W, si
                 GEMM_STEP(w2, a20, a21, a22);
                 GEMM_STEP(w3, a30, a31, a32);
             }
-            float r[12] = {hsum(a00), hsum(a10), hsum(a20), hsum(a30), hsum(a01), hsum(a11),
-                           hsum(a21), hsum(a31), hsum(a02), hsum(a12), hsum(a22), hsum(a32)};
+            float r[12] = {hsum256(a00), hsum256(a10), hsum256(a20), hsum256(a30),
+                           hsum256(a01), hsum256(a11), hsum256(a21), hsum256(a31),
+                           hsum256(a02), hsum256(a12), hsum256(a22), hsum256(a32)};
             const float *xs[3] = {x0, x1, x2}, *ws[4] = {w0, w1, w2, w3};
             for (size_t i = k8; i < k; i++)
                 for (int a = 0; a < 3; a++)
@@ -141,67 +147,9 @@ void lembed_quantize_rows_q8_avx2(const float *X, size_t n, size_t k, int8_t *q,
         }
 }
 
-/* Sum of the 32 products of two int8 blocks, as 8 int32 lanes (ggml's sign trick: maddubs
-** needs one unsigned operand). */
-static inline __m256 block_dot(__m256i w, __m256i x) {
-    __m256i ax = _mm256_sign_epi8(x, x);
-    __m256i sw = _mm256_sign_epi8(w, x);
-    __m256i s16 = _mm256_maddubs_epi16(ax, sw);
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
-}
-
-/* Y[t][j] = sum over blocks of dW * dX * int8 dot, for Q8_0 weight rows and rows of X already
-** quantized by lembed_quantize_rows_q8_avx2. One weight row against 4 input rows at a time. */
 void lembed_gemm_q8_0_avx2(const int8_t *XQ, const float *XD, size_t n, size_t k, const void *W,
                            size_t m, float *Y, size_t ldy) {
-    size_t nb = k / 32;
-    const unsigned char *w = W;
-    for (size_t j = 0; j < m; j++) {
-        const unsigned char *wr = w + j * nb * 34;
-        size_t t = 0;
-        for (; t + 4 <= n; t += 4) {
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-            __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-            const int8_t *x0 = XQ + t * k, *x1 = x0 + k, *x2 = x1 + k, *x3 = x2 + k;
-            const float *d0 = XD + t * nb, *d1 = d0 + nb, *d2 = d1 + nb, *d3 = d2 + nb;
-            for (size_t b = 0; b < nb; b++) {
-                uint16_t h;
-                memcpy(&h, wr + b * 34, 2);
-                float dw = _cvtsh_ss(h);
-                __m256i wq = _mm256_loadu_si256((const __m256i *)(wr + b * 34 + 2));
-                a0 = _mm256_fmadd_ps(
-                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x0 + b * 32))),
-                    _mm256_set1_ps(dw * d0[b]), a0);
-                a1 = _mm256_fmadd_ps(
-                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x1 + b * 32))),
-                    _mm256_set1_ps(dw * d1[b]), a1);
-                a2 = _mm256_fmadd_ps(
-                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x2 + b * 32))),
-                    _mm256_set1_ps(dw * d2[b]), a2);
-                a3 = _mm256_fmadd_ps(
-                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x3 + b * 32))),
-                    _mm256_set1_ps(dw * d3[b]), a3);
-            }
-            Y[t * ldy + j] = hsum(a0);
-            Y[(t + 1) * ldy + j] = hsum(a1);
-            Y[(t + 2) * ldy + j] = hsum(a2);
-            Y[(t + 3) * ldy + j] = hsum(a3);
-        }
-        for (; t < n; t++) {
-            __m256 a = _mm256_setzero_ps();
-            const int8_t *x = XQ + t * k;
-            const float *dx = XD + t * nb;
-            for (size_t b = 0; b < nb; b++) {
-                uint16_t h;
-                memcpy(&h, wr + b * 34, 2);
-                __m256i wq = _mm256_loadu_si256((const __m256i *)(wr + b * 34 + 2));
-                a = _mm256_fmadd_ps(
-                    block_dot(wq, _mm256_loadu_si256((const __m256i *)(x + b * 32))),
-                    _mm256_set1_ps(_cvtsh_ss(h) * dx[b]), a);
-            }
-            Y[t * ldy + j] = hsum(a);
-        }
-    }
+    q8_0_gemm(XQ, XD, n, k, W, m, Y, ldy);
 }
 
 /* e^x for x <= 0 (inputs below -87 give 0): Cody-Waite reduction by ln 2, degree-6 polynomial,

@@ -12,6 +12,7 @@
 */
 #include "common/error_sql.h"
 #include "common/guard_sql.h"
+#include "common/vtab_sql.h"
 #include "embed/local_registry.h"
 
 #include <stdlib.h>
@@ -35,32 +36,18 @@ typedef struct models_vtab {
     sqlite3 *db;
 } models_vtab;
 
-typedef struct models_cursor {
-    sqlite3_vtab_cursor base;
-    int row;
-} models_cursor;
-
 static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                           sqlite3_vtab **out, char **err) {
-    int rc =
-        sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, model, architecture TEXT, "
-                                 "dimensions INTEGER, type TEXT, size INTEGER, "
-                                 "options HIDDEN, model_options HIDDEN, context_options HIDDEN)");
+    int rc = strata_vtab_connect(db,
+                                 "CREATE TABLE x(name TEXT, model, architecture TEXT, "
+                                 "dimensions INTEGER, type TEXT, size INTEGER, options HIDDEN, "
+                                 "model_options HIDDEN, context_options HIDDEN)",
+                                 sizeof(models_vtab), SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    models_vtab *v = sqlite3_malloc(sizeof(*v));
-    if (!v)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof(*v));
+    models_vtab *v = (models_vtab *)*out;
     v->reg = aux;
     v->db = db;
-    *out = &v->base;
-    return SQLITE_OK;
-}
-
-static int models_disconnect(sqlite3_vtab *vt) {
-    sqlite3_free(vt);
     return SQLITE_OK;
 }
 
@@ -70,39 +57,14 @@ static int models_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int models_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    models_cursor *c = sqlite3_malloc(sizeof(*c));
-    if (!c)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int models_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int models_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxStr, int argc,
-                         sqlite3_value **argv) {
-    ((models_cursor *)cur)->row = 0;
-    return SQLITE_OK;
-}
-
-static int models_next(sqlite3_vtab_cursor *cur) {
-    ((models_cursor *)cur)->row++;
-    return SQLITE_OK;
-}
-
 static int models_eof(sqlite3_vtab_cursor *cur) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    return ((models_cursor *)cur)->row >= v->reg->count;
+    return strata_row(cur) >= v->reg->count;
 }
 
 static int models_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    lembed_entry *e = &v->reg->entries[((models_cursor *)cur)->row];
+    lembed_entry *e = &v->reg->entries[strata_row(cur)];
     lembed_model *m = e->ref->model;
     switch (col) {
         case COL_NAME:
@@ -133,16 +95,13 @@ static int models_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 
 static int models_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid) {
     models_vtab *v = (models_vtab *)cur->pVtab;
-    *rowid = v->reg->entries[((models_cursor *)cur)->row].id;
+    *rowid = v->reg->entries[strata_row(cur)].id;
     return SQLITE_OK;
 }
 
 static int vt_error(sqlite3_vtab *vt, const char *fmt, const char *a) {
-    sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = strata_mprintf_error("lembed_models", fmt, a);
-    return SQLITE_ERROR;
+    return strata_vtab_error(vt, "lembed_models", fmt, a);
 }
-
 static int models_insert(models_vtab *v, sqlite3_value **argv) {
     sqlite3_vtab *vt = &v->base;
     sqlite3_value *vname = argv[2 + COL_NAME], *vmodel = argv[2 + COL_MODEL];
@@ -232,12 +191,12 @@ const sqlite3_module lembed_models_module = {
     .xCreate = models_connect,
     .xConnect = models_connect,
     .xBestIndex = models_best_index,
-    .xDisconnect = models_disconnect,
-    .xDestroy = models_disconnect,
-    .xOpen = models_open,
-    .xClose = models_close,
-    .xFilter = models_filter,
-    .xNext = models_next,
+    .xDisconnect = strata_vtab_disconnect,
+    .xDestroy = strata_vtab_disconnect,
+    .xOpen = strata_row_cursor_open,
+    .xClose = strata_vtab_cursor_close,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = models_eof,
     .xColumn = models_column,
     .xRowid = models_rowid,

@@ -135,10 +135,16 @@ static void lembed_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_free(out);
 }
 
-static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* The model named by argv[0] of a function whose argv[1] is its input: NULL when that input is
+** NULL (the result is NULL) or the model is unknown (the result is the error). */
+static lembed_model *model_arg(sqlite3_context *ctx, const char *fn, sqlite3_value **argv) {
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
-        return;
-    lembed_model *m = lembed_lookup(ctx, "lembed_tokenize_json", argv[0]);
+        return NULL;
+    return lembed_lookup(ctx, fn, argv[0]);
+}
+
+static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    lembed_model *m = model_arg(ctx, "lembed_tokenize_json", argv);
     if (!m)
         return;
     const char *z = (const char *)sqlite3_value_text(argv[1]);
@@ -170,9 +176,7 @@ static void tokenize_json_func(sqlite3_context *ctx, int argc, sqlite3_value **a
 }
 
 static void token_to_piece_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
-        return;
-    lembed_model *m = lembed_lookup(ctx, "lembed_token_to_piece", argv[0]);
+    lembed_model *m = model_arg(ctx, "lembed_token_to_piece", argv);
     if (!m)
         return;
     if (sqlite3_value_numeric_type(argv[1]) != SQLITE_INTEGER) {
@@ -192,9 +196,7 @@ static void token_to_piece_func(sqlite3_context *ctx, int argc, sqlite3_value **
 
 /* lembed_token_score(model, id), as in sqlite-lembed: the vocabulary score of a token. */
 static void token_score_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
-        return;
-    lembed_model *m = lembed_lookup(ctx, "lembed_token_score", argv[0]);
+    lembed_model *m = model_arg(ctx, "lembed_token_score", argv);
     if (!m)
         return;
     if (m->kind != LEMBED_KIND_BERT) {
@@ -215,9 +217,7 @@ static void token_score_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
 /* Joins pieces the way Hugging Face's WordPiece decoder does: "##" pieces glue to the previous
 ** one, others are separated by a space; control tokens ([CLS], [SEP], [PAD]) are skipped. */
 static void detokenize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
-        return;
-    lembed_model *m = lembed_lookup(ctx, "lembed_detokenize", argv[0]);
+    lembed_model *m = model_arg(ctx, "lembed_detokenize", argv);
     if (!m)
         return;
     const char *z = (const char *)sqlite3_value_text(argv[1]);

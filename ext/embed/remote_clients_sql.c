@@ -12,6 +12,7 @@
 ** UPDATE that passes them back keeps the old secrets. The table is SQLITE_VTAB_DIRECTONLY.
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "common/guard_sql.h"
 #include "embed/remote_sql.h"
 
@@ -26,25 +27,16 @@ typedef struct clients_vtab {
     rembed_registry *reg;
 } clients_vtab;
 
-typedef struct clients_cursor {
-    sqlite3_vtab_cursor base;
-    int i;
-} clients_cursor;
-
 static int clients_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                            sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, options TEXT)");
+    int rc = strata_vtab_connect(db, "CREATE TABLE x(name TEXT, options TEXT)",
+                                 sizeof(clients_vtab), SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    clients_vtab *vt = sqlite3_malloc64(sizeof *vt);
-    if (vt == NULL)
-        return SQLITE_NOMEM;
-    memset(vt, 0, sizeof *vt);
+    clients_vtab *vt = (clients_vtab *)*out;
     vt->db = db;
     vt->reg = aux;
     rembed_registry_ref(vt->reg);
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    *out = &vt->base;
     return SQLITE_OK;
 }
 
@@ -61,39 +53,14 @@ static int clients_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int clients_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
-    clients_cursor *cur = sqlite3_malloc64(sizeof *cur);
-    if (cur == NULL)
-        return SQLITE_NOMEM;
-    memset(cur, 0, sizeof *cur);
-    *out = &cur->base;
-    return SQLITE_OK;
-}
-
-static int clients_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int clients_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
-                          sqlite3_value **argv) {
-    ((clients_cursor *)cur)->i = 0;
-    return SQLITE_OK;
-}
-
-static int clients_next(sqlite3_vtab_cursor *cur) {
-    ((clients_cursor *)cur)->i++;
-    return SQLITE_OK;
-}
-
 static int clients_eof(sqlite3_vtab_cursor *cur) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    return ((clients_cursor *)cur)->i >= vt->reg->n;
+    return strata_row(cur) >= vt->reg->n;
 }
 
 static int clients_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    int i = ((clients_cursor *)cur)->i;
+    int i = strata_row(cur);
     if (i >= vt->reg->n)
         return SQLITE_OK;
     rembed_client *c = vt->reg->entries[i].client;
@@ -113,17 +80,14 @@ static int clients_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int co
 
 static int clients_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
     clients_vtab *vt = (clients_vtab *)cur->pVtab;
-    int i = ((clients_cursor *)cur)->i;
+    int i = strata_row(cur);
     *rowid = i < vt->reg->n ? vt->reg->entries[i].id : 0;
     return SQLITE_OK;
 }
 
 static int fail(sqlite3_vtab *base, const char *fmt, const char *detail) {
-    sqlite3_free(base->zErrMsg);
-    base->zErrMsg = strata_mprintf_error("rembed_clients", fmt, detail);
-    return base->zErrMsg ? SQLITE_ERROR : SQLITE_NOMEM;
+    return strata_vtab_error(base, "rembed_clients", fmt, detail);
 }
-
 /* Settings from an options value; old (may be NULL) supplies redacted secrets. */
 static int config_from_value(sqlite3_value *v, const char *name, const rembed_config *old,
                              rembed_config *cfg, char *err, size_t errlen) {
@@ -271,10 +235,10 @@ const sqlite3_module rembed_clients_module = {
     .xBestIndex = clients_best_index,
     .xDisconnect = clients_disconnect,
     .xDestroy = clients_disconnect,
-    .xOpen = clients_open,
-    .xClose = clients_close,
-    .xFilter = clients_filter,
-    .xNext = clients_next,
+    .xOpen = strata_row_cursor_open,
+    .xClose = strata_vtab_cursor_close,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = clients_eof,
     .xColumn = clients_column,
     .xRowid = clients_rowid,

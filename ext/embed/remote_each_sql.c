@@ -8,6 +8,7 @@
 */
 #include "common/error_sql.h"
 #include "common/function_sql.h"
+#include "common/vtab_sql.h"
 #include "embed/remote_cancel_sql.h"
 #include "embed/remote_sql.h"
 
@@ -36,19 +37,16 @@ typedef struct each_cursor {
 
 static int each_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                         sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(key INTEGER, text TEXT, embedding BLOB, "
-                                      "client HIDDEN, input HIDDEN, input_type HIDDEN)");
+    int rc = strata_vtab_connect(db,
+                                 "CREATE TABLE x(key INTEGER, text TEXT, embedding BLOB, "
+                                 "client HIDDEN, input HIDDEN, input_type HIDDEN)",
+                                 sizeof(each_vtab), SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    each_vtab *vt = sqlite3_malloc64(sizeof *vt);
-    if (vt == NULL)
-        return SQLITE_NOMEM;
-    memset(vt, 0, sizeof *vt);
+    each_vtab *vt = (each_vtab *)*out;
     vt->reg = aux;
     vt->db = db;
     rembed_registry_ref(vt->reg);
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    *out = &vt->base;
     return SQLITE_OK;
 }
 
@@ -61,29 +59,14 @@ static int each_disconnect(sqlite3_vtab *base) {
 
 /* idxNum bit 1: input_type given. argv order: client, input, input_type. */
 static int each_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
-    int slot[3] = {-1, -1, -1};
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn < COL_CLIENT || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-            continue;
-        if (!c->usable)
-            return SQLITE_CONSTRAINT;
-        slot[c->iColumn - COL_CLIENT] = i;
-    }
-    if (slot[0] < 0 || slot[1] < 0) {
-        sqlite3_free(base->zErrMsg);
-        base->zErrMsg = strata_mprintf_error("rembed_each", "expected (client, json_array_of_texts "
-                                                            "[, input_type]) arguments");
-        return SQLITE_ERROR;
-    }
-    int argv_index = 1;
-    for (int k = 0; k < 3; k++) {
-        if (slot[k] < 0)
-            continue;
-        info->aConstraintUsage[slot[k]].argvIndex = argv_index++;
-        info->aConstraintUsage[slot[k]].omit = 1;
-    }
-    info->idxNum = slot[2] >= 0 ? 1 : 0;
+    int given;
+    int rc = strata_vtab_arguments(info, COL_CLIENT, 3, &given);
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((given & 3) != 3)
+        return strata_vtab_error(base, "rembed_each",
+                                 "expected (client, json_array_of_texts [, input_type]) arguments");
+    info->idxNum = given & 4 ? 1 : 0;
     /* Every scan is a round of HTTP requests: make the planner run it once, as an outer loop. */
     info->estimatedCost = 1e12;
     info->estimatedRows = 1000;
@@ -103,12 +86,7 @@ static void reset(each_cursor *cur) {
 }
 
 static int each_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
-    each_cursor *cur = sqlite3_malloc64(sizeof *cur);
-    if (cur == NULL)
-        return SQLITE_NOMEM;
-    memset(cur, 0, sizeof *cur);
-    *out = &cur->base;
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(each_cursor), out);
 }
 
 static int each_close(sqlite3_vtab_cursor *base) {
@@ -118,10 +96,8 @@ static int each_close(sqlite3_vtab_cursor *base) {
 }
 
 static int cursor_fail_code(each_cursor *cur, int code, const char *msg) {
-    sqlite3_vtab *vt = cur->base.pVtab;
-    sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = strata_mprintf_error("rembed_each", "%s", msg);
-    return vt->zErrMsg ? code : SQLITE_NOMEM;
+    int rc = strata_vtab_error(cur->base.pVtab, "rembed_each", "%s", msg);
+    return rc == SQLITE_ERROR ? code : rc;
 }
 
 static int cursor_fail(each_cursor *cur, const char *msg) {

@@ -8,7 +8,9 @@
 #ifndef STRATA_JSONSCHEMA_ARENA_H
 #define STRATA_JSONSCHEMA_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct arena_block arena_block;
 
@@ -52,6 +54,21 @@ static inline void *arena_alloc(arena *a, size_t n) {
 ** from `first`): the array, moved or not, with *cap updated; NULL when out of memory (items is
 ** then unchanged). For the growing stacks and lists of the parser and the validator. */
 void *js_grow(void *items, size_t *cap, size_t size, size_t first);
+
+/* Room for item n of the array whose pointer is at items_ptr (a `T **`, T of `size` bytes), *cap
+** items long: grows it with js_grow when n == *cap. False when out of memory (the array is then
+** unchanged). Inline: the common case is one comparison. */
+static inline bool js_reserve(void *items_ptr, size_t n, size_t *cap, size_t size, size_t first) {
+    if (n < *cap)
+        return true;
+    void *items;
+    memcpy(&items, items_ptr, sizeof items);
+    items = js_grow(items, cap, size, first);
+    if (items == NULL)
+        return false;
+    memcpy(items_ptr, &items, sizeof items);
+    return true;
+}
 
 /* A NUL-terminated copy of s[0..n). */
 char *arena_strndup(arena *a, const char *s, size_t n);

@@ -42,26 +42,18 @@ static void *palloc(parser *p, size_t n) {
 }
 
 static bool push(parser *p, void *v) {
-    if (p->top == p->cap) {
-        void **st = js_grow(p->stack, &p->cap, sizeof *st, 64);
-        if (st == NULL) {
-            fail(p, "out of memory");
-            return false;
-        }
-        p->stack = st;
+    if (!js_reserve(&p->stack, p->top, &p->cap, sizeof *p->stack, 64)) {
+        fail(p, "out of memory");
+        return false;
     }
     p->stack[p->top++] = v;
     return true;
 }
 
 static bool push_member(parser *p, const jv_member *m) {
-    if (p->mtop == p->mcap) {
-        jv_member *st = js_grow(p->mstack, &p->mcap, sizeof *st, 32);
-        if (st == NULL) {
-            fail(p, "out of memory");
-            return false;
-        }
-        p->mstack = st;
+    if (!js_reserve(&p->mstack, p->mtop, &p->mcap, sizeof *p->mstack, 32)) {
+        fail(p, "out of memory");
+        return false;
     }
     p->mstack[p->mtop++] = *m;
     return true;

@@ -7,6 +7,7 @@
 **       uri, schema: what jsonschema_register added on this connection
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "jsonschema/conn_sql.h"
 
 #include <stdio.h>
@@ -36,65 +37,42 @@ typedef struct errors_cursor {
     size_t row;
 } errors_cursor;
 
-static int errors_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                          sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(
-        db, "CREATE TABLE x(instanceLocation TEXT, keywordLocation TEXT, "
-            "absoluteKeywordLocation TEXT, error TEXT, schema HIDDEN, document HIDDEN, "
-            "options HIDDEN)");
-    if (rc != SQLITE_OK)
-        return rc;
-    errors_vtab *v = sqlite3_malloc(sizeof *v);
-    if (v == NULL)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof *v);
-    v->conn = aux;
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    *out = &v->base;
-    return SQLITE_OK;
+/* Both tables are safe for untrusted SQL; their table holds the connection's state. */
+static int conn_vtab_connect(sqlite3 *db, const char *schema, js_conn *conn, sqlite3_vtab **out) {
+    int rc = strata_vtab_connect(db, schema, sizeof(errors_vtab), SQLITE_VTAB_INNOCUOUS, out);
+    if (rc == SQLITE_OK)
+        ((errors_vtab *)*out)->conn = conn;
+    return rc;
 }
 
-static int errors_disconnect(sqlite3_vtab *v) {
-    sqlite3_free(v);
-    return SQLITE_OK;
+static int errors_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                          sqlite3_vtab **out, char **err) {
+    return conn_vtab_connect(db,
+                             "CREATE TABLE x(instanceLocation TEXT, keywordLocation TEXT, "
+                             "absoluteKeywordLocation TEXT, error TEXT, schema HIDDEN, "
+                             "document HIDDEN, options HIDDEN)",
+                             aux, out);
 }
 
 static int errors_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
-    int have[3] = {-1, -1, -1};
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn < ERR_SCHEMA || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-            continue;
-        if (!c->usable)
-            return SQLITE_CONSTRAINT;
-        have[c->iColumn - ERR_SCHEMA] = i;
-    }
-    if (have[0] < 0 || have[1] < 0) {
-        sqlite3_free(tab->zErrMsg);
-        tab->zErrMsg = sqlite3_mprintf("jsonschema_errors: needs a schema and a document, as in "
-                                       "jsonschema_errors(schema, document)");
-        return SQLITE_ERROR;
-    }
-    int argn = 0;
-    for (int k = 0; k < 3; k++) {
-        if (have[k] >= 0) {
-            info->aConstraintUsage[have[k]].argvIndex = ++argn;
-            info->aConstraintUsage[have[k]].omit = 1;
-        }
-    }
-    info->idxNum = argn;
+    int given;
+    int rc = strata_vtab_arguments(info, ERR_SCHEMA, 3, &given);
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((given & 3) != 3)
+        return strata_vtab_error(tab, "jsonschema_errors",
+                                 "needs a schema and a document, as in "
+                                 "jsonschema_errors(schema, document)");
+    info->idxNum = given == 7 ? 3 : 2;
     info->estimatedCost = 10;
     return SQLITE_OK;
 }
 
 static int errors_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out) {
-    errors_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    js_errors_init(&c->errs);
-    *out = &c->base;
-    return SQLITE_OK;
+    int rc = strata_vtab_cursor_open(sizeof(errors_cursor), out);
+    if (rc == SQLITE_OK)
+        js_errors_init(&((errors_cursor *)*out)->errs);
+    return rc;
 }
 
 static int errors_close(sqlite3_vtab_cursor *cur) {
@@ -105,10 +83,7 @@ static int errors_close(sqlite3_vtab_cursor *cur) {
 }
 
 static int vtab_error(sqlite3_vtab_cursor *cur, const char *msg) {
-    sqlite3_vtab *v = cur->pVtab;
-    sqlite3_free(v->zErrMsg);
-    v->zErrMsg = strata_mprintf_error("jsonschema_errors", "%s", msg);
-    return SQLITE_ERROR;
+    return strata_vtab_error(cur->pVtab, "jsonschema_errors", "%s", msg);
 }
 
 static int errors_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
@@ -210,8 +185,8 @@ static const sqlite3_module errors_module = {
     .xCreate = NULL,
     .xConnect = errors_connect,
     .xBestIndex = errors_best_index,
-    .xDisconnect = errors_disconnect,
-    .xDestroy = errors_disconnect,
+    .xDisconnect = strata_vtab_disconnect,
+    .xDestroy = strata_vtab_disconnect,
     .xOpen = errors_open,
     .xClose = errors_close,
     .xFilter = errors_filter,
@@ -223,24 +198,9 @@ static const sqlite3_module errors_module = {
 
 /* ---- jsonschema_registry -------------------------------------------------------------------- */
 
-typedef struct registry_cursor {
-    sqlite3_vtab_cursor base;
-    int row;
-} registry_cursor;
-
 static int registry_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                             sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(uri TEXT, schema TEXT)");
-    if (rc != SQLITE_OK)
-        return rc;
-    errors_vtab *v = sqlite3_malloc(sizeof *v);
-    if (v == NULL)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof *v);
-    v->conn = aux;
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    *out = &v->base;
-    return SQLITE_OK;
+    return conn_vtab_connect(db, "CREATE TABLE x(uri TEXT, schema TEXT)", aux, out);
 }
 
 static int registry_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
@@ -248,39 +208,14 @@ static int registry_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
     return SQLITE_OK;
 }
 
-static int registry_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out) {
-    registry_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int registry_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int registry_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-                           sqlite3_value **argv) {
-    ((registry_cursor *)cur)->row = 0;
-    return SQLITE_OK;
-}
-
-static int registry_next(sqlite3_vtab_cursor *cur) {
-    ((registry_cursor *)cur)->row++;
-    return SQLITE_OK;
-}
-
 static int registry_eof(sqlite3_vtab_cursor *cur) {
     errors_vtab *v = (errors_vtab *)cur->pVtab;
-    return ((registry_cursor *)cur)->row >= v->conn->nreg;
+    return strata_row(cur) >= v->conn->nreg;
 }
 
 static int registry_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     errors_vtab *v = (errors_vtab *)cur->pVtab;
-    const js_reg_entry *e = &v->conn->reg[((registry_cursor *)cur)->row];
+    const js_reg_entry *e = &v->conn->reg[strata_row(cur)];
     if (col == 0)
         sqlite3_result_text(ctx, e->uri, -1, SQLITE_TRANSIENT);
     else
@@ -289,7 +224,7 @@ static int registry_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int c
 }
 
 static int registry_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
-    *rowid = ((registry_cursor *)cur)->row + 1;
+    *rowid = strata_row(cur) + 1;
     return SQLITE_OK;
 }
 
@@ -297,12 +232,12 @@ static const sqlite3_module registry_module = {
     .xCreate = NULL,
     .xConnect = registry_connect,
     .xBestIndex = registry_best_index,
-    .xDisconnect = errors_disconnect,
-    .xDestroy = errors_disconnect,
-    .xOpen = registry_open,
-    .xClose = registry_close,
-    .xFilter = registry_filter,
-    .xNext = registry_next,
+    .xDisconnect = strata_vtab_disconnect,
+    .xDestroy = strata_vtab_disconnect,
+    .xOpen = strata_row_cursor_open,
+    .xClose = strata_vtab_cursor_close,
+    .xFilter = strata_row_cursor_filter,
+    .xNext = strata_row_cursor_next,
     .xEof = registry_eof,
     .xColumn = registry_column,
     .xRowid = registry_rowid,

@@ -91,13 +91,9 @@ static void set_fatal(vstate *st, const char *msg) {
 static void spush(vstate *st, segs *p, const char *s, uint32_t n, uint32_t idx) {
     if (!st->collect)
         return;
-    if (p->n == p->cap) {
-        seg *v = js_grow(p->v, &p->cap, sizeof *v, 32);
-        if (v == NULL) {
-            set_fatal(st, "out of memory");
-            return;
-        }
-        p->v = v;
+    if (!js_reserve(&p->v, p->n, &p->cap, sizeof *p->v, 32)) {
+        set_fatal(st, "out of memory");
+        return;
     }
     p->v[p->n++] = (seg){s, n, idx, NULL};
 }
@@ -185,13 +181,9 @@ static uint32_t tree_add(vstate *st, uint32_t parent, uint8_t kind, const pnode 
                       "\"detailed\" formats are smaller)");
         return OU_NONE;
     }
-    if (t->n == t->cap) {
-        ounit *u = js_grow(t->u, &t->cap, sizeof *u, 64);
-        if (u == NULL) {
-            set_fatal(st, "out of memory");
-            return OU_NONE;
-        }
-        t->u = u;
+    if (!js_reserve(&t->u, t->n, &t->cap, sizeof *t->u, 64)) {
+        set_fatal(st, "out of memory");
+        return OU_NONE;
     }
     uint32_t at = t->n++;
     ounit *u = &t->u[at];
@@ -371,13 +363,9 @@ static void emit(vstate *st, const js_node *n, const char *kw, const char *fmt, 
     }
     if (st->nerr >= st->limit)
         return;
-    if (st->nerr == st->caperr) {
-        verr *v = js_grow(st->errv, &st->caperr, sizeof *v, 8);
-        if (v == NULL) {
-            set_fatal(st, "out of memory");
-            return;
-        }
-        st->errv = v;
+    if (!js_reserve(&st->errv, st->nerr, &st->caperr, sizeof *st->errv, 8)) {
+        set_fatal(st, "out of memory");
+        return;
     }
     bool ok = true;
     verr e = {keep_path(st, &st->kpath, &ok), keep_path(st, &st->ipath, &ok), n, kw, NULL, 0};
@@ -578,39 +566,70 @@ static NOINLINE bool check_generic(vstate *st, const js_node *n, const jv *inst)
     return ok;
 }
 
+/* One bound keyword (maximum, multipleOf, ...): records the pass, or reports the failure with fmt
+** and the bound. Inlined: on the hot path a kept bound costs one test, as written out. */
+static inline bool number_bound(vstate *st, const js_node *n, bool kept, const char *kw,
+                                const char *fmt, const jv_num *bound) {
+    if (__builtin_expect(kept, 1)) {
+        passed(st, n, kw);
+        return true;
+    }
+    emit(st, n, kw, fmt, bound->d);
+    return false;
+}
+
+/* The keywords that bound a count (of characters, items or properties) and their messages. */
+typedef struct count_keywords {
+    const char *max_kw, *max_fmt, *min_kw, *min_fmt;
+} count_keywords;
+
+static const count_keywords string_length = {"maxLength", "string is longer than %lld characters",
+                                             "minLength", "string is shorter than %lld characters"};
+static const count_keywords array_items = {"maxItems", "array has more than %lld items", "minItems",
+                                           "array has fewer than %lld items"};
+static const count_keywords object_properties = {
+    "maxProperties", "object has more than %lld properties", "minProperties",
+    "object has fewer than %lld properties"};
+
+static NOINLINE bool count_failed(vstate *st, const js_node *n, const char *kw, const char *fmt,
+                                  int64_t bound) {
+    emit(st, n, kw, fmt, (long long)bound);
+    return false;
+}
+
+/* Checks count against max and min (either below zero: absent), recording passes. */
+static inline bool check_count(vstate *st, const js_node *n, int64_t count, int64_t max,
+                               int64_t min, const count_keywords *k) {
+    bool ok = true;
+    if (max >= 0 && count > max)
+        ok = count_failed(st, n, k->max_kw, k->max_fmt, max);
+    else if (max >= 0)
+        passed(st, n, k->max_kw);
+    if (min >= 0 && count < min)
+        ok = count_failed(st, n, k->min_kw, k->min_fmt, min);
+    else if (min >= 0)
+        passed(st, n, k->min_kw);
+    return ok;
+}
+
 static NOINLINE bool check_number(vstate *st, const js_node *n, const jv *inst) {
     const jv_num *x = &inst->u.num;
     bool ok = true;
-    if (n->multiple_of && !jv_num_multiple_of(x, n->multiple_of)) {
-        emit(st, n, "multipleOf", "number is not a multiple of %.17g", n->multiple_of->d);
-        ok = false;
-    } else if (n->multiple_of) {
-        passed(st, n, "multipleOf");
-    }
-    if (n->maximum && jv_num_cmp(x, n->maximum) > 0) {
-        emit(st, n, "maximum", "number is greater than the maximum %.17g", n->maximum->d);
-        ok = false;
-    } else if (n->maximum) {
-        passed(st, n, "maximum");
-    }
-    if (n->ex_maximum && jv_num_cmp(x, n->ex_maximum) >= 0) {
-        emit(st, n, n->max_kw, "number is not less than %.17g", n->ex_maximum->d);
-        ok = false;
-    } else if (n->ex_maximum) {
-        passed(st, n, n->max_kw);
-    }
-    if (n->minimum && jv_num_cmp(x, n->minimum) < 0) {
-        emit(st, n, "minimum", "number is less than the minimum %.17g", n->minimum->d);
-        ok = false;
-    } else if (n->minimum) {
-        passed(st, n, "minimum");
-    }
-    if (n->ex_minimum && jv_num_cmp(x, n->ex_minimum) <= 0) {
-        emit(st, n, n->min_kw, "number is not greater than %.17g", n->ex_minimum->d);
-        ok = false;
-    } else if (n->ex_minimum) {
-        passed(st, n, n->min_kw);
-    }
+    if (n->multiple_of)
+        ok &= number_bound(st, n, jv_num_multiple_of(x, n->multiple_of), "multipleOf",
+                           "number is not a multiple of %.17g", n->multiple_of);
+    if (n->maximum)
+        ok &= number_bound(st, n, jv_num_cmp(x, n->maximum) <= 0, "maximum",
+                           "number is greater than the maximum %.17g", n->maximum);
+    if (n->ex_maximum)
+        ok &= number_bound(st, n, jv_num_cmp(x, n->ex_maximum) < 0, n->max_kw,
+                           "number is not less than %.17g", n->ex_maximum);
+    if (n->minimum)
+        ok &= number_bound(st, n, jv_num_cmp(x, n->minimum) >= 0, "minimum",
+                           "number is less than the minimum %.17g", n->minimum);
+    if (n->ex_minimum)
+        ok &= number_bound(st, n, jv_num_cmp(x, n->ex_minimum) > 0, n->min_kw,
+                           "number is not greater than %.17g", n->ex_minimum);
     return ok;
 }
 
@@ -659,20 +678,7 @@ static NOINLINE bool check_string(vstate *st, const js_node *n, const jv *inst) 
     bool ok = true;
     if (n->max_length >= 0 || n->min_length >= 0) {
         int64_t len = (int64_t)jv_utf8_length(inst->u.str, inst->n);
-        if (n->max_length >= 0 && len > n->max_length) {
-            emit(st, n, "maxLength", "string is longer than %lld characters",
-                 (long long)n->max_length);
-            ok = false;
-        } else if (n->max_length >= 0) {
-            passed(st, n, "maxLength");
-        }
-        if (n->min_length >= 0 && len < n->min_length) {
-            emit(st, n, "minLength", "string is shorter than %lld characters",
-                 (long long)n->min_length);
-            ok = false;
-        } else if (n->min_length >= 0) {
-            passed(st, n, "minLength");
-        }
+        ok &= check_count(st, n, len, n->max_length, n->min_length, &string_length);
     }
     if (n->pattern) {
         int r = js_regex_search(n->pattern, inst->u.str, inst->n);
@@ -744,21 +750,43 @@ static bool unique_items(vstate *st, const js_node *n, const jv *inst) {
     return true;
 }
 
+/* prefixItems, then items: items 0 .. np - 1 against the prefix's subschemas, the rest against
+** n->items, each part under its keyword. Marks the items evaluated in a. */
+static bool check_items(vstate *st, const js_node *n, const jv *inst, uint32_t np, ann *a) {
+    bool ok = true;
+    for (int part = 0; part < 2; part++) {
+        bool prefix = part == 0;
+        uint32_t from = prefix ? 0 : np, to = prefix || !n->items ? np : inst->n;
+        if (from >= to)
+            continue;
+        kpush(st, prefix ? n->prefix_kw : n->items_kw);
+        for (uint32_t i = from; i < to; i++) {
+            ipush_idx(st, i);
+            if (prefix)
+                kpush_idx(st, i);
+            bool r = validate(st, prefix ? n->prefix.items[i] : n->items, inst->u.items[i], NULL);
+            if (prefix)
+                kpop(st);
+            ipop(st);
+            if (a)
+                a->m[i] = 1;
+            if (!r) {
+                ok = false;
+                if (!st->collect)
+                    break;
+            }
+        }
+        kpop(st);
+        if (!ok && !st->collect)
+            return false;
+    }
+    return ok;
+}
+
 static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     uint32_t len = inst->n;
-    if (n->max_items >= 0 && len > n->max_items) {
-        emit(st, n, "maxItems", "array has more than %lld items", (long long)n->max_items);
-        ok = false;
-    } else if (n->max_items >= 0) {
-        passed(st, n, "maxItems");
-    }
-    if (n->min_items >= 0 && len < n->min_items) {
-        emit(st, n, "minItems", "array has fewer than %lld items", (long long)n->min_items);
-        ok = false;
-    } else if (n->min_items >= 0) {
-        passed(st, n, "minItems");
-    }
+    ok &= check_count(st, n, len, n->max_items, n->min_items, &array_items);
     if (!ok && !st->collect)
         return false;
     if (n->unique && !unique_items(st, n, inst)) {
@@ -771,42 +799,9 @@ static NOINLINE bool check_array(vstate *st, const js_node *n, const jv *inst, a
     uint32_t np = n->prefix.n < len ? n->prefix.n : len;
     touched(st, n->prefix.n ? n->prefix_kw : NULL);
     touched(st, n->items ? n->items_kw : NULL);
-    if (np) {
-        kpush(st, n->prefix_kw);
-        for (uint32_t i = 0; i < np; i++) {
-            ipush_idx(st, i);
-            kpush_idx(st, i);
-            bool r = validate(st, n->prefix.items[i], inst->u.items[i], NULL);
-            kpop(st);
-            ipop(st);
-            if (a)
-                a->m[i] = 1;
-            if (!r) {
-                ok = false;
-                if (!st->collect)
-                    break;
-            }
-        }
-        kpop(st);
-        if (!ok && !st->collect)
-            return false;
-    }
-    if (n->items && len > np) {
-        kpush(st, n->items_kw);
-        for (uint32_t i = np; i < len; i++) {
-            ipush_idx(st, i);
-            bool r = validate(st, n->items, inst->u.items[i], NULL);
-            ipop(st);
-            if (a)
-                a->m[i] = 1;
-            if (!r) {
-                ok = false;
-                if (!st->collect)
-                    break;
-            }
-        }
-        kpop(st);
-        if (!ok && !st->collect)
+    if (!check_items(st, n, inst, np, a)) {
+        ok = false;
+        if (!st->collect)
             return false;
     }
     if (n->contains) {
@@ -862,20 +857,7 @@ static bool has_key(const jv *obj, const jv *name) {
 static NOINLINE bool check_object(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     uint32_t len = inst->n;
-    if (n->max_props >= 0 && len > n->max_props) {
-        emit(st, n, "maxProperties", "object has more than %lld properties",
-             (long long)n->max_props);
-        ok = false;
-    } else if (n->max_props >= 0) {
-        passed(st, n, "maxProperties");
-    }
-    if (n->min_props >= 0 && len < n->min_props) {
-        emit(st, n, "minProperties", "object has fewer than %lld properties",
-             (long long)n->min_props);
-        ok = false;
-    } else if (n->min_props >= 0) {
-        passed(st, n, "minProperties");
-    }
+    ok &= check_count(st, n, len, n->max_props, n->min_props, &object_properties);
     if (n->required) {
         bool all = true;
         for (uint32_t i = 0; i < n->required->n; i++) {
@@ -1009,6 +991,45 @@ static const js_node *recursive_target(vstate *st, const js_node *n) {
     return n->recref;
 }
 
+/* Validates inst against each subschema of list under kw (anyOf, oneOf) and returns how many are
+** valid, stopping when `stop` are (0: never). When the caller keeps annotations (a), each valid
+** subschema's own are merged into `into` (if not NULL) and the last one's are left in *last. */
+static inline __attribute__((always_inline)) uint32_t
+count_valid(vstate *st, const char *kw, const js_list *list, const jv *inst, const ann *a,
+            uint32_t stop, ann *into, ann *last) {
+    uint32_t valid = 0;
+    kpush(st, kw);
+    for (uint32_t i = 0; i < list->n; i++) {
+        ann t = {NULL, 0};
+        if (a && !ann_new(st, &t, a->n))
+            break;
+        kpush_idx(st, i);
+        bool r = validate(st, list->items[i], inst, a ? &t : NULL);
+        kpop(st);
+        if (r) {
+            ann_merge(into, &t);
+            *last = t;
+            if (++valid == stop)
+                break;
+        }
+    }
+    kpop(st);
+    return valid;
+}
+
+/* Applies sub under kw reporting none of its failures (not, if), except in a tree, where those
+** are the keyword's results. */
+static bool validate_quietly(vstate *st, const char *kw, const js_node *sub, const jv *inst,
+                             ann *a) {
+    bool saved = st->collect;
+    st->collect = st->tree != NULL;
+    kpush(st, kw);
+    bool r = validate(st, sub, inst, a);
+    kpop(st);
+    st->collect = saved;
+    return r;
+}
+
 static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *inst, ann *a) {
     bool ok = true;
     if (n->dynref && !in_place(st, n, "$dynamicRef", dynamic_target(st, n), inst, a)) {
@@ -1039,26 +1060,9 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
     }
     if (n->any_of.n) {
         size_t before = error_count(st);
-        uint32_t valid = 0;
-        kpush(st, "anyOf");
-        for (uint32_t i = 0; i < n->any_of.n; i++) {
-            ann t = {NULL, 0}, *tp = NULL;
-            if (a) {
-                if (!ann_new(st, &t, a->n))
-                    break;
-                tp = &t;
-            }
-            kpush_idx(st, i);
-            bool r = validate(st, n->any_of.items[i], inst, tp);
-            kpop(st);
-            if (r) {
-                valid++;
-                ann_merge(a, tp);
-                if (!a && !st->verbose)
-                    break;
-            }
-        }
-        kpop(st);
+        ann last = {NULL, 0};
+        uint32_t valid =
+            count_valid(st, "anyOf", &n->any_of, inst, a, !a && !st->verbose ? 1 : 0, a, &last);
         tree_fix(st, "anyOf", valid > 0);
         if (valid) {
             truncate_errors(st, before);
@@ -1071,28 +1075,9 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
     }
     if (n->one_of.n) {
         size_t before = error_count(st);
-        uint32_t valid = 0;
         ann keep = {NULL, 0};
-        kpush(st, "oneOf");
-        for (uint32_t i = 0; i < n->one_of.n; i++) {
-            ann t = {NULL, 0}, *tp = NULL;
-            if (a) {
-                if (!ann_new(st, &t, a->n))
-                    break;
-                tp = &t;
-            }
-            kpush_idx(st, i);
-            bool r = validate(st, n->one_of.items[i], inst, tp);
-            kpop(st);
-            if (r) {
-                valid++;
-                if (tp)
-                    keep = t;
-                if (valid > 1 && !st->collect)
-                    break;
-            }
-        }
-        kpop(st);
+        uint32_t valid =
+            count_valid(st, "oneOf", &n->one_of, inst, a, st->collect ? 0 : 2, NULL, &keep);
         tree_fix(st, "oneOf", valid == 1);
         if (valid == 1) {
             truncate_errors(st, before);
@@ -1110,15 +1095,8 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
                 return false;
         }
     }
-    /* not and if report nothing of their subschemas' failures, except in a tree, where those
-    ** are their keywords' results. */
     if (n->not_) {
-        bool saved = st->collect;
-        st->collect = st->tree != NULL;
-        kpush(st, "not");
-        bool r = validate(st, n->not_, inst, NULL);
-        kpop(st);
-        st->collect = saved;
+        bool r = validate_quietly(st, "not", n->not_, inst, NULL);
         tree_fix(st, "not", !r);
         if (r) {
             emit(st, n, "not", "value must not match the schema of not");
@@ -1128,15 +1106,10 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
         }
     }
     if (n->if_) {
-        bool saved = st->collect;
         ann t = {NULL, 0}, *tp = NULL;
         if (a && ann_new(st, &t, a->n))
             tp = &t;
-        st->collect = st->tree != NULL;
-        kpush(st, "if");
-        bool r = validate(st, n->if_, inst, tp);
-        kpop(st);
-        st->collect = saved;
+        bool r = validate_quietly(st, "if", n->if_, inst, tp);
         tree_fix(st, "if", true);
         if (r) {
             ann_merge(a, tp);
@@ -1150,40 +1123,34 @@ static NOINLINE bool check_combinators(vstate *st, const js_node *n, const jv *i
 }
 
 static NOINLINE bool check_unevaluated(vstate *st, const js_node *n, const jv *inst, ann *a) {
+    bool object = inst->type == JV_OBJECT;
+    const js_node *sub = object ? n->uneval_props : inst->type == JV_ARRAY ? n->uneval_items : NULL;
+    if (sub == NULL)
+        return true;
+    const char *kw = object ? "unevaluatedProperties" : "unevaluatedItems";
     bool ok = true;
-    if (inst->type == JV_OBJECT && n->uneval_props) {
-        touched(st, "unevaluatedProperties");
-        kpush(st, "unevaluatedProperties");
-        for (uint32_t i = 0; i < inst->n; i++) {
-            if (a->m[i])
-                continue;
+    touched(st, kw);
+    kpush(st, kw);
+    for (uint32_t i = 0; i < inst->n; i++) {
+        if (a->m[i])
+            continue;
+        const jv *child;
+        if (object) {
             const jv_member *m = &inst->u.members[i];
             ipush_key(st, m->key, m->klen);
-            if (!validate(st, n->uneval_props, m->val, NULL))
-                ok = false;
-            ipop(st);
-            a->m[i] = 1;
-            if (!ok && !st->collect)
-                break;
-        }
-        kpop(st);
-    }
-    if (inst->type == JV_ARRAY && n->uneval_items) {
-        touched(st, "unevaluatedItems");
-        kpush(st, "unevaluatedItems");
-        for (uint32_t i = 0; i < inst->n; i++) {
-            if (a->m[i])
-                continue;
+            child = m->val;
+        } else {
             ipush_idx(st, i);
-            if (!validate(st, n->uneval_items, inst->u.items[i], NULL))
-                ok = false;
-            ipop(st);
-            a->m[i] = 1;
-            if (!ok && !st->collect)
-                break;
+            child = inst->u.items[i];
         }
-        kpop(st);
+        if (!validate(st, sub, child, NULL))
+            ok = false;
+        ipop(st);
+        a->m[i] = 1;
+        if (!ok && !st->collect)
+            break;
     }
+    kpop(st);
     return ok;
 }
 
@@ -1292,14 +1259,10 @@ static bool validate(vstate *st, const js_node *n, const jv *inst, ann *pa) {
     }
     bool pushed = false;
     if (st->nscope == 0 || st->scope[st->nscope - 1] != n->res) {
-        if (st->nscope == st->capscope) {
-            js_resource **sc = js_grow(st->scope, &st->capscope, sizeof *sc, 16);
-            if (sc == NULL) {
-                set_fatal(st, "out of memory");
-                st->depth--;
-                return false;
-            }
-            st->scope = sc;
+        if (!js_reserve(&st->scope, st->nscope, &st->capscope, sizeof *st->scope, 16)) {
+            set_fatal(st, "out of memory");
+            st->depth--;
+            return false;
         }
         st->scope[st->nscope++] = n->res;
         pushed = true;

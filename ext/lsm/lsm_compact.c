@@ -415,6 +415,43 @@ static void user_range(lsm_fmeta **files, int n, const uint8_t **lo, size_t *nlo
     }
 }
 
+/* Adds to kids the iterators over a level's files[0..n): one per file when they may overlap
+** (level 0), else one level iterator. */
+static int add_level_iters(lsm_iter **kids, int *nk, lsm_fmeta **files, int n, int overlapping) {
+    if (n == 0)
+        return LSM_OK;
+    if (!overlapping) {
+        kids[*nk] = lsm_level_iter_new(files, n, NULL);
+        if (kids[*nk] == NULL)
+            return LSM_NOMEM;
+        (*nk)++;
+        return LSM_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        int rc = lsm_fmeta_iter(files[i], NULL, &kids[*nk]);
+        if (rc != LSM_OK)
+            return rc;
+        (*nk)++;
+    }
+    return LSM_OK;
+}
+
+/* The merge of kids[0..nk) when *rc is LSM_OK (it then owns them, even when it fails: NULL with
+** *rc = LSM_NOMEM), else NULL with kids destroyed. kids itself is freed either way. */
+static lsm_iter *merge_iters(lsm_iter **kids, int nk, int *rc) {
+    lsm_iter *it = NULL;
+    if (*rc == LSM_OK) {
+        it = lsm_merge_iter_new(kids, nk);
+        nk = 0;
+        if (it == NULL)
+            *rc = LSM_NOMEM;
+    }
+    for (int i = 0; i < nk; i++)
+        lsm_iter_destroy(kids[i]);
+    free(kids);
+    return it;
+}
+
 /* Merges inputs of `level` and their overlap in level+1 into level+1: every table of level 0,
 ** or at a deeper level `input` (when not NULL) or the next table round robin. With `unlocked`,
 ** releases mu while merging. */
@@ -482,34 +519,11 @@ static int compact_level(lsm_engine *e, int level, lsm_fmeta *input, int unlocke
     for (int l = level + 2; l < LSM_LEVELS && drop_tombstones; l++)
         if (range_overlaps(v, l, lo, nlo, hi, nhi))
             drop_tombstones = 0;
-    if (level == 0) {
-        for (int i = 0; i < n0 && rc == LSM_OK; i++) {
-            rc = lsm_fmeta_iter(in[i], NULL, &kids[nk]);
-            if (rc == LSM_OK)
-                nk++;
-        }
-    } else {
-        rc = lsm_fmeta_iter(in[0], NULL, &kids[nk]);
-        if (rc == LSM_OK)
-            nk++;
-    }
-    if (rc == LSM_OK && n1 > 0) {
-        kids[nk] = lsm_level_iter_new(in + n0, n1, NULL);
-        if (kids[nk] == NULL)
-            rc = LSM_NOMEM;
-        else
-            nk++;
-    }
-    lsm_iter *it = NULL;
-    if (rc == LSM_OK) {
-        it = lsm_merge_iter_new(kids, nk);
-        nk = 0;
-        if (it == NULL)
-            rc = LSM_NOMEM;
-    }
-    for (int i = 0; i < nk; i++)
-        lsm_iter_destroy(kids[i]);
-    free(kids);
+    /* the inputs of `level`: every table of level 0 (they overlap), or the one picked */
+    rc = add_level_iters(kids, &nk, in, n0, 1);
+    if (rc == LSM_OK)
+        rc = add_level_iters(kids, &nk, in + n0, n1, 0);
+    lsm_iter *it = merge_iters(kids, nk, &rc);
     out_set out = {0};
     uint64_t oldest = oldest_snapshot(e);
     gp_limit gp = {0};
@@ -698,30 +712,9 @@ int lsm_engine_compact_all(lsm_engine *e) {
     for (int l = 0; l < LSM_LEVELS && rc == LSM_OK; l++) {
         for (int i = 0; i < v->n[l]; i++)
             all[n++] = v->files[l][i];
-        if (l == 0) {
-            for (int i = 0; i < v->n[0] && rc == LSM_OK; i++) {
-                rc = lsm_fmeta_iter(v->files[0][i], NULL, &kids[nk]);
-                if (rc == LSM_OK)
-                    nk++;
-            }
-        } else if (v->n[l]) {
-            kids[nk] = lsm_level_iter_new(v->files[l], v->n[l], NULL);
-            if (kids[nk] == NULL)
-                rc = LSM_NOMEM;
-            else
-                nk++;
-        }
+        rc = add_level_iters(kids, &nk, v->files[l], v->n[l], l == 0);
     }
-    lsm_iter *it = NULL;
-    if (rc == LSM_OK) {
-        it = lsm_merge_iter_new(kids, nk);
-        nk = 0;
-        if (it == NULL)
-            rc = LSM_NOMEM;
-    }
-    for (int i = 0; i < nk; i++)
-        lsm_iter_destroy(kids[i]);
-    free(kids);
+    lsm_iter *it = merge_iters(kids, nk, &rc);
     out_set out = {0};
     if (rc == LSM_OK)
         rc = write_tables(e, it, oldest_snapshot(e), 1, e->opt.file_bytes, &out, 0, 0, NULL);

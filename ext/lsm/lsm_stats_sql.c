@@ -9,6 +9,7 @@
 ** on this connection is connected first by preparing a statement that names it.
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "lsm/lsm_vtab_sql.h"
 
 #include <stdarg.h>
@@ -38,18 +39,14 @@ static int stats_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
     (void)argc;
     (void)argv;
     (void)pzErr;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(stat TEXT, value INTEGER, tbl HIDDEN)");
+    int rc = strata_vtab_connect(db, "CREATE TABLE x(stat TEXT, value INTEGER, tbl HIDDEN)",
+                                 sizeof(stats_vtab), SQLITE_VTAB_DIRECTONLY, out);
     if (rc != SQLITE_OK)
         return rc;
-    stats_vtab *v = sqlite3_malloc(sizeof *v);
-    if (v == NULL)
-        return SQLITE_NOMEM;
-    memset(v, 0, sizeof *v);
+    stats_vtab *v = (stats_vtab *)*out;
     v->db = db;
     v->reg = aux;
     v->reg->refs++;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    *out = &v->base;
     return SQLITE_OK;
 }
 
@@ -62,36 +59,22 @@ static int stats_disconnect(sqlite3_vtab *tab) {
 
 static int stats_best_index(sqlite3_vtab *tab, sqlite3_index_info *info) {
     (void)tab;
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn == 2 && c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
-            if (!c->usable)
-                return SQLITE_CONSTRAINT;
-            info->aConstraintUsage[i].argvIndex = 1;
-            info->aConstraintUsage[i].omit = 1;
-            info->estimatedCost = 10;
-            info->estimatedRows = STATS_ROWS;
-            return SQLITE_OK;
-        }
+    int given;
+    int rc = strata_vtab_arguments(info, 2, 1, &given);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (given) {
+        info->estimatedCost = 10;
+        info->estimatedRows = STATS_ROWS;
+    } else {
+        info->estimatedCost = 1e12; /* without a table name there is nothing to list */
     }
-    /* without a table name there is nothing to list */
-    info->estimatedCost = 1e12;
     return SQLITE_OK;
 }
 
 static int stats_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out) {
     (void)tab;
-    stats_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int stats_close(sqlite3_vtab_cursor *cur) {
-    sqlite3_free(cur);
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(stats_cursor), out);
 }
 
 static int stats_error(stats_vtab *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -222,7 +205,7 @@ const sqlite3_module lsm_stats_module = {
     .xBestIndex = stats_best_index,
     .xDisconnect = stats_disconnect,
     .xOpen = stats_open,
-    .xClose = stats_close,
+    .xClose = strata_vtab_cursor_close,
     .xFilter = stats_filter,
     .xNext = stats_next,
     .xEof = stats_eof,

@@ -22,23 +22,9 @@ static void result_text(sqlite3_context *ctx, const char *s) {
     sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
 }
 
-/* Shared shape of (ts, zone) functions: the instant, the zone, and the local time type. */
-typedef struct ts_zone {
-    tz_instant t;
-    tz_zone *z;
-    bool owned;
-} ts_zone;
-
-static bool ts_zone_args(sqlite3_context *ctx, sqlite3_value **argv, ts_zone *out) {
-    if (strata_any_null(2, argv) || !tz_arg_instant(ctx, argv[0], &out->t, NULL))
-        return false;
-    out->z = tz_arg_zone(ctx, argv, 1, &out->owned);
-    return out->z != NULL;
-}
-
 static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    ts_zone a;
-    if (!ts_zone_args(ctx, argv, &a))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, 2, argv, &a))
         return;
     tz_civil c;
     if (tz_local_civil(ctx, a.z, a.t, &c)) {
@@ -49,32 +35,32 @@ static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static void fn_offset(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    ts_zone a;
-    if (!ts_zone_args(ctx, argv, &a))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, 2, argv, &a))
         return;
     sqlite3_result_int(ctx, tz_zone_offset_at(a.z, a.t.secs));
     tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_abbrev(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    ts_zone a;
-    if (!ts_zone_args(ctx, argv, &a))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, 2, argv, &a))
         return;
     result_text(ctx, tz_zone_info_at(a.z, a.t.secs)->abbr);
     tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_is_dst(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    ts_zone a;
-    if (!ts_zone_args(ctx, argv, &a))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, 2, argv, &a))
         return;
     sqlite3_result_int(ctx, tz_zone_info_at(a.z, a.t.secs)->isdst);
     tz_arg_zone_done(a.z, a.owned);
 }
 
 static void fn_convert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    ts_zone a;
-    if (!ts_zone_args(ctx, argv, &a))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, 2, argv, &a))
         return;
     tz_result_zoned(ctx, a.z, a.t);
     tz_arg_zone_done(a.z, a.owned);

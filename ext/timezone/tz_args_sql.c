@@ -3,6 +3,7 @@
 */
 #include "timezone/tz_args_sql.h"
 #include "common/error_sql.h"
+#include "common/function_sql.h"
 #include "timezone/tz_db.h"
 
 #include <math.h>
@@ -169,4 +170,11 @@ void tz_result_zoned(sqlite3_context *ctx, const tz_zone *z, tz_instant t) {
     char buf[TZ_TEXT_MAX];
     tz_text_rfc9557(z, t, buf);
     sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+bool tz_arg_ts_zone(sqlite3_context *ctx, int nargs, sqlite3_value **argv, tz_ts_zone *out) {
+    if (strata_any_null(nargs, argv) || !tz_arg_instant(ctx, argv[0], &out->t, NULL))
+        return false;
+    out->z = tz_arg_zone(ctx, argv, 1, &out->owned);
+    return out->z != NULL;
 }

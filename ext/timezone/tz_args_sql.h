@@ -26,6 +26,17 @@ tz_zone *tz_zone_named(sqlite3_context *ctx, const char *name);
 ** (retained; NULL when none), so zoned text keeps its zone. */
 bool tz_arg_instant(sqlite3_context *ctx, sqlite3_value *v, tz_instant *out, tz_zone **zone_out);
 
+/* The (ts, zone, ...) arguments most functions start with: an instant, then a zone. */
+typedef struct tz_ts_zone {
+    tz_instant t;
+    tz_zone *z;
+    bool owned;
+} tz_ts_zone;
+
+/* Reads argv[0] and argv[1] into out unless one of the first nargs arguments is NULL. False
+** with NULL or an error as the result; else pass out->z and out->owned to tz_arg_zone_done(). */
+bool tz_arg_ts_zone(sqlite3_context *ctx, int nargs, sqlite3_value **argv, tz_ts_zone *out);
+
 /* A wall time argument without offset or zone (SQLite or ISO text). */
 bool tz_arg_local(sqlite3_context *ctx, sqlite3_value *v, tz_civil *out);
 

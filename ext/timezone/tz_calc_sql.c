@@ -111,17 +111,13 @@ static void fn_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* tz_hours_in_day(ts, zone): length of the local day containing ts, in hours. */
 static void fn_hours_in_day(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    tz_instant t;
-    if (strata_any_null(argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, argc, argv, &a))
         return;
-    bool owned;
-    tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
-    if (z == NULL)
-        return;
-    int64_t days = tz_floor_div(t.secs + tz_zone_offset_at(z, t.secs), 86400);
-    int64_t len = tz_zone_start_of_day(z, days + 1) - tz_zone_start_of_day(z, days);
+    int64_t days = tz_floor_div(a.t.secs + tz_zone_offset_at(a.z, a.t.secs), 86400);
+    int64_t len = tz_zone_start_of_day(a.z, days + 1) - tz_zone_start_of_day(a.z, days);
     sqlite3_result_double(ctx, (double)len / 3600.0);
-    tz_arg_zone_done(z, owned);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 static bool span_arg(sqlite3_context *ctx, sqlite3_value *v, tz_span *out) {
@@ -239,20 +235,17 @@ static tz_icu_formatter *formatter_arg(sqlite3_context *ctx, int argc, sqlite3_v
 
 /* tz_format(ts, zone, pattern [, locale]) */
 static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    tz_instant t;
-    if (strata_any_null(argc, argv) || !tz_arg_instant(ctx, argv[0], &t, NULL))
-        return;
-    bool owned;
-    tz_zone *z = tz_arg_zone(ctx, argv, 1, &owned);
-    if (z == NULL)
+    tz_ts_zone a;
+    if (!tz_arg_ts_zone(ctx, argc, argv, &a))
         return;
     tz_civil c;
     tz_icu_formatter *f = NULL;
     bool f_owned = false;
-    if (tz_local_civil(ctx, z, t, &c) && (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
+    if (tz_local_civil(ctx, a.z, a.t, &c) &&
+        (f = formatter_arg(ctx, argc, argv, &f_owned)) != NULL) {
         char *s, err[TZ_ERR_SIZE];
-        tz_status st =
-            tz_icu_format(f, z, t, (const char *)sqlite3_value_text(argv[2]), &s, err, sizeof err);
+        tz_status st = tz_icu_format(f, a.z, a.t, (const char *)sqlite3_value_text(argv[2]), &s,
+                                     err, sizeof err);
         if (st == TZ_OK)
             sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
         else if (st == TZ_NOMEM)
@@ -263,7 +256,7 @@ static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     if (f_owned)
         tz_icu_formatter_free(f);
-    tz_arg_zone_done(z, owned);
+    tz_arg_zone_done(a.z, a.owned);
 }
 
 const strata_function tz_calc_functions[] = {

@@ -9,25 +9,12 @@
 ** open range stops at year 9999 and a LIMIT stops early.
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "timezone/tz_args_sql.h"
 #include "timezone/tz_db.h"
 #include "timezone/tz_sql.h"
 
-#include <string.h>
 #include <time.h>
-
-/* Declares the schema and allocates a plain vtab; both tables are safe for untrusted SQL. */
-static int vtab_connect(sqlite3 *db, const char *schema, sqlite3_vtab **out) {
-    int rc = sqlite3_declare_vtab(db, schema);
-    if (rc != SQLITE_OK)
-        return rc;
-    *out = sqlite3_malloc(sizeof **out);
-    if (*out == NULL)
-        return SQLITE_NOMEM;
-    memset(*out, 0, sizeof **out);
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    return SQLITE_OK;
-}
 
 /* ---- tz_names ------------------------------------------------------------------------------- */
 
@@ -43,15 +30,10 @@ typedef struct names_cursor {
 
 static int names_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                          sqlite3_vtab **out, char **err) {
-    return vtab_connect(db,
-                        "CREATE TABLE x(name TEXT, target TEXT, utc_offset INTEGER,"
-                        " abbrev TEXT, is_dst INTEGER, country TEXT)",
-                        out);
-}
-
-static int vtab_disconnect(sqlite3_vtab *vt) {
-    sqlite3_free(vt);
-    return SQLITE_OK;
+    return strata_vtab_connect(db,
+                               "CREATE TABLE x(name TEXT, target TEXT, utc_offset INTEGER,"
+                               " abbrev TEXT, is_dst INTEGER, country TEXT)",
+                               sizeof(sqlite3_vtab), SQLITE_VTAB_INNOCUOUS, out);
 }
 
 static int names_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
@@ -61,12 +43,7 @@ static int names_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 }
 
 static int names_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    names_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(names_cursor), out);
 }
 
 static int names_close(sqlite3_vtab_cursor *cur) {
@@ -138,7 +115,7 @@ static int names_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
 static sqlite3_module names_module = {
     .xConnect = names_connect,
     .xBestIndex = names_best_index,
-    .xDisconnect = vtab_disconnect,
+    .xDisconnect = strata_vtab_disconnect,
     .xOpen = names_open,
     .xClose = names_close,
     .xFilter = names_filter,
@@ -173,57 +150,29 @@ typedef struct tr_cursor {
 
 static int tr_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
                       char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(instant TEXT, unix INTEGER,"
-                                      " offset_before INTEGER, offset_after INTEGER, abbrev TEXT,"
-                                      " is_dst INTEGER, zone HIDDEN, from_ts HIDDEN,"
-                                      " to_ts HIDDEN)");
-    if (rc != SQLITE_OK)
-        return rc;
-    *out = sqlite3_malloc(sizeof **out);
-    if (*out == NULL)
-        return SQLITE_NOMEM;
-    memset(*out, 0, sizeof **out);
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    return SQLITE_OK;
+    return strata_vtab_connect(db,
+                               "CREATE TABLE x(instant TEXT, unix INTEGER, offset_before INTEGER,"
+                               " offset_after INTEGER, abbrev TEXT, is_dst INTEGER, zone HIDDEN,"
+                               " from_ts HIDDEN, to_ts HIDDEN)",
+                               sizeof(sqlite3_vtab), SQLITE_VTAB_INNOCUOUS, out);
 }
 
 /* idxNum bit i set = argument column TR_ZONE + i constrained by equality, passed in order. */
 static int tr_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
-    int argpos[3] = {-1, -1, -1};
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-        if (k->iColumn < TR_ZONE || k->op != SQLITE_INDEX_CONSTRAINT_EQ)
-            continue;
-        if (!k->usable)
-            return SQLITE_CONSTRAINT;
-        argpos[k->iColumn - TR_ZONE] = i;
-    }
-    if (argpos[0] < 0) {
-        sqlite3_free(vt->zErrMsg);
-        vt->zErrMsg = sqlite3_mprintf("tz_transitions: a time zone argument is required");
-        return SQLITE_ERROR;
-    }
-    int n = 0, mask = 0;
-    for (int j = 0; j < 3; j++) {
-        if (argpos[j] < 0)
-            continue;
-        info->aConstraintUsage[argpos[j]].argvIndex = ++n;
-        info->aConstraintUsage[argpos[j]].omit = 1;
-        mask |= 1 << j;
-    }
-    info->idxNum = mask;
+    int given;
+    int rc = strata_vtab_arguments(info, TR_ZONE, 3, &given);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!(given & 1))
+        return strata_vtab_error(vt, "tz_transitions", "a time zone argument is required");
+    info->idxNum = given;
     info->estimatedCost = 100;
     info->estimatedRows = 100;
     return SQLITE_OK;
 }
 
 static int tr_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-    tr_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(tr_cursor), out);
 }
 
 static int tr_close(sqlite3_vtab_cursor *cur) {
@@ -234,9 +183,7 @@ static int tr_close(sqlite3_vtab_cursor *cur) {
 }
 
 static int tr_set_error(tr_cursor *c, const char *msg) {
-    sqlite3_free(c->base.pVtab->zErrMsg);
-    c->base.pVtab->zErrMsg = strata_mprintf_error("tz_transitions", "%s", msg);
-    return SQLITE_ERROR;
+    return strata_vtab_error(c->base.pVtab, "tz_transitions", "%s", msg);
 }
 
 /* Reads a bound as an instant with tz_arg_instant's rules, through a scratch context-free
@@ -373,7 +320,7 @@ static int tr_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
 static sqlite3_module tr_module = {
     .xConnect = tr_connect,
     .xBestIndex = tr_best_index,
-    .xDisconnect = vtab_disconnect,
+    .xDisconnect = strata_vtab_disconnect,
     .xOpen = tr_open,
     .xClose = tr_close,
     .xFilter = tr_filter,

@@ -4,6 +4,7 @@
 ** Bit vectors yield 0/1 in the same order as vec_to_json (least significant bit first).
 */
 #include "common/error_sql.h"
+#include "common/vtab_sql.h"
 #include "vec/scalar_sql.h"
 #include "vec/value_sql.h"
 
@@ -18,30 +19,12 @@ typedef struct each_cursor {
 
 static int each_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                         sqlite3_vtab **out, char **err) {
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(value, vector HIDDEN)");
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_vtab *t = sqlite3_malloc(sizeof *t);
-    if (t == NULL)
-        return SQLITE_NOMEM;
-    memset(t, 0, sizeof *t);
-    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-    *out = t;
-    return SQLITE_OK;
-}
-
-static int each_disconnect(sqlite3_vtab *t) {
-    sqlite3_free(t);
-    return SQLITE_OK;
+    return strata_vtab_connect(db, "CREATE TABLE x(value, vector HIDDEN)", sizeof(sqlite3_vtab),
+                               SQLITE_VTAB_INNOCUOUS, out);
 }
 
 static int each_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out) {
-    each_cursor *c = sqlite3_malloc(sizeof *c);
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
+    return strata_vtab_cursor_open(sizeof(each_cursor), out);
 }
 
 static void each_reset(each_cursor *c) {
@@ -127,7 +110,7 @@ const sqlite3_module vec_each_module = {
     .iVersion = 0,
     .xConnect = each_connect,
     .xBestIndex = each_best_index,
-    .xDisconnect = each_disconnect,
+    .xDisconnect = strata_vtab_disconnect,
     .xOpen = each_open,
     .xClose = each_close,
     .xFilter = each_filter,
