@@ -167,7 +167,7 @@ def run(dataset, n):
                              {f"nprobe={p}": [f"nprobe={p}"] for p in (8, 16, 32, 64, 128)}),
         "strata diskann(int8)": (ours, " indexed by diskann(neighbor_quantizer=int8)", False,
                                  {f"L={n}": [f"search_list_size={n}"]
-                                  for n in (32, 64, 96, 128, 192, 256, 384)}),
+                                  for n in (32, 64, 96, 128, 160, 192, 256, 384)}),
     }
     peer = None
     try:
