@@ -3,9 +3,8 @@
 ** sqlite-vec.
 **
 ** Registers the scalar functions (scalar_sql.c), vec_each (each_sql.c) and the vec0 module
-** (vec0_module_sql.c) on one connection. The engine lives in the other files of this folder and
-*does
-** not depend on SQLite.
+** (vec0_module_sql.c) on one connection. The engine lives in the other files of this folder
+** and does not depend on SQLite.
 */
 #include "vec/extension.h"
 #include "common/guard_sql.h"

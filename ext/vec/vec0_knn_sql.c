@@ -584,7 +584,7 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
     sqlite3_stmt *st = sc->chunks;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, 1);
-    sqlite3_bind_int64(st, 2, ((sqlite3_int64)1 << 50) - 1);
+    sqlite3_bind_int64(st, 2, VEC0_CHUNK_ID_END - 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rc = SQLITE_OK;
         sqlite3_int64 chunk_id = sqlite3_column_int64(st, 0);
@@ -649,7 +649,7 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
         ** filter goes to the exact scan before its rows are collected a second time here */
         sqlite3_int64 upper = (sqlite3_int64)sc->nallowed;
         if (sc->allowed == NULL)
-            rc = count_rows(sc, 1, ((sqlite3_int64)1 << 50) - 1, &upper);
+            rc = count_rows(sc, 1, VEC0_CHUNK_ID_END - 1, &upper);
         if (rc != SQLITE_OK || graph_selective(upper, g->live, want))
             return rc;
         rc = allowed_nodes(sc, g, &allow, &nallow);
@@ -680,10 +680,9 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     }
     /* With a filter, the beam still walks every node, and the best allowed nodes among all
     ** those it scores are the candidates (graph_selective() sent filters leaving under a
-    ** sixteenth of the rows to the exact scan, so a beam of L scores many allowed ones). Too few
-    *allowed
-    ** nodes found: search wider. */
-    for (; rc == SQLITE_OK; L *= 2) {
+    ** sixteenth of the rows to the exact scan, so a beam of L scores many allowed ones).
+    ** Too few allowed nodes found: search wider, up to VEC0_MAX_LIST. */
+    for (; rc == SQLITE_OK; L = L > VEC0_MAX_LIST / 2 ? VEC0_MAX_LIST : L * 2) {
         sqlite3_free(hits);
         hits = sqlite3_malloc64(((size_t)L > want ? (size_t)L : want) * sizeof *hits);
         if (hits == NULL) {
