@@ -115,6 +115,30 @@ def test_diskann_deletes_and_reinserts_keep_recall(tmp_path):
     db.close()
 
 
+@pytest.mark.parametrize("column, value", [
+    ("neighbors", b"\xff" * 11),                    # a varint longer than 64 bits
+    ("neighbors", b"\x02\xff"),                      # the blob ends inside a varint
+    ("neighbors", b"\x02" + b"\x01" * 400),          # more neighbours than a list holds
+    ("code", b"\x00" * 3),                           # a code of the wrong size
+])
+def test_diskann_hostile_graph_rows_are_errors(tmp_path, column, value):
+    """A stranger's database file whose graph table holds malformed rows: a query names the
+    node, never crashes or reads past the blob."""
+    x, qs = lowrank(seed=15, n=300)
+    path = str(tmp_path / "g.db")
+    db = helpers.connect("vec", database=path)
+    make(db, "indexed by diskann(neighbor_quantizer=int8)", x)
+    db.close()
+    plain = sqlite3.connect(path)
+    plain.execute(f"update v_graph00 set {column} = ? where rowid = 7", (value,))
+    plain.commit()
+    plain.close()
+    db = helpers.connect("vec", database=path)
+    with pytest.raises(sqlite3.OperationalError, match="corrupt graph node 7 of column \"emb\""):
+        db.execute("select rowid from v where emb match ? and k = 5", (qs[0].tobytes(),)).fetchall()
+    db.close()
+
+
 def test_diskann_optimize_drops_tombstones_and_keeps_recall(tmp_path):
     """Rounds of churn (10 % of rows deleted, as many new ones inserted), each followed by
     'optimize': the tombstones leave the graph, the nodes that pointed to them are reconnected
