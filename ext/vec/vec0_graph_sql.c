@@ -129,9 +129,9 @@ static int decode_list(const vec_graph *g, int format, const unsigned char *p, s
                        int32_t *nodes, int cap) {
     int out = 0;
     if (format < 2) {
-        if (n % 8 != 0)
+        if (n % 8 != 0 || n / 8 > (size_t)cap)
             return -1;
-        for (size_t i = 0; i < n / 8 && out < cap; i++) {
+        for (size_t i = 0; i < n / 8; i++) {
             sqlite3_int64 r;
             memcpy(&r, p + 8 * i, 8);
             int32_t node = vec_graph_find(g, r);

@@ -4,6 +4,7 @@ filters and commands (issue #21)."""
 
 import re
 import sqlite3
+import struct
 import subprocess
 import sys
 
@@ -131,6 +132,49 @@ def test_diskann_hostile_graph_rows_are_errors(tmp_path, column, value):
     db.close()
     plain = sqlite3.connect(path)
     plain.execute(f"update v_graph00 set {column} = ? where rowid = 7", (value,))
+    plain.commit()
+    plain.close()
+    db = helpers.connect("vec", database=path)
+    with pytest.raises(sqlite3.OperationalError, match="corrupt graph node 7 of column \"emb\""):
+        db.execute("select rowid from v where emb match ? and k = 5", (qs[0].tobytes(),)).fetchall()
+    db.close()
+
+
+def varint_list(blob):
+    """graph_format 2's neighbour list: sorted rowids, the first zigzag, then gaps."""
+    out, x, shift, prev = [], 0, 0, 0
+    for b in blob:
+        x |= (b & 0x7F) << shift
+        shift += 7
+        if b & 0x80:
+            continue
+        prev = ((x >> 1) ^ -(x & 1)) if not out else prev + x
+        out.append(prev)
+        x, shift = 0, 0
+    return out
+
+
+def test_diskann_reads_tables_of_the_first_graph_format(tmp_path):
+    """Tables written before graph_format 2 hold an int64 per neighbour: they search as
+    before, and a list longer than a node can hold is an error naming the node."""
+    x, qs = lowrank(seed=16)
+    path = str(tmp_path / "g.db")
+    db = helpers.connect("vec", database=path)
+    make(db, "indexed by diskann(neighbor_quantizer=int8)", x)
+    before = recall(db, x, qs)
+    db.close()
+    plain = sqlite3.connect(path)
+    assert plain.execute("delete from v_info where key = 'graph_format'").rowcount == 1
+    for rowid, blob in plain.execute("select rowid, neighbors from v_graph00").fetchall():
+        ids = varint_list(blob)
+        plain.execute("update v_graph00 set neighbors = ? where rowid = ?",
+                      (struct.pack(f"<{len(ids)}q", *ids), rowid))
+    plain.commit()
+    db = helpers.connect("vec", database=path)
+    assert recall(db, x, qs) == before >= 0.99
+    db.close()
+    plain.execute("update v_graph00 set neighbors = ? where rowid = 7",
+                  (struct.pack("<400q", *range(1, 401)),))
     plain.commit()
     plain.close()
     db = helpers.connect("vec", database=path)
