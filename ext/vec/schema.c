@@ -201,6 +201,7 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
     ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
     int oversample_given = 0;
+    int lists_given = 0; /* 1: search_list_size, 2: search_list_size_search or _insert */
     int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;
@@ -264,6 +265,7 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
                 ix->list_search = l;
             if (!word_is(&key, "search_list_size_search"))
                 ix->list_insert = l;
+            lists_given |= word_is(&key, "search_list_size") ? 1 : 2;
         } else if (word_is(&key, "buffer_threshold") && ix->kind == VEC0_INDEX_DISKANN) {
             /* sqlite-vec batches graph inserts past this many rows; strata inserts at once */
             if (int_option(&val, key.text, name.text, 0, 1 << 30, &unused, err, errlen) != 0)
@@ -280,6 +282,16 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     if (ix->quantizer == VEC_QUANT_BIT && c->dims % 8 != 0)
         FAIL("the bit quantizer needs a dimension divisible by 8 (column '%s' has %d)", c->name,
              c->dims);
+    /* which one would win would depend on their order */
+    if (lists_given == 3)
+        FAIL("diskann(...) on column '%s' takes search_list_size or search_list_size_search and "
+             "search_list_size_insert, not both",
+             c->name);
+    if (ix->kind == VEC0_INDEX_IVF && ix->quantizer == VEC_QUANT_NONE && ix->oversample > 1 &&
+        oversample_given)
+        FAIL("ivf(...) oversample needs a quantizer (int8 or binary) on column '%s': without one "
+             "the clusters are scanned exactly",
+             c->name);
     if (ix->kind == VEC0_INDEX_IVF && ix->nlist > 0 && ix->nprobe > ix->nlist)
         FAIL("ivf(...) nprobe (%d) is larger than nlist (%d) on column '%s'", ix->nprobe, ix->nlist,
              c->name);

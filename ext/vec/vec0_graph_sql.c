@@ -308,7 +308,8 @@ int vec0_graph_insert(vec0_vtab *v, sqlite3_int64 rowid, const void *data) {
         vec_to_f32(c->vtype, data, (size_t)c->dims, f);
         vec_quantize(c->index.quantizer, f, (size_t)c->dims, code);
         /* out of memory part way leaves a valid graph, with this node's edges incomplete */
-        if (vec_graph_insert(g, rowid, code, c->index.list_insert) < 0)
+        int list = v->list_insert_set > 0 ? v->list_insert_set : c->index.list_insert;
+        if (vec_graph_insert(g, rowid, code, list) < 0)
             rc = SQLITE_NOMEM;
     }
     sqlite3_free(code);

@@ -443,13 +443,20 @@ int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv) {
                                 "index",
                                 v->name);
     }
-    if (strncmp(cmd, "search_list_size_search=", 24) == 0 ||
-        strncmp(cmd, "search_list_size=", 17) == 0) {
+    /* as in the declaration: search_list_size sets the list of queries and of inserts */
+    int search = strncmp(cmd, "search_list_size_search=", 24) == 0;
+    int insert = strncmp(cmd, "search_list_size_insert=", 24) == 0;
+    if (search || insert || strncmp(cmd, "search_list_size=", 17) == 0) {
         if (vec0_graph_column(v) == NULL)
             return vec0_error(v, "%s: no column of %s has a diskann index", cmd, v->name);
-        if (!positive(strchr(cmd, '=') + 1, 1, VEC0_MAX_LIST, &value))
-            return vec0_error(v, "search_list_size must be an integer from 1 to %d", VEC0_MAX_LIST);
-        v->list_search_set = value;
+        const char *eq = strchr(cmd, '=');
+        if (!positive(eq + 1, 1, VEC0_MAX_LIST, &value))
+            return vec0_error(v, "%.*s must be an integer from 1 to %d", (int)(eq - cmd), cmd,
+                              VEC0_MAX_LIST);
+        if (!insert)
+            v->list_search_set = value;
+        if (!search)
+            v->list_insert_set = value;
         return SQLITE_OK;
     }
     int is_ivf = strncmp(cmd, "nprobe=", 7) == 0 || strncmp(cmd, "compute-centroids", 17) == 0 ||
