@@ -492,7 +492,12 @@ int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L) {
         return -1;
     vec_graph_touch(g, p);
     if (g->n == 1)
-        return p;        /* the first node */
+        return p; /* the first node */
+    if (g->live == 1) {
+        /* every other node is a tombstone, which no list takes in: p starts the graph again */
+        g->entry = p;
+        return p;
+    }
     if (g->entry == p) { /* re-inserting the entry, whose list was just cleared: enter elsewhere */
         for (size_t i = 0; i < g->n; i++)
             if ((int32_t)i != p && vec_graph_degree(g, (int32_t)i) > 0) {
