@@ -701,7 +701,9 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
             found++;
         }
         if (found >= k || found == (size_t)g->live || L >= VEC0_MAX_LIST || (size_t)L >= g->n) {
-            *done = found >= k || !filtered;
+            /* fewer than k though more rows exist (a selective filter, or a graph whose
+            ** duplicate vectors left parts of it unreachable): the exact scan answers */
+            *done = found >= k || found == (size_t)g->live;
             break;
         }
     }
