@@ -692,16 +692,19 @@ def test_search_list_size_commands(vdb):
 
 
 def test_search_list_size_insert_is_used(vdb):
-    """search_list_size_insert=N changes how inserts search the graph: a list of 1 builds a
-    worse graph than the default, which a short query list shows."""
+    """search_list_size_insert=N changes the list inserts search the graph with (a list of 1
+    builds another graph than the default), and search_list_size=N sets it too, as in the
+    declaration and in sqlite-vec."""
     graphs = {}
-    for table, cmd in (("a", "search_list_size_insert=1"), ("b", "search_list_size_insert=64")):
+    for table, cmd in (("a", "search_list_size_insert=1"), ("b", "search_list_size_insert=64"),
+                       ("c", "search_list_size=1")):
         make(vdb, "indexed by diskann(neighbor_quantizer=int8, n_neighbors=4)", 16, table=table)
         vdb.execute(f"insert into {table}({table}) values (?)", (cmd,))
         fill(vdb, gauss(5, 400, 16), table=table)
         graphs[table] = vdb.execute(f"select group_concat(hex(neighbors)) from {table}_graph00"
                                     ).fetchone()[0]
     assert graphs["a"] != graphs["b"]
+    assert graphs["a"] == graphs["c"]
 
 
 @pytest.mark.parametrize("decl, cmd, message", [
