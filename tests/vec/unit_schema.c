@@ -122,7 +122,7 @@ static void test_indexes(void) {
         "b float[16] indexed by ivf(nlist=8, nprobe=2, quantizer=binary, oversample=4)",
         "c float16[8] distance_metric=cosine indexed by rescore(quantizer=bit)",
         "d float[8] indexed by diskann(neighbor_quantizer=int8, n_neighbors=24, "
-        "search_list_size=40, search_list_size_insert=30, buffer_threshold=0)",
+        "search_list_size_search=40, search_list_size_insert=30, buffer_threshold=0)",
         "e float[8] indexed by rescore()"};
     vec0_schema s;
     char err[300] = "";
@@ -145,6 +145,12 @@ static void test_indexes(void) {
     CHECK_EQ_INT(s.cols[3].index.oversample, VEC0_DEFAULT_GRAPH_OVERSAMPLE);
     CHECK_EQ_INT(s.cols[4].index.quantizer, VEC_QUANT_INT8);
     CHECK_EQ_INT(s.cols[4].index.oversample, VEC0_DEFAULT_OVERSAMPLE);
+    /* which list would win would depend on the order, so the mix is refused, as in sqlite-vec */
+    const char *mixed[] = {"d float[8] indexed by diskann(search_list_size_insert=30, "
+                           "search_list_size=40)"};
+    CHECK_EQ_INT(parse(&s, err, 1, mixed), -1);
+    CHECK_EQ_STR(err, "diskann(...) on column 'd' takes search_list_size or "
+                      "search_list_size_search and search_list_size_insert, not both");
 }
 
 int main(void) {
