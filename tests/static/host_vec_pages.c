@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the counting VFS ---------------------------------------------------------------------- */
@@ -175,6 +176,11 @@ static int cmp_long(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* ---- the test ------------------------------------------------------------------------------ */
 
 #define ROWS 20000
@@ -289,8 +295,9 @@ static int measure(int argc, char **argv) {
     }
     float *q = malloc((size_t)dims * sizeof *q);
     long *pages = malloc(1000 * sizeof *pages);
+    double *ms = malloc(1000 * sizeof *ms);
     sqlite3 *db = open_db(argv[1]);
-    int n = 0, status = db && q && pages ? 0 : 1;
+    int n = 0, status = db && q && pages && ms ? 0 : 1;
     for (int i = 4; status == 0 && i < argc; i++) {
         char sql[256];
         snprintf(sql, sizeof sql, "INSERT INTO v(v) VALUES ('%s')", argv[i]);
@@ -298,18 +305,25 @@ static int measure(int argc, char **argv) {
     }
     long pc = db ? int_query(db, "PRAGMA page_count") : -1;
     while (status == 0 && n < 1000 && fread(q, sizeof *q, (size_t)dims, f) == (size_t)dims) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         pages[n] = pages_of_query(db, "v", q, dims);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ms[n] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         status = pages[n++] < 0;
     }
     if (status == 0 && n > 1) {
         qsort(pages + 1, (size_t)n - 1, sizeof *pages, cmp_long);
-        printf("%s: %ld pages in the file; first query read %ld pages, the next %d a median of "
-               "%ld (max %ld)\n",
-               argv[1], pc, pages[0], n - 1, pages[1 + (n - 1) / 2], pages[n - 1]);
+        qsort(ms + 1, (size_t)n - 1, sizeof *ms, cmp_double);
+        printf("%s: %ld pages in the file; first query read %ld pages in %.1f ms, the next %d a "
+               "median of %ld (max %ld) in %.2f ms\n",
+               argv[1], pc, pages[0], ms[0], n - 1, pages[1 + (n - 1) / 2], pages[n - 1],
+               ms[1 + (n - 1) / 2]);
     }
     fclose(f);
     free(q);
     free(pages);
+    free(ms);
     sqlite3_close(db);
     return status;
 }
