@@ -3,9 +3,10 @@ sqlite-vec builds, and against a pure memory read of the same bytes (a numpy cop
 the same run, in memory and file-backed, k = 10, contenders alternating.
 
 Sets (VEC_FLAT_SETS, "dims:rows,..."): default 384:100000 and 128:1000000 random float32.
-Storage (VEC_FLAT_STORAGE): "memory" (the database copied into :memory:) and "file" (a file
+Storage (VEC_FLAT_STORAGE): "memory" (the database copied into :memory:), "file" (a file
 with SQLite's default page cache, so every query reads the table's pages through the VFS, from
-the OS page cache).
+the OS page cache, one read() per page) and "mmap" (the file with PRAGMA mmap_size). File
+queries are slow: VEC_FLAT_FILE_QUERIES (default 2) of them per pass.
 Peers: sqlite-vec 0.1.9 from npm (built WITHOUT AVX); VEC_FLAT_PEERS="name=/path/to/vec0,..."
 (or VEC_ANN_PEERS) adds other builds, e.g. sqlite-vec 0.1.9 and 0.1.10-alpha built with AVX
 outside the repository and linked with -Wl,-Bsymbolic.
@@ -28,6 +29,7 @@ import benchlib  # noqa: E402
 
 K = 10
 QUERIES = int(os.environ.get("VEC_FLAT_QUERIES", "10"))
+FILE_QUERIES = int(os.environ.get("VEC_FLAT_FILE_QUERIES", "2"))
 PASSES = int(os.environ.get("VEC_FLAT_PASSES", "7"))
 
 
@@ -64,8 +66,11 @@ def build(lib, path, x):
 
 def open_copy(lib, path, storage):
     """A connection to the table at path: the file itself, or a copy of it in :memory:."""
-    if storage == "file":
-        return connect(lib, path)
+    if storage in ("file", "mmap"):
+        conn = connect(lib, path)
+        if storage == "mmap":
+            conn.execute(f"pragma mmap_size = {1 << 34}")
+        return conn
     conn = connect(lib, ":memory:")
     src = sqlite3.connect(path)
     src.backup(conn)
@@ -82,20 +87,20 @@ def set_threads(conn, n):
         return False
 
 
-def memory_read(x):
+def memory_read(x, count):
     dst = np.empty_like(x)
 
     def run():
-        for _ in range(QUERIES):
+        for _ in range(count):
             np.copyto(dst, x)
     return run
 
 
-def knn(conn, queries):
+def knn(conn, queries, count):
     state = {"i": 0}
 
     def run():
-        for _ in range(QUERIES):
+        for _ in range(count):
             q = queries[state["i"] % len(queries)]
             state["i"] += 1
             res = conn.execute(f"select rowid from v where emb match ? and k = {K}",
@@ -129,18 +134,19 @@ def run(dims, rows, storages, libs, tmp):
     busy = os.environ.get("VEC_FLAT_BUSY") == "1"
     for storage in storages:
         conns, contenders = [], {}
+        count = FILE_QUERIES if storage == "file" else QUERIES
         for threads in (1, 2):
             conn = open_copy(ours, files["strata"], storage)
             conns.append(conn)
             if not set_threads(conn, threads) and threads == 2:
                 break
-            contenders[f"strata {threads} thread{'s' if threads > 1 else ''}"] = knn(conn,
-                                                                                   queries)
+            contenders[f"strata {threads} thread{'s' if threads > 1 else ''}"] = knn(
+                conn, queries, count)
         for name, lib in libs.items():
             conn = open_copy(lib, files[name], storage)
             conns.append(conn)
-            contenders[name] = knn(conn, queries)
-        contenders["memory read (numpy copy)"] = memory_read(x)
+            contenders[name] = knn(conn, queries, count)
+        contenders["memory read (numpy copy)"] = memory_read(x, count)
         for fn in contenders.values():  # warm the caches and the page cache
             fn()
         hog = busy_loop() if busy else None
@@ -154,7 +160,7 @@ def run(dims, rows, storages, libs, tmp):
         title = (f"flat KNN k={K}, {rows:,} x {dims}-d float32, {storage}"
                  f"{', a busy loop on one core' if busy else ''} (ms per query; load {load})")
         table = benchlib.Table(title)
-        table.add("no filter", {n: (t / QUERIES if t is not None else None)
+        table.add("no filter", {n: (t / count if t is not None else None)
                                 for n, t in med.items()}, ours="strata 1 thread")
         mem = med["memory read (numpy copy)"]
         for name, t in med.items():
@@ -167,7 +173,7 @@ def run(dims, rows, storages, libs, tmp):
 
 
 def main():
-    storages = os.environ.get("VEC_FLAT_STORAGE", "memory,file").split(",")
+    storages = os.environ.get("VEC_FLAT_STORAGE", "memory,mmap,file").split(",")
     libs = peers()
     with tempfile.TemporaryDirectory() as tmp:
         for spec in os.environ.get("VEC_FLAT_SETS", "384:100000,128:1000000").split(","):
