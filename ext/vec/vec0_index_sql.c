@@ -7,6 +7,7 @@
 ** changes the rows, so indexes follow transactions, savepoints and crashes as the rows do.
 */
 #include "vec/kmeans.h"
+#include "vec/scan.h"
 #include "vec/vec0_sql.h"
 
 #include <math.h>
@@ -442,6 +443,12 @@ int vec0_index_command(vec0_vtab *v, const char *cmd, sqlite3_value **argv) {
                                 "oversample: no column of %s has a rescore or quantized ivf "
                                 "index",
                                 v->name);
+    }
+    if (strncmp(cmd, "threads=", 8) == 0) { /* threads of a large scan (vec0_knn_sql.c) */
+        if (!positive(cmd + 8, 1, VEC_SCAN_MAX_THREADS, &value))
+            return vec0_error(v, "threads must be an integer from 1 to %d", VEC_SCAN_MAX_THREADS);
+        v->scan_threads = value;
+        return SQLITE_OK;
     }
     /* as in the declaration: search_list_size sets the list of queries and of inserts */
     int search = strncmp(cmd, "search_list_size_search=", 24) == 0;

@@ -14,12 +14,25 @@
 #include "vec/distance.h"
 #include "vec/graph.h"
 #include "vec/kmeans.h"
+#include "vec/scan.h"
 
 #include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Threads of a large exact or quantized scan (scan.h), unless the connection's threads=N
+** command says otherwise; a scan_range call starts its workers once it has read
+** VEC0_THREAD_MIN_BYTES, so small tables and ivf clusters never start one. One by default:
+** on the 2-vCPU VM measured (docs/vec.md), handing windows to a second core cost more than
+** scoring them where they were read. */
+#ifndef VEC0_SCAN_THREADS
+#define VEC0_SCAN_THREADS 1
+#endif
+#ifndef VEC0_THREAD_MIN_BYTES
+#define VEC0_THREAD_MIN_BYTES (4 << 20)
+#endif
 
 typedef struct position {
     sqlite3_int64 chunk_id;
@@ -56,20 +69,6 @@ int vec0_plan_decode(const char *token, vec0_plan_arg *a) {
     a->kind = (vec0_arg_kind)(kind - kind_chars);
     a->column = token[1] - 'A';
     a->op = (vec0_op)(op - op_chars);
-    return 1;
-}
-
-/* Whether distance d meets every `distance <op> bound` of the query. */
-static int within(float d, int n, const vec0_op *ops, const double *bounds) {
-    for (int i = 0; i < n; i++) {
-        double x = d;
-        int ok = ops[i] == VEC0_LT   ? x < bounds[i]
-                 : ops[i] == VEC0_LE ? x <= bounds[i]
-                 : ops[i] == VEC0_GT ? x > bounds[i]
-                                     : x >= bounds[i];
-        if (!ok)
-            return 0;
-    }
     return 1;
 }
 
@@ -283,6 +282,13 @@ typedef struct scan {
     sqlite3_stmt *chunks; /* chunk_id BETWEEN ?1 AND ?2 [AND partition filters] */
     vec_topk *heap;
     sqlite3_int64 scored; /* slots scored so far */
+    /* scoring (scan.c): on this thread, or shared with workers once a scan_range call has read
+    ** VEC0_THREAD_MIN_BYTES */
+    vec_scan_scorer score;
+    vec_scan_job job;    /* the one-thread job: buf, offsets, rowids */
+    vec_scan_pool *pool; /* workers of the current scan_range call, or NULL */
+    int threads;         /* threads this scan may use (1: none started) */
+    sqlite3_int64 read;  /* bytes read by the current scan_range call */
 } scan;
 
 static void scan_free(scan *sc) {
@@ -292,7 +298,41 @@ static void scan_free(scan *sc) {
     sqlite3_free(sc->buf);
     sqlite3_free(sc->mask);
     sqlite3_free(sc->qcode);
+    sqlite3_free(sc->job.offsets);
+    sqlite3_free(sc->job.rowids);
     memset(sc, 0, sizeof *sc);
+}
+
+/* Scan threads of connection v: its threads=N command, else VEC0_SCAN_THREADS. */
+static int scan_threads(const vec0_vtab *v) {
+    return v->scan_threads > 0 ? v->scan_threads : VEC0_SCAN_THREADS;
+}
+
+/* The scoring half of scan_prepare (scan.c's scorer and the one-thread job). */
+static int scan_scorer_init(scan *sc) {
+    static const vec_scan_op ops[VEC0_NOPS] = {
+        [VEC0_EQ] = VEC_SCAN_GE, [VEC0_NE] = VEC_SCAN_GE, [VEC0_LT] = VEC_SCAN_LT,
+        [VEC0_LE] = VEC_SCAN_LE, [VEC0_GT] = VEC_SCAN_GT, [VEC0_GE] = VEC_SCAN_GE};
+    vec_scan_scorer *s = &sc->score;
+    memset(s, 0, sizeof *s);
+    s->kern = sc->coarse ? NULL : sc->kern;
+    s->coarse = sc->coarse ? &sc->scorer : NULL;
+    s->query = sc->query;
+    s->dims = (size_t)sc->col->dims;
+    s->rec = sc->rec;
+    /* bounds apply to exact distances only (knn_search scans exactly when there are any) */
+    for (int i = 0; !sc->coarse && i < sc->nbounds && i < VEC_SCAN_MAX_BOUNDS; i++) {
+        s->ops[i] = ops[sc->bound_op[i]];
+        s->bounds[i] = sc->bound[i];
+        s->nbounds++;
+    }
+    sqlite3_free(sc->job.offsets);
+    sqlite3_free(sc->job.rowids);
+    sc->job.buf = sc->buf;
+    sc->job.offsets = sqlite3_malloc64((size_t)sc->window * sizeof *sc->job.offsets);
+    sc->job.rowids = sqlite3_malloc64((size_t)sc->window * sizeof *sc->job.rowids);
+    sc->threads = scan_threads(sc->v);
+    return sc->job.offsets && sc->job.rowids ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 /* Sets the scan up for exact or coarse scoring. */
@@ -340,7 +380,8 @@ static int scan_prepare(scan *sc, int coarse) {
     sc->buf = sqlite3_malloc64(sc->rec * (size_t)sc->window + 1);
     if (sc->mask == NULL)
         sc->mask = sqlite3_malloc(VEC0_MAX_CHUNK / 8);
-    if (sc->buf == NULL || sc->mask == NULL)
+    rc = scan_scorer_init(sc);
+    if (sc->buf == NULL || sc->mask == NULL || rc != SQLITE_OK)
         return SQLITE_NOMEM;
     if (sc->chunks == NULL) {
         const char *pw = sc->parts->sql;
@@ -376,10 +417,36 @@ static size_t first_allowed(const scan *sc, sqlite3_int64 chunk_id) {
     return lo;
 }
 
+/* The job the next window is read into: the one-thread job, or a free one of the pool (which
+** may score a waiting one on this thread first). */
+static vec_scan_job *scan_job(scan *sc) {
+    if (sc->pool == NULL)
+        return &sc->job;
+    int64_t scored = 0;
+    vec_scan_job *j = vec_scan_pool_acquire(sc->pool, sc->heap, &scored);
+    sc->scored += scored;
+    return j;
+}
+
+/* Scores a window read into job j, or hands it to the workers; starts them once this
+** scan_range call has read VEC0_THREAD_MIN_BYTES (a smaller scan does not repay a thread). */
+static void scan_submit(scan *sc, vec_scan_job *j, size_t bytes) {
+    if (sc->pool) {
+        vec_scan_pool_submit(sc->pool, j);
+        return;
+    }
+    sc->scored += (sqlite3_int64)vec_scan_score(&sc->score, j, sc->heap);
+    sc->read += (sqlite3_int64)bytes;
+    if (sc->threads > 1 && sc->read >= VEC0_THREAD_MIN_BYTES) {
+        sc->pool = vec_scan_pool_start(&sc->score, sc->heap->k, sc->threads, sc->window);
+        if (sc->pool == NULL)
+            sc->threads = 1; /* no thread to be had: score alone, without asking again */
+    }
+}
+
 /* Scores every live (and allowed) slot of the chunks with ids in [lo, hi] into sc->heap. */
-static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
+static int scan_chunks(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
     vec0_vtab *v = sc->v;
-    const vec0_column *col = sc->col;
     size_t rec = sc->rec;
     int window = sc->window, rc;
     sqlite3_reset(sc->chunks);
@@ -432,13 +499,20 @@ static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
         }
         /* The chunk is read window by window (so the vectors being scored stay in cache); a
         ** window with few allowed rows reads just those vectors. */
-        for (int w0 = 0; rc == SQLITE_OK && w0 <= last; w0 += window) {
-            int w1 = w0 + window - 1 < last ? w0 + window - 1 : last, nwin = 0;
+        for (int w0 = 0; w0 <= last; w0 += window) {
+            int w1 = w0 + window - 1 < last ? w0 + window - 1 : last;
+            vec_scan_job *j = scan_job(sc);
+            j->first = w0;
+            j->chunk_id = chunk_id;
+            j->n = 0;
             for (int o = w0; o <= w1; o++)
-                nwin += live[o / 8] >> (o % 8) & 1;
-            if (nwin == 0)
+                if (live[o / 8] >> (o % 8) & 1) {
+                    j->offsets[j->n] = o;
+                    memcpy(&j->rowids[j->n++], rowids + 8 * (size_t)o, 8);
+                }
+            if (j->n == 0)
                 continue;
-            int sparse = nwin * 4 < w1 - w0 + 1;
+            int sparse = j->n * 4 < (size_t)(w1 - w0 + 1);
             /* base: byte offset of slot w0 in the open BLOB */
             int base = v->foreign ? (int)(rec * (size_t)w0) : 0;
             if (!v->foreign) {
@@ -454,35 +528,32 @@ static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
                 if (rc != SQLITE_OK)
                     return rc;
             }
+            size_t bytes = sparse ? rec * j->n : rec * (size_t)(w1 - w0 + 1);
             if (!sparse)
-                rc = sqlite3_blob_read(sc->blob, sc->buf, (int)(rec * (size_t)(w1 - w0 + 1)), base);
-            for (int o = w0; rc == SQLITE_OK && o <= w1; o++) {
-                if (!(live[o / 8] >> (o % 8) & 1))
-                    continue;
-                const unsigned char *vec = sc->buf + rec * (size_t)(o - w0);
-                if (sparse) {
-                    rc = sqlite3_blob_read(sc->blob, sc->buf, (int)rec,
-                                           base + (int)(rec * (size_t)(o - w0)));
-                    vec = sc->buf;
-                }
-                if (rc != SQLITE_OK)
-                    break;
-                float d = sc->coarse ? vec_quant_estimate(&sc->scorer, vec)
-                                     : sc->kern(sc->query, vec, (size_t)col->dims);
-                sc->scored++;
-                if (!sc->coarse && sc->nbounds && !within(d, sc->nbounds, sc->bound_op, sc->bound))
-                    continue;
-                if (d <= vec_topk_threshold(sc->heap)) {
-                    sqlite3_int64 rowid;
-                    memcpy(&rowid, rowids + 8 * (size_t)o, 8);
-                    vec_topk_push(sc->heap, d, rowid, chunk_id, o);
-                }
+                rc = sqlite3_blob_read(sc->blob, j->buf, (int)bytes, base);
+            for (size_t i = 0; rc == SQLITE_OK && sparse && i < j->n; i++) {
+                int at = (int)(rec * (size_t)(j->offsets[i] - w0));
+                rc = sqlite3_blob_read(sc->blob, j->buf + at, (int)rec, base + at);
             }
+            if (rc != SQLITE_OK)
+                return rc;
+            scan_submit(sc, j, bytes);
         }
-        if (rc != SQLITE_OK)
-            return rc;
     }
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* scan_chunks, then the workers' heaps (if it started any) merged into sc->heap. */
+static int scan_range(scan *sc, sqlite3_int64 lo, sqlite3_int64 hi) {
+    sc->read = 0;
+    int rc = scan_chunks(sc, lo, hi);
+    if (sc->pool) {
+        int64_t scored = 0;
+        vec_scan_pool_finish(sc->pool, sc->heap, &scored);
+        sc->scored += scored;
+        sc->pool = NULL;
+    }
+    return rc;
 }
 
 static int cmp_candidate(const void *a, const void *b) {

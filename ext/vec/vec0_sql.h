@@ -90,6 +90,7 @@ typedef struct vec0_vtab {
     int graph_format;                /* T_info's 'graph_format' (1 when absent) */
     int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
     int list_insert_set; /* search_list_size_insert=N of this connection, 0 = declared */
+    int scan_threads;    /* threads=N of this connection, 0 = VEC0_SCAN_THREADS */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */

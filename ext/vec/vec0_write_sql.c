@@ -596,7 +596,8 @@ static int command(vec0_vtab *v, sqlite3_value *cmd, sqlite3_value **argv) {
     return vec0_error(v,
                       "unknown vec0 command '%s' (optimize, integrity_check, "
                       "export-sqlite-vec:table, oversample=N, search_list_size=N, nprobe=N, "
-                      "compute-centroids, set-centroid:N, assign-vectors, clear-centroids)",
+                      "compute-centroids, set-centroid:N, assign-vectors, clear-centroids, "
+                      "threads=N)",
                       c);
 }
 
