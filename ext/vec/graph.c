@@ -221,6 +221,17 @@ static void prefetch_code(const vec_graph *g, int32_t node) {
 #endif
 }
 
+static void prefetch_list(const vec_graph *g, int32_t node) {
+#if defined(__GNUC__)
+    const char *p = (const char *)list_of(g, node);
+    for (size_t off = 0; off < (size_t)g->Rcap * sizeof(int32_t); off += 64)
+        __builtin_prefetch(p + off);
+#else
+    (void)g;
+    (void)node;
+#endif
+}
+
 /* A new search generation: marks of earlier searches no longer count. */
 static void next_generation(vec_graph *g) {
     if (++g->gen == 0) { /* wrapped: forget every mark */
@@ -336,6 +347,12 @@ static size_t search_with(vec_graph *g, const void *qcode, int L, vec_graph_hit 
         if (visited && *nvisited < vcap)
             visited[(*nvisited)++] = hits[cur];
         const int32_t *list = list_of(g, hits[cur].node);
+        /* the next node to expand, unless this one finds better: its list arrives meanwhile */
+        for (size_t j = cur + 1; j < nb; j++)
+            if (!expanded[j]) {
+                prefetch_list(g, hits[j].node);
+                break;
+            }
         int nt = 0;
         for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
             int32_t v = list[j];
@@ -595,7 +612,9 @@ int vec_graph_relayout(vec_graph *g) {
     unsigned char *code = alloc_large(cap * g->code_bytes + 1);
     unsigned char *deleted = malloc(cap), *dirty = malloc(cap);
     if (!order || !map || !rowid || !nbr || !code || !deleted || !dirty) {
-        free(order), free(map), free(rowid), free(nbr), free(code), free(deleted), free(dirty);
+        void *all[] = {order, map, rowid, nbr, code, deleted, dirty};
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+            free(all[i]);
         return -1;
     }
     /* breadth first from the entry: a node's neighbours get numbers near its own, so a search
@@ -634,8 +653,16 @@ int vec_graph_relayout(vec_graph *g) {
     memset(dirty + n, 0, cap - n);
     for (size_t i = 0; i < g->ndirty; i++)
         g->dirty_list[i] = map[g->dirty_list[i]];
-    free(g->rowid), free(g->nbr), free(g->code), free(g->deleted), free(g->dirty);
-    g->rowid = rowid, g->nbr = nbr, g->code = code, g->deleted = deleted, g->dirty = dirty;
+    free(g->rowid);
+    free(g->nbr);
+    free(g->code);
+    free(g->deleted);
+    free(g->dirty);
+    g->rowid = rowid;
+    g->nbr = nbr;
+    g->code = code;
+    g->deleted = deleted;
+    g->dirty = dirty;
     g->entry = map[g->entry];
     free(order);
     free(map);
