@@ -10,7 +10,10 @@ Datasets (VEC_ANN_DATA, comma-separated, default "lowrank,wink"; add "clustered"
 VEC_ANN_ROWS overrides the row count, VEC_ANN_DIMS the synthetic sets' dimensions (the issue's 1M
 anchor is lowrank at 1,000,000 x 128: VEC_ANN_DATA=lowrank VEC_ANN_ROWS=1000000 VEC_ANN_DIMS=128);
 VEC_ANN_ONLY="diskann,rescore" keeps the flat table and the
-contenders whose names contain one of the words. The peer is sqlite-vec 0.1.9 from npm, a build WITHOUT
+contenders whose names contain one of the words. VEC_ANN_KEEP=/some/dir keeps each contender's
+database there (named by dataset, size and contender) and reuses it when it exists, so query-side
+changes can be measured at 1M without rebuilding (build columns then read 0); VEC_ANN_FILTERED=0
+skips the filtered queries. The peer is sqlite-vec 0.1.9 from npm, a build WITHOUT
 AVX; VEC_ANN_PEERS="name=/path/to/vec0,..." adds other builds (sqlite-vec 0.1.9 built with AVX,
 the 0.1.10 alpha), built outside the repository and linked with -Wl,-Bsymbolic: several
 sqlite-vec builds in one process otherwise call each other's functions. A pure memory read of the vectors (numpy copy)
@@ -189,13 +192,22 @@ def run(dataset, n):
         contenders = {k: c for k, c in contenders.items()
                       if k == "strata flat" or any(w in k for w in only)}
     tmp = tempfile.TemporaryDirectory()
+    keep = os.environ.get("VEC_ANN_KEEP")
     conns, builds = {}, {}
     for name, (lib, index, train, knobs) in contenders.items():
         decl = (f"emb float[{d}]{opt}{index}" if "0.1.10" in name else
                 f"part integer partition key, emb float[{d}]{opt}{index}, cat integer")
+        path = os.path.join(tmp.name, f"{len(builds)}.db")
+        if keep:
+            slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+            path = os.path.join(keep, f"{dataset}-{n}x{d}-{slug}.db")
         try:
-            conn, ins, tr, size = build(lib, os.path.join(tmp.name, f"{len(builds)}.db"), decl, x,
-                                        cats, train)
+            if keep and os.path.exists(path):  # reuse: no build, warm page cache on queries
+                conn = connect(lib, path)
+                conn.execute("pragma cache_size = -2000000")
+                ins, tr, size = 0.0, 0.0, os.path.getsize(path)
+            else:
+                conn, ins, tr, size = build(lib, path, decl, x, cats, train)
         except sqlite3.Error as e:
             print(f"  {name}: {e}", file=sys.stderr)
             continue
@@ -206,7 +218,7 @@ def run(dataset, n):
     print(f"{'build':44} {'inserts s':>10} {'rows/s':>9} {'training s':>11} {'file MiB':>9} "
           f"{'vs flat':>8}")
     for name, (ins, tr, size) in builds.items():
-        print(f"{name:44} {ins:10.1f} {n / ins:9,.0f} {tr:11.1f} {size / 2**20:9.1f} "
+        print(f"{name:44} {ins:10.1f} {n / max(ins, 1e-9):9,.0f} {tr:11.1f} {size / 2**20:9.1f} "
               f"{size / flat_size:7.2f}x")
     res = measure(conns, qs, want)
     flat = res["strata flat"][0]
@@ -216,6 +228,10 @@ def run(dataset, n):
     for name, (ms, rec) in res.items():
         print(f"{name:44} {ms:9.3f} {flat / ms:13.1f}x {rec:10.3f}")
     sys.stdout.flush()
+    if os.environ.get("VEC_ANN_FILTERED") == "0":  # unfiltered only, while developing
+        for conn, _ in conns.values():
+            conn.close()
+        return
     # filtered search: metadata at 10 %, 1 %, 0.1 %, a partition (25 %) and both (2.5 %),
     # against the exact filtered answer
     print(f"{'filtered query':44} {'ms/query':>9} {'vs filtered flat':>17} {'recall@10':>10}")

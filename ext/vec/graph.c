@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* Lists never exceed this (R <= 256, Rcap = 1.5 R). */
 #define MAX_LIST 384
@@ -34,6 +37,8 @@ void vec_graph_free(vec_graph *g) {
     free(g->mark);
     free(g->expanded);
     free(g->cand);
+    free(g->seen);
+    free(g->seen_list);
     vec_graph_init(g, g->R, g->q, g->m, g->dims);
 }
 
@@ -216,12 +221,73 @@ static void prefetch_code(const vec_graph *g, int32_t node) {
 #endif
 }
 
+static void prefetch_list(const vec_graph *g, int32_t node) {
+#if defined(__GNUC__)
+    const char *p = (const char *)list_of(g, node);
+    for (size_t off = 0; off < (size_t)g->Rcap * sizeof(int32_t); off += 64)
+        __builtin_prefetch(p + off);
+#else
+    (void)g;
+    (void)node;
+#endif
+}
+
 /* A new search generation: marks of earlier searches no longer count. */
 static void next_generation(vec_graph *g) {
     if (++g->gen == 0) { /* wrapped: forget every mark */
         memset(g->mark, 0, g->n * sizeof *g->mark);
         g->gen = 1;
     }
+}
+
+/* Readies the visited set for a search of the current graph. 0, or -1 when out of memory. */
+static int seen_begin(vec_graph *g) {
+    size_t words = g->n / 64 + 1;
+    if (words > g->seen_words) {
+        size_t want = words + words / 2;
+        uint64_t *seen = realloc(g->seen, want * sizeof *seen);
+        if (seen == NULL)
+            return -1;
+        memset(seen + g->seen_words, 0, (want - g->seen_words) * sizeof *seen);
+        g->seen = seen;
+        g->seen_words = want;
+    }
+    if (g->seen_list == NULL) {
+        g->seen_list = malloc(4096 * sizeof *g->seen_list);
+        g->seen_cap = g->seen_list ? 4096 : 0;
+    }
+    g->seen_n = 0;
+    g->seen_overflow = 0;
+    return 0;
+}
+
+/* Marks node visited; 1 when it already was. */
+static int seen_test_set(vec_graph *g, int32_t node) {
+    uint64_t bit = (uint64_t)1 << (node & 63), *w = &g->seen[node >> 6];
+    if (*w & bit)
+        return 1;
+    *w |= bit;
+    if (g->seen_n == g->seen_cap) {
+        int32_t *list = g->seen_cap ? realloc(g->seen_list, 2 * g->seen_cap * sizeof *list) : NULL;
+        if (list == NULL) {
+            g->seen_overflow = 1;
+            return 0;
+        }
+        g->seen_list = list;
+        g->seen_cap *= 2;
+    }
+    g->seen_list[g->seen_n++] = node;
+    return 0;
+}
+
+/* Clears the visited set for the next search. */
+static void seen_end(vec_graph *g) {
+    if (g->seen_overflow) {
+        memset(g->seen, 0, g->seen_words * sizeof *g->seen);
+        return;
+    }
+    for (size_t i = 0; i < g->seen_n; i++)
+        g->seen[g->seen_list[i] >> 6] = 0;
 }
 
 /* The best allowed nodes seen by a filtered search: a max-heap on distance. */
@@ -263,10 +329,9 @@ static void found_offer(const vec_graph *g, found *f, int32_t node, float d) {
 ** every node scored is offered to out when given. */
 static size_t search_with(vec_graph *g, const void *qcode, int L, vec_graph_hit *hits,
                           vec_graph_hit *visited, size_t vcap, size_t *nvisited, found *out) {
-    if (g->entry < 0 || L < 1 || scratch(g, (size_t)L) != 0)
+    if (g->entry < 0 || L < 1 || scratch(g, (size_t)L) != 0 || seen_begin(g) != 0)
         return 0;
     unsigned char *expanded = g->expanded;
-    next_generation(g);
     vec_quant_scorer s;
     vec_quant_scorer_init(&s, g->q, g->m, g->dims, qcode);
     size_t nb = 1, cur = 0;
@@ -275,19 +340,24 @@ static size_t search_with(vec_graph *g, const void *qcode, int L, vec_graph_hit 
     if (out && !isnan(hits[0].distance))
         found_offer(g, out, g->entry, hits[0].distance);
     expanded[0] = 0;
-    g->mark[g->entry] = g->gen;
+    seen_test_set(g, g->entry);
     int32_t todo[MAX_LIST];
     while (cur < nb) {
         expanded[cur] = 1;
         if (visited && *nvisited < vcap)
             visited[(*nvisited)++] = hits[cur];
         const int32_t *list = list_of(g, hits[cur].node);
+        /* the next node to expand, unless this one finds better: its list arrives meanwhile */
+        for (size_t j = cur + 1; j < nb; j++)
+            if (!expanded[j]) {
+                prefetch_list(g, hits[j].node);
+                break;
+            }
         int nt = 0;
         for (int j = 0; j < g->Rcap && list[j] >= 0; j++) {
             int32_t v = list[j];
-            if (g->mark[v] == g->gen)
+            if (seen_test_set(g, v))
                 continue;
-            g->mark[v] = g->gen;
             todo[nt++] = v;
             prefetch_code(g, v);
         }
@@ -324,6 +394,7 @@ static size_t search_with(vec_graph *g, const void *qcode, int L, vec_graph_hit 
         while (cur < nb && expanded[cur])
             cur++;
     }
+    seen_end(g);
     return nb;
 }
 
@@ -513,6 +584,95 @@ int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L) {
     if (g->n >= 256 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
         return -1;
     return p;
+}
+
+/* ---- memory layout -------------------------------------------------------------------------- */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* An array of `bytes` for the graph's large arrays: at 2 MiB and above, aligned to a huge page
+** and advised to use them (Linux), since a search reads codes and lists at random across the
+** whole graph and would otherwise miss the TLB on nearly every node. realloc() and free() take
+** it as any malloc() block. */
+static void *alloc_large(size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= HUGE_PAGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+            return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE); /* advice only: its failure changes nothing */
+        return p;
+    }
+#endif
+    return malloc(bytes ? bytes : 1);
+}
+
+int vec_graph_relayout(vec_graph *g) {
+    size_t n = g->n, cap = g->cap;
+    if (n < 2 || g->entry < 0)
+        return 0;
+    int32_t *order = malloc(n * sizeof *order), *map = malloc(n * sizeof *map);
+    int64_t *rowid = alloc_large(cap * sizeof *rowid);
+    int32_t *nbr = alloc_large(cap * (size_t)g->Rcap * sizeof *nbr);
+    unsigned char *code = alloc_large(cap * g->code_bytes + 1);
+    unsigned char *deleted = malloc(cap), *dirty = malloc(cap);
+    if (!order || !map || !rowid || !nbr || !code || !deleted || !dirty) {
+        void *all[] = {order, map, rowid, nbr, code, deleted, dirty};
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+            free(all[i]);
+        return -1;
+    }
+    /* breadth first from the entry: a node's neighbours get numbers near its own, so a search
+    ** that walks from one to the others reads nearby memory; nodes the walk does not reach
+    ** follow in their old order */
+    for (size_t i = 0; i < n; i++)
+        map[i] = -1;
+    size_t head = 0, tail = 0, next_unseen = 0;
+    map[g->entry] = 0;
+    order[tail++] = g->entry;
+    while (tail < n) {
+        if (head == tail) {
+            while (map[next_unseen] >= 0)
+                next_unseen++;
+            map[next_unseen] = (int32_t)tail;
+            order[tail++] = (int32_t)next_unseen;
+        }
+        const int32_t *list = list_of(g, order[head++]);
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++)
+            if (map[list[j]] < 0) {
+                map[list[j]] = (int32_t)tail;
+                order[tail++] = list[j];
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t old = order[i];
+        rowid[i] = g->rowid[old];
+        deleted[i] = g->deleted[old];
+        dirty[i] = g->dirty[old];
+        memcpy(code + i * g->code_bytes, code_of(g, old), g->code_bytes);
+        const int32_t *from = list_of(g, old);
+        int32_t *to = nbr + i * (size_t)g->Rcap;
+        for (int j = 0; j < g->Rcap; j++)
+            to[j] = from[j] >= 0 ? map[from[j]] : -1;
+    }
+    memset(dirty + n, 0, cap - n);
+    for (size_t i = 0; i < g->ndirty; i++)
+        g->dirty_list[i] = map[g->dirty_list[i]];
+    free(g->rowid);
+    free(g->nbr);
+    free(g->code);
+    free(g->deleted);
+    free(g->dirty);
+    g->rowid = rowid;
+    g->nbr = nbr;
+    g->code = code;
+    g->deleted = deleted;
+    g->dirty = dirty;
+    g->entry = map[g->entry];
+    free(order);
+    free(map);
+    rehash(g);
+    return 0;
 }
 
 /* ---- entry ---------------------------------------------------------------------------------- */

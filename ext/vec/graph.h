@@ -59,6 +59,13 @@ typedef struct vec_graph {
     unsigned char *expanded; /* [scratch_cap] */
     vec_graph_hit *cand;     /* [scratch_cap]: the candidates of an insert or a prune */
     size_t scratch_cap;
+    /* a search's visited nodes: a bit per node (a few cache lines where mark[] spans MBs) and
+    ** the nodes set, to clear them after */
+    uint64_t *seen;
+    size_t seen_words;
+    int32_t *seen_list;
+    size_t seen_n, seen_cap;
+    int seen_overflow; /* seen_list was full: clear every bit */
 } vec_graph;
 
 void vec_graph_init(vec_graph *g, int R, vec_quantizer q, vec_metric m, size_t dims);
@@ -101,6 +108,11 @@ int64_t vec_graph_consolidate(vec_graph *g);
 
 /* Chooses the entry node nearest the mean of the live codes. 0, or -1 when out of memory. */
 int vec_graph_choose_entry(vec_graph *g);
+
+/* Renumbers the nodes breadth first from the entry, into arrays on huge pages where the system
+** has them, so that searches read nearby memory: for a graph just loaded (node numbers change).
+** 0, or -1 when out of memory (the graph is then unchanged). */
+int vec_graph_relayout(vec_graph *g);
 
 /* Forgets which nodes are dirty (after the binding wrote them). */
 void vec_graph_clean(vec_graph *g);

@@ -198,7 +198,7 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->quantizer = ix->kind == VEC0_INDEX_FLAT ? VEC_QUANT_NONE : VEC_QUANT_INT8;
     ix->oversample = VEC0_DEFAULT_OVERSAMPLE;
     ix->degree = VEC0_DEFAULT_DEGREE;
-    ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
+    ix->list_search = 0; /* chosen from the graph's size when it is searched */
     ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
     int oversample_given = 0;
     int lists_given = 0; /* 1: search_list_size, 2: search_list_size_search or _insert */

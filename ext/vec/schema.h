@@ -67,7 +67,7 @@ typedef enum vec0_index_kind {
 #define VEC0_MAX_NLIST 65536
 #define VEC0_DEFAULT_OVERSAMPLE 8
 #define VEC0_DEFAULT_DEGREE 48
-#define VEC0_DEFAULT_LIST_SEARCH 128
+#define VEC0_DEFAULT_LIST_SEARCH 128 /* up to 250,000 nodes, then 32 more per doubling */
 #define VEC0_DEFAULT_LIST_INSERT 64
 #define VEC0_DEFAULT_GRAPH_OVERSAMPLE 2
 #define VEC0_MAX_LIST 4096
@@ -79,7 +79,7 @@ typedef struct vec0_index {
     int nlist;               /* ivf: clusters; 0 = chosen at training (about sqrt(rows)) */
     int nprobe;              /* ivf: clusters scanned per query; 0 = chosen from nlist */
     int degree;              /* diskann: neighbours per node (n_neighbors) */
-    int list_search;         /* diskann: search list size of queries */
+    int list_search;         /* diskann: search list size of queries; 0 = chosen from the size */
     int list_insert;         /* diskann: search list size of inserts */
 } vec0_index;
 

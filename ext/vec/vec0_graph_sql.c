@@ -218,6 +218,10 @@ int vec0_graph_load(vec0_vtab *v) {
     sqlite3_free(nodes);
     if (rc == SQLITE_OK && has_entry && vec_graph_find(g, entry) >= 0)
         g->entry = vec_graph_find(g, entry);
+    /* node numbers in walking order, for searches that read nearby memory (out of memory, the
+    ** graph stays as loaded: still valid, only slower) */
+    if (rc == SQLITE_OK)
+        vec_graph_relayout(g);
     if (rc != SQLITE_OK) {
         vec0_graph_free(v);
         return rc;
