@@ -4,6 +4,7 @@
 #include "vec/graph.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -451,18 +452,18 @@ static void add_edge(vec_graph *g, int32_t j, int32_t p, vec_graph_hit *scratch_
     prune(g, j, scratch_hits, m);
 }
 
-/* Connects node p (its code set): searches for it with list size L, prunes the nodes visited
-** into its list, and adds back edges. */
-static int connect_node(vec_graph *g, int32_t p, int L) {
-    if (L < g->R)
-        L = g->R;
+/* Entries of the hits array link_out needs for list size L (raised to R). */
+static size_t link_out_need(const vec_graph *g, int *L) {
+    if (*L < g->R)
+        *L = g->R;
+    return (size_t)*L + 2 * (size_t)*L + (size_t)g->Rcap + 1;
+}
+
+/* Sets node p's out-list (its code set): searches for it with list size L and prunes the nodes
+** visited into its list. hits has link_out_need() entries; g's scratch covers them. Writes
+** nothing but p's list (p must be dirty already when searches run side by side). */
+static void link_out(vec_graph *g, int32_t p, int L, vec_graph_hit *hits) {
     size_t vcap = 2 * (size_t)L;
-    size_t need = (size_t)L + vcap + (size_t)g->Rcap + 1;
-    vec_graph_hit *hits = malloc(need * sizeof *hits);
-    if (hits == NULL || scratch(g, need) != 0) {
-        free(hits);
-        return -1;
-    }
     size_t nvisited = 0;
     size_t n = search(g, code_of(g, p), L, hits, hits + L, vcap, &nvisited);
     /* candidates: the final beam and every node expanded on the way (the far ones give the
@@ -471,6 +472,10 @@ static int connect_node(vec_graph *g, int32_t p, int L) {
     n += nvisited;
     n = rank_candidates(g, p, hits, n);
     prune(g, p, hits, n);
+}
+
+/* Adds an edge back to p from each node of p's list. */
+static void link_back(vec_graph *g, int32_t p) {
     const int32_t *list = list_of(g, p);
     int32_t mine[MAX_LIST];
     int deg = 0;
@@ -480,6 +485,18 @@ static int connect_node(vec_graph *g, int32_t p, int L) {
     }
     for (int i = 0; i < deg; i++)
         add_edge(g, mine[i], p, g->cand);
+}
+
+/* Connects node p (its code set): its out-list, then the back edges. */
+static int connect_node(vec_graph *g, int32_t p, int L) {
+    size_t need = link_out_need(g, &L);
+    vec_graph_hit *hits = malloc(need * sizeof *hits);
+    if (hits == NULL || scratch(g, need) != 0) {
+        free(hits);
+        return -1;
+    }
+    link_out(g, p, L, hits);
+    link_back(g, p);
     free(hits);
     return 0;
 }
@@ -508,6 +525,113 @@ int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L) {
     if (g->n >= 256 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
         return -1;
     return p;
+}
+
+/* ---- batch insert --------------------------------------------------------------------------- */
+
+/* Graphs smaller than this take a batch's rows one at a time: a batch searching a graph of
+** few nodes would link its rows to those few only. */
+#define BATCH_MIN_GRAPH 256
+/* A sub-batch adds at most this fraction (1 / BATCH_FRACTION) of the graph's nodes, so its rows,
+** which do not see each other while they search, are few beside the nodes they do see. */
+#define BATCH_FRACTION 8
+/* Rows per thread below which a second thread does not pay for starting it. */
+#define BATCH_PER_THREAD 32
+
+/* One thread's share of a sub-batch's searches: nodes first, first + step, ... */
+typedef struct batch_worker {
+    vec_graph *g; /* the graph, or a copy of its header with this worker's own search scratch */
+    const int32_t *nodes;
+    size_t first, n, step;
+    int L;
+    vec_graph_hit *hits;
+} batch_worker;
+
+static void *batch_work(void *arg) {
+    batch_worker *w = arg;
+    for (size_t i = w->first; i < w->n; i += w->step)
+        link_out(w->g, w->nodes[i], w->L, w->hits);
+    return NULL;
+}
+
+/* Out-lists of the n new nodes (dirty, no edges yet), each searched against the graph as it
+** stood before them: no search can reach a node without in-edges, so the searches only read
+** the shared arrays and run side by side, the second thread on a copy of g's header with its
+** own marks and scratch. Falls back to one thread when anything for the second is missing. */
+static int batch_link_out(vec_graph *g, const int32_t *nodes, size_t n, int L, int threads) {
+    size_t need = link_out_need(g, &L);
+    batch_worker w[2];
+    vec_graph view = *g;
+    view.mark = NULL;
+    view.expanded = NULL;
+    view.cand = NULL;
+    view.scratch_cap = 0;
+    view.gen = 0;
+    int two = threads > 1 && n >= 2 * BATCH_PER_THREAD;
+    vec_graph_hit *hits0 = malloc(need * sizeof *hits0), *hits1 = NULL;
+    if (hits0 == NULL || scratch(g, need) != 0) {
+        free(hits0);
+        return -1;
+    }
+    if (two) {
+        view.mark = calloc(g->n, sizeof *view.mark);
+        hits1 = malloc(need * sizeof *hits1);
+        two = view.mark && hits1 && scratch(&view, need) == 0;
+    }
+    w[0] = (batch_worker){g, nodes, 0, n, two ? 2 : 1, L, hits0};
+    w[1] = (batch_worker){&view, nodes, 1, n, 2, L, hits1};
+    pthread_t t;
+    int started = two && pthread_create(&t, NULL, batch_work, &w[1]) == 0;
+    if (!started)
+        w[0].step = 1;
+    batch_work(&w[0]);
+    if (started)
+        pthread_join(t, NULL);
+    free(view.mark);
+    free(view.expanded);
+    free(view.cand);
+    free(hits0);
+    free(hits1);
+    return 0;
+}
+
+int vec_graph_insert_batch(vec_graph *g, const int64_t *rowids, const unsigned char *codes,
+                           size_t n, int L, int threads) {
+    int32_t *nodes = malloc((n + 1) * sizeof *nodes);
+    if (nodes == NULL)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n;) {
+        /* a row already in the graph (re-inserted after a delete), or a small graph: alone */
+        size_t room = g->n / BATCH_FRACTION, m = 0;
+        while (i + m < n && m < room && g->n >= BATCH_MIN_GRAPH &&
+               vec_graph_find(g, rowids[i + m]) < 0) {
+            int32_t p = vec_graph_put(g, rowids[i + m], codes + (i + m) * g->code_bytes, 0);
+            if (p < 0) {
+                rc = -1;
+                break;
+            }
+            vec_graph_touch(g, p);
+            nodes[m++] = p;
+        }
+        if (rc == 0 && m == 0) {
+            rc = vec_graph_insert(g, rowids[i], codes + i * g->code_bytes, L) < 0 ? -1 : 0;
+            i++;
+            continue;
+        }
+        if (rc == 0)
+            rc = batch_link_out(g, nodes, m, L, threads);
+        if (rc == 0 && scratch(g, (size_t)g->Rcap + 1) != 0)
+            rc = -1;
+        /* back edges one node after the other: they change lists other nodes share */
+        for (size_t j = 0; rc == 0 && j < m; j++)
+            link_back(g, nodes[j]);
+        if (rc == 0 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
+            rc = -1;
+        i += m;
+    }
+    free(nodes);
+    return rc;
 }
 
 /* ---- entry ---------------------------------------------------------------------------------- */

@@ -200,8 +200,8 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->degree = VEC0_DEFAULT_DEGREE;
     ix->list_search = VEC0_DEFAULT_LIST_SEARCH;
     ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
+    ix->buffer_threshold = VEC0_DEFAULT_GRAPH_BUFFER;
     int oversample_given = 0;
-    int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;
         next_tok(lx, &key);
@@ -265,8 +265,8 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
             if (!word_is(&key, "search_list_size_search"))
                 ix->list_insert = l;
         } else if (word_is(&key, "buffer_threshold") && ix->kind == VEC0_INDEX_DISKANN) {
-            /* sqlite-vec batches graph inserts past this many rows; strata inserts at once */
-            if (int_option(&val, key.text, name.text, 0, 1 << 30, &unused, err, errlen) != 0)
+            if (int_option(&val, key.text, name.text, 0, VEC0_MAX_GRAPH_BUFFER,
+                           &ix->buffer_threshold, err, errlen) != 0)
                 return -1;
         } else {
             ok = 0;

@@ -728,6 +728,69 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     return rc;
 }
 
+/* diskann with buffer_threshold: rows waiting in T_graphbufferNN are not in the graph, so
+** their exact distances join the graph's answer in c->heap. Their positions (those the
+** metadata and key filters allow; not a live graph node, which a stranger's buffer could
+** list) are scored as an exact scan of just them; partition filters apply as it reads their
+** chunks. The buffer is read here every time: its count is cached for writers only. */
+static int graph_buffer_scan(scan *sc, vec0_cursor *c) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *gc = vec0_graph_column(v);
+    int threshold;
+    int rc = vec0_graph_buffer_threshold(v, &threshold);
+    if (rc != SQLITE_OK || gc == NULL || v->buffer_state != 1 || gc != sc->col)
+        return rc;
+    const char *rw = sc->rows->sql;
+    sqlite3_stmt *st;
+    rc = vec0_prepare_cached(v, &st,
+                             "SELECT rowid, chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" "
+                             "WHERE rowid IN (SELECT rowid FROM \"%w\".\"%w_graphbuffer%02d\")%s%s",
+                             v->schema, v->name, v->schema, v->name, gc->slot, rw ? " AND " : "",
+                             rw ? rw : "");
+    if (rc != SQLITE_OK)
+        return rc == SQLITE_NOMEM ? rc
+                                  : vec0_error(v, "the diskann buffer \"%s_graphbuffer%02d\": %s",
+                                               v->name, gc->slot, sqlite3_errmsg(v->db));
+    rc = bind_all(st, sc->rows, 0);
+    position *p = NULL;
+    size_t n = 0, cap = 0;
+    const vec_graph *g = v->graph;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        int32_t node = g ? vec_graph_find(g, sqlite3_column_int64(st, 0)) : -1;
+        if (node >= 0 && !g->deleted[node])
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            position *np = sqlite3_realloc64(p, cap * sizeof *p);
+            if (np == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            p = np;
+        }
+        p[n].chunk_id = sqlite3_column_int64(st, 1);
+        p[n++].offset = sqlite3_column_int(st, 2);
+    }
+    vec0_done(v, st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    if (rc == SQLITE_OK && n > 0) {
+        qsort(p, n, sizeof *p, cmp_position);
+        const position *allowed = sc->allowed;
+        size_t nallowed = sc->nallowed;
+        sc->allowed = p;
+        sc->nallowed = n;
+        sc->heap = &c->heap;
+        rc = scan_prepare(sc, 0);
+        if (rc == SQLITE_OK)
+            rc = scan_range(sc, p[0].chunk_id, p[n - 1].chunk_id);
+        sc->allowed = allowed;
+        sc->nallowed = nallowed;
+    }
+    sqlite3_free(p);
+    return rc;
+}
+
 /* The KNN search of cursor c: exact, rescore, ivf or diskann, as the column's index and the
 ** query's filters decide. */
 static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
@@ -750,6 +813,8 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     if (!exact && ix->kind == VEC0_INDEX_DISKANN) {
         int done;
         rc = graph_search(sc, c, k, &done);
+        if (rc == SQLITE_OK && done)
+            rc = graph_buffer_scan(sc, c);
         if (rc != SQLITE_OK || done)
             return rc;
         exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
