@@ -100,11 +100,13 @@ int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
     int rc = vec0_graph_column(v) ? vec0_graph_count(v, &live) : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = vec0_graph_buffer_check(v, &buffered);
-    if (rc == SQLITE_OK && vec0_graph_column(v) && live + buffered != rows)
+    const vec0_column *gc = vec0_graph_column(v);
+    if (rc == SQLITE_OK && gc && live + buffered != rows)
         rc = vec0_error(v,
-                        "integrity_check: the graph has %lld live nodes and its buffer %lld rows "
-                        "for %lld rows",
-                        (long long)live, (long long)buffered, (long long)rows);
+                        "integrity_check: the graph has %lld live nodes and its buffer "
+                        "(\"%s_graphbuffer%02d\") %lld rows for %lld rows",
+                        (long long)live, v->name, gc->slot, (long long)buffered,
+                        (long long)rows);
     return rc;
 }
 
