@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Lists never exceed this (R <= 256, Rcap = 1.5 R). */
 #define MAX_LIST 384
@@ -538,61 +539,89 @@ int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L) {
 /* Rows per thread below which a second thread does not pay for starting it. */
 #define BATCH_PER_THREAD 32
 
-/* One thread's share of a sub-batch's searches: nodes first, first + step, ... */
+/* One thread's share of a sub-batch: out-lists of nodes first, first + step, ... (phase 1),
+** or the back edges into the targets q with q % step == first (phase 2). */
 typedef struct batch_worker {
-    vec_graph *g; /* the graph, or a copy of its header with this worker's own search scratch */
+    vec_graph *g; /* the graph, or a copy of its header with this worker's own scratch */
     const int32_t *nodes;
     size_t first, n, step;
     int L;
     vec_graph_hit *hits;
+    int back; /* phase 2 */
 } batch_worker;
 
 static void *batch_work(void *arg) {
     batch_worker *w = arg;
-    for (size_t i = w->first; i < w->n; i += w->step)
-        link_out(w->g, w->nodes[i], w->L, w->hits);
+    vec_graph *g = w->g;
+    if (!w->back) {
+        for (size_t i = w->first; i < w->n; i += w->step)
+            link_out(g, w->nodes[i], w->L, w->hits);
+        return NULL;
+    }
+    /* each target's new edges arrive in the order of the one-thread loop (link_back), so
+    ** the lists come out the same however many threads share the work */
+    for (size_t i = 0; i < w->n; i++) {
+        int32_t p = w->nodes[i];
+        const int32_t *list = list_of(g, p);
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++)
+            if ((size_t)list[j] % w->step == w->first)
+                add_edge(g, list[j], p, g->cand);
+    }
     return NULL;
 }
 
-/* Out-lists of the n new nodes (dirty, no edges yet), each searched against the graph as it
-** stood before them: no search can reach a node without in-edges, so the searches only read
-** the shared arrays and run side by side, the second thread on a copy of g's header with its
-** own marks and scratch. Falls back to one thread when anything for the second is missing. */
-static int batch_link_out(vec_graph *g, const int32_t *nodes, size_t n, int L, int threads) {
+/* Runs both workers, on two threads when `two` (on this one, one after the other, when the
+** second thread cannot start). */
+static void run_workers(batch_worker *w, int two) {
+    pthread_t t;
+    int started = two && pthread_create(&t, NULL, batch_work, &w[1]) == 0;
+    batch_work(&w[0]);
+    if (started)
+        pthread_join(t, NULL);
+    else if (two)
+        batch_work(&w[1]);
+}
+
+/* Links the n new nodes of a sub-batch (dirty, no edges yet). Phase 1: each searches the
+** graph as it stood before them (no search can reach a node without in-edges) and keeps its
+** pruned out-list; the searches only read the shared arrays. Phase 2: back edges, each
+** target's list changed by one thread only (targets split by node number); the targets are
+** marked dirty first, so the threads never append to the shared dirty list. The second
+** thread works on a copy of g's header with its own marks and scratch. */
+static int batch_link(vec_graph *g, const int32_t *nodes, size_t n, int L, int threads) {
     size_t need = link_out_need(g, &L);
-    batch_worker w[2];
     vec_graph view = *g;
     view.mark = NULL;
     view.expanded = NULL;
     view.cand = NULL;
     view.scratch_cap = 0;
     view.gen = 0;
-    int two = threads > 1 && n >= 2 * BATCH_PER_THREAD;
+    int two = threads > 1 && n >= 2 * BATCH_PER_THREAD && sysconf(_SC_NPROCESSORS_ONLN) > 1;
     vec_graph_hit *hits0 = malloc(need * sizeof *hits0), *hits1 = NULL;
-    if (hits0 == NULL || scratch(g, need) != 0) {
-        free(hits0);
-        return -1;
-    }
-    if (two) {
+    int rc = hits0 && scratch(g, need) == 0 ? 0 : -1;
+    if (rc == 0 && two) {
         view.mark = calloc(g->n, sizeof *view.mark);
         hits1 = malloc(need * sizeof *hits1);
         two = view.mark && hits1 && scratch(&view, need) == 0;
     }
-    w[0] = (batch_worker){g, nodes, 0, n, two ? 2 : 1, L, hits0};
-    w[1] = (batch_worker){&view, nodes, 1, n, 2, L, hits1};
-    pthread_t t;
-    int started = two && pthread_create(&t, NULL, batch_work, &w[1]) == 0;
-    if (!started)
-        w[0].step = 1;
-    batch_work(&w[0]);
-    if (started)
-        pthread_join(t, NULL);
+    if (rc == 0) {
+        batch_worker w[2] = {{g, nodes, 0, n, two ? 2 : 1, L, hits0, 0},
+                             {&view, nodes, 1, n, 2, L, hits1, 0}};
+        run_workers(w, two);
+        for (size_t i = 0; i < n; i++) {
+            const int32_t *list = list_of(g, nodes[i]);
+            for (int j = 0; j < g->Rcap && list[j] >= 0; j++)
+                vec_graph_touch(g, list[j]);
+        }
+        w[0].back = w[1].back = 1;
+        run_workers(w, two);
+    }
     free(view.mark);
     free(view.expanded);
     free(view.cand);
     free(hits0);
     free(hits1);
-    return 0;
+    return rc;
 }
 
 int vec_graph_insert_batch(vec_graph *g, const int64_t *rowids, const unsigned char *codes,
@@ -620,12 +649,7 @@ int vec_graph_insert_batch(vec_graph *g, const int64_t *rowids, const unsigned c
             continue;
         }
         if (rc == 0)
-            rc = batch_link_out(g, nodes, m, L, threads);
-        if (rc == 0 && scratch(g, (size_t)g->Rcap + 1) != 0)
-            rc = -1;
-        /* back edges one node after the other: they change lists other nodes share */
-        for (size_t j = 0; rc == 0 && j < m; j++)
-            link_back(g, nodes[j]);
+            rc = batch_link(g, nodes, m, L, threads);
         if (rc == 0 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
             rc = -1;
         i += m;

@@ -319,7 +319,9 @@ def test_kill_9_after_a_flush_before_commit(tmp_path):
 
 
 @pytest.mark.parametrize("sabotage, message", [
-    ("insert into v_graphbuffer00(rowid) values (99999)", "rowid 99999, which has no row"),
+    ("insert into v_graphbuffer00(rowid, vector) values (99999, zeroblob(128))",
+     "rowid 99999, which has no row"),
+    ("update v_graphbuffer00 set vector = x'00' where rowid = 7", "wrong size"),
     ("drop table v_graphbuffer00; create table v_graphbuffer00(r text primary key) "
      "without rowid", "no such column|has no column named"),
     ("drop table v_graphbuffer00; create view v_graphbuffer00 as select 1 as rowid",
@@ -359,7 +361,7 @@ def test_buffered_graph_node_is_not_returned_twice(tmp_path):
     make(db, 500, x)
     db.close()
     plain = sqlite3.connect(path)
-    plain.execute("insert into v_graphbuffer00(rowid) values (7)")
+    plain.execute("insert into v_graphbuffer00(rowid, vector) values (7, ?)", (x[6].tobytes(),))
     plain.commit()
     plain.close()
     db = helpers.connect("vec", database=path)
