@@ -262,6 +262,7 @@ def inserts():
         conn = connect(ours, os.path.join(tmp.name, f"i{i}.db"))
         conn.execute("pragma journal_mode = wal")
         conn.execute("pragma synchronous = normal")
+        conn.execute("pragma cache_size = -2000000")  # as the query tables of run()
         conn.execute(f"create virtual table v using vec0(emb float[{d}]{decl})")
         conn.execute("begin")
         conn.executemany("insert into v(rowid, emb) values (?, ?)",

@@ -61,9 +61,8 @@ int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold) {
         sqlite3_stmt *st;
         char name[VEC0_NAME_MAX + 40];
         snprintf(name, sizeof name, "%s_graphbuffer%02d", v->name, c->slot);
-        int rc = vec0_prepare(v, &st,
-                              "SELECT 1 FROM \"%w\".sqlite_master WHERE name = ?",
-                              v->schema);
+        int rc =
+            vec0_prepare(v, &st, "SELECT 1 FROM \"%w\".sqlite_master WHERE name = ?", v->schema);
         if (rc != SQLITE_OK)
             return rc;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);

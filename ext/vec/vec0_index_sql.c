@@ -105,8 +105,7 @@ int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
         rc = vec0_error(v,
                         "integrity_check: the graph has %lld live nodes and its buffer "
                         "(\"%s_graphbuffer%02d\") %lld rows for %lld rows",
-                        (long long)live, v->name, gc->slot, (long long)buffered,
-                        (long long)rows);
+                        (long long)live, v->name, gc->slot, (long long)buffered, (long long)rows);
     return rc;
 }
 

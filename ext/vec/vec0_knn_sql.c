@@ -753,18 +753,17 @@ static int graph_buffer_scan(scan *sc, vec0_cursor *c, int *done) {
                                          "WHERE %s)",
                                          rows->sql ? " AND " : "", v->schema, v->name, parts->sql)
                        : sqlite3_mprintf("%s", "");
-        filter = in_parts ? sqlite3_mprintf(" WHERE EXISTS (SELECT 1 FROM \"%w\".\"%w_rowids\" "
-                                            "WHERE rowid = b.rowid AND %s%s)",
-                                            v->schema, v->name, rows->sql ? rows->sql : "",
-                                            in_parts)
-                          : NULL;
+        filter = in_parts
+                     ? sqlite3_mprintf(" WHERE EXISTS (SELECT 1 FROM \"%w\".\"%w_rowids\" "
+                                       "WHERE rowid = b.rowid AND %s%s)",
+                                       v->schema, v->name, rows->sql ? rows->sql : "", in_parts)
+                     : NULL;
         sqlite3_free(in_parts);
         if (filter == NULL)
             return SQLITE_NOMEM;
     }
     sqlite3_stmt *st;
-    rc = vec0_prepare_cached(v, &st,
-                             "SELECT rowid, vector FROM \"%w\".\"%w_graphbuffer%02d\" b%s",
+    rc = vec0_prepare_cached(v, &st, "SELECT rowid, vector FROM \"%w\".\"%w_graphbuffer%02d\" b%s",
                              v->schema, v->name, gc->slot, filter ? filter : "");
     sqlite3_free(filter);
     if (rc != SQLITE_OK)
@@ -828,7 +827,7 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
         if (rc != SQLITE_OK || done)
             return rc;
         c->heap.n = 0; /* the exact scan below starts over */
-        exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
+        exact = 1;     /* a selective filter, or too few allowed rows in the graph's reach */
     }
     /* a selective filter leaves few rows: scoring them exactly is both cheaper and exact */
     if (!exact && (sc->allowed || sc->parts->sql)) {
