@@ -113,6 +113,8 @@ def build(lib, path, decl, x, cats, train):
     else:  # sqlite-vec 0.1.10 refuses metadata columns beside its indexes
         conn.executemany("insert into v(rowid, emb) values (?, ?)",
                          ((i + 1, x[i].tobytes()) for i in range(len(x))))
+    if "diskann" in decl:  # the rows still in the buffer join the graph: all of them indexed
+        conn.execute("insert into v(v) values ('optimize')")
     conn.execute("commit")
     inserts = time.perf_counter() - start
     start = time.perf_counter()
