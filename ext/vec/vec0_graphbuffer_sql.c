@@ -55,8 +55,9 @@ static int buffer_error(vec0_vtab *v, const vec0_column *c, int rc) {
 int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold) {
     const vec0_column *c = vec0_graph_column(v);
     *threshold = 0;
-    if (c == NULL || c->index.buffer_threshold == 0)
+    if (c == NULL)
         return SQLITE_OK;
+    /* looked up whatever the threshold: a table declared with 0 has a buffer to rename */
     if (v->buffer_state == BUFFER_UNKNOWN) {
         sqlite3_stmt *st;
         char name[VEC0_NAME_MAX + 40];

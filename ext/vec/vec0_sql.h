@@ -328,7 +328,8 @@ void vec0_graph_rollback(vec0_vtab *v);
 ** T_graphbufferNN(rowid INTEGER PRIMARY KEY): the rows not in the graph yet. They join it
 ** together when buffer_threshold of them wait, or at 'optimize'; queries score them exactly. */
 int vec0_graph_buffer_create(vec0_vtab *v);
-/* buffer_threshold in force: 0 (insert at once) also for tables without T_graphbufferNN. */
+/* buffer_threshold in force: 0 (insert at once) also for tables without T_graphbufferNN;
+** sets v->buffer_state (1: T_graphbufferNN exists). */
 int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold);
 /* Rows in the buffer (0 without one). */
 int vec0_graph_buffer_count(vec0_vtab *v, sqlite3_int64 *rows);

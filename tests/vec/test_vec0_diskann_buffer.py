@@ -373,11 +373,12 @@ def test_buffered_graph_node_is_not_returned_twice(tmp_path):
     db.close()
 
 
-def test_rename_keeps_the_buffer(vdb):
+@pytest.mark.parametrize("threshold, waiting", [(300, 100), (0, 0)])
+def test_rename_keeps_the_buffer(vdb, threshold, waiting):
     x, qs = lowrank(seed=34, n=400)
-    make(vdb, 300, x)
+    make(vdb, threshold, x)
     vdb.execute("alter table v rename to w")
-    assert vdb.execute("select count(*) from w_graphbuffer00").fetchone()[0] == 100
+    assert vdb.execute("select count(*) from w_graphbuffer00").fetchone()[0] == waiting
     vdb.execute("insert into w(w) values ('integrity_check')")
     vdb.execute("drop table w")
     assert vdb.execute("select count(*) from sqlite_master").fetchone()[0] == 0
