@@ -325,7 +325,8 @@ int vec0_graph_sync(vec0_vtab *v);
 void vec0_graph_rollback(vec0_vtab *v);
 
 /* ---- the diskann buffer (vec0_graphbuffer_sql.c) ----
-** T_graphbufferNN(rowid INTEGER PRIMARY KEY): the rows not in the graph yet. They join it
+** T_graphbufferNN(rowid INTEGER PRIMARY KEY, vector BLOB): the rows not in the graph yet,
+** with a copy of their vector (the column's type) for queries and the flush. They join it
 ** together when buffer_threshold of them wait, or at 'optimize'; queries score them exactly. */
 int vec0_graph_buffer_create(vec0_vtab *v);
 /* buffer_threshold in force: 0 (insert at once) also for tables without T_graphbufferNN;
