@@ -250,9 +250,11 @@ first = int(sys.argv[1])
 x = np.frombuffer(bytes.fromhex(sys.stdin.read()), dtype=np.float32).reshape(-1, {d})
 db = helpers.connect("vec", database={path!r})
 print("ready", flush=True)
-if sys.argv[2] == "loop":  # one row per transaction until killed
-    for i, v in enumerate(x):
-        db.execute("insert into v(rowid, emb) values (?, ?)", (first + i, v.tobytes()))
+if sys.argv[2] == "loop":  # one row per transaction, over and over, until killed
+    while True:
+        for i, v in enumerate(x):
+            db.execute("insert or replace into v(rowid, emb) values (?, ?)",
+                       (first + i, v.tobytes()))
 else:  # a transaction whose inserts flushed the buffer, killed before it commits
     db.execute("begin")
     for i, v in enumerate(x):
