@@ -9,6 +9,8 @@ Datasets (VEC_ANN_DATA, comma-separated, default "lowrank,wink"; add "clustered"
   clustered  1,000,000 x 128: 1,000 Gaussian clusters, l2
 VEC_ANN_ROWS overrides the row count, VEC_ANN_DIMS the synthetic sets' dimensions (the issue's 1M
 anchor is lowrank at 1,000,000 x 128: VEC_ANN_DATA=lowrank VEC_ANN_ROWS=1000000 VEC_ANN_DIMS=128);
+VEC_ANN_INSERTS=0 skips the insert lines (diskann's buffer against the flat table, run first;
+VEC_ANN_DATA= runs them alone);
 VEC_ANN_ONLY="diskann,rescore" keeps the flat table and the
 contenders whose names contain one of the words. VEC_ANN_KEEP=/some/dir keeps each contender's
 database there (named by dataset, size and contender) and reuses it when it exists, so query-side
@@ -114,6 +116,8 @@ def build(lib, path, decl, x, cats, train):
     else:  # sqlite-vec 0.1.10 refuses metadata columns beside its indexes
         conn.executemany("insert into v(rowid, emb) values (?, ?)",
                          ((i + 1, x[i].tobytes()) for i in range(len(x))))
+    if "diskann" in decl:  # the rows still in the buffer join the graph: all of them indexed
+        conn.execute("insert into v(v) values ('optimize')")
     conn.execute("commit")
     inserts = time.perf_counter() - start
     start = time.perf_counter()
@@ -253,9 +257,87 @@ def run(dataset, n):
     tmp.cleanup()
 
 
+def inserts():
+    """Inserts into diskann tables beside the flat table's: rows in one transaction, and one row
+    per transaction, into tables of VEC_ANN_INSERT_BASE rows (lowrank 384-d, file-backed, WAL,
+    synchronous=NORMAL), contenders alternating, PASSES passes; speed as a ratio to the flat
+    table's (medians). The bulk rows are a multiple of the buffer, so every pass pays its
+    flushes (amortized). Then queries with the buffer full (threshold - 1 rows waiting) against
+    the same table with the buffer empty (the default threshold is one of those measured)."""
+    base = int(os.environ.get("VEC_ANN_INSERT_BASE", 20_000))
+    bulk, single = 8192, 4096  # multiples of every threshold below: each pays its flushes
+    x, qs, _ = lowrank(base + PASSES * (bulk + single) + 8192)
+    d = x.shape[1]
+    ours = str(benchlib.DIST / "vec")
+    index = " indexed by diskann(neighbor_quantizer=int8{})"
+    tables = {"strata flat": ""}
+    for t in (0, 256, 1024, 4096):
+        tables[f"diskann buffer_threshold={t}"] = index.format(f", buffer_threshold={t}")
+    print(f"\n## inserts: lowrank {d}-d into tables of {base:,} rows, file-backed (WAL)")
+    tmp = tempfile.TemporaryDirectory()
+    conns = {}
+    for i, (name, decl) in enumerate(tables.items()):
+        conn = connect(ours, os.path.join(tmp.name, f"i{i}.db"))
+        conn.execute("pragma journal_mode = wal")
+        conn.execute("pragma synchronous = normal")
+        conn.execute("pragma cache_size = -2000000")  # as the query tables of run()
+        conn.execute(f"create virtual table v using vec0(emb float[{d}]{decl})")
+        conn.execute("begin")
+        conn.executemany("insert into v(rowid, emb) values (?, ?)",
+                         ((r + 1, x[r].tobytes()) for r in range(base)))
+        conn.execute("insert into v(v) values ('optimize')")  # the buffer starts empty
+        conn.execute("commit")
+        conns[name] = conn
+    times = {name: ([], []) for name in tables}
+    nxt = base
+    for _ in range(PASSES):
+        for name, conn in conns.items():
+            rows = [(nxt + r + 1, x[nxt + r].tobytes()) for r in range(bulk)]
+            start = time.perf_counter()
+            conn.execute("begin")
+            conn.executemany("insert into v(rowid, emb) values (?, ?)", rows)
+            conn.execute("commit")
+            times[name][0].append(time.perf_counter() - start)
+            rows = [(nxt + bulk + r + 1, x[nxt + bulk + r].tobytes()) for r in range(single)]
+            start = time.perf_counter()
+            for row in rows:
+                conn.execute("insert into v(rowid, emb) values (?, ?)", row)
+            times[name][1].append(time.perf_counter() - start)
+        nxt += bulk + single
+    med = {name: (sorted(a)[len(a) // 2], sorted(b)[len(b) // 2]) for name, (a, b) in times.items()}
+    flat = med["strata flat"]
+    print(f"{'table':34} {'bulk rows/s':>12} {'vs flat':>8} {'1/txn rows/s':>13} {'vs flat':>8}")
+    for name, (b, s1) in med.items():
+        print(f"{name:34} {bulk / b:12,.0f} {flat[0] / b:7.2f}x {single / s1:13,.0f} "
+              f"{flat[1] / s1:7.2f}x")
+    # queries with a full buffer: threshold - 1 rows waiting, then none (after 'optimize')
+    print(f"{'query, buffer full vs empty':34} {'ms full':>9} {'ms empty':>9} {'recall full':>12} "
+          f"{'recall empty':>13}")
+    for name, conn in conns.items():
+        if name == "strata flat":
+            continue
+        waiting = max(int(name.rsplit("=", 1)[1]) - 1, 0)
+        conn.execute("begin")
+        conn.executemany("insert into v(rowid, emb) values (?, ?)",
+                         ((nxt + r + 1, x[nxt + r].tobytes()) for r in range(waiting)))
+        conn.execute("commit")
+        n = nxt + waiting
+        want = truth(x[:n], qs, "l2")
+        full = measure({name: (conn, [])}, qs, want)[name]
+        conn.execute("insert into v(v) values ('optimize')")
+        empty = measure({name: (conn, [])}, qs, want)[name]
+        print(f"{name:34} {full[0]:9.3f} {empty[0]:9.3f} {full[1]:12.3f} {empty[1]:13.3f}")
+    sys.stdout.flush()
+    for conn in conns.values():
+        conn.close()
+    tmp.cleanup()
+
+
 def main():
     sizes = {"lowrank": 100_000, "wink": 200_000, "clustered": 1_000_000}
-    for dataset in os.environ.get("VEC_ANN_DATA", "lowrank,wink").split(","):
+    if os.environ.get("VEC_ANN_INSERTS", "1") != "0":
+        inserts()
+    for dataset in filter(None, os.environ.get("VEC_ANN_DATA", "lowrank,wink").split(",")):
         run(dataset, int(os.environ.get("VEC_ANN_ROWS", sizes[dataset])))
     print(f"peak RSS: {benchlib.peak_rss_mib():.0f} MiB")
 

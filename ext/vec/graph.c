@@ -4,11 +4,13 @@
 #include "vec/graph.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#include <unistd.h>
 
 /* Lists never exceed this (R <= 256, Rcap = 1.5 R). */
 #define MAX_LIST 384
@@ -522,18 +524,18 @@ static void add_edge(vec_graph *g, int32_t j, int32_t p, vec_graph_hit *scratch_
     prune(g, j, scratch_hits, m);
 }
 
-/* Connects node p (its code set): searches for it with list size L, prunes the nodes visited
-** into its list, and adds back edges. */
-static int connect_node(vec_graph *g, int32_t p, int L) {
-    if (L < g->R)
-        L = g->R;
+/* Entries of the hits array link_out needs for list size L (raised to R). */
+static size_t link_out_need(const vec_graph *g, int *L) {
+    if (*L < g->R)
+        *L = g->R;
+    return (size_t)*L + 2 * (size_t)*L + (size_t)g->Rcap + 1;
+}
+
+/* Sets node p's out-list (its code set): searches for it with list size L and prunes the nodes
+** visited into its list. hits has link_out_need() entries; g's scratch covers them. Writes
+** nothing but p's list (p must be dirty already when searches run side by side). */
+static void link_out(vec_graph *g, int32_t p, int L, vec_graph_hit *hits) {
     size_t vcap = 2 * (size_t)L;
-    size_t need = (size_t)L + vcap + (size_t)g->Rcap + 1;
-    vec_graph_hit *hits = malloc(need * sizeof *hits);
-    if (hits == NULL || scratch(g, need) != 0) {
-        free(hits);
-        return -1;
-    }
     size_t nvisited = 0;
     size_t n = search(g, code_of(g, p), L, hits, hits + L, vcap, &nvisited);
     /* candidates: the final beam and every node expanded on the way (the far ones give the
@@ -542,6 +544,10 @@ static int connect_node(vec_graph *g, int32_t p, int L) {
     n += nvisited;
     n = rank_candidates(g, p, hits, n);
     prune(g, p, hits, n);
+}
+
+/* Adds an edge back to p from each node of p's list. */
+static void link_back(vec_graph *g, int32_t p) {
     const int32_t *list = list_of(g, p);
     int32_t mine[MAX_LIST];
     int deg = 0;
@@ -551,6 +557,18 @@ static int connect_node(vec_graph *g, int32_t p, int L) {
     }
     for (int i = 0; i < deg; i++)
         add_edge(g, mine[i], p, g->cand);
+}
+
+/* Connects node p (its code set): its out-list, then the back edges. */
+static int connect_node(vec_graph *g, int32_t p, int L) {
+    size_t need = link_out_need(g, &L);
+    vec_graph_hit *hits = malloc(need * sizeof *hits);
+    if (hits == NULL || scratch(g, need) != 0) {
+        free(hits);
+        return -1;
+    }
+    link_out(g, p, L, hits);
+    link_back(g, p);
     free(hits);
     return 0;
 }
@@ -673,6 +691,143 @@ int vec_graph_relayout(vec_graph *g) {
     free(map);
     rehash(g);
     return 0;
+}
+
+/* ---- batch insert --------------------------------------------------------------------------- */
+
+/* Graphs smaller than this take a batch's rows one at a time: a batch searching a graph of
+** few nodes would link its rows to those few only. */
+#define BATCH_MIN_GRAPH 256
+/* A sub-batch adds at most this fraction (1 / BATCH_FRACTION) of the graph's nodes, so its rows,
+** which do not see each other while they search, are few beside the nodes they do see. */
+#define BATCH_FRACTION 8
+/* Rows per thread below which a second thread does not pay for starting it. */
+#define BATCH_PER_THREAD 32
+
+/* One thread's share of a sub-batch: out-lists of nodes first, first + step, ... (phase 1),
+** or the back edges into the targets q with q % step == first (phase 2). */
+typedef struct batch_worker {
+    vec_graph *g; /* the graph, or a copy of its header with this worker's own scratch */
+    const int32_t *nodes;
+    size_t first, n, step;
+    int L;
+    vec_graph_hit *hits;
+    int back; /* phase 2 */
+} batch_worker;
+
+static void *batch_work(void *arg) {
+    batch_worker *w = arg;
+    vec_graph *g = w->g;
+    if (!w->back) {
+        for (size_t i = w->first; i < w->n; i += w->step)
+            link_out(g, w->nodes[i], w->L, w->hits);
+        return NULL;
+    }
+    /* each target's new edges arrive in the order of the one-thread loop (link_back), so
+    ** the lists come out the same however many threads share the work */
+    for (size_t i = 0; i < w->n; i++) {
+        int32_t p = w->nodes[i];
+        const int32_t *list = list_of(g, p);
+        for (int j = 0; j < g->Rcap && list[j] >= 0; j++)
+            if ((size_t)list[j] % w->step == w->first)
+                add_edge(g, list[j], p, g->cand);
+    }
+    return NULL;
+}
+
+/* Runs both workers, on two threads when `two` (on this one, one after the other, when the
+** second thread cannot start). */
+static void run_workers(batch_worker *w, int two) {
+    pthread_t t;
+    int started = two && pthread_create(&t, NULL, batch_work, &w[1]) == 0;
+    batch_work(&w[0]);
+    if (started)
+        pthread_join(t, NULL);
+    else if (two)
+        batch_work(&w[1]);
+}
+
+/* Links the n new nodes of a sub-batch (dirty, no edges yet). Phase 1: each searches the
+** graph as it stood before them (no search can reach a node without in-edges) and keeps its
+** pruned out-list; the searches only read the shared arrays. Phase 2: back edges, each
+** target's list changed by one thread only (targets split by node number); the targets are
+** marked dirty first, so the threads never append to the shared dirty list. The second
+** thread works on a copy of g's header with its own marks and scratch. */
+static int batch_link(vec_graph *g, const int32_t *nodes, size_t n, int L, int threads) {
+    size_t need = link_out_need(g, &L);
+    vec_graph view = *g;
+    view.mark = NULL;
+    view.expanded = NULL;
+    view.cand = NULL;
+    view.scratch_cap = 0;
+    view.gen = 0;
+    view.seen = NULL; /* the visited set too: each thread marks its own */
+    view.seen_words = 0;
+    view.seen_list = NULL;
+    view.seen_n = view.seen_cap = 0;
+    view.seen_overflow = 0;
+    int two = threads > 1 && n >= 2 * BATCH_PER_THREAD && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    vec_graph_hit *hits0 = malloc(need * sizeof *hits0), *hits1 = NULL;
+    int rc = hits0 && scratch(g, need) == 0 ? 0 : -1;
+    if (rc == 0 && two) {
+        view.mark = calloc(g->n, sizeof *view.mark);
+        hits1 = malloc(need * sizeof *hits1);
+        two = view.mark && hits1 && scratch(&view, need) == 0;
+    }
+    if (rc == 0) {
+        batch_worker w[2] = {{g, nodes, 0, n, two ? 2 : 1, L, hits0, 0},
+                             {&view, nodes, 1, n, 2, L, hits1, 0}};
+        run_workers(w, two);
+        for (size_t i = 0; i < n; i++) {
+            const int32_t *list = list_of(g, nodes[i]);
+            for (int j = 0; j < g->Rcap && list[j] >= 0; j++)
+                vec_graph_touch(g, list[j]);
+        }
+        w[0].back = w[1].back = 1;
+        run_workers(w, two);
+    }
+    free(view.mark);
+    free(view.expanded);
+    free(view.cand);
+    free(view.seen);
+    free(view.seen_list);
+    free(hits0);
+    free(hits1);
+    return rc;
+}
+
+int vec_graph_insert_batch(vec_graph *g, const int64_t *rowids, const unsigned char *codes,
+                           size_t n, int L, int threads) {
+    int32_t *nodes = malloc((n + 1) * sizeof *nodes);
+    if (nodes == NULL)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n;) {
+        /* a row already in the graph (re-inserted after a delete), or a small graph: alone */
+        size_t room = g->n / BATCH_FRACTION, m = 0;
+        while (i + m < n && m < room && g->n >= BATCH_MIN_GRAPH &&
+               vec_graph_find(g, rowids[i + m]) < 0) {
+            int32_t p = vec_graph_put(g, rowids[i + m], codes + (i + m) * g->code_bytes, 0);
+            if (p < 0) {
+                rc = -1;
+                break;
+            }
+            vec_graph_touch(g, p);
+            nodes[m++] = p;
+        }
+        if (rc == 0 && m == 0) {
+            rc = vec_graph_insert(g, rowids[i], codes + i * g->code_bytes, L) < 0 ? -1 : 0;
+            i++;
+            continue;
+        }
+        if (rc == 0)
+            rc = batch_link(g, nodes, m, L, threads);
+        if (rc == 0 && g->n >= 2 * g->entry_at && vec_graph_choose_entry(g) != 0)
+            rc = -1;
+        i += m;
+    }
+    free(nodes);
+    return rc;
 }
 
 /* ---- entry ---------------------------------------------------------------------------------- */

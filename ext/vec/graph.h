@@ -97,6 +97,14 @@ size_t vec_graph_search_filtered(vec_graph *g, const void *qcode, int L, const u
 ** the nodes it changes dirty. Returns the node, or -1 when out of memory. */
 int32_t vec_graph_insert(vec_graph *g, int64_t rowid, const void *code, int L);
 
+/* Inserts n rows (rowids[i] with the code at codes + i * code_bytes) together: each group of
+** new rows searches the graph as it stood before the group (on `threads` threads, at most 2,
+** joined before return), then the group's back edges are added. Rows already in the graph,
+** and rows of a graph still small, go one at a time as vec_graph_insert. 0, or -1 when out of
+** memory (the graph is then valid, with the rows not all linked). */
+int vec_graph_insert_batch(vec_graph *g, const int64_t *rowids, const unsigned char *codes,
+                           size_t n, int L, int threads);
+
 /* Marks rowid's node deleted (a tombstone, dirty). Returns the node, or -1 when absent. */
 int32_t vec_graph_delete(vec_graph *g, int64_t rowid);
 

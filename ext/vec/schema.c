@@ -200,9 +200,9 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
     ix->degree = VEC0_DEFAULT_DEGREE;
     ix->list_search = 0; /* chosen from the graph's size when it is searched */
     ix->list_insert = VEC0_DEFAULT_LIST_INSERT;
+    ix->buffer_threshold = VEC0_DEFAULT_GRAPH_BUFFER;
     int oversample_given = 0;
     int lists_given = 0; /* 1: search_list_size, 2: search_list_size_search or _insert */
-    int unused;
     for (int first = 1;; first = 0) {
         tok key, eq, val;
         next_tok(lx, &key);
@@ -267,8 +267,8 @@ static int parse_index(lexer *lx, vec0_column *c, char *err, size_t errlen) {
                 ix->list_insert = l;
             lists_given |= word_is(&key, "search_list_size") ? 1 : 2;
         } else if (word_is(&key, "buffer_threshold") && ix->kind == VEC0_INDEX_DISKANN) {
-            /* sqlite-vec batches graph inserts past this many rows; strata inserts at once */
-            if (int_option(&val, key.text, name.text, 0, 1 << 30, &unused, err, errlen) != 0)
+            if (int_option(&val, key.text, name.text, 0, VEC0_MAX_GRAPH_BUFFER,
+                           &ix->buffer_threshold, err, errlen) != 0)
                 return -1;
         } else {
             ok = 0;

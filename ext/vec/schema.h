@@ -54,8 +54,8 @@ typedef enum vec0_value_type {
 **   ivf(nlist=N, nprobe=N, quantizer=none|int8|binary, oversample=N)
 **                                               rows clustered by nearest centroid; a query
 **                                               scans the nprobe clusters nearest to it
-**   diskann(neighbor_quantizer=int8|binary, n_neighbors=N, search_list_size=N)
-**                                               a Vamana proximity graph over quantized codes */
+**   diskann(neighbor_quantizer=int8|binary, n_neighbors=N, search_list_size=N,
+**           buffer_threshold=N)                 a Vamana proximity graph over quantized codes */
 typedef enum vec0_index_kind {
     VEC0_INDEX_FLAT = 0,
     VEC0_INDEX_RESCORE = 1,
@@ -70,6 +70,10 @@ typedef enum vec0_index_kind {
 #define VEC0_DEFAULT_LIST_SEARCH 128 /* up to 250,000 nodes, then 32 more per doubling */
 #define VEC0_DEFAULT_LIST_INSERT 64
 #define VEC0_DEFAULT_GRAPH_OVERSAMPLE 2
+/* diskann: rows that wait in T_graphbufferNN before they join the graph together (0: every
+** insert joins at once); see docs/vec.md for the measurements behind it */
+#define VEC0_DEFAULT_GRAPH_BUFFER 1024
+#define VEC0_MAX_GRAPH_BUFFER (1 << 30)
 #define VEC0_MAX_LIST 4096
 
 typedef struct vec0_index {
@@ -81,6 +85,7 @@ typedef struct vec0_index {
     int degree;              /* diskann: neighbours per node (n_neighbors) */
     int list_search;         /* diskann: search list size of queries; 0 = chosen from the size */
     int list_insert;         /* diskann: search list size of inserts */
+    int buffer_threshold;    /* diskann: rows buffered before a batch joins the graph */
 } vec0_index;
 
 typedef struct vec0_column {

@@ -48,7 +48,9 @@ int vec0_index_create(vec0_vtab *v) {
                            "INSERT INTO \"%w\".\"%w_info\" VALUES ('ivf_version', 0)",
                            v->schema, v->name, c->slot, v->schema, v->name);
     }
-    return rc == SQLITE_OK ? vec0_graph_create(v) : rc;
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_create(v);
+    return rc == SQLITE_OK ? vec0_graph_buffer_create(v) : rc;
 }
 
 int vec0_index_destroy(vec0_vtab *v) {
@@ -57,8 +59,10 @@ int vec0_index_destroy(vec0_vtab *v) {
         rc = vec0_exec(v,
                        "DROP TABLE IF EXISTS \"%w\".\"%w_codechunks%02d\";"
                        "DROP TABLE IF EXISTS \"%w\".\"%w_centroids%02d\";"
-                       "DROP TABLE IF EXISTS \"%w\".\"%w_graph%02d\"",
-                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i);
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_graph%02d\";"
+                       "DROP TABLE IF EXISTS \"%w\".\"%w_graphbuffer%02d\"",
+                       v->schema, v->name, i, v->schema, v->name, i, v->schema, v->name, i,
+                       v->schema, v->name, i);
     return rc;
 }
 
@@ -78,16 +82,31 @@ int vec0_index_rename(vec0_vtab *v, const char *newname) {
         if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN)
             rc = vec0_exec(v, "ALTER TABLE \"%w\".\"%w_graph%02d\" RENAME TO \"%w_graph%02d\"",
                            v->schema, v->name, c->slot, newname, c->slot);
+        /* a table of an earlier strata may have no buffer */
+        int threshold;
+        if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN)
+            rc = vec0_graph_buffer_threshold(v, &threshold);
+        if (rc == SQLITE_OK && c->kind == VEC0_VECTOR && c->index.kind == VEC0_INDEX_DISKANN &&
+            v->buffer_state == 1)
+            rc = vec0_exec(v,
+                           "ALTER TABLE \"%w\".\"%w_graphbuffer%02d\" RENAME TO "
+                           "\"%w_graphbuffer%02d\"",
+                           v->schema, v->name, c->slot, newname, c->slot);
     }
     return rc;
 }
 
 int vec0_index_check_rows(vec0_vtab *v, sqlite3_int64 rows) {
-    sqlite3_int64 live = 0;
+    sqlite3_int64 live = 0, buffered = 0;
     int rc = vec0_graph_column(v) ? vec0_graph_count(v, &live) : SQLITE_OK;
-    if (rc == SQLITE_OK && vec0_graph_column(v) && live != rows)
-        rc = vec0_error(v, "integrity_check: the graph has %lld live nodes for %lld rows",
-                        (long long)live, (long long)rows);
+    if (rc == SQLITE_OK)
+        rc = vec0_graph_buffer_check(v, &buffered);
+    const vec0_column *gc = vec0_graph_column(v);
+    if (rc == SQLITE_OK && gc && live + buffered != rows)
+        rc = vec0_error(v,
+                        "integrity_check: the graph has %lld live nodes and its buffer "
+                        "(\"%s_graphbuffer%02d\") %lld rows for %lld rows",
+                        (long long)live, v->name, gc->slot, (long long)buffered, (long long)rows);
     return rc;
 }
 

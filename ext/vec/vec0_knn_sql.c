@@ -813,6 +813,78 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
     return rc;
 }
 
+/* diskann with buffer_threshold: rows waiting in T_graphbufferNN are not in the graph, so
+** their exact distances, from the buffer's copies of their vectors, join the graph's answer in
+** c->heap. Filters apply through T_rowids (metadata, keys) and T_chunks (partitions); rows
+** that are live graph nodes (a stranger's buffer could list them) are skipped. The buffer is
+** read every time: its row count is cached for writers only. *done = 0 when the filters'
+** values are too many for one statement: the caller answers exactly instead. */
+static int graph_buffer_scan(scan *sc, vec0_cursor *c, int *done) {
+    vec0_vtab *v = sc->v;
+    const vec0_column *gc = vec0_graph_column(v);
+    int threshold;
+    int rc = vec0_graph_buffer_threshold(v, &threshold);
+    if (rc != SQLITE_OK || gc == NULL || v->buffer_state != 1 || gc != sc->col)
+        return rc;
+    const where *rows = sc->rows, *parts = sc->parts;
+    if (rows->n + parts->n > rows->max) {
+        *done = 0;
+        return SQLITE_OK;
+    }
+    char *filter = NULL;
+    if (rows->sql || parts->sql) {
+        char *in_parts =
+            parts->sql ? sqlite3_mprintf("%schunk_id IN (SELECT chunk_id FROM \"%w\".\"%w_chunks\" "
+                                         "WHERE %s)",
+                                         rows->sql ? " AND " : "", v->schema, v->name, parts->sql)
+                       : sqlite3_mprintf("%s", "");
+        filter = in_parts
+                     ? sqlite3_mprintf(" WHERE EXISTS (SELECT 1 FROM \"%w\".\"%w_rowids\" "
+                                       "WHERE rowid = b.rowid AND %s%s)",
+                                       v->schema, v->name, rows->sql ? rows->sql : "", in_parts)
+                     : NULL;
+        sqlite3_free(in_parts);
+        if (filter == NULL)
+            return SQLITE_NOMEM;
+    }
+    sqlite3_stmt *st;
+    rc = vec0_prepare_cached(v, &st, "SELECT rowid, vector FROM \"%w\".\"%w_graphbuffer%02d\" b%s",
+                             v->schema, v->name, gc->slot, filter ? filter : "");
+    sqlite3_free(filter);
+    if (rc != SQLITE_OK)
+        return rc == SQLITE_NOMEM ? rc
+                                  : vec0_error(v, "the diskann buffer \"%s_graphbuffer%02d\": %s",
+                                               v->name, gc->slot, sqlite3_errmsg(v->db));
+    rc = bind_all(st, rows, 0);
+    if (rc == SQLITE_OK)
+        rc = bind_all(st, parts, rows->n);
+    vec_distance_fn kern = vec_distance_kernel(gc->vtype, gc->metric);
+    size_t vb = vec0_vector_bytes(gc);
+    const vec_graph *g = v->graph;
+    if (kern == NULL)
+        rc = SQLITE_INTERNAL;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
+        const void *vec = sqlite3_column_blob(st, 1);
+        if (vec == NULL || (size_t)sqlite3_column_bytes(st, 1) != vb) {
+            rc = vec0_error(v,
+                            "the diskann buffer \"%s_graphbuffer%02d\" holds a vector of the "
+                            "wrong size for rowid %lld (run integrity_check)",
+                            v->name, gc->slot, (long long)rowid);
+            break;
+        }
+        int32_t node = g ? vec_graph_find(g, rowid) : -1;
+        if (node >= 0 && !g->deleted[node])
+            continue;
+        float d = kern(sc->query, vec, (size_t)gc->dims);
+        if (d <= vec_topk_threshold(&c->heap))
+            vec_topk_push(&c->heap, d, rowid, 0, 0);
+    }
+    vec0_done(v, st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* The KNN search of cursor c: exact, rescore, ivf or diskann, as the column's index and the
 ** query's filters decide. */
 static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
@@ -835,9 +907,12 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
     if (!exact && ix->kind == VEC0_INDEX_DISKANN) {
         int done;
         rc = graph_search(sc, c, k, &done);
+        if (rc == SQLITE_OK && done)
+            rc = graph_buffer_scan(sc, c, &done);
         if (rc != SQLITE_OK || done)
             return rc;
-        exact = 1; /* a selective filter, or too few allowed rows in the graph's reach */
+        c->heap.n = 0; /* the exact scan below starts over */
+        exact = 1;     /* a selective filter, or too few allowed rows in the graph's reach */
     }
     /* a selective filter leaves few rows: scoring them exactly is both cheaper and exact */
     if (!exact && (sc->allowed || sc->parts->sql)) {

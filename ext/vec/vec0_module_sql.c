@@ -7,10 +7,11 @@
 #include "vec/vec0_sql.h"
 
 /* Transactions: the diskann graph's changes are written when the transaction commits or a
-** savepoint begins, and dropped with a rollback (vec0_graph_sql.c). */
+** savepoint begins, and dropped with a rollback (vec0_graph_sql.c); the buffer's row count is
+** known within a transaction only (vec0_graphbuffer_sql.c). */
 
 static int vec0_begin(sqlite3_vtab *vt) {
-    (void)vt;
+    vec0_graph_buffer_forget((vec0_vtab *)vt); /* another connection may have changed it */
     return SQLITE_OK;
 }
 
@@ -25,6 +26,7 @@ static int vec0_commit(sqlite3_vtab *vt) {
 
 static int vec0_rollback(sqlite3_vtab *vt) {
     vec0_graph_rollback((vec0_vtab *)vt);
+    vec0_graph_buffer_forget((vec0_vtab *)vt);
     return SQLITE_OK;
 }
 
@@ -42,6 +44,7 @@ static int vec0_release(sqlite3_vtab *vt, int i) {
 static int vec0_rollback_to(sqlite3_vtab *vt, int i) {
     (void)i;
     vec0_graph_rollback((vec0_vtab *)vt);
+    vec0_graph_buffer_forget((vec0_vtab *)vt);
     return SQLITE_OK;
 }
 

@@ -3,6 +3,7 @@
 ** before it (scripts/check-layering checks it):
 **   vec0_store_sql.c    statements (a cache for the write paths), errors, storage addressing
 **   vec0_graph_sql.c    the diskann graph
+**   vec0_graphbuffer_sql.c  the diskann buffer: rows waiting to join the graph together
 **   vec0_slots_sql.c    chunks and their slots: where rows are stored, codes beside them
 **   vec0_index_sql.c    ANN index tables, ivf centroids, index commands and training
 **   vec0_export_sql.c   the copy in sqlite-vec's layout
@@ -91,6 +92,10 @@ typedef struct vec0_vtab {
     int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
     int list_insert_set; /* search_list_size_insert=N of this connection, 0 = declared */
     int scan_threads;    /* threads=N of this connection, 0 = VEC0_SCAN_THREADS */
+    /* the diskann buffer (vec0_graphbuffer_sql.c) */
+    int buffer_state;          /* whether T_graphbufferNN exists: 0 not known yet, 1 yes, 2 no */
+    int buffer_counted;        /* buffer_rows is known (within this transaction) */
+    sqlite3_int64 buffer_rows; /* rows in T_graphbufferNN */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -320,6 +325,29 @@ int vec0_graph_optimize(vec0_vtab *v);
 /* Transaction hooks: xSync flushes, xRollback and xRollbackTo drop the cache. */
 int vec0_graph_sync(vec0_vtab *v);
 void vec0_graph_rollback(vec0_vtab *v);
+
+/* ---- the diskann buffer (vec0_graphbuffer_sql.c) ----
+** T_graphbufferNN(rowid INTEGER PRIMARY KEY, vector BLOB): the rows not in the graph yet,
+** with a copy of their vector (the column's type) for queries and the flush. They join it
+** together when buffer_threshold of them wait, or at 'optimize'; queries score them exactly. */
+int vec0_graph_buffer_create(vec0_vtab *v);
+/* buffer_threshold in force: 0 (insert at once) also for tables without T_graphbufferNN;
+** sets v->buffer_state (1: T_graphbufferNN exists). */
+int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold);
+/* Rows in the buffer (0 without one). */
+int vec0_graph_buffer_count(vec0_vtab *v, sqlite3_int64 *rows);
+/* Adds every buffered row to the graph and empties the buffer. */
+int vec0_graph_buffer_flush(vec0_vtab *v);
+/* A new row's vector (data, of the diskann column): buffered, or into the graph at once. */
+int vec0_graph_add(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
+/* A deleted row leaves the buffer or the graph. */
+int vec0_graph_remove(vec0_vtab *v, sqlite3_int64 rowid);
+/* A row's new vector: a buffered row stays buffered, a graph node is linked again. */
+int vec0_graph_replace(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
+/* integrity_check: every buffered rowid has a row and no live graph node; *rows = their count. */
+int vec0_graph_buffer_check(vec0_vtab *v, sqlite3_int64 *rows);
+/* Forgets the buffer's row count (a transaction began or rolled back). */
+void vec0_graph_buffer_forget(vec0_vtab *v);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);

@@ -116,7 +116,8 @@ int vec0_shadow_name(const char *suffix) {
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(suffix, fixed[i]) == 0)
             return 1;
-    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids", "graph"};
+    static const char *numbered[] = {"vectorchunks", "codechunks", "centroids", "graph",
+                                     "graphbuffer"};
     for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
         size_t n = strlen(numbered[i]);
         if (strncmp(suffix, numbered[i], n) == 0 && strlen(suffix) == n + 2 && suffix[n] >= '0' &&

@@ -108,7 +108,7 @@ static int delete_row(vec0_vtab *v, sqlite3_int64 rowid) {
         return rc;
     rc = vec0_slot_release(v, chunk_id, offset);
     if (rc == SQLITE_OK)
-        rc = vec0_graph_delete(v, rowid);
+        rc = vec0_graph_remove(v, rowid);
     for (int i = 0; rc == SQLITE_OK && i < (v->s.naux > 0 ? 2 : 1); i++) {
         sqlite3_stmt *st;
         rc = vec0_prepare_cached(v, &st, "DELETE FROM \"%w\".\"%w_%s\" WHERE rowid = ?", v->schema,
@@ -268,7 +268,7 @@ static int insert_row(vec0_vtab *v, sqlite3_value **argv, sqlite3_int64 *out_row
         rc = vec0_slot_claim(v, chunk_id, offset, rowid, data, &info);
         const vec0_column *gc = vec0_graph_column(v);
         if (rc == SQLITE_OK && gc)
-            rc = vec0_graph_insert(v, rowid, data[gc->slot]);
+            rc = vec0_graph_add(v, rowid, data[gc->slot]);
     }
     if (rc == SQLITE_OK && s->naux > 0) {
         rc = prepare_insert(v, &st, "INSERT INTO \"%w\".\"%w_auxiliary\"(rowid%s) VALUES (?1%s)",
@@ -351,7 +351,7 @@ static int update_row(vec0_vtab *v, sqlite3_value **argv) {
     /* a new vector of the diskann column gets new neighbours */
     const vec0_column *gc = vec0_graph_column(v);
     if (rc == SQLITE_OK && gc && vecs[gc->slot].data)
-        rc = vec0_graph_insert(v, rowid, vecs[gc->slot].data);
+        rc = vec0_graph_replace(v, rowid, vecs[gc->slot].data);
     /* a new vector of the ivf column may belong to another cluster */
     if (rc == SQLITE_OK && s->ivf_column >= 0 && vecs[s->cols[s->ivf_column].slot].data) {
         int cluster = -1;
@@ -584,6 +584,8 @@ static int command(vec0_vtab *v, sqlite3_value *cmd, sqlite3_value **argv) {
         return vec0_error(v, "a command must be text");
     if (strcmp(c, "optimize") == 0) {
         int rc = optimize(v);
+        if (rc == SQLITE_OK)
+            rc = vec0_graph_buffer_flush(v);
         return rc == SQLITE_OK ? vec0_graph_optimize(v) : rc;
     }
     if (strcmp(c, "integrity_check") == 0 || strcmp(c, "integrity-check") == 0)
