@@ -24,6 +24,8 @@
 typedef struct position {
     sqlite3_int64 chunk_id;
     int offset;
+    int at;              /* the row's index in the connection's image, -1 when looked up by SQL */
+    sqlite3_int64 rowid; /* the row's */
 } position;
 
 static int cmp_position(const void *a, const void *b) {
@@ -186,28 +188,141 @@ static int group_by_chunk(position **pp, size_t n, sqlite3_int64 lo, sqlite3_int
     return SQLITE_OK;
 }
 
-/* Collects the allowed positions, grouped by ascending chunk id. With partition filters
-** (parts->sql), only the positions inside the partition's chunks: the covering index
-** (metadataNN, chunk_id, chunk_offset) then seeks per chunk instead of collecting every
-** matching row of the table. */
-static int allowed_positions(vec0_vtab *v, const where *w, const where *parts, position **out,
-                             size_t *count) {
+/* The metadata conditions of a query, for the image (vec0_filter_sql.c). */
+typedef struct filter_conds {
+    vec0_filter_cond *c;
+    int n, cap;
+    int sql_only; /* a key filter (rowid, primary key): the SQL lookup answers */
+} filter_conds;
+
+/* The chunk ids matching the partition filters, ascending. */
+static int partition_chunks(vec0_vtab *v, const where *parts, sqlite3_int64 **ids, size_t *n) {
+    sqlite3_stmt *st;
+    *ids = NULL;
+    *n = 0;
+    int rc = vec0_prepare(v, &st,
+                          "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s ORDER BY chunk_id",
+                          v->schema, v->name, parts->sql);
+    if (rc == SQLITE_OK)
+        rc = bind_all(st, parts, 0);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return rc;
+    }
+    return vec0_collect_ids(st, ids, n);
+}
+
+/* Clears the bits of sel (a bit per image row) whose chunk is not among ids (ascending). */
+static void keep_chunks(const vec0_image *im, const sqlite3_int64 *ids, size_t nids,
+                        unsigned char *sel) {
+    for (size_t r = 0; r < im->n; r++) {
+        if (!(sel[r / 8] >> (r % 8) & 1))
+            continue;
+        size_t lo = 0, hi = nids;
+        sqlite3_int64 id = im->chunk_id[r];
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ids[mid] < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == nids || ids[lo] != id)
+            sel[r / 8] &= (unsigned char)~(1u << (r % 8));
+    }
+}
+
+/* The image rows the filters allow (a bit per row in *sel, their number in *count), or
+** *sel = NULL when the image cannot answer (none yet, or a condition it cannot decide). */
+static int image_allowed(vec0_vtab *v, const filter_conds *fc, const where *w, const where *parts,
+                         vec0_image **imp, unsigned char **sel, size_t *count) {
+    vec0_image *im;
+    *sel = NULL;
+    *count = 0;
+    if (fc->sql_only)
+        return SQLITE_OK;
+    int rc = vec0_image_get(v, &im), ok = 0;
+    if (rc != SQLITE_OK || im == NULL)
+        return rc;
+    unsigned char *bits = sqlite3_malloc64(im->n / 8 + 1);
+    if (bits == NULL)
+        return SQLITE_NOMEM;
+    rc = vec0_image_select(v, fc->c, fc->n, w->values, bits, &ok);
+    if (rc == SQLITE_OK && ok && parts->sql) {
+        sqlite3_int64 *ids;
+        size_t nids;
+        rc = partition_chunks(v, parts, &ids, &nids);
+        if (rc == SQLITE_OK)
+            keep_chunks(im, ids, nids, bits);
+        sqlite3_free(ids);
+    }
+    if (rc != SQLITE_OK || !ok) {
+        sqlite3_free(bits);
+        return rc;
+    }
+    size_t n = 0;
+    for (size_t r = 0; r < im->n; r++)
+        n += bits[r / 8] >> (r % 8) & 1;
+    *imp = im;
+    *sel = bits;
+    *count = n;
+    return SQLITE_OK;
+}
+
+/* Collects the allowed positions, grouped by ascending chunk id: from the connection's image
+** of T_rowids when it can answer, else by SQL. With partition filters (parts->sql), only the
+** positions inside the partition's chunks: the covering index (metadataNN, chunk_id,
+** chunk_offset) then seeks per chunk instead of collecting every matching row of the table. */
+static int allowed_positions(vec0_vtab *v, const filter_conds *fc, const where *w,
+                             const where *parts, position **out, size_t *count) {
     sqlite3_stmt *st;
     *out = NULL;
     *count = 0;
-    int rc;
+    vec0_image *im = NULL;
+    unsigned char *sel;
+    size_t nsel;
+    int rc = image_allowed(v, fc, w, parts, &im, &sel, &nsel);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sel) {
+        position *p = sqlite3_malloc64(nsel * sizeof *p + 1);
+        size_t n = 0;
+        sqlite3_int64 lo = 0, hi = 0;
+        for (size_t r = 0; p && r < im->n; r++) {
+            if (!(sel[r / 8] >> (r % 8) & 1))
+                continue;
+            p[n].chunk_id = im->chunk_id[r];
+            p[n].offset = im->offset[r];
+            p[n].rowid = im->rowid[r];
+            p[n].at = (int)r;
+            if (n == 0 || p[n].chunk_id < lo)
+                lo = p[n].chunk_id;
+            if (n == 0 || p[n].chunk_id > hi)
+                hi = p[n].chunk_id;
+            n++;
+        }
+        sqlite3_free(sel);
+        rc = p == NULL ? SQLITE_NOMEM : n > 1 ? group_by_chunk(&p, n, lo, hi) : SQLITE_OK;
+        if (rc != SQLITE_OK) {
+            sqlite3_free(p);
+            return rc;
+        }
+        *out = p;
+        *count = n;
+        return SQLITE_OK;
+    }
     /* beyond the parameter limit, the chunk scan still applies the partition filter */
     int in_partition = parts->sql != NULL && w->n + parts->n <= w->max;
     /* cached: the statement runs to completion inside this call, so it is never active twice */
     if (in_partition)
         rc = vec0_prepare_cached(
             v, &st,
-            "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s AND "
+            "SELECT chunk_id, chunk_offset, rowid FROM \"%w\".\"%w_rowids\" WHERE %s AND "
             "chunk_id IN (SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
             v->schema, v->name, w->sql, v->schema, v->name, parts->sql);
     else
         rc = vec0_prepare_cached(v, &st,
-                                 "SELECT chunk_id, chunk_offset FROM \"%w\".\"%w_rowids\" WHERE %s",
+                                 "SELECT chunk_id, chunk_offset, rowid FROM \"%w\".\"%w_rowids\" WHERE %s",
                                  v->schema, v->name, w->sql);
     if (rc != SQLITE_OK)
         return rc;
@@ -231,6 +346,8 @@ static int allowed_positions(vec0_vtab *v, const where *w, const where *parts, p
         }
         p[n].chunk_id = sqlite3_column_int64(st, 0);
         p[n].offset = sqlite3_column_int(st, 1);
+        p[n].rowid = sqlite3_column_int64(st, 2);
+        p[n].at = -1;
         if (n == 0 || p[n].chunk_id < lo)
             lo = p[n].chunk_id;
         if (n == 0 || p[n].chunk_id > hi)
@@ -241,6 +358,8 @@ static int allowed_positions(vec0_vtab *v, const where *w, const where *parts, p
         rc = SQLITE_OK;
     }
     vec0_done(v, st);
+    if (!fc->sql_only)
+        vec0_image_count_lookup(v, (sqlite3_int64)n);
     if (rc != SQLITE_DONE) {
         sqlite3_free(p);
         return rc == SQLITE_OK ? SQLITE_ERROR : rc;
@@ -567,9 +686,28 @@ static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
     return n > 65536 ? 65536 : n;
 }
 
+/* The graph node of rowid, through the image's hint for its row `at` (checked: node numbers
+** change when the graph is reloaded or consolidated). */
+static int32_t node_of(const vec_graph *g, vec0_image *im, int at, sqlite3_int64 rowid) {
+    if (im && at >= 0 && (size_t)at < im->n) {
+        int32_t hint = im->node[at];
+        if (hint >= 0 && (size_t)hint < g->n && g->rowid[hint] == rowid)
+            return hint;
+        return im->node[at] = vec_graph_find(g, rowid);
+    }
+    return vec_graph_find(g, rowid);
+}
+
+static void allow_node(const vec_graph *g, int32_t node, unsigned char *bits, size_t *count) {
+    if (node >= 0 && !g->deleted[node] && !(bits[node / 8] >> (node % 8) & 1)) {
+        bits[node / 8] |= (unsigned char)(1u << (node % 8));
+        (*count)++;
+    }
+}
+
 /* A bit per graph node (node / 8, node % 8) for the live rows the filters allow, from the
-** rowid arrays of the partition's chunks (every chunk without a partition filter) and the
-** allowed positions; *count is their number. */
+** allowed positions (their rowids), or for a partition filter alone from the image, else the
+** rowid arrays of the partition's chunks; *count is their number. */
 static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size_t *count) {
     vec0_vtab *v = sc->v;
     *count = 0;
@@ -578,7 +716,43 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
         return SQLITE_NOMEM;
     unsigned char *bits = *out;
     memset(bits, 0, g->n / 8 + 1);
-    int rc = scan_prepare(sc, 0);
+    vec0_image *im = NULL;
+    int rc = vec0_image_get(v, &im);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sc->allowed) {
+        /* positions looked up by SQL past the parameter limit may lie outside the partition */
+        sqlite3_int64 *ids = NULL;
+        size_t nids = 0;
+        if (sc->parts->sql)
+            rc = partition_chunks(v, sc->parts, &ids, &nids);
+        for (size_t i = 0, j = 0; rc == SQLITE_OK && i < sc->nallowed; i++) {
+            const position *p = &sc->allowed[i];
+            while (ids && j < nids && ids[j] < p->chunk_id) /* both ascending by chunk */
+                j++;
+            if (ids == NULL || (j < nids && ids[j] == p->chunk_id))
+                allow_node(g, node_of(g, im, p->at, p->rowid), bits, count);
+        }
+        sqlite3_free(ids);
+        return rc;
+    }
+    if (im && sc->parts->sql) {
+        sqlite3_int64 *ids;
+        size_t nids;
+        unsigned char *sel = sqlite3_malloc64(im->n / 8 + 1);
+        rc = sel ? partition_chunks(v, sc->parts, &ids, &nids) : SQLITE_NOMEM;
+        if (rc == SQLITE_OK) {
+            memset(sel, 0xff, im->n / 8 + 1);
+            keep_chunks(im, ids, nids, sel);
+            for (size_t r = 0; r < im->n; r++)
+                if (sel[r / 8] >> (r % 8) & 1)
+                    allow_node(g, node_of(g, im, (int)r, im->rowid[r]), bits, count);
+            sqlite3_free(ids);
+        }
+        sqlite3_free(sel);
+        return rc;
+    }
+    rc = scan_prepare(sc, 0);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_stmt *st = sc->chunks;
@@ -596,26 +770,12 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
             rc = vec0_error(v, "corrupt chunk %lld (run integrity_check)", (long long)chunk_id);
             break;
         }
-        /* the allowed positions of this chunk, or every slot */
-        size_t ai = sc->allowed ? first_allowed(sc, chunk_id) : 0;
-        for (int i = 0;; i++) {
-            int o = i;
-            if (sc->allowed) {
-                if (ai >= sc->nallowed || sc->allowed[ai].chunk_id != chunk_id)
-                    break;
-                o = sc->allowed[ai++].offset;
-            } else if (i >= size) {
-                break;
-            }
-            if (o < 0 || o >= size || !(validity[o / 8] >> (o % 8) & 1))
+        for (int o = 0; o < size; o++) {
+            if (!(validity[o / 8] >> (o % 8) & 1))
                 continue;
             sqlite3_int64 rowid;
             memcpy(&rowid, rowids + 8 * (size_t)o, 8);
-            int32_t node = vec_graph_find(g, rowid);
-            if (node >= 0 && !g->deleted[node] && !(bits[node / 8] >> (node % 8) & 1)) {
-                bits[node / 8] |= (unsigned char)(1u << (node % 8));
-                (*count)++;
-            }
+            allow_node(g, vec_graph_find(g, rowid), bits, count);
         }
     }
     sqlite3_reset(st);
@@ -848,6 +1008,7 @@ typedef struct knn_query {
     vec_value q;
     sqlite3_int64 k; /* LIMIT + OFFSET */
     where rows;      /* metadata and key filters, on T_rowids */
+    filter_conds conds; /* the metadata filters of rows, for the image */
     where parts;     /* partition filters, on T_chunks */
     vec0_op bound_op[4];
     double bound[4];
@@ -857,7 +1018,40 @@ typedef struct knn_query {
 static void knn_query_free(knn_query *kq) {
     where_free(&kq->rows);
     where_free(&kq->parts);
+    sqlite3_free(kq->conds.c);
     vec_value_clear(&kq->q);
+}
+
+/* `metadata<slot> op ?` or `metadata<slot> IN (...)`: SQL text and values in kq->rows, and
+** the same condition in kq->conds for the image. */
+static int add_metadata_filter(knn_query *kq, int slot, const vec0_plan_arg *pa,
+                               sqlite3_value *arg) {
+    filter_conds *fc = &kq->conds;
+    if (fc->n == fc->cap) {
+        int ncap = fc->cap ? fc->cap * 2 : 8;
+        vec0_filter_cond *nc = sqlite3_realloc64(fc->c, (size_t)ncap * sizeof *nc);
+        if (nc == NULL)
+            return SQLITE_NOMEM;
+        fc->c = nc;
+        fc->cap = ncap;
+    }
+    vec0_filter_cond *c = &fc->c[fc->n++];
+    char expr[64];
+    int rc;
+    c->slot = slot;
+    c->op = pa->op;
+    c->in = pa->kind == VEC0_ARG_METADATA_IN;
+    c->first = kq->rows.n;
+    if (c->in) {
+        snprintf(expr, sizeof expr, "metadata%02d", slot);
+        rc = where_in(&kq->rows, expr, arg);
+    } else {
+        snprintf(expr, sizeof expr, "metadata%02d %s ?", slot, op_sql[pa->op]);
+        rc = where_add(&kq->rows, expr);
+        where_bind_value(&kq->rows, arg);
+    }
+    c->n = kq->rows.n - c->first;
+    return rc;
 }
 
 /* Reads one argument of the plan into kq. */
@@ -929,17 +1123,11 @@ static int knn_parse_arg(vec0_vtab *v, const vec0_plan_arg *pa, sqlite3_value *a
         case VEC0_ARG_METADATA_IN:
             if (v->foreign)
                 return vec0_foreign_error(v, "filter it on metadata");
-            if (pa->kind == VEC0_ARG_METADATA_IN) {
-                snprintf(expr, sizeof expr, "metadata%02d", sc ? sc->slot : 0);
-                return where_in(&kq->rows, expr, arg);
-            }
-            snprintf(expr, sizeof expr, "metadata%02d %s ?", sc ? sc->slot : 0, op_sql[pa->op]);
-            rc = where_add(&kq->rows, expr);
-            where_bind_value(&kq->rows, arg);
-            return rc;
+            return add_metadata_filter(kq, sc ? sc->slot : 0, pa, arg);
         case VEC0_ARG_KEY:
         case VEC0_ARG_KEY_IN: {
             int text_key = v->s.pk >= 0 && v->s.cols[v->s.pk].value_type == VEC0_TEXT && decl == 0;
+            kq->conds.sql_only = 1;
             if (pa->kind == VEC0_ARG_KEY_IN)
                 return where_in(&kq->rows, text_key ? "id" : "rowid", arg);
             rc = where_add(&kq->rows, text_key ? "id = ?" : "rowid = ?");
@@ -990,7 +1178,7 @@ int vec0_knn(vec0_cursor *c, const char *idxStr, int argc, sqlite3_value **argv)
     size_t nallowed = 0;
     int filtered = kq.rows.sql != NULL;
     if (rc == SQLITE_OK && filtered)
-        rc = allowed_positions(v, &kq.rows, &kq.parts, &allowed, &nallowed);
+        rc = allowed_positions(v, &kq.conds, &kq.rows, &kq.parts, &allowed, &nallowed);
     if (rc == SQLITE_OK)
         rc = vec_topk_init(&c->heap, (size_t)kq.k) == 0 ? SQLITE_OK : SQLITE_NOMEM;
     if (rc == SQLITE_OK && kq.k > 0 && (!filtered || nallowed > 0)) {

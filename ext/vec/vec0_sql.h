@@ -6,6 +6,7 @@
 **   vec0_slots_sql.c    chunks and their slots: where rows are stored, codes beside them
 **   vec0_index_sql.c    ANN index tables, ivf centroids, index commands and training
 **   vec0_export_sql.c   the copy in sqlite-vec's layout
+**   vec0_filter_sql.c   metadata filters evaluated in memory (a per-connection image)
 **   vec0_write_sql.c    INSERT/UPDATE/DELETE, optimize, integrity_check, the command column
 **   vec0_knn_sql.c      the KNN scan
 **   vec0_sql.c          create/connect, planning, cursors and column values
@@ -89,6 +90,7 @@ typedef struct vec0_vtab {
     sqlite3_int64 graph_entry_rowid; /* T_info's 'graph_entry' */
     int graph_format;                /* T_info's 'graph_format' (1 when absent) */
     int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
+    struct vec0_image_cache *image; /* vec0_filter_sql.c: T_rowids in memory, NULL until used */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -318,6 +320,40 @@ int vec0_graph_optimize(vec0_vtab *v);
 /* Transaction hooks: xSync flushes, xRollback and xRollbackTo drop the cache. */
 int vec0_graph_sync(vec0_vtab *v);
 void vec0_graph_rollback(vec0_vtab *v);
+
+/* ---- metadata filters in memory (vec0_filter_sql.c) ----
+** A connection's image of T_rowids: every row's rowid, chunk, slot and metadata values, in
+** rowid order, used while the data is unchanged (see the file's comment for the rules). */
+#define VEC0_IMAGE_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct vec0_image {
+    size_t n;
+    sqlite3_int64 *rowid, *chunk_id;
+    int *offset;
+    int32_t *node; /* a diskann graph node per row: a hint, -1 until found, checked before use */
+} vec0_image;
+typedef struct vec0_image_cache vec0_image_cache;
+
+/* One metadata condition of a KNN query: `metadata<slot> op values[first]`, or
+** `metadata<slot> IN (values[first], .. values[first + n - 1])`. */
+typedef struct vec0_filter_cond {
+    int slot;
+    vec0_op op;
+    int in;
+    int first, n;
+} vec0_filter_cond;
+
+/* The image, when it is current and worth having (else *out = NULL): built once the SQL
+** lookups counted by vec0_image_count_lookup since the data last changed have stepped as many
+** rows as the table holds. */
+int vec0_image_get(vec0_vtab *v, vec0_image **out);
+/* A SQL lookup that stepped `stepped` rows ran instead of the image. */
+void vec0_image_count_lookup(vec0_vtab *v, sqlite3_int64 stepped);
+/* Right after vec0_image_get gave an image: sel (a bit per image row, n / 8 + 1 bytes) = the
+** rows meeting every condition; *ok = 0 when one cannot be decided in memory exactly. */
+int vec0_image_select(vec0_vtab *v, const vec0_filter_cond *conds, int nconds,
+                      sqlite3_value *const *values, unsigned char *sel, int *ok);
+void vec0_image_free(vec0_vtab *v);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);
