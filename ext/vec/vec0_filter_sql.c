@@ -53,6 +53,8 @@ static void image_clear(vec0_image_cache *c) {
     sqlite3_free(c->im.chunk_id);
     sqlite3_free(c->im.offset);
     sqlite3_free(c->im.node);
+    sqlite3_free(c->im.chunk_ord);
+    sqlite3_free(c->im.chunks);
     for (int i = 0; i < VEC0_MAX_METADATA; i++) {
         sqlite3_free(c->cols[i].i);
         sqlite3_free(c->cols[i].f);
@@ -116,7 +118,7 @@ static int image_reserve(vec0_image_cache *c, const vec0_vtab *v, size_t need) {
 
 /* Bytes the image holds (the cap's measure). */
 static size_t image_bytes(const vec0_image_cache *c, const vec0_vtab *v) {
-    size_t per = 8 + 8 + 4 + 4; /* rowid, chunk, slot, node hint */
+    size_t per = 8 + 8 + 4 + 4 + 4 + 8; /* rowid, chunk, slot, node hint, chunk ordinal (+ id) */
     for (int m = 0; m < v->s.nmetadata; m++)
         per += c->cols[m].type == 0 ? 0 : 8;
     return per * c->cap + c->pool_cap;
@@ -164,6 +166,11 @@ static int image_put(vec0_image_cache *c, int m, size_t r, sqlite3_value *x) {
     return SQLITE_OK;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+    return (x > y) - (x < y);
+}
+
 /* Reads T_rowids into the image. SQLITE_FULL past VEC0_IMAGE_MAX_BYTES. */
 static int image_build(vec0_vtab *v, vec0_image_cache *c) {
     char *cols = vec0_numbered_list(", metadata%02d", 0, v->s.nmetadata);
@@ -200,10 +207,25 @@ static int image_build(vec0_vtab *v, vec0_image_cache *c) {
     if (rc != SQLITE_DONE)
         return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
     c->im.node = sqlite3_malloc64(n * sizeof *c->im.node + 1);
-    if (c->im.node == NULL)
+    c->im.chunk_ord = sqlite3_malloc64(n * sizeof *c->im.chunk_ord + 1);
+    c->im.chunks = sqlite3_malloc64(n * sizeof *c->im.chunks + 1);
+    if (c->im.node == NULL || c->im.chunk_ord == NULL || c->im.chunks == NULL)
         return SQLITE_NOMEM;
     for (size_t i = 0; i < n; i++)
         c->im.node[i] = -1;
+    /* the distinct chunk ids, ascending, and each row's index among them */
+    memcpy(c->im.chunks, c->im.chunk_id, n * sizeof *c->im.chunks);
+    qsort(c->im.chunks, n, sizeof *c->im.chunks, cmp_i64);
+    size_t nchunks = 0;
+    for (size_t i = 0; i < n; i++)
+        if (nchunks == 0 || c->im.chunks[nchunks - 1] != c->im.chunks[i])
+            c->im.chunks[nchunks++] = c->im.chunks[i];
+    c->im.nchunks = nchunks;
+    for (size_t i = 0; i < n; i++) {
+        const sqlite3_int64 *at =
+            bsearch(&c->im.chunk_id[i], c->im.chunks, nchunks, sizeof *c->im.chunks, cmp_i64);
+        c->im.chunk_ord[i] = (int)(at - c->im.chunks);
+    }
     c->im.n = n;
     c->built = 1;
     return SQLITE_OK;
@@ -335,11 +357,6 @@ static int operand_read(const image_column *col, sqlite3_value *x, operand *o) {
             bits |= (unsigned)(test) << (r - base);                                                \
         sel[base / 8] &= (unsigned char)bits;                                                      \
     }
-
-static int cmp_i64(const void *a, const void *b) {
-    sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
-    return (x > y) - (x < y);
-}
 
 static int cmp_f64(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

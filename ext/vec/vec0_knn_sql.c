@@ -220,23 +220,22 @@ static int partition_chunks(vec0_vtab *v, const where *parts, sqlite3_int64 **id
 }
 
 /* Clears the bits of sel (a bit per image row) whose chunk is not among ids (ascending). */
-static void keep_chunks(const vec0_image *im, const sqlite3_int64 *ids, size_t nids,
-                        unsigned char *sel) {
-    for (size_t r = 0; r < im->n; r++) {
-        if (!(sel[r / 8] >> (r % 8) & 1))
-            continue;
-        size_t lo = 0, hi = nids;
-        sqlite3_int64 id = im->chunk_id[r];
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (ids[mid] < id)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == nids || ids[lo] != id)
-            sel[r / 8] &= (unsigned char)~(1u << (r % 8));
+static int keep_chunks(const vec0_image *im, const sqlite3_int64 *ids, size_t nids,
+                       unsigned char *sel) {
+    /* the image's chunks among ids (both ascending), then a bit test per row */
+    unsigned char *in = sqlite3_malloc64(im->nchunks + 1);
+    if (in == NULL)
+        return SQLITE_NOMEM;
+    for (size_t c = 0, j = 0; c < im->nchunks; c++) {
+        while (j < nids && ids[j] < im->chunks[c])
+            j++;
+        in[c] = j < nids && ids[j] == im->chunks[c];
     }
+    for (size_t r = 0; r < im->n; r++)
+        if (!in[im->chunk_ord[r]])
+            sel[r / 8] &= (unsigned char)~(1u << (r % 8));
+    sqlite3_free(in);
+    return SQLITE_OK;
 }
 
 /* The image rows the filters allow (a bit per row in *sel, their number in *count), or
@@ -260,7 +259,7 @@ static int image_allowed(vec0_vtab *v, const filter_conds *fc, const where *w, c
         size_t nids;
         rc = partition_chunks(v, parts, &ids, &nids);
         if (rc == SQLITE_OK)
-            keep_chunks(im, ids, nids, bits);
+            rc = keep_chunks(im, ids, nids, bits);
         sqlite3_free(ids);
     }
     if (rc != SQLITE_OK || !ok) {
@@ -750,8 +749,8 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
         rc = sel ? partition_chunks(v, sc->parts, &ids, &nids) : SQLITE_NOMEM;
         if (rc == SQLITE_OK) {
             memset(sel, 0xff, im->n / 8 + 1);
-            keep_chunks(im, ids, nids, sel);
-            for (size_t r = 0; r < im->n; r++)
+            rc = keep_chunks(im, ids, nids, sel);
+            for (size_t r = 0; rc == SQLITE_OK && r < im->n; r++)
                 if (sel[r / 8] >> (r % 8) & 1)
                     allow_node(g, node_of(g, im, (int)r, im->rowid[r]), bits, count);
             sqlite3_free(ids);

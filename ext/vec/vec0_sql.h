@@ -331,6 +331,9 @@ typedef struct vec0_image {
     sqlite3_int64 *rowid, *chunk_id;
     int *offset;
     int32_t *node; /* a diskann graph node per row: a hint, -1 until found, checked before use */
+    int *chunk_ord;              /* per row: its chunk's index in chunks */
+    sqlite3_int64 *chunks;       /* the distinct chunk ids, ascending */
+    size_t nchunks;
 } vec0_image;
 typedef struct vec0_image_cache vec0_image_cache;
 
