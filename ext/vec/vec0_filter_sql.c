@@ -177,8 +177,9 @@ static int image_build(vec0_vtab *v, vec0_image_cache *c) {
     if (cols == NULL)
         return SQLITE_NOMEM;
     sqlite3_stmt *st;
-    int rc = vec0_prepare(v, &st, "SELECT rowid, chunk_id, chunk_offset%s FROM \"%w\".\"%w_rowids\"",
-                          cols, v->schema, v->name);
+    int rc =
+        vec0_prepare(v, &st, "SELECT rowid, chunk_id, chunk_offset%s FROM \"%w\".\"%w_rowids\"",
+                     cols, v->schema, v->name);
     sqlite3_free(cols);
     if (rc != SQLITE_OK)
         return rc;
@@ -187,7 +188,8 @@ static int image_build(vec0_vtab *v, vec0_image_cache *c) {
         if (n == 0)
             for (int m = 0; m < v->s.nmetadata; m++) {
                 int t = sqlite3_column_type(st, 3 + m);
-                c->cols[m].type = t == SQLITE_INTEGER || t == SQLITE_FLOAT || t == SQLITE_TEXT ? t : 0;
+                c->cols[m].type =
+                    t == SQLITE_INTEGER || t == SQLITE_FLOAT || t == SQLITE_TEXT ? t : 0;
             }
         rc = image_reserve(c, v, n + 1);
         if (rc == SQLITE_OK && image_bytes(c, v) > VEC0_IMAGE_MAX_BYTES)
@@ -410,30 +412,32 @@ static int keep_in(const vec0_image_cache *c, const image_column *col, sqlite3_v
     return rc;
 }
 
+/* sel &= (a[r] op x), one loop per comparison so that each vectorizes */
+#define KEEP_CMP(a, op, x)                                                                         \
+    do {                                                                                           \
+        if ((op) == VEC0_EQ) {                                                                     \
+            KEEP_IF((a)[r] == (x))                                                                 \
+        } else if ((op) == VEC0_NE) {                                                              \
+            KEEP_IF((a)[r] != (x))                                                                 \
+        } else if ((op) == VEC0_LT) {                                                              \
+            KEEP_IF((a)[r] < (x))                                                                  \
+        } else if ((op) == VEC0_LE) {                                                              \
+            KEEP_IF((a)[r] <= (x))                                                                 \
+        } else if ((op) == VEC0_GT) {                                                              \
+            KEEP_IF((a)[r] > (x))                                                                  \
+        } else {                                                                                   \
+            KEEP_IF((a)[r] >= (x))                                                                 \
+        }                                                                                          \
+    } while (0)
+
 /* sel &= (col op x) */
 static void keep_cmp(const vec0_image_cache *c, const image_column *col, vec0_op op,
                      const operand *o, unsigned char *sel, int *ok) {
     size_t n = c->im.n;
     if (col->type == SQLITE_INTEGER) {
-        const sqlite3_int64 *a = col->i, x = o->i;
-        switch (op) {
-            case VEC0_EQ: KEEP_IF(a[r] == x) break;
-            case VEC0_NE: KEEP_IF(a[r] != x) break;
-            case VEC0_LT: KEEP_IF(a[r] < x) break;
-            case VEC0_LE: KEEP_IF(a[r] <= x) break;
-            case VEC0_GT: KEEP_IF(a[r] > x) break;
-            default: KEEP_IF(a[r] >= x) break;
-        }
+        KEEP_CMP(col->i, op, o->i);
     } else if (col->type == SQLITE_FLOAT) {
-        const double *a = col->f, x = o->f;
-        switch (op) {
-            case VEC0_EQ: KEEP_IF(a[r] == x) break;
-            case VEC0_NE: KEEP_IF(a[r] != x) break;
-            case VEC0_LT: KEEP_IF(a[r] < x) break;
-            case VEC0_LE: KEEP_IF(a[r] <= x) break;
-            case VEC0_GT: KEEP_IF(a[r] > x) break;
-            default: KEEP_IF(a[r] >= x) break;
-        }
+        KEEP_CMP(col->f, op, o->f);
     } else if (op == VEC0_EQ) {
         KEEP_IF(text_eq(col, c->pool, r, o))
     } else if (op == VEC0_NE) {
@@ -453,8 +457,8 @@ int vec0_image_select(vec0_vtab *v, const vec0_filter_cond *conds, int nconds,
     int rc = SQLITE_OK;
     for (int k = 0; rc == SQLITE_OK && *ok && k < nconds; k++) {
         const vec0_filter_cond *fc = &conds[k];
-        const image_column *col = fc->slot >= 0 && fc->slot < v->s.nmetadata ? &c->cols[fc->slot]
-                                                                              : NULL;
+        const image_column *col =
+            fc->slot >= 0 && fc->slot < v->s.nmetadata ? &c->cols[fc->slot] : NULL;
         if (col == NULL || col->type == 0) {
             *ok = 0;
         } else if (fc->in) {

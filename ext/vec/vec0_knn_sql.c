@@ -207,9 +207,9 @@ static int partition_chunks(vec0_vtab *v, const where *parts, sqlite3_int64 **id
     sqlite3_stmt *st;
     *ids = NULL;
     *n = 0;
-    int rc = vec0_prepare(v, &st,
-                          "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s ORDER BY chunk_id",
-                          v->schema, v->name, parts->sql);
+    int rc =
+        vec0_prepare(v, &st, "SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s ORDER BY chunk_id",
+                     v->schema, v->name, parts->sql);
     if (rc == SQLITE_OK)
         rc = bind_all(st, parts, 0);
     if (rc != SQLITE_OK) {
@@ -327,9 +327,9 @@ static int allowed_positions(vec0_vtab *v, const filter_conds *fc, const where *
             "chunk_id IN (SELECT chunk_id FROM \"%w\".\"%w_chunks\" WHERE %s)",
             v->schema, v->name, w->sql, v->schema, v->name, parts->sql);
     else
-        rc = vec0_prepare_cached(v, &st,
-                                 "SELECT chunk_id, chunk_offset, rowid FROM \"%w\".\"%w_rowids\" WHERE %s",
-                                 v->schema, v->name, w->sql);
+        rc = vec0_prepare_cached(
+            v, &st, "SELECT chunk_id, chunk_offset, rowid FROM \"%w\".\"%w_rowids\" WHERE %s",
+            v->schema, v->name, w->sql);
     if (rc != SQLITE_OK)
         return rc;
     rc = bind_all(st, w, 0);
@@ -834,7 +834,7 @@ static int score_allowed_codes(scan *sc, vec_graph *g, const unsigned char *allo
         return rc;
 #define SCORE(node, chunk, off)                                                                    \
     do {                                                                                           \
-        float d_ = vec_quant_estimate(&scorer, g->code + (size_t)(node) * g->code_bytes);        \
+        float d_ = vec_quant_estimate(&scorer, g->code + (size_t)(node)*g->code_bytes);            \
         if (d_ <= vec_topk_threshold(cand))                                                        \
             vec_topk_push(cand, d_, g->rowid[node], chunk, off);                                   \
     } while (0)
@@ -1084,10 +1084,10 @@ static int knn_search(scan *sc, vec0_cursor *c, size_t k) {
 typedef struct knn_query {
     const vec0_column *col;
     vec_value q;
-    sqlite3_int64 k; /* LIMIT + OFFSET */
-    where rows;      /* metadata and key filters, on T_rowids */
+    sqlite3_int64 k;    /* LIMIT + OFFSET */
+    where rows;         /* metadata and key filters, on T_rowids */
     filter_conds conds; /* the metadata filters of rows, for the image */
-    where parts;     /* partition filters, on T_chunks */
+    where parts;        /* partition filters, on T_chunks */
     vec0_op bound_op[4];
     double bound[4];
     int nbounds;

@@ -89,7 +89,7 @@ typedef struct vec0_vtab {
     sqlite3_int64 graph_version;
     sqlite3_int64 graph_entry_rowid; /* T_info's 'graph_entry' */
     int graph_format;                /* T_info's 'graph_format' (1 when absent) */
-    int list_search_set; /* search_list_size_search=N of this connection, 0 = declared */
+    int list_search_set;            /* search_list_size_search=N of this connection, 0 = declared */
     struct vec0_image_cache *image; /* vec0_filter_sql.c: T_rowids in memory, NULL until used */
 } vec0_vtab;
 
@@ -330,9 +330,9 @@ typedef struct vec0_image {
     size_t n;
     sqlite3_int64 *rowid, *chunk_id;
     int *offset;
-    int32_t *node; /* a diskann graph node per row: a hint, -1 until found, checked before use */
-    int *chunk_ord;              /* per row: its chunk's index in chunks */
-    sqlite3_int64 *chunks;       /* the distinct chunk ids, ascending */
+    int32_t *node;  /* a diskann graph node per row: a hint, -1 until found, checked before use */
+    int *chunk_ord; /* per row: its chunk's index in chunks */
+    sqlite3_int64 *chunks; /* the distinct chunk ids, ascending */
     size_t nchunks;
 } vec0_image;
 typedef struct vec0_image_cache vec0_image_cache;
