@@ -161,12 +161,14 @@ def test_same_connection_writes_invalidate(vdb, decl):
     assert knn(vdb, q, where)[0] == 5000
 
 
-@pytest.mark.parametrize("decl", ["indexed by flat()",
-                                  "indexed by diskann(neighbor_quantizer=int8)"])
-def test_other_connection_commits_invalidate(tmp_path, decl):
+@pytest.mark.parametrize("decl, journal", [("indexed by flat()", "delete"),
+                                           ("indexed by flat()", "wal"),
+                                           ("indexed by diskann(neighbor_quantizer=int8)", "wal")])
+def test_other_connection_commits_invalidate(tmp_path, decl, journal):
     x, qs, meta = data(seed=7)
     path = str(tmp_path / "f.db")
     a = helpers.connect("vec", database=path)
+    a.execute(f"pragma journal_mode = {journal}")
     make(a, decl, x, meta)
     b = helpers.connect("vec", database=path)
     q, where = qs[1], "and tag = 'green'"
