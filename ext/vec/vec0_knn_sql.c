@@ -911,8 +911,8 @@ static int graph_search(scan *sc, vec0_cursor *c, size_t k, int *done) {
         vec_quantize(col->index.quantizer, f, (size_t)col->dims, qcode);
     }
     /* With a filter, the beam still walks every node, and the best allowed nodes among all
-    ** those it scores are the candidates (graph_selective() sent filters leaving under a
-    ** sixteenth of the rows to the exact scan, so a beam of L scores many allowed ones).
+    ** those it scores are the candidates (smaller allowed sets were scored whole above, or
+    ** sent to the exact scan by graph_selective(), so a beam of L scores many allowed ones).
     ** Too few allowed nodes found: search wider, up to VEC0_MAX_LIST. */
     if (rc == SQLITE_OK && scan_codes) {
         rc = score_allowed_codes(sc, g, allow, qcode, &cand);
