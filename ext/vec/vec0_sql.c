@@ -29,6 +29,7 @@ static void vtab_free(vec0_vtab *v) {
     vec0_cache_clear(v);
     sqlite3_free(v->centroids);
     vec0_graph_free(v);
+    vec0_image_free(v);
     sqlite3_free(v->schema);
     sqlite3_free(v->name);
     sqlite3_free(v);

@@ -7,6 +7,7 @@
 **   vec0_slots_sql.c    chunks and their slots: where rows are stored, codes beside them
 **   vec0_index_sql.c    ANN index tables, ivf centroids, index commands and training
 **   vec0_export_sql.c   the copy in sqlite-vec's layout
+**   vec0_filter_sql.c   metadata filters evaluated in memory (a per-connection image)
 **   vec0_write_sql.c    INSERT/UPDATE/DELETE, optimize, integrity_check, the command column
 **   vec0_knn_sql.c      the KNN scan
 **   vec0_sql.c          create/connect, planning, cursors and column values
@@ -96,6 +97,7 @@ typedef struct vec0_vtab {
     int buffer_state;          /* whether T_graphbufferNN exists: 0 not known yet, 1 yes, 2 no */
     int buffer_counted;        /* buffer_rows is known (within this transaction) */
     sqlite3_int64 buffer_rows; /* rows in T_graphbufferNN */
+    struct vec0_image_cache *image; /* vec0_filter_sql.c: T_rowids in memory, NULL until used */
 } vec0_vtab;
 
 /* The row a cursor is on, and how to read its columns. */
@@ -348,6 +350,43 @@ int vec0_graph_replace(vec0_vtab *v, sqlite3_int64 rowid, const void *data);
 int vec0_graph_buffer_check(vec0_vtab *v, sqlite3_int64 *rows);
 /* Forgets the buffer's row count (a transaction began or rolled back). */
 void vec0_graph_buffer_forget(vec0_vtab *v);
+
+/* ---- metadata filters in memory (vec0_filter_sql.c) ----
+** A connection's image of T_rowids: every row's rowid, chunk, slot and metadata values, in
+** rowid order, used while the data is unchanged (see the file's comment for the rules). */
+#define VEC0_IMAGE_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct vec0_image {
+    size_t n;
+    sqlite3_int64 *rowid, *chunk_id;
+    int *offset;
+    int32_t *node;  /* a diskann graph node per row: a hint, -1 until found, checked before use */
+    int *chunk_ord; /* per row: its chunk's index in chunks */
+    sqlite3_int64 *chunks; /* the distinct chunk ids, ascending */
+    size_t nchunks;
+} vec0_image;
+typedef struct vec0_image_cache vec0_image_cache;
+
+/* One metadata condition of a KNN query: `metadata<slot> op values[first]`, or
+** `metadata<slot> IN (values[first], .. values[first + n - 1])`. */
+typedef struct vec0_filter_cond {
+    int slot;
+    vec0_op op;
+    int in;
+    int first, n;
+} vec0_filter_cond;
+
+/* The image, when it is current and worth having (else *out = NULL): built once the SQL
+** lookups counted by vec0_image_count_lookup since the data last changed have stepped as many
+** rows as the table holds. */
+int vec0_image_get(vec0_vtab *v, vec0_image **out);
+/* A SQL lookup that stepped `stepped` rows ran instead of the image. */
+void vec0_image_count_lookup(vec0_vtab *v, sqlite3_int64 stepped);
+/* Right after vec0_image_get gave an image: sel (a bit per image row, n / 8 + 1 bytes) = the
+** rows meeting every condition; *ok = 0 when one cannot be decided in memory exactly. */
+int vec0_image_select(vec0_vtab *v, const vec0_filter_cond *conds, int nconds,
+                      sqlite3_value *const *values, unsigned char *sel, int *ok);
+void vec0_image_free(vec0_vtab *v);
 
 /* Shadow table name suffixes, for xShadowName. */
 int vec0_shadow_name(const char *suffix);
