@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
@@ -14,6 +15,12 @@
 
 /* Lists never exceed this (R <= 256, Rcap = 1.5 R). */
 #define MAX_LIST 384
+
+/* Graphs of every connection, in any thread, take their stamps from one counter. */
+static uint64_t next_stamp(void) {
+    static _Atomic uint64_t last;
+    return atomic_fetch_add(&last, 1) + 1;
+}
 
 void vec_graph_init(vec_graph *g, int R, vec_quantizer q, vec_metric m, size_t dims) {
     memset(g, 0, sizeof *g);
@@ -26,6 +33,7 @@ void vec_graph_init(vec_graph *g, int R, vec_quantizer q, vec_metric m, size_t d
     g->dims = dims;
     g->code_bytes = vec_quant_bytes(q, dims);
     g->entry = -1;
+    g->stamp = next_stamp();
 }
 
 void vec_graph_free(vec_graph *g) {
@@ -690,6 +698,7 @@ int vec_graph_relayout(vec_graph *g) {
     free(order);
     free(map);
     rehash(g);
+    g->stamp = next_stamp();
     return 0;
 }
 
@@ -924,6 +933,7 @@ static int compact(vec_graph *g) {
     g->entry = g->entry >= 0 ? map[g->entry] : -1;
     free(map);
     rehash(g);
+    g->stamp = next_stamp();
     if (g->entry < 0 && g->n > 0)
         g->entry = 0;
     return 0;

@@ -44,8 +44,11 @@ typedef struct vec_graph {
     unsigned char *code;    /* [n * code_bytes] */
     unsigned char *deleted; /* [n] */
     int32_t entry;          /* -1 when empty */
-    int64_t live;           /* nodes not deleted */
-    size_t entry_at;        /* node count when the entry was last chosen */
+    /* new (unique in the process) whenever node numbers may come to name other rows: at init,
+    ** relayout and compaction; a caller keeping node numbers drops them when it changes */
+    uint64_t stamp;
+    int64_t live;    /* nodes not deleted */
+    size_t entry_at; /* node count when the entry was last chosen */
     /* rowid -> node (open addressing) */
     int32_t *slots;
     size_t nslots;

@@ -215,6 +215,7 @@ static int image_build(vec0_vtab *v, vec0_image_cache *c) {
         return SQLITE_NOMEM;
     for (size_t i = 0; i < n; i++)
         c->im.node[i] = -1;
+    c->im.node_stamp = 0; /* no graph's: stamps start at 1 */
     /* the distinct chunk ids, ascending, and each row's index among them */
     memcpy(c->im.chunks, c->im.chunk_id, n * sizeof *c->im.chunks);
     qsort(c->im.chunks, n, sizeof *c->im.chunks, cmp_i64);

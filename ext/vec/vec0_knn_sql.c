@@ -765,10 +765,22 @@ static size_t candidates(const vec0_vtab *v, const vec0_column *col, size_t k) {
 
 /* The graph node of rowid, through the image's hint for its row `at` (checked: node numbers
 ** change when the graph is reloaded or consolidated). */
+/* Forgets the image's graph nodes when the graph renumbered its nodes or is another one (see
+** vec_graph's stamp). Checking each node against g->rowid instead costs a random read per
+** allowed row: at 1,000,000 rows, half the time of a 25 % partition filter. */
+static void image_follow_graph(vec0_image *im, const vec_graph *g) {
+    if (im == NULL || im->node_stamp == g->stamp)
+        return;
+    for (size_t i = 0; i < im->n; i++)
+        im->node[i] = -1;
+    im->node_stamp = g->stamp;
+}
+
+/* The node of an allowed row: the image's (image_follow_graph has run) or the graph's. */
 static int32_t node_of(const vec_graph *g, vec0_image *im, int at, sqlite3_int64 rowid) {
     if (im && at >= 0 && (size_t)at < im->n) {
         int32_t hint = im->node[at];
-        if (hint >= 0 && (size_t)hint < g->n && g->rowid[hint] == rowid)
+        if (hint >= 0 && (size_t)hint < g->n)
             return hint;
         return im->node[at] = vec_graph_find(g, rowid);
     }
@@ -797,6 +809,7 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
     int rc = vec0_image_get(v, &im);
     if (rc != SQLITE_OK)
         return rc;
+    image_follow_graph(im, g);
     if (sc->allowed) {
         /* positions looked up by SQL past the parameter limit may lie outside the partition */
         sqlite3_int64 *ids = NULL;
@@ -856,6 +869,8 @@ static int allowed_nodes(scan *sc, const vec_graph *g, unsigned char **out, size
         }
     }
     sqlite3_reset(st);
+    if (rc == SQLITE_DONE) /* repeated partition filters earn the image as metadata ones do */
+        vec0_image_count_lookup(v, (sqlite3_int64)*count);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -914,6 +929,7 @@ static int score_allowed_codes(scan *sc, vec_graph *g, const unsigned char *allo
     int rc = vec0_image_get(sc->v, &im);
     if (rc != SQLITE_OK)
         return rc;
+    image_follow_graph(im, g);
 #define SCORE(node, chunk, off)                                                                    \
     do {                                                                                           \
         float d_ = vec_quant_estimate(&scorer, g->code + (size_t)(node)*g->code_bytes);            \

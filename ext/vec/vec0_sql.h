@@ -360,8 +360,9 @@ typedef struct vec0_image {
     size_t n;
     sqlite3_int64 *rowid, *chunk_id;
     int *offset;
-    int32_t *node;  /* a diskann graph node per row: a hint, -1 until found, checked before use */
-    int *chunk_ord; /* per row: its chunk's index in chunks */
+    int32_t *node;         /* a diskann graph node per row, -1 until found: valid while the */
+    uint64_t node_stamp;   /* graph's stamp is this one (image_follow_graph) */
+    int *chunk_ord;        /* per row: its chunk's index in chunks */
     sqlite3_int64 *chunks; /* the distinct chunk ids, ascending */
     size_t nchunks;
 } vec0_image;

@@ -69,8 +69,10 @@ static void test_relayout_keeps_nodes_edges_and_answers(void) {
         degree[r] = neighbours(&g, r, edges[r]);
     int64_t entry = g.rowid[g.entry];
     int64_t live = g.live;
+    uint64_t stamp = g.stamp;
 
     CHECK_EQ_INT(vec_graph_relayout(&g), 0);
+    CHECK(g.stamp != stamp); /* callers keeping node numbers must drop them */
     CHECK_EQ_INT(g.n, ROWS);
     CHECK_EQ_INT(g.live, live);
     CHECK_EQ_INT(g.entry, 0); /* the walk starts there */
@@ -108,7 +110,13 @@ static void test_relayout_keeps_nodes_edges_and_answers(void) {
         found_self += n > 0 && g.rowid[hits[0].node] == ROWS + 1 + i;
     }
     CHECK(found_self >= 495);
+    stamp = g.stamp; /* inserts keep node numbers */
     CHECK(vec_graph_consolidate(&g) == 1);
+    CHECK(g.stamp != stamp);
+    vec_graph other;
+    vec_graph_init(&other, 12, VEC_QUANT_INT8, VEC_L2, DIMS);
+    CHECK(other.stamp != g.stamp && other.stamp != stamp); /* a reloaded graph is another one */
+    vec_graph_free(&other);
     CHECK_EQ_INT(g.n, ROWS + 500 - 1);
     vec_graph_free(&g);
 }
