@@ -373,6 +373,29 @@ def test_diskann_savepoint_rollback_keeps_earlier_changes(tmp_path):
     other.close()
 
 
+def test_diskann_failed_statement_keeps_the_loaded_graph(tmp_path):
+    """A failed statement changes no node, so the connection keeps its graph in memory
+    (reloading it cost 8 s at a million rows). To see which graph answers, a row of t_graph00
+    is damaged behind the cache's back, its version unchanged: a reloaded graph reports it, the
+    kept one answers. A rolled-back transaction whose savepoint flushed nodes took the table's
+    version back, so the next query reloads, and meets the damage."""
+    x, qs = lowrank(seed=17, n=1100)
+    db = helpers.connect("vec", database=str(tmp_path / "f.db"))
+    make(db, "indexed by diskann(neighbor_quantizer=int8, buffer_threshold=0)", x[:1000])
+    assert recall(db, x[:1000], qs) >= 0.95  # loads the graph
+    db.execute("update v_graph00 set code = x'00' where rowid = 5")
+    with pytest.raises(sqlite3.Error):  # the rowid exists
+        db.execute("insert into v(rowid, emb) values (1, ?)", (x[0].tobytes(),))
+    assert recall(db, x[:1000], qs) >= 0.95
+    db.execute("begin")
+    db.execute("insert into v(rowid, emb) values (1001, ?)", (x[1000].tobytes(),))
+    db.execute("savepoint s")  # writes the changed nodes and a new graph_version
+    db.execute("rollback")
+    with pytest.raises(sqlite3.OperationalError, match="corrupt graph node 5"):
+        db.execute("select rowid from v where emb match ? and k = 10", (qs[0].tobytes(),))
+    db.close()
+
+
 @pytest.mark.parametrize("decl", INDEXES)
 def test_index_survives_kill_9(tmp_path, decl):
     x, qs = lowrank(seed=9, n=1200)
