@@ -22,18 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows read from the buffer per batch: bounds the codes held in memory during a flush. */
-#define BUFFER_PIECE 65536
+/* Vectors read from the buffer per batch: bounds the memory a flush holds (vectors and their
+** codes), whatever the threshold and the dimensions. */
+#define BUFFER_PIECE_BYTES ((size_t)64 << 20)
 /* Threads for a batch's searches: the second core where there is one. */
 #define BUFFER_THREADS 2
-
-enum { BUFFER_UNKNOWN = 0, BUFFER_PRESENT = 1, BUFFER_ABSENT = 2 };
 
 int vec0_graph_buffer_create(vec0_vtab *v) {
     const vec0_column *c = vec0_graph_column(v);
     if (c == NULL)
         return SQLITE_OK;
-    v->buffer_state = BUFFER_PRESENT;
+    v->buffer_state = VEC0_BUFFER_PRESENT;
     return vec0_exec(v,
                      "CREATE TABLE \"%w\".\"%w_graphbuffer%02d\"(rowid INTEGER PRIMARY KEY, "
                      "vector BLOB NOT NULL)",
@@ -58,7 +57,7 @@ int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold) {
     if (c == NULL)
         return SQLITE_OK;
     /* looked up whatever the threshold: a table declared with 0 has a buffer to rename */
-    if (v->buffer_state == BUFFER_UNKNOWN) {
+    if (v->buffer_state == VEC0_BUFFER_UNKNOWN) {
         sqlite3_stmt *st;
         char name[VEC0_NAME_MAX + 40];
         snprintf(name, sizeof name, "%s_graphbuffer%02d", v->name, c->slot);
@@ -71,9 +70,9 @@ int vec0_graph_buffer_threshold(vec0_vtab *v, int *threshold) {
         rc = sqlite3_finalize(st);
         if (rc != SQLITE_OK)
             return rc;
-        v->buffer_state = present ? BUFFER_PRESENT : BUFFER_ABSENT;
+        v->buffer_state = present ? VEC0_BUFFER_PRESENT : VEC0_BUFFER_ABSENT;
     }
-    if (v->buffer_state == BUFFER_PRESENT)
+    if (v->buffer_state == VEC0_BUFFER_PRESENT)
         *threshold = c->index.buffer_threshold;
     return SQLITE_OK;
 }
@@ -83,7 +82,7 @@ int vec0_graph_buffer_count(vec0_vtab *v, sqlite3_int64 *rows) {
     int threshold;
     *rows = 0;
     int rc = vec0_graph_buffer_threshold(v, &threshold);
-    if (rc != SQLITE_OK || v->buffer_state != BUFFER_PRESENT)
+    if (rc != SQLITE_OK || v->buffer_state != VEC0_BUFFER_PRESENT)
         return rc;
     if (v->buffer_counted) {
         *rows = v->buffer_rows;
@@ -136,7 +135,8 @@ int vec0_graph_buffer_flush(vec0_vtab *v) {
     if (rc != SQLITE_OK)
         return rc;
     size_t vb = vec0_vector_bytes(c);
-    size_t piece = count < BUFFER_PIECE ? (size_t)count : BUFFER_PIECE;
+    size_t most = BUFFER_PIECE_BYTES / vb > 0 ? BUFFER_PIECE_BYTES / vb : 1;
+    size_t piece = (sqlite3_uint64)count < most ? (size_t)count : most;
     sqlite3_int64 *rowids = sqlite3_malloc64(piece * sizeof *rowids);
     unsigned char *vectors = sqlite3_malloc64(piece * vb);
     if (rowids == NULL || vectors == NULL)
@@ -250,7 +250,7 @@ int vec0_graph_remove(vec0_vtab *v, sqlite3_int64 rowid) {
     if (c == NULL)
         return SQLITE_OK;
     int rc = vec0_graph_buffer_threshold(v, &threshold);
-    if (rc == SQLITE_OK && v->buffer_state == BUFFER_PRESENT)
+    if (rc == SQLITE_OK && v->buffer_state == VEC0_BUFFER_PRESENT)
         rc = buffered(v, c, rowid, NULL, &found);
     if (rc == SQLITE_OK && found && v->buffer_counted)
         v->buffer_rows--;
@@ -264,7 +264,7 @@ int vec0_graph_replace(vec0_vtab *v, sqlite3_int64 rowid, const void *data) {
     if (c == NULL || data == NULL)
         return SQLITE_OK;
     int rc = vec0_graph_buffer_threshold(v, &threshold);
-    if (rc == SQLITE_OK && v->buffer_state == BUFFER_PRESENT)
+    if (rc == SQLITE_OK && v->buffer_state == VEC0_BUFFER_PRESENT)
         rc = buffered(v, c, rowid, data, &found);
     /* a buffered row joins the graph with the vector it has then */
     return rc != SQLITE_OK || found ? rc : vec0_graph_insert(v, rowid, data);
@@ -275,7 +275,7 @@ int vec0_graph_buffer_check(vec0_vtab *v, sqlite3_int64 *rows) {
     *rows = 0;
     int threshold;
     int rc = c ? vec0_graph_buffer_threshold(v, &threshold) : SQLITE_OK;
-    if (rc != SQLITE_OK || c == NULL || v->buffer_state != BUFFER_PRESENT)
+    if (rc != SQLITE_OK || c == NULL || v->buffer_state != VEC0_BUFFER_PRESENT)
         return rc;
     rc = vec0_graph_load(v);
     sqlite3_stmt *st = NULL;

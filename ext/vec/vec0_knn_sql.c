@@ -1079,7 +1079,7 @@ static int graph_buffer_scan(scan *sc, vec0_cursor *c, int *done) {
     const vec0_column *gc = vec0_graph_column(v);
     int threshold;
     int rc = vec0_graph_buffer_threshold(v, &threshold);
-    if (rc != SQLITE_OK || gc == NULL || v->buffer_state != 1 || gc != sc->col)
+    if (rc != SQLITE_OK || gc == NULL || v->buffer_state != VEC0_BUFFER_PRESENT || gc != sc->col)
         return rc;
     const where *rows = sc->rows, *parts = sc->parts;
     if (rows->n + parts->n > rows->max) {

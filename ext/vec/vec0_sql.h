@@ -57,6 +57,9 @@ _Static_assert(VEC0_MAX_CHUNK <= VEC0_CHUNK_BLOCKS, "a block row per slot must f
 /* Vector blocks of an indexed column, read mostly one vector at a time (rescoring). */
 #define VEC0_INDEXED_BLOCK_BYTES (32 * 1024)
 
+/* Whether a diskann column's T_graphbufferNN exists (vec0_graphbuffer_sql.c). */
+enum { VEC0_BUFFER_UNKNOWN = 0, VEC0_BUFFER_PRESENT = 1, VEC0_BUFFER_ABSENT = 2 };
+
 typedef struct vec0_vtab {
     sqlite3_vtab base;
     sqlite3 *db;
@@ -94,9 +97,9 @@ typedef struct vec0_vtab {
     int list_insert_set; /* search_list_size_insert=N of this connection, 0 = declared */
     int scan_threads;    /* threads=N of this connection, 0 = VEC0_SCAN_THREADS */
     /* the diskann buffer (vec0_graphbuffer_sql.c) */
-    int buffer_state;          /* whether T_graphbufferNN exists: 0 not known yet, 1 yes, 2 no */
-    int buffer_counted;        /* buffer_rows is known (within this transaction) */
-    sqlite3_int64 buffer_rows; /* rows in T_graphbufferNN */
+    int buffer_state;               /* whether T_graphbufferNN exists: VEC0_BUFFER_* */
+    int buffer_counted;             /* buffer_rows is known (within this transaction) */
+    sqlite3_int64 buffer_rows;      /* rows in T_graphbufferNN */
     struct vec0_image_cache *image; /* vec0_filter_sql.c: T_rowids in memory, NULL until used */
 } vec0_vtab;
 
